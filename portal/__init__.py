@@ -1,0 +1,84 @@
+"""产融通: a regional government–bank financing matchmaking portal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from portal.config import INSTANCE_PATH, PROJECT_ROOT, config_for
+
+
+def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
+    """Build the portal application."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(INSTANCE_PATH),
+    )
+    app.config.from_object(config_for(config_name))
+    app.config.update(overrides)
+    _require_secret_key(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def _require_secret_key(app: Flask) -> None:
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "SECRET_KEY is not set. Set it in the environment (production has no default)."
+        )
+
+
+def register_extensions(app: Flask) -> None:
+    from portal.accounts.session import init_login
+    from portal.extensions import babel, csrf, db
+    from portal.i18n import select_locale
+
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    init_login(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.accounts.routes import bp as accounts_bp
+    from portal.admin.routes import bp as admin_bp
+    from portal.home.routes import bp as home_bp
+    from portal.i18n import bp as i18n_bp
+    from portal.public.routes import bp as public_bp
+
+    for blueprint in (public_bp, accounts_bp, home_bp, admin_bp, i18n_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from portal.authz.access import enforce_declared_access
+    from portal.security import set_security_headers
+
+    app.before_request(enforce_declared_access)
+    app.after_request(set_security_headers)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from portal.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from portal.templating import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from portal.commands import register
+
+    register(app)

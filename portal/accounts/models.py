@@ -1,0 +1,82 @@
+"""User accounts. One table for every role; the tenant columns say whom a user works for."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base, utcnow
+from portal.enums import Role, db_enum
+
+if TYPE_CHECKING:
+    from portal.firms.models import Firm
+    from portal.institutions.models import FinancialInstitution, GovernmentAgency
+
+
+def new_session_token() -> str:
+    """A fresh random token; changing it invalidates every cookie that carries the old one."""
+    return secrets.token_urlsafe(24)
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        # A user's tenant column must match the role: the scoping layer relies on it.
+        CheckConstraint(
+            "(role = 'sme') = (firm_id IS NOT NULL)", name="sme_has_firm"
+        ),
+        CheckConstraint(
+            "(role IN ('bank_officer', 'bank_admin')) = (institution_id IS NOT NULL)",
+            name="bank_user_has_institution",
+        ),
+        CheckConstraint(
+            "(role = 'gov_staff') = (agency_id IS NOT NULL)", name="gov_user_has_agency"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    full_name: Mapped[str] = mapped_column(String(80))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    role: Mapped[Role] = mapped_column(db_enum(Role, "role"), index=True)
+    firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), index=True)
+    institution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("financial_institutions.id"), index=True
+    )
+    agency_id: Mapped[int | None] = mapped_column(
+        ForeignKey("government_agencies.id"), index=True
+    )
+    is_active: Mapped[bool] = mapped_column(default=True)
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    locale: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[dt.datetime | None]
+
+    firm: Mapped[Firm | None] = relationship(back_populates="users")
+    institution: Mapped[FinancialInstitution | None] = relationship(back_populates="users")
+    agency: Mapped[GovernmentAgency | None] = relationship(back_populates="users")
+
+    # Flask-Login protocol. The id carries the session token so that a cookie issued before the
+    # last login or logout no longer loads the user (flask-login issue #480).
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def rotate_session_token(self) -> None:
+        """Invalidate every session this user holds."""
+        self.session_token = new_session_token()
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"

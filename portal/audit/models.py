@@ -1,0 +1,26 @@
+"""The audit log: append-only record of state changes and views of firm data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db import Base, utcnow
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    actor_role: Mapped[str | None] = mapped_column(String(24))
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[int | None]
+    # The firm whose data this concerns, so a firm can list who viewed its profile.
+    firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), index=True)
+    detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,43 @@
+"""Recording audit entries. Entries join the caller's transaction: no change without its record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import has_request_context, request
+from flask_login import current_user
+
+from portal.accounts.models import User
+from portal.audit.models import AuditEntry
+from portal.extensions import db
+
+
+def record(
+    action: str,
+    *,
+    actor: User | None = None,
+    obj: Any = None,
+    firm_id: int | None = None,
+    **detail: Any,
+) -> AuditEntry:
+    """Add an audit entry to the current session (the caller commits)."""
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user._get_current_object()
+    entry = AuditEntry(
+        action=action,
+        actor_id=actor.id if actor else None,
+        actor_role=str(actor.role) if actor else None,
+        remote_addr=request.remote_addr if has_request_context() else None,
+        object_type=type(obj).__name__ if obj is not None else None,
+        object_id=getattr(obj, "id", None),
+        firm_id=firm_id,
+        detail={k: _jsonable(v) for k, v in detail.items()},
+    )
+    db.session.add(entry)
+    return entry
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)

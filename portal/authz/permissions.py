@@ -1,0 +1,74 @@
+"""Every permission, and which role holds it. The one place that says who may do what."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from portal.enums import Role
+
+
+class Permission(StrEnum):
+    # Named scope:resource:action, as warehouse does. Each home page belongs to exactly one role.
+    HOME_SME = "home:sme:view"
+    HOME_BANK_OFFICER = "home:bank_officer:view"
+    HOME_BANK_ADMIN = "home:bank_admin:view"
+    HOME_GOV = "home:gov:view"
+    HOME_REGULATOR = "home:regulator:view"
+    HOME_ADMIN = "home:admin:view"
+    FIRM_PROFILE_VIEW = "firm:profile:view"
+    FIRM_PROFILE_EDIT = "firm:profile:edit"
+    FIRM_NEED_SUBMIT = "firm:need:submit"
+    BANK_LEADS_WORK = "bank:leads:work"
+    BANK_PRODUCTS_MANAGE = "bank:products:manage"
+    BANK_OFFICERS_MANAGE = "bank:officers:manage"
+    GOV_POLICIES_MANAGE = "gov:policies:manage"
+    GOV_ONBOARDING_DECIDE = "gov:onboarding:decide"
+    SUPERVISION_VIEW = "supervision:dashboard:view"
+    ADMIN_USERS_MANAGE = "admin:users:manage"
+    ADMIN_AUDIT_VIEW = "admin:audit:view"
+    ADMIN_SETTINGS_MANAGE = "admin:settings:manage"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.SME: frozenset(
+        {
+            Permission.HOME_SME,
+            Permission.FIRM_PROFILE_VIEW,
+            Permission.FIRM_PROFILE_EDIT,
+            Permission.FIRM_NEED_SUBMIT,
+        }
+    ),
+    Role.BANK_OFFICER: frozenset({Permission.HOME_BANK_OFFICER, Permission.BANK_LEADS_WORK}),
+    Role.BANK_ADMIN: frozenset(
+        {
+            Permission.HOME_BANK_ADMIN,
+            Permission.BANK_LEADS_WORK,
+            Permission.BANK_PRODUCTS_MANAGE,
+            Permission.BANK_OFFICERS_MANAGE,
+        }
+    ),
+    Role.GOV_STAFF: frozenset(
+        {
+            Permission.HOME_GOV,
+            Permission.GOV_POLICIES_MANAGE,
+            Permission.GOV_ONBOARDING_DECIDE,
+            Permission.SUPERVISION_VIEW,
+        }
+    ),
+    # Regulators read; nothing they hold changes state.
+    Role.REGULATOR: frozenset({Permission.HOME_REGULATOR, Permission.SUPERVISION_VIEW}),
+    Role.ADMIN: frozenset(
+        {
+            Permission.HOME_ADMIN,
+            Permission.ADMIN_USERS_MANAGE,
+            Permission.ADMIN_AUDIT_VIEW,
+            Permission.ADMIN_SETTINGS_MANAGE,
+            Permission.SUPERVISION_VIEW,
+        }
+    ),
+}
+
+
+def role_has(role: Role, permission: Permission) -> bool:
+    """Whether the role holds the permission."""
+    return permission in ROLE_PERMISSIONS[role]

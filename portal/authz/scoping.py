@@ -1,0 +1,218 @@
+"""The one scoping layer: every query of tenant data goes through `scoped` or `get_or_404`.
+
+Each tenant model registers a rule that turns the acting user into a WHERE clause. A row outside
+the actor's tenant simply does not exist for them: a lookup by id gives 404, never 403, so ids
+cannot be probed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import abort
+from sqlalchemy import ColumnElement, Select, false, select, true
+
+from portal.accounts.models import User
+from portal.audit.models import AuditEntry
+from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
+from portal.enums import LeadStatus, Role
+from portal.extensions import db
+from portal.firms.models import Firm
+from portal.institutions.models import FinancialInstitution, GovernmentAgency
+from portal.leads.models import Lead, Loan
+from portal.matching.models import FinancingNeed, MatchResult
+from portal.notifications.models import Notification
+from portal.supervision.models import LoanStatusReport, MonthlyReport
+
+M = TypeVar("M")
+Rule = Callable[[User], ColumnElement[bool]]
+
+BANK_ROLES = frozenset({Role.BANK_OFFICER, Role.BANK_ADMIN})
+# Once a bank accepts a lead it may see the firm behind it; before that, only a teaser.
+LEAD_STATUSES_REVEALING_FIRM = (
+    LeadStatus.ACCEPTED,
+    LeadStatus.APPROVED,
+    LeadStatus.DISBURSED,
+)
+
+_RULES: dict[type, Rule] = {}
+
+
+def tenant_rule(model: type) -> Callable[[Rule], Rule]:
+    """Register the function that scopes `model` for an actor."""
+
+    def register(rule: Rule) -> Rule:
+        _RULES[model] = rule
+        return rule
+
+    return register
+
+
+def scope_clause(model: type, actor: User) -> ColumnElement[bool]:
+    """The WHERE clause limiting `model` to what `actor` may see (admins see everything)."""
+    if actor.role == Role.ADMIN:
+        return true()
+    try:
+        rule = _RULES[model]
+    except KeyError:
+        raise LookupError(f"{model.__name__} has no tenant rule; register one") from None
+    return rule(actor)
+
+
+def scoped(statement: Select[Any], model: type, actor: User) -> Select[Any]:
+    """Add the actor's tenant scope for `model` to a select statement."""
+    return statement.where(scope_clause(model, actor))
+
+
+def get_or_404(model: type[M], object_id: int, actor: User) -> M:
+    """Load one row the actor may see, or answer 404 (also for other tenants' rows)."""
+    pk = model.id  # type: ignore[attr-defined]
+    row = db.session.scalar(select(model).where(pk == object_id, scope_clause(model, actor)))
+    if row is None:
+        abort(404)
+    return row
+
+
+def _is_bank(actor: User) -> bool:
+    return actor.role in BANK_ROLES
+
+
+@tenant_rule(Firm)
+def _firm_rule(actor: User) -> ColumnElement[bool]:
+    if actor.role == Role.SME:
+        return Firm.id == actor.firm_id
+    if _is_bank(actor):
+        revealed = (
+            select(FinancingNeed.firm_id)
+            .join(Lead, Lead.need_id == FinancingNeed.id)
+            .where(
+                Lead.institution_id == actor.institution_id,
+                Lead.status.in_(LEAD_STATUSES_REVEALING_FIRM),
+            )
+        )
+        return Firm.id.in_(revealed)
+    return false()
+
+
+@tenant_rule(FinancingNeed)
+def _need_rule(actor: User) -> ColumnElement[bool]:
+    if actor.role == Role.SME:
+        return FinancingNeed.firm_id == actor.firm_id
+    if _is_bank(actor):
+        routed = select(Lead.need_id).where(Lead.institution_id == actor.institution_id)
+        return FinancingNeed.id.in_(routed)
+    return false()
+
+
+@tenant_rule(MatchResult)
+def _match_rule(actor: User) -> ColumnElement[bool]:
+    if actor.role == Role.SME:
+        own = select(FinancingNeed.id).where(FinancingNeed.firm_id == actor.firm_id)
+        return MatchResult.need_id.in_(own)
+    return false()
+
+
+@tenant_rule(Lead)
+def _lead_rule(actor: User) -> ColumnElement[bool]:
+    if actor.role == Role.SME:
+        own = select(FinancingNeed.id).where(FinancingNeed.firm_id == actor.firm_id)
+        return Lead.need_id.in_(own)
+    if _is_bank(actor):
+        return Lead.institution_id == actor.institution_id
+    return false()
+
+
+@tenant_rule(Loan)
+def _loan_rule(actor: User) -> ColumnElement[bool]:
+    if actor.role == Role.SME:
+        return Loan.firm_id == actor.firm_id
+    if _is_bank(actor):
+        return Loan.institution_id == actor.institution_id
+    return false()
+
+
+@tenant_rule(LoanStatusReport)
+def _status_report_rule(actor: User) -> ColumnElement[bool]:
+    if _is_bank(actor):
+        return LoanStatusReport.institution_id == actor.institution_id
+    return false()
+
+
+@tenant_rule(BankProduct)
+def _product_rule(actor: User) -> ColumnElement[bool]:
+    # The public catalogue reads published products without an actor; this rule is for managing.
+    if _is_bank(actor):
+        return BankProduct.institution_id == actor.institution_id
+    return false()
+
+
+@tenant_rule(PolicyProduct)
+def _policy_rule(actor: User) -> ColumnElement[bool]:
+    if actor.role == Role.GOV_STAFF:
+        return PolicyProduct.agency_id == actor.agency_id
+    return false()
+
+
+@tenant_rule(RuleVersion)
+def _rule_version_rule(actor: User) -> ColumnElement[bool]:
+    if _is_bank(actor):
+        own = select(BankProduct.id).where(BankProduct.institution_id == actor.institution_id)
+        return RuleVersion.product_id.in_(own)
+    if actor.role == Role.GOV_STAFF:
+        own = select(PolicyProduct.id).where(PolicyProduct.agency_id == actor.agency_id)
+        return RuleVersion.policy_id.in_(own)
+    return false()
+
+
+@tenant_rule(FinancialInstitution)
+def _institution_rule(actor: User) -> ColumnElement[bool]:
+    if _is_bank(actor):
+        return FinancialInstitution.id == actor.institution_id
+    if actor.role in (Role.GOV_STAFF, Role.REGULATOR):
+        return true()
+    return false()
+
+
+@tenant_rule(GovernmentAgency)
+def _agency_rule(actor: User) -> ColumnElement[bool]:
+    if actor.role == Role.GOV_STAFF:
+        return GovernmentAgency.id == actor.agency_id
+    if actor.role == Role.REGULATOR:
+        return true()
+    return false()
+
+
+@tenant_rule(User)
+def _user_rule(actor: User) -> ColumnElement[bool]:
+    if actor.role == Role.SME:
+        return User.firm_id == actor.firm_id
+    if actor.role == Role.BANK_ADMIN:
+        return User.institution_id == actor.institution_id
+    if actor.role == Role.GOV_STAFF:
+        return User.agency_id == actor.agency_id
+    return User.id == actor.id
+
+
+@tenant_rule(Notification)
+def _notification_rule(actor: User) -> ColumnElement[bool]:
+    return Notification.user_id == actor.id
+
+
+@tenant_rule(AuditEntry)
+def _audit_rule(actor: User) -> ColumnElement[bool]:
+    # A firm may read the entries about its own data (who viewed its profile, and when).
+    if actor.role == Role.SME:
+        return AuditEntry.firm_id == actor.firm_id
+    return false()
+
+
+@tenant_rule(MonthlyReport)
+def _monthly_report_rule(actor: User) -> ColumnElement[bool]:
+    if actor.role == Role.REGULATOR:
+        return true()
+    if _is_bank(actor):
+        return MonthlyReport.scope == f"bank:{actor.institution_id}"
+    if actor.role == Role.GOV_STAFF and actor.agency is not None:
+        return MonthlyReport.scope.in_(("province", f"region:{actor.agency.region_code}"))
+    return false()

@@ -1,0 +1,1 @@
+"""The catalogue of bank products and government policy products."""

@@ -1,0 +1,112 @@
+"""The catalogue: bank loan products, government policy products and their versioned rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base, Rate, utcnow
+from portal.enums import PolicyKind, ProductKind, ProductStatus, db_enum
+from portal.institutions.models import FinancialInstitution, GovernmentAgency
+
+
+class BankProduct(Base):
+    __tablename__ = "bank_products"
+    __table_args__ = (
+        CheckConstraint("min_amount > 0 AND min_amount <= max_amount", name="amount_range"),
+        CheckConstraint(
+            "min_term_months > 0 AND min_term_months <= max_term_months", name="term_range"
+        ),
+        CheckConstraint("min_rate >= 0 AND min_rate <= max_rate", name="rate_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("financial_institutions.id"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[ProductKind] = mapped_column(db_enum(ProductKind, "product_kind"), index=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    min_amount: Mapped[Decimal]
+    max_amount: Mapped[Decimal]
+    min_term_months: Mapped[int]
+    max_term_months: Mapped[int]
+    min_rate: Mapped[Decimal] = mapped_column(Rate)
+    max_rate: Mapped[Decimal] = mapped_column(Rate)
+    guarantee_types: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # GB/T 2260 codes served; an empty list means the whole province.
+    region_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    response_days: Mapped[int | None]
+    status: Mapped[ProductStatus] = mapped_column(
+        db_enum(ProductStatus, "product_status"), default=ProductStatus.DRAFT, index=True
+    )
+    published_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    institution: Mapped[FinancialInstitution] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<BankProduct {self.id} {self.name}>"
+
+
+class PolicyProduct(Base):
+    __tablename__ = "policy_products"
+    __table_args__ = (
+        CheckConstraint("valid_to IS NULL OR valid_from <= valid_to", name="validity_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The policy file's id under policies/, so that loading the files again updates, not adds.
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(160))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("government_agencies.id"), index=True)
+    kind: Mapped[PolicyKind] = mapped_column(db_enum(PolicyKind, "policy_kind"), index=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    source_document: Mapped[str] = mapped_column(String(160))
+    source_date: Mapped[dt.date]
+    valid_from: Mapped[dt.date]
+    valid_to: Mapped[dt.date | None]
+    budget: Mapped[Decimal | None]
+    applies_to_kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[ProductStatus] = mapped_column(
+        db_enum(ProductStatus, "policy_status"), default=ProductStatus.DRAFT, index=True
+    )
+    published_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    agency: Mapped[GovernmentAgency] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<PolicyProduct {self.id} {self.slug}>"
+
+
+class RuleVersion(Base):
+    """One immutable version of a product's or a policy's rules; decisions cite its id."""
+
+    __tablename__ = "rule_versions"
+    __table_args__ = (
+        CheckConstraint(
+            "(product_id IS NULL) <> (policy_id IS NULL)", name="exactly_one_owner"
+        ),
+        UniqueConstraint("product_id", "version", name="uq_rule_versions_product_version"),
+        UniqueConstraint("policy_id", "version", name="uq_rule_versions_policy_version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("bank_products.id"), index=True)
+    policy_id: Mapped[int | None] = mapped_column(ForeignKey("policy_products.id"), index=True)
+    version: Mapped[int]
+    eligibility: Mapped[str] = mapped_column(Text, default="")
+    instant_approval: Mapped[str | None] = mapped_column(Text)
+    # A product's credit-limit formula or a policy's benefit formula.
+    formula: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    def __repr__(self) -> str:
+        return f"<RuleVersion {self.id} v{self.version}>"

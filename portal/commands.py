@@ -1,0 +1,92 @@
+"""Command-line commands: `flask --app wsgi db|demo|i18n ...`."""
+
+from __future__ import annotations
+
+import click
+from alembic import command as alembic_command
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from portal import migrate
+
+db_cli = AppGroup("db", help="Database migrations (Alembic).")
+demo_cli = AppGroup("demo", help="Demo data and a one-command demo server.")
+i18n_cli = AppGroup("i18n", help="Message catalogues.")
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    migrate.upgrade(revision)
+    click.echo(f"Database upgraded to {revision}.")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision", default="-1")
+def db_downgrade(revision: str) -> None:
+    """Reverse migrations down to REVISION (default: one step; 'base' removes everything)."""
+    migrate.downgrade(revision)
+    click.echo(f"Database downgraded to {revision}.")
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Show the database's current revision."""
+    alembic_command.current(migrate.alembic_config(), verbose=True)
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+@click.option("--autogenerate", is_flag=True)
+def db_revision(message: str, autogenerate: bool) -> None:
+    """Write a new migration (review it by hand before committing)."""
+    alembic_command.revision(migrate.alembic_config(), message=message, autogenerate=autogenerate)
+
+
+@i18n_cli.command("compile")
+def i18n_compile() -> None:
+    """Compile .po catalogues into .mo files."""
+    from portal.i18n import compile_catalogues
+
+    written = compile_catalogues()
+    click.echo(f"Compiled {len(written)} catalogue(s).")
+
+
+@demo_cli.command("seed")
+def demo_seed() -> None:
+    """Build the demo province and one account per role (running it twice changes nothing)."""
+    from portal.demo.seed import seed_demo
+
+    report = seed_demo()
+    click.echo(report.summary())
+    _print_accounts()
+
+
+@demo_cli.command("run")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+def demo_run(host: str, port: int) -> None:
+    """Compile catalogues, migrate, seed and serve the portal for a demo."""
+    from portal.demo.seed import seed_demo
+    from portal.i18n import compile_catalogues
+
+    compile_catalogues()
+    migrate.upgrade("head")
+    click.echo(seed_demo().summary())
+    _print_accounts()
+    click.echo(f"\n产融通 is running at http://{host}:{port}  (Ctrl+C to stop)\n")
+    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+def _print_accounts() -> None:
+    from portal.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+    click.echo("\nDemo accounts (password for all: %s)" % DEMO_PASSWORD)
+    for account in DEMO_ACCOUNTS:
+        click.echo(f"  {account.role.label:<12} {account.email}")
+
+
+def register(app: Flask) -> None:
+    for group in (db_cli, demo_cli, i18n_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,1 @@
+"""Demo data: a small, realistic Fujian province for trying the portal."""

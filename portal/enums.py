@@ -1,0 +1,253 @@
+"""Enumerations shared by models, forms and templates, with their Chinese labels."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Enum
+
+
+def db_enum(enum_cls: type[StrEnum], name: str) -> Enum:
+    """A portable enum column: VARCHAR plus a named CHECK constraint on every database."""
+    return Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=24,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Role(StrEnum):
+    SME = "sme"
+    BANK_OFFICER = "bank_officer"
+    BANK_ADMIN = "bank_admin"
+    GOV_STAFF = "gov_staff"
+    REGULATOR = "regulator"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {
+    Role.SME: _l("企业用户"),
+    Role.BANK_OFFICER: _l("银行客户经理"),
+    Role.BANK_ADMIN: _l("银行管理员"),
+    Role.GOV_STAFF: _l("政府部门工作人员"),
+    Role.REGULATOR: _l("监管人员"),
+    Role.ADMIN: _l("平台管理员"),
+}
+
+
+class OnboardingStatus(StrEnum):
+    APPLIED = "applied"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SUSPENDED = "suspended"
+
+
+ONBOARDING_LABELS = {
+    OnboardingStatus.APPLIED: _l("待审核"),
+    OnboardingStatus.APPROVED: _l("已准入"),
+    OnboardingStatus.REJECTED: _l("未通过"),
+    OnboardingStatus.SUSPENDED: _l("已暂停"),
+}
+
+
+class InstitutionKind(StrEnum):
+    STATE_OWNED = "state_owned"
+    JOINT_STOCK = "joint_stock"
+    CITY_COMMERCIAL = "city_commercial"
+    RURAL = "rural"
+    POLICY = "policy"
+    GUARANTEE = "guarantee"
+    OTHER = "other"
+
+
+INSTITUTION_KIND_LABELS = {
+    InstitutionKind.STATE_OWNED: _l("国有大型银行"),
+    InstitutionKind.JOINT_STOCK: _l("股份制银行"),
+    InstitutionKind.CITY_COMMERCIAL: _l("城市商业银行"),
+    InstitutionKind.RURAL: _l("农村金融机构"),
+    InstitutionKind.POLICY: _l("政策性银行"),
+    InstitutionKind.GUARANTEE: _l("融资担保机构"),
+    InstitutionKind.OTHER: _l("其他金融机构"),
+}
+
+
+class ProductStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+PRODUCT_STATUS_LABELS = {
+    ProductStatus.DRAFT: _l("草稿"),
+    ProductStatus.PUBLISHED: _l("已发布"),
+    ProductStatus.ARCHIVED: _l("已下架"),
+}
+
+
+class ProductKind(StrEnum):
+    CREDIT = "credit"
+    MORTGAGE = "mortgage"
+    TECH_CREDIT = "tech_credit"
+    FORESTRY = "forestry"
+    AGRICULTURE = "agriculture"
+    RELIEF = "relief"
+    GUARANTEED = "guaranteed"
+    SUPPLY_CHAIN = "supply_chain"
+
+
+PRODUCT_KIND_LABELS = {
+    ProductKind.CREDIT: _l("信用贷"),
+    ProductKind.MORTGAGE: _l("抵押贷"),
+    ProductKind.TECH_CREDIT: _l("科技信用贷"),
+    ProductKind.FORESTRY: _l("林业贷"),
+    ProductKind.AGRICULTURE: _l("农业贷"),
+    ProductKind.RELIEF: _l("助企纾困贷款"),
+    ProductKind.GUARANTEED: _l("担保贷"),
+    ProductKind.SUPPLY_CHAIN: _l("供应链贷"),
+}
+
+
+class PolicyKind(StrEnum):
+    INTEREST_SUBSIDY = "interest_subsidy"
+    GUARANTEE_FEE_SUBSIDY = "guarantee_fee_subsidy"
+    RISK_COMPENSATION = "risk_compensation"
+    FIRST_LOAN_REWARD = "first_loan_reward"
+
+
+POLICY_KIND_LABELS = {
+    PolicyKind.INTEREST_SUBSIDY: _l("贴息"),
+    PolicyKind.GUARANTEE_FEE_SUBSIDY: _l("担保费补贴"),
+    PolicyKind.RISK_COMPENSATION: _l("风险补偿"),
+    PolicyKind.FIRST_LOAN_REWARD: _l("首贷奖励"),
+}
+
+
+class GuaranteeType(StrEnum):
+    CREDIT = "credit"
+    MORTGAGE = "mortgage"
+    PLEDGE = "pledge"
+    GUARANTOR = "guarantor"
+    GUARANTEE_AGENCY = "guarantee_agency"
+
+
+GUARANTEE_LABELS = {
+    GuaranteeType.CREDIT: _l("信用（无担保）"),
+    GuaranteeType.MORTGAGE: _l("抵押"),
+    GuaranteeType.PLEDGE: _l("质押"),
+    GuaranteeType.GUARANTOR: _l("保证"),
+    GuaranteeType.GUARANTEE_AGENCY: _l("融资担保公司担保"),
+}
+
+
+class NeedStatus(StrEnum):
+    OPEN = "open"
+    ROUTED = "routed"
+    FULFILLED = "fulfilled"
+    WITHDRAWN = "withdrawn"
+    CLOSED = "closed"
+
+
+NEED_STATUS_LABELS = {
+    NeedStatus.OPEN: _l("待匹配"),
+    NeedStatus.ROUTED: _l("已推送银行"),
+    NeedStatus.FULFILLED: _l("已获贷"),
+    NeedStatus.WITHDRAWN: _l("已撤回"),
+    NeedStatus.CLOSED: _l("已关闭"),
+}
+
+
+class LeadStatus(StrEnum):
+    POOLED = "pooled"
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    APPROVED = "approved"
+    DISBURSED = "disbursed"
+    CLOSED = "closed"
+
+
+LEAD_STATUS_LABELS = {
+    LeadStatus.POOLED: _l("抢单池"),
+    LeadStatus.OPEN: _l("待响应"),
+    LeadStatus.ACCEPTED: _l("已受理"),
+    LeadStatus.DECLINED: _l("已拒绝"),
+    LeadStatus.EXPIRED: _l("已超时"),
+    LeadStatus.APPROVED: _l("已审批"),
+    LeadStatus.DISBURSED: _l("已放款"),
+    LeadStatus.CLOSED: _l("已关闭"),
+}
+
+
+class FiveTierClass(StrEnum):
+    NORMAL = "normal"
+    SPECIAL_MENTION = "special_mention"
+    SUBSTANDARD = "substandard"
+    DOUBTFUL = "doubtful"
+    LOSS = "loss"
+
+
+FIVE_TIER_LABELS = {
+    FiveTierClass.NORMAL: _l("正常"),
+    FiveTierClass.SPECIAL_MENTION: _l("关注"),
+    FiveTierClass.SUBSTANDARD: _l("次级"),
+    FiveTierClass.DOUBTFUL: _l("可疑"),
+    FiveTierClass.LOSS: _l("损失"),
+}
+
+NON_PERFORMING = frozenset({FiveTierClass.SUBSTANDARD, FiveTierClass.DOUBTFUL, FiveTierClass.LOSS})
+
+
+class LoanStatus(StrEnum):
+    ACTIVE = "active"
+    REPAID = "repaid"
+    WRITTEN_OFF = "written_off"
+
+
+LOAN_STATUS_LABELS = {
+    LoanStatus.ACTIVE: _l("存续"),
+    LoanStatus.REPAID: _l("已结清"),
+    LoanStatus.WRITTEN_OFF: _l("已核销"),
+}
+
+
+class TaxCreditGrade(StrEnum):
+    A = "A"
+    B = "B"
+    M = "M"
+    C = "C"
+    D = "D"
+
+
+
+SIZE_CLASS_LABELS = {
+    "large": _l("大型"),
+    "medium": _l("中型"),
+    "small": _l("小型"),
+    "micro": _l("微型"),
+}
+
+QUALIFICATION_LABELS = {
+    "high_tech": _l("高新技术企业"),
+    "specialised": _l("专精特新"),
+    "tech_sme": _l("科技型中小企业"),
+    "agricultural": _l("涉农"),
+    "green": _l("绿色"),
+}
+
+TAX_GRADE_LABELS = {
+    "A": _l("A级（90分以上）"),
+    "B": _l("B级（70–89分）"),
+    "M": _l("M级（新设立企业）"),
+    "C": _l("C级（40–69分）"),
+    "D": _l("D级（40分以下）"),
+}

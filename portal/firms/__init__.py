@@ -1,0 +1,1 @@
+"""Firms (enterprises): registration, profile and size classification."""

@@ -1,0 +1,122 @@
+"""Forms for a firm's profile. Money is typed in 万元, as firms read their statements."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.enums import QUALIFICATION_LABELS, TAX_GRADE_LABELS
+from portal.firms import standards
+
+MAX_WAN = Decimal("100000000")  # 1 万亿元: above any firm on the platform, below column limits
+
+
+def region_choices() -> list[tuple[str, str]]:
+    """Prefecture cities of the province (the province itself is not a firm's seat)."""
+    return [(code, name) for code, name in standards.FUJIAN_REGIONS if not code.endswith("0000")]
+
+
+def industry_choices() -> list[tuple[str, str]]:
+    return [("", _("请选择行业"))] + [
+        (code, f"{code} {name}") for code, name in standards.INDUSTRY_DIVISIONS.items()
+    ]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class FirmProfileForm(FlaskForm):
+    name = StringField(
+        _l("企业名称"), validators=[DataRequired(_l("请填写企业名称")), Length(max=120)]
+    )
+    legal_representative = StringField(_l("法定代表人"), validators=[Length(max=40)])
+    region_code = SelectField(_l("所在地市"), validators=[DataRequired(_l("请选择所在地市"))])
+    industry_code = SelectField(
+        _l("所属行业（国民经济行业分类）"), validators=[DataRequired(_l("请选择所属行业"))]
+    )
+    employees = IntegerField(
+        _l("从业人员（人）"),
+        validators=[
+            InputRequired(_l("请填写从业人员数，整数")),
+            NumberRange(min=0, max=10_000_000, message=_l("从业人员数应在 0 到 1000 万之间")),
+        ],
+    )
+    revenue_wan = DecimalField(
+        _l("上年营业收入（万元）"),
+        places=2,
+        validators=[
+            InputRequired(_l("请填写营业收入，单位万元，如 850.5")),
+            NumberRange(min=0, max=MAX_WAN, message=_l("营业收入应为不小于 0 的金额（万元）")),
+        ],
+    )
+    total_assets_wan = DecimalField(
+        _l("资产总额（万元）"),
+        places=2,
+        validators=[
+            InputRequired(_l("请填写资产总额，单位万元")),
+            NumberRange(min=0, max=MAX_WAN, message=_l("资产总额应为不小于 0 的金额（万元）")),
+        ],
+    )
+    established_on = DateField(
+        _l("成立日期"), validators=[InputRequired(_l("请填写成立日期，格式 2020-01-31"))]
+    )
+    tax_credit_grade = SelectField(
+        _l("纳税信用等级"),
+        choices=list(TAX_GRADE_LABELS.items()),
+        validators=[DataRequired(_l("请选择纳税信用等级"))],
+    )
+    qualifications = MultiCheckboxField(
+        _l("资质认定（可多选）"), choices=list(QUALIFICATION_LABELS.items())
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.region_code.choices = region_choices()
+        self.industry_code.choices = industry_choices()
+
+    def validate_established_on(self, field: DateField) -> None:
+        if field.data and field.data > dt.date.today():
+            raise ValidationError(_("成立日期不能晚于今天"))
+        if field.data and field.data.year < 1900:
+            raise ValidationError(_("成立日期应在 1900 年之后"))
+
+    def profile_data(self) -> dict[str, object]:
+        """The cleaned profile, money converted to yuan."""
+        return {
+            "name": self.name.data.strip(),
+            "legal_representative": (self.legal_representative.data or "").strip() or None,
+            "region_code": self.region_code.data,
+            "industry_code": self.industry_code.data,
+            "employees": self.employees.data,
+            "revenue": wan_to_yuan(self.revenue_wan.data),
+            "total_assets": wan_to_yuan(self.total_assets_wan.data),
+            "established_on": self.established_on.data,
+            "tax_credit_grade": self.tax_credit_grade.data,
+            "qualifications": list(self.qualifications.data or []),
+        }
+
+
+def wan_to_yuan(amount_wan: Decimal) -> Decimal:
+    """万元 to yuan, exact to the fen."""
+    return (amount_wan * 10000).quantize(Decimal("0.01"))
+
+
+def yuan_to_wan_field(amount_yuan: Decimal) -> Decimal:
+    """Yuan to 万元 for pre-filling a form."""
+    return (amount_yuan / 10000).quantize(Decimal("0.01"))

@@ -1,0 +1,57 @@
+"""Firms (enterprises): the SMEs that seek finance."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base, utcnow
+from portal.enums import TaxCreditGrade, db_enum
+from portal.firms.standards import SizeClass
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
+
+class Firm(Base):
+    __tablename__ = "firms"
+    __table_args__ = (
+        CheckConstraint("employees >= 0", name="employees_not_negative"),
+        CheckConstraint("revenue >= 0", name="revenue_not_negative"),
+        CheckConstraint("total_assets >= 0", name="total_assets_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    region_code: Mapped[str] = mapped_column(String(6), index=True)
+    industry_code: Mapped[str] = mapped_column(String(4), index=True)
+    employees: Mapped[int]
+    revenue: Mapped[Decimal]  # yuan, last full year
+    total_assets: Mapped[Decimal]  # yuan
+    established_on: Mapped[dt.date]
+    tax_credit_grade: Mapped[TaxCreditGrade] = mapped_column(
+        db_enum(TaxCreditGrade, "tax_credit_grade")
+    )
+    qualifications: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Derived from the 2011 size standard whenever the figures change; stored for filtering.
+    size_class: Mapped[SizeClass] = mapped_column(db_enum(SizeClass, "size_class"), index=True)
+    legal_representative: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    users: Mapped[list[User]] = relationship(back_populates="firm")
+
+    def years_in_business(self, today: dt.date) -> int:
+        """Whole years since establishment."""
+        years = today.year - self.established_on.year
+        if (today.month, today.day) < (self.established_on.month, self.established_on.day):
+            years -= 1
+        return max(years, 0)
+
+    def __repr__(self) -> str:
+        return f"<Firm {self.id} {self.credit_code}>"

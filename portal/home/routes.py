@@ -1,0 +1,79 @@
+"""Each role's home page, and the firm's profile."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal.authz import Permission, get_or_404, login_required_any, requires
+from portal.enums import Role
+from portal.firms import services as firm_services
+from portal.firms.forms import FirmProfileForm, yuan_to_wan_field
+from portal.firms.models import Firm
+from portal.home import queries
+
+bp = Blueprint("home", __name__)
+
+ROLE_HOME = {
+    Role.SME: "home.sme",
+    Role.BANK_OFFICER: "home.bank",
+    Role.BANK_ADMIN: "home.bank_admin",
+    Role.GOV_STAFF: "home.gov",
+    Role.REGULATOR: "home.regulator",
+    Role.ADMIN: "admin.index",
+}
+
+
+@bp.get("/home")
+@login_required_any
+def index() -> Response:
+    """Send each user to their role's home."""
+    return redirect(url_for(ROLE_HOME[current_user.role]))
+
+
+@bp.get("/firm")
+@requires(Permission.HOME_SME)
+def sme() -> str:
+    firm = get_or_404(Firm, current_user.firm_id, current_user)
+    return render_template("home/sme.html", firm=firm, **queries.sme_summary(current_user, firm))
+
+
+@bp.route("/firm/profile", methods=["GET", "POST"])
+@requires(Permission.FIRM_PROFILE_EDIT)
+def firm_profile() -> str | Response:
+    firm = get_or_404(Firm, current_user.firm_id, current_user)
+    form = FirmProfileForm(obj=firm)
+    if not form.is_submitted():
+        form.revenue_wan.data = yuan_to_wan_field(firm.revenue)
+        form.total_assets_wan.data = yuan_to_wan_field(firm.total_assets)
+    if form.validate_on_submit():
+        firm_services.update_profile(current_user, firm, form.profile_data())
+        flash(_("企业信息已保存。"), "success")
+        return redirect(url_for("home.sme"))
+    return render_template("home/firm_profile.html", form=form, firm=firm)
+
+
+@bp.get("/bank")
+@requires(Permission.HOME_BANK_OFFICER)
+def bank() -> str:
+    return render_template("home/bank.html", **queries.bank_summary(current_user))
+
+
+@bp.get("/bank/admin")
+@requires(Permission.HOME_BANK_ADMIN)
+def bank_admin() -> str:
+    return render_template("home/bank_admin.html", **queries.bank_admin_summary(current_user))
+
+
+@bp.get("/gov")
+@requires(Permission.HOME_GOV)
+def gov() -> str:
+    return render_template("home/gov.html", **queries.gov_summary(current_user))
+
+
+@bp.get("/supervision")
+@requires(Permission.HOME_REGULATOR)
+def regulator() -> str:
+    return render_template("home/regulator.html", **queries.province_summary())

@@ -1,0 +1,71 @@
+"""Language choice and message catalogues.
+
+Messages are written in Simplified Chinese in the source (the portal's first language) and
+translated to English in `portal/translations/en`. Babel names the default `zh_Hans_CN`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal.authz.access import public
+from portal.extensions import db
+
+bp = Blueprint("i18n", __name__)
+LOCALE_SESSION_KEY = "locale"
+
+
+def select_locale() -> str:
+    """The visitor's chosen language, else their saved preference, else Chinese."""
+    supported = current_app.config["SUPPORTED_LOCALES"]
+    chosen = session.get(LOCALE_SESSION_KEY)
+    if chosen in supported:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in supported:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@bp.post("/language")
+@public
+def switch_language() -> Response:
+    """Remember the chosen language and go back to the page the visitor was on."""
+    locale = request.form.get("locale", "")
+    if locale in current_app.config["SUPPORTED_LOCALES"]:
+        session[LOCALE_SESSION_KEY] = locale
+        if current_user.is_authenticated:
+            current_user.locale = locale
+            db.session.commit()
+    return redirect(_safe_next(request.form.get("next")))
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: an open redirect would let a phishing link borrow our domain.
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/"):
+            return target
+    return url_for("public.index")
+
+
+def compile_catalogues(directory: Path | None = None) -> list[Path]:
+    """Compile every messages.po under the translations folder into messages.mo."""
+    root = directory or Path(__file__).parent / "translations"
+    written = []
+    for po_path in sorted(root.glob("*/LC_MESSAGES/messages.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalogue = read_po(po_file)
+        with mo_path.open("wb") as mo_file:
+            write_mo(mo_file, catalogue)
+        written.append(mo_path)
+    return written

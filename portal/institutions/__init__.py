@@ -1,0 +1,1 @@
+"""Financial institutions and government agencies."""

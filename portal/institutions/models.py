@@ -1,0 +1,69 @@
+"""Financial institutions (banks, guarantors) and government agencies."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base, utcnow
+from portal.enums import InstitutionKind, OnboardingStatus, db_enum
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
+
+class FinancialInstitution(Base):
+    __tablename__ = "financial_institutions"
+    __table_args__ = (
+        CheckConstraint("response_days BETWEEN 1 AND 30", name="response_days_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    short_name: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[InstitutionKind] = mapped_column(db_enum(InstitutionKind, "institution_kind"))
+    # 金融许可证 number issued by the regulator; unique where known.
+    licence_no: Mapped[str | None] = mapped_column(String(40), unique=True)
+    region_code: Mapped[str] = mapped_column(String(6), index=True)
+    contact_name: Mapped[str | None] = mapped_column(String(40))
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    onboarding_status: Mapped[OnboardingStatus] = mapped_column(
+        db_enum(OnboardingStatus, "onboarding_status"),
+        default=OnboardingStatus.APPLIED,
+        index=True,
+    )
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    status_changed_at: Mapped[dt.datetime | None]
+    # Who changed the status is in the audit log; a users FK here would make a cycle.
+    # Business days a lead may wait for this bank's first answer (SBA's lender match uses 2).
+    response_days: Mapped[int] = mapped_column(default=2)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    users: Mapped[list[User]] = relationship(
+        back_populates="institution", foreign_keys="User.institution_id"
+    )
+
+    @property
+    def can_publish(self) -> bool:
+        return self.onboarding_status == OnboardingStatus.APPROVED
+
+    def __repr__(self) -> str:
+        return f"<FinancialInstitution {self.id} {self.short_name}>"
+
+
+class GovernmentAgency(Base):
+    __tablename__ = "government_agencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    short_name: Mapped[str] = mapped_column(String(40))
+    region_code: Mapped[str] = mapped_column(String(6), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    users: Mapped[list[User]] = relationship(back_populates="agency")
+
+    def __repr__(self) -> str:
+        return f"<GovernmentAgency {self.id} {self.short_name}>"

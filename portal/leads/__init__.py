@@ -1,0 +1,1 @@
+"""Leads routed to banks, and the loans they become."""

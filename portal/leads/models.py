@@ -1,0 +1,85 @@
+"""Leads (a need routed to one bank) and the loans they turn into."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.catalog.models import BankProduct
+from portal.db import Base, Rate, utcnow
+from portal.enums import LeadStatus, LoanStatus, db_enum
+from portal.firms.models import Firm
+from portal.institutions.models import FinancialInstitution
+from portal.matching.models import FinancingNeed
+
+
+class Lead(Base):
+    __tablename__ = "leads"
+    __table_args__ = (
+        # Only a pooled lead may be without a bank; claiming it sets one.
+        CheckConstraint(
+            "institution_id IS NOT NULL OR status = 'pooled'", name="bank_unless_pooled"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("financing_needs.id"), index=True)
+    institution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("financial_institutions.id"), index=True
+    )
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("bank_products.id"))
+    match_result_id: Mapped[int | None] = mapped_column(ForeignKey("match_results.id"))
+    status: Mapped[LeadStatus] = mapped_column(db_enum(LeadStatus, "lead_status"), index=True)
+    pre_approved: Mapped[bool] = mapped_column(default=False)
+    deadline_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    claimed_at: Mapped[dt.datetime | None]
+    first_response_at: Mapped[dt.datetime | None]
+    accepted_at: Mapped[dt.datetime | None]
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decline_code: Mapped[str | None] = mapped_column(String(32))
+    decline_note: Mapped[str | None] = mapped_column(Text)
+    approved_amount: Mapped[Decimal | None]
+    approved_rate: Mapped[Decimal | None] = mapped_column(Rate)
+    approved_term_months: Mapped[int | None]
+    decided_at: Mapped[dt.datetime | None]
+    sla_breached: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+    need: Mapped[FinancingNeed] = relationship()
+    institution: Mapped[FinancialInstitution | None] = relationship()
+    product: Mapped[BankProduct | None] = relationship()
+
+
+class Loan(Base):
+    __tablename__ = "loans"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("term_months > 0", name="term_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"), unique=True)
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("financial_institutions.id"), index=True
+    )
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("bank_products.id"), index=True)
+    contract_no: Mapped[str] = mapped_column(String(40))
+    amount: Mapped[Decimal]
+    rate: Mapped[Decimal] = mapped_column(Rate)
+    # Rate points off from the policies that applied when the loan was made.
+    subsidy_rate: Mapped[Decimal] = mapped_column(Rate, default=Decimal("0"))
+    term_months: Mapped[int]
+    disbursed_on: Mapped[dt.date] = mapped_column(index=True)
+    maturity_on: Mapped[dt.date]
+    status: Mapped[LoanStatus] = mapped_column(
+        db_enum(LoanStatus, "loan_status"), default=LoanStatus.ACTIVE
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    institution: Mapped[FinancialInstitution] = relationship()
+    firm: Mapped[Firm] = relationship()
+    product: Mapped[BankProduct | None] = relationship()

@@ -1,0 +1,1 @@
+"""Financing needs and matching them to products."""

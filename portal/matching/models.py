@@ -1,0 +1,61 @@
+"""Financing needs and the matcher's stored results."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base, Rate, utcnow
+from portal.enums import GuaranteeType, NeedStatus, db_enum
+from portal.firms.models import Firm
+
+
+class FinancingNeed(Base):
+    __tablename__ = "financing_needs"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("term_months BETWEEN 1 AND 360", name="term_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
+    submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    amount: Mapped[Decimal]
+    term_months: Mapped[int]
+    purpose: Mapped[str] = mapped_column(Text)
+    guarantee_type: Mapped[GuaranteeType] = mapped_column(db_enum(GuaranteeType, "guarantee_type"))
+    max_rate: Mapped[Decimal | None] = mapped_column(Rate)
+    # Consent to share the firm's profile with the banks the need is routed to.
+    consent_at: Mapped[dt.datetime]
+    consent_scope: Mapped[str] = mapped_column(String(120))
+    status: Mapped[NeedStatus] = mapped_column(
+        db_enum(NeedStatus, "need_status"), default=NeedStatus.OPEN, index=True
+    )
+    # Set from the form; a resubmitted form carries the same key and creates nothing new.
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+    firm: Mapped[Firm] = relationship()
+
+
+class MatchResult(Base):
+    __tablename__ = "match_results"
+    __table_args__ = (UniqueConstraint("need_id", "product_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("financing_needs.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("bank_products.id"), index=True)
+    rule_version_id: Mapped[int] = mapped_column(ForeignKey("rule_versions.id"))
+    eligible: Mapped[bool]
+    instant_approved: Mapped[bool] = mapped_column(default=False)
+    pre_approval_ref: Mapped[str | None] = mapped_column(String(32), unique=True)
+    limit_amount: Mapped[Decimal | None]
+    rate: Mapped[Decimal | None] = mapped_column(Rate)
+    adjusted_rate: Mapped[Decimal | None] = mapped_column(Rate)
+    rank: Mapped[int | None]
+    # Failed clauses, applied policies and hints, as rendered for the firm at match time.
+    explanation: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,30 @@
+"""Every model, imported in one place so that metadata is complete for Alembic and tests."""
+
+from portal.accounts.models import User
+from portal.audit.models import AuditEntry
+from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
+from portal.firms.models import Firm
+from portal.institutions.models import FinancialInstitution, GovernmentAgency
+from portal.leads.models import Lead, Loan
+from portal.matching.models import FinancingNeed, MatchResult
+from portal.notifications.models import Notification
+from portal.supervision.models import LoanStatusReport, LprRate, MonthlyReport
+
+__all__ = [
+    "AuditEntry",
+    "BankProduct",
+    "FinancialInstitution",
+    "FinancingNeed",
+    "Firm",
+    "GovernmentAgency",
+    "Lead",
+    "Loan",
+    "LoanStatusReport",
+    "LprRate",
+    "MatchResult",
+    "MonthlyReport",
+    "Notification",
+    "PolicyProduct",
+    "RuleVersion",
+    "User",
+]

@@ -1,0 +1,43 @@
+"""Paging for list pages."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from flask import current_app, request
+from sqlalchemy import Select, func, select
+
+from portal.extensions import db
+
+T = TypeVar("T")
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    number: int
+    size: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.size))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def paginate(statement: Select[Any]) -> Page[Any]:
+    """One page of a select, numbered from the `page` query argument."""
+    size = current_app.config["PAGE_SIZE"]
+    number = max(request.args.get("page", 1, type=int) or 1, 1)
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    items = db.session.scalars(statement.limit(size).offset((number - 1) * size)).all()
+    return Page(list(items), number, size, total or 0)

@@ -1,0 +1,55 @@
+"""Pages anyone may read."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from sqlalchemy import func, select
+
+from portal.authz import public
+from portal.catalog.models import BankProduct, PolicyProduct
+from portal.enums import OnboardingStatus, ProductStatus
+from portal.extensions import db
+from portal.firms.models import Firm
+from portal.institutions.models import FinancialInstitution
+from portal.leads.models import Loan
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/")
+@public
+def index() -> str:
+    return render_template("public/index.html", stats=platform_stats())
+
+
+@bp.get("/healthz")
+@public
+def healthz() -> tuple[dict[str, str], int]:
+    """For load balancers: the app answers and the database is reachable."""
+    db.session.execute(select(1))
+    return {"status": "ok"}, 200
+
+
+def platform_stats() -> dict[str, object]:
+    """Headline figures shown to every visitor."""
+    loan_count, loan_total = db.session.execute(
+        select(func.count(Loan.id), func.coalesce(func.sum(Loan.amount), 0))
+    ).one()
+    return {
+        "institutions": db.session.scalar(
+            select(func.count(FinancialInstitution.id)).where(
+                FinancialInstitution.onboarding_status == OnboardingStatus.APPROVED
+            )
+        ),
+        "products": db.session.scalar(
+            select(func.count(BankProduct.id)).where(BankProduct.status == ProductStatus.PUBLISHED)
+        ),
+        "policies": db.session.scalar(
+            select(func.count(PolicyProduct.id)).where(
+                PolicyProduct.status == ProductStatus.PUBLISHED
+            )
+        ),
+        "firms": db.session.scalar(select(func.count(Firm.id))),
+        "loan_count": loan_count,
+        "loan_total": loan_total,
+    }

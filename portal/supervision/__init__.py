@@ -1,0 +1,1 @@
+"""Supervision: loan status reports, monthly reports and the LPR table."""

@@ -1,0 +1,64 @@
+"""Supervision records: monthly loan status, the monthly report archive and the LPR table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db import Base, Rate, utcnow
+from portal.enums import FiveTierClass, db_enum
+
+
+class LoanStatusReport(Base):
+    """A bank's report of one loan for one month; re-reporting a month replaces the row."""
+
+    __tablename__ = "loan_status_reports"
+    __table_args__ = (
+        UniqueConstraint("loan_id", "period", name="uq_loan_status_reports_loan_period"),
+        CheckConstraint("balance >= 0", name="balance_not_negative"),
+        CheckConstraint("days_overdue >= 0", name="days_overdue_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"))
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("financial_institutions.id"), index=True
+    )
+    period: Mapped[dt.date] = mapped_column(index=True)  # first day of the reported month
+    balance: Mapped[Decimal]
+    days_overdue: Mapped[int] = mapped_column(default=0)
+    five_tier_class: Mapped[FiveTierClass] = mapped_column(db_enum(FiveTierClass, "five_tier"))
+    # The class contradicts the overdue days (over 90 days yet 正常, ...): kept, and alerted.
+    contradicts_overdue_rules: Mapped[bool] = mapped_column(default=False)
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class MonthlyReport(Base):
+    """A generated monthly supervision report (PDF), archived as issued."""
+
+    __tablename__ = "monthly_reports"
+    __table_args__ = (UniqueConstraint("period", "scope", name="uq_monthly_reports_period_scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[dt.date]
+    # "province", "region:350100" or "bank:12"
+    scope: Mapped[str] = mapped_column(String(40))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    generated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class LprRate(Base):
+    """Loan Prime Rate as published on the 20th of each month."""
+
+    __tablename__ = "lpr_rates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    effective_on: Mapped[dt.date] = mapped_column(unique=True)
+    one_year: Mapped[Decimal] = mapped_column(Rate)
+    over_five_years: Mapped[Decimal] = mapped_column(Rate)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

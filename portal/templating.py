@@ -1,0 +1,101 @@
+"""Jinja filters and globals: money in 万元, local dates, labels, navigation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from flask_babel import format_decimal
+
+from portal import enums
+from portal.firms import standards
+from portal.navigation import navigation_for
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+TEN_THOUSAND = Decimal(10000)
+
+
+def to_wan(amount: Decimal | int | None, places: int = 2) -> str:
+    """Yuan as 万元 with thousands separators: 3431000 → '343.10'."""
+    if amount is None:
+        return "—"
+    quantum = Decimal(1).scaleb(-places)
+    wan = (Decimal(amount) / TEN_THOUSAND).quantize(quantum, rounding=ROUND_HALF_UP)
+    return format_decimal(wan, format=f"#,##0.{'0' * places}" if places else "#,##0")
+
+
+def local_date(value: dt.date | dt.datetime | None) -> str:
+    """A date as 2026-11-27; datetimes are first moved to Asia/Shanghai."""
+    if value is None:
+        return "—"
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(SHANGHAI).date()
+    return value.isoformat()
+
+
+def local_datetime(value: dt.datetime | None) -> str:
+    """A UTC timestamp shown in Asia/Shanghai: 2026-11-27 14:05."""
+    if value is None:
+        return "—"
+    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+def percent(value: Decimal | None) -> str:
+    """A rate stored in percent: 3.4500 → '3.45%'."""
+    if value is None:
+        return "—"
+    return f"{Decimal(value).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}%"
+
+
+LABELS = {
+    "role": enums.ROLE_LABELS,
+    "onboarding": enums.ONBOARDING_LABELS,
+    "institution_kind": enums.INSTITUTION_KIND_LABELS,
+    "product_status": enums.PRODUCT_STATUS_LABELS,
+    "product_kind": enums.PRODUCT_KIND_LABELS,
+    "policy_kind": enums.POLICY_KIND_LABELS,
+    "guarantee": enums.GUARANTEE_LABELS,
+    "need_status": enums.NEED_STATUS_LABELS,
+    "lead_status": enums.LEAD_STATUS_LABELS,
+    "five_tier": enums.FIVE_TIER_LABELS,
+    "loan_status": enums.LOAN_STATUS_LABELS,
+    "size_class": enums.SIZE_CLASS_LABELS,
+    "qualification": enums.QUALIFICATION_LABELS,
+    "tax_grade": enums.TAX_GRADE_LABELS,
+}
+
+
+def label(value: object, kind: str) -> str:
+    """The display label of an enum value: {{ firm.size_class|label('size_class') }}."""
+    if value is None:
+        return "—"
+    return str(LABELS[kind].get(value, value))
+
+
+def region_name(code: str | None) -> str:
+    """A region's name, or the bare code if it is not in the reference list."""
+    try:
+        return standards.region_label(code or "")
+    except KeyError:
+        return code or "—"
+
+
+def industry_name(code: str | None) -> str:
+    """An industry's label, or the bare code if it is not in the reference list."""
+    try:
+        return standards.industry_label(code or "")
+    except (KeyError, ValueError):
+        return code or "—"
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(to_wan, "wan")
+    app.add_template_filter(local_date, "date")
+    app.add_template_filter(local_datetime, "datetime")
+    app.add_template_filter(percent, "percent")
+    app.add_template_filter(label, "label")
+    app.add_template_filter(region_name, "region")
+    app.add_template_filter(industry_name, "industry")
+    app.add_template_global(navigation_for)
