@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from flask import Flask
-from flask_babel import format_decimal
+from flask_babel import format_decimal, get_locale
 
 from portal import enums
 from portal.firms import standards
@@ -90,6 +90,12 @@ def industry_name(code: str | None) -> str:
         return code or "—"
 
 
+def is_english() -> bool:
+    """Whether the page is being shown in English (the other language is Chinese)."""
+    locale = get_locale()
+    return locale is not None and locale.language == "en"
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(to_wan, "wan")
     app.add_template_filter(local_date, "date")
@@ -99,3 +105,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(region_name, "region")
     app.add_template_filter(industry_name, "industry")
     app.add_template_global(navigation_for)
+    app.add_template_global(is_english)

@@ -1,0 +1,94 @@
+"""factory_boy factories for the core models; each flushes so ids exist at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from werkzeug.security import generate_password_hash
+
+from portal.accounts.models import User
+from portal.enums import InstitutionKind, OnboardingStatus, Role, TaxCreditGrade
+from portal.extensions import db
+from portal.firms.models import Firm
+from portal.firms.standards import classify_size, make_credit_code
+from portal.institutions.models import FinancialInstitution, GovernmentAgency
+
+PASSWORD = "correct-horse-battery"
+# One cheap hash for every factory user: hashing hundreds of times would dominate the suite.
+PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+
+
+class BaseFactory(factory.alchemy.SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "flush"
+
+
+def credit_code_for(n: int) -> str:
+    """A valid, unique credit code for the n-th test firm."""
+    return make_credit_code("9", "1", "350100", f"T{n:07d}")
+
+
+class FirmFactory(BaseFactory):
+    class Meta:
+        model = Firm
+
+    credit_code = factory.Sequence(credit_code_for)
+    name = factory.Sequence(lambda n: f"测试企业{n}有限公司")
+    region_code = "350100"
+    industry_code = "13"
+    employees = 50
+    revenue = Decimal("12000000.00")
+    total_assets = Decimal("8000000.00")
+    established_on = dt.date(2018, 5, 1)
+    tax_credit_grade = TaxCreditGrade.A
+    qualifications = factory.LazyFunction(list)
+    size_class = factory.LazyAttribute(
+        lambda o: classify_size(o.industry_code, o.employees, o.revenue, o.total_assets)
+    )
+
+
+class InstitutionFactory(BaseFactory):
+    class Meta:
+        model = FinancialInstitution
+
+    name = factory.Sequence(lambda n: f"测试银行{n}福建分行")
+    short_name = factory.Sequence(lambda n: f"测试银行{n}")
+    kind = InstitutionKind.CITY_COMMERCIAL
+    region_code = "350000"
+    onboarding_status = OnboardingStatus.APPROVED
+
+
+class AgencyFactory(BaseFactory):
+    class Meta:
+        model = GovernmentAgency
+
+    name = factory.Sequence(lambda n: f"测试政府部门{n}")
+    short_name = factory.Sequence(lambda n: f"部门{n}")
+    region_code = "350000"
+
+
+class UserFactory(BaseFactory):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    password_hash = PASSWORD_HASH
+    full_name = factory.Sequence(lambda n: f"用户{n}")
+    role = Role.SME
+    firm = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.role == Role.SME), factory.SubFactory(FirmFactory), None
+    )
+    institution = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.role in (Role.BANK_OFFICER, Role.BANK_ADMIN)),
+        factory.SubFactory(InstitutionFactory),
+        None,
+    )
+    agency = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.role == Role.GOV_STAFF),
+        factory.SubFactory(AgencyFactory),
+        None,
+    )
