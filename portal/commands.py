@@ -82,7 +82,7 @@ def demo_run(host: str, port: int) -> None:
 def _print_accounts() -> None:
     from portal.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
 
-    click.echo("\nDemo accounts (password for all: %s)" % DEMO_PASSWORD)
+    click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD})")
     for account in DEMO_ACCOUNTS:
         click.echo(f"  {account.role.label:<12} {account.email}")
 

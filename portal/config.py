@@ -47,7 +47,7 @@ class BaseConfig:
     PERMANENT_SESSION_LIFETIME = 8 * 3600
 
     # Hash used for seeded bulk accounts and tests; production keeps werkzeug's default scrypt.
-    PASSWORD_HASH_METHOD = "scrypt"
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a method name, not a password)
     PAGE_SIZE = 25
 
 
@@ -63,13 +63,13 @@ class DevelopmentConfig(BaseConfig):
 
 class TestingConfig(BaseConfig):
     TESTING = True
-    SECRET_KEY = "test-secret-key-not-for-production"
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105  (tests only)
     DATABASE_URL = normalise_database_url(
         os.environ.get("TEST_DATABASE_URL", f"sqlite:///{INSTANCE_PATH / 'test.sqlite3'}")
     )
     WTF_CSRF_ENABLED = False
     # Tests create hundreds of users; a cheap hash keeps them fast and changes nothing they check.
-    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105  (a method name)
 
 
 CONFIGS = {

@@ -228,7 +228,6 @@ class TaxCreditGrade(StrEnum):
     D = "D"
 
 
-
 SIZE_CLASS_LABELS = {
     "large": _l("大型"),
     "medium": _l("中型"),

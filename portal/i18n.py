@@ -7,16 +7,16 @@ translated to English in `portal/translations/en`. Babel names the default `zh_H
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask import Blueprint, current_app, redirect, request, session
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.authz.access import public
 from portal.extensions import db
+from portal.redirects import safe_next
 
 bp = Blueprint("i18n", __name__)
 LOCALE_SESSION_KEY = "locale"
@@ -43,16 +43,7 @@ def switch_language() -> Response:
         if current_user.is_authenticated:
             current_user.locale = locale
             db.session.commit()
-    return redirect(_safe_next(request.form.get("next")))
-
-
-def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an open redirect would let a phishing link borrow our domain.
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/"):
-            return target
-    return url_for("public.index")
+    return redirect(safe_next(request.form.get("next"), "public.index"))
 
 
 def compile_catalogues(directory: Path | None = None) -> list[Path]:

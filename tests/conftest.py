@@ -74,7 +74,7 @@ def _transaction(app: Flask) -> Iterator[None]:
     try:
         yield
     finally:
-        db.session.remove()
+        # Sessions were closed when their app contexts ended; undo everything they did.
         outer.rollback()
         connection.close()
         db.factory.configure(bind=engine, join_transaction_mode="conservative_savepoint")
@@ -105,9 +105,7 @@ class Auth:
         self.client = client
 
     def login(self, email: str, password: str = PASSWORD, **kwargs: Any) -> Any:
-        return self.client.post(
-            "/login", data={"email": email, "password": password}, **kwargs
-        )
+        return self.client.post("/login", data={"email": email, "password": password}, **kwargs)
 
     def logout(self) -> Any:
         return self.client.post("/logout")

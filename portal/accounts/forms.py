@@ -15,9 +15,7 @@ from portal.firms.forms import FirmProfileForm
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(
-        _l("邮箱"), validators=[DataRequired(_l("请填写邮箱")), Length(max=254)]
-    )
+    email = EmailField(_l("邮箱"), validators=[DataRequired(_l("请填写邮箱")), Length(max=254)])
     password = PasswordField(_l("密码"), validators=[DataRequired(_l("请填写密码"))])
 
 
@@ -51,7 +49,10 @@ class AccountFieldsMixin:
     password = _password_field(_l("密码（至少 8 位）"))
     password_confirm = PasswordField(
         _l("再次输入密码"),
-        validators=[DataRequired(_l("请再次输入密码")), EqualTo("password", _l("两次输入的密码不一致"))],
+        validators=[
+            DataRequired(_l("请再次输入密码")),
+            EqualTo("password", _l("两次输入的密码不一致")),
+        ],
     )
 
 

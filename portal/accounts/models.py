@@ -26,9 +26,7 @@ class User(Base):
     __tablename__ = "users"
     __table_args__ = (
         # A user's tenant column must match the role: the scoping layer relies on it.
-        CheckConstraint(
-            "(role = 'sme') = (firm_id IS NOT NULL)", name="sme_has_firm"
-        ),
+        CheckConstraint("(role = 'sme') = (firm_id IS NOT NULL)", name="sme_has_firm"),
         CheckConstraint(
             "(role IN ('bank_officer', 'bank_admin')) = (institution_id IS NOT NULL)",
             name="bank_user_has_institution",
@@ -48,9 +46,7 @@ class User(Base):
     institution_id: Mapped[int | None] = mapped_column(
         ForeignKey("financial_institutions.id"), index=True
     )
-    agency_id: Mapped[int | None] = mapped_column(
-        ForeignKey("government_agencies.id"), index=True
-    )
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("government_agencies.id"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     locale: Mapped[str | None] = mapped_column(String(16))

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from portal.accounts import services
 from portal.accounts.forms import LoginForm, RegistrationForm
 from portal.authz import login_required_any, public
-from portal.i18n import _safe_next
+from portal.redirects import safe_next
 
 bp = Blueprint("accounts", __name__)
 
@@ -29,8 +29,7 @@ def login() -> str | Response:
         else:
             services.sign_in(user)
             flash(_("欢迎回来，%(name)s", name=user.full_name), "success")
-            return redirect(_safe_next(request.args.get("next")) if request.args.get("next")
-                            else url_for("home.index"))
+            return redirect(safe_next(request.args.get("next"), "home.index"))
     return render_template("accounts/login.html", form=form)
 
 

@@ -19,7 +19,7 @@ class LprForm(FlaskForm):
         places=4,
         validators=[
             InputRequired(_l("请填写 1 年期 LPR，如 3.00")),
-            NumberRange(min=0, max=20, message=_l("利率应在 0% 到 20% 之间")),
+            NumberRange(min=0, max=20, message=_l("利率应在 0%% 到 20%% 之间")),
         ],
     )
     over_five_years = DecimalField(
@@ -27,7 +27,7 @@ class LprForm(FlaskForm):
         places=4,
         validators=[
             InputRequired(_l("请填写 5 年期以上 LPR，如 3.50")),
-            NumberRange(min=0, max=20, message=_l("利率应在 0% 到 20% 之间")),
+            NumberRange(min=0, max=20, message=_l("利率应在 0%% 到 20%% 之间")),
         ],
     )
 
@@ -38,7 +38,9 @@ class UserFilterForm(FlaskForm):
 
     q = StringField(_l("姓名或邮箱"), validators=[Optional()])
     role = SelectField(
-        _l("角色"), choices=[("", _l("全部角色"))] + list(ROLE_LABELS.items()), validators=[Optional()]
+        _l("角色"),
+        choices=[("", _l("全部角色"))] + list(ROLE_LABELS.items()),
+        validators=[Optional()],
     )
 
 

@@ -27,7 +27,9 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @requires(Permission.HOME_ADMIN)
 def index() -> str:
     role_counts = dict(
-        db.session.execute(select(User.role, func.count(User.id)).group_by(User.role)).tuples()
+        db.session.execute(select(User.role, func.count(User.id)).group_by(User.role))
+        .tuples()
+        .all()
     )
     recent = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(10)).all()
     latest_lpr = db.session.scalar(select(LprRate).order_by(LprRate.effective_on.desc()))
@@ -75,8 +77,10 @@ def set_active(user_id: int) -> Response:
         return redirect(url_for("admin.users"))
     activate = request.form.get("active") == "1"
     account_services.set_active(current_user, user, activate)
-    message = _("已启用 %(email)s", email=user.email) if activate else _(
-        "已停用 %(email)s", email=user.email
+    message = (
+        _("已启用 %(email)s", email=user.email)
+        if activate
+        else _("已停用 %(email)s", email=user.email)
     )
     flash(message, "success")
     return redirect(url_for("admin.users"))

@@ -13,7 +13,9 @@ from portal.extensions import db
 from portal.supervision.models import LprRate
 
 
-def save_lpr(actor: User, effective_on: Any, one_year: Decimal, over_five_years: Decimal) -> LprRate:
+def save_lpr(
+    actor: User, effective_on: Any, one_year: Decimal, over_five_years: Decimal
+) -> LprRate:
     """Add the month's LPR, or correct it if that date is already in the table."""
     rate = db.session.scalar(select(LprRate).where(LprRate.effective_on == effective_on))
     if rate is None:
@@ -23,8 +25,13 @@ def save_lpr(actor: User, effective_on: Any, one_year: Decimal, over_five_years:
     rate.one_year, rate.over_five_years = one_year, over_five_years
     db.session.flush()
     audit.record(
-        "lpr.save", actor=actor, obj=rate, effective_on=effective_on,
-        before=str(before), one_year=one_year, over_five_years=over_five_years,
+        "lpr.save",
+        actor=actor,
+        obj=rate,
+        effective_on=effective_on,
+        before=str(before),
+        one_year=one_year,
+        over_five_years=over_five_years,
     )
     db.session.commit()
     return rate

@@ -24,9 +24,7 @@ class BankProduct(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    institution_id: Mapped[int] = mapped_column(
-        ForeignKey("financial_institutions.id"), index=True
-    )
+    institution_id: Mapped[int] = mapped_column(ForeignKey("financial_institutions.id"), index=True)
     name: Mapped[str] = mapped_column(String(80))
     kind: Mapped[ProductKind] = mapped_column(db_enum(ProductKind, "product_kind"), index=True)
     summary: Mapped[str] = mapped_column(Text, default="")
@@ -90,9 +88,7 @@ class RuleVersion(Base):
 
     __tablename__ = "rule_versions"
     __table_args__ = (
-        CheckConstraint(
-            "(product_id IS NULL) <> (policy_id IS NULL)", name="exactly_one_owner"
-        ),
+        CheckConstraint("(product_id IS NULL) <> (policy_id IS NULL)", name="exactly_one_owner"),
         UniqueConstraint("product_id", "version", name="uq_rule_versions_product_version"),
         UniqueConstraint("policy_id", "version", name="uq_rule_versions_policy_version"),
     )

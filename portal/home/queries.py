@@ -52,9 +52,7 @@ def sme_summary(actor: User, firm: Firm) -> dict[str, Any]:
 def bank_summary(actor: User) -> dict[str, Any]:
     institution = get_or_404(FinancialInstitution, actor.institution_id, actor)
     leads = _count_by(Lead.status, scoped(select(Lead), Lead, actor))
-    pooled = db.session.scalar(
-        select(func.count(Lead.id)).where(Lead.status == LeadStatus.POOLED)
-    )
+    pooled = db.session.scalar(select(func.count(Lead.id)).where(Lead.status == LeadStatus.POOLED))
     products = db.session.scalars(
         scoped(select(BankProduct), BankProduct, actor)
         .where(BankProduct.status == ProductStatus.PUBLISHED)
@@ -72,7 +70,9 @@ def bank_summary(actor: User) -> dict[str, Any]:
 def bank_admin_summary(actor: User) -> dict[str, Any]:
     summary = bank_summary(actor)
     summary["products"] = db.session.scalars(
-        scoped(select(BankProduct), BankProduct, actor).order_by(BankProduct.status, BankProduct.name)
+        scoped(select(BankProduct), BankProduct, actor).order_by(
+            BankProduct.status, BankProduct.name
+        )
     ).all()
     summary["staff"] = db.session.scalars(
         scoped(select(User), User, actor).order_by(User.role, User.full_name)
@@ -83,7 +83,9 @@ def bank_admin_summary(actor: User) -> dict[str, Any]:
 def gov_summary(actor: User) -> dict[str, Any]:
     agency = get_or_404(GovernmentAgency, actor.agency_id, actor)
     policies = db.session.scalars(
-        scoped(select(PolicyProduct), PolicyProduct, actor).order_by(PolicyProduct.valid_from.desc())
+        scoped(select(PolicyProduct), PolicyProduct, actor).order_by(
+            PolicyProduct.valid_from.desc()
+        )
     ).all()
     pending = db.session.scalars(
         scoped(select(FinancialInstitution), FinancialInstitution, actor)
@@ -143,8 +145,13 @@ def region_rows(only_region: str | None) -> list[dict[str, Any]]:
             continue
         count, total = loans.get(code, (0, 0))
         rows.append(
-            {"code": code, "name": name, "firms": firms.get(code, 0), "loans": count,
-             "amount": Decimal(total)}
+            {
+                "code": code,
+                "name": name,
+                "firms": firms.get(code, 0),
+                "loans": count,
+                "amount": Decimal(total),
+            }
         )
     return rows
 

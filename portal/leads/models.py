@@ -62,9 +62,7 @@ class Loan(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"), unique=True)
-    institution_id: Mapped[int] = mapped_column(
-        ForeignKey("financial_institutions.id"), index=True
-    )
+    institution_id: Mapped[int] = mapped_column(ForeignKey("financial_institutions.id"), index=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
     product_id: Mapped[int | None] = mapped_column(ForeignKey("bank_products.id"), index=True)
     contract_no: Mapped[str] = mapped_column(String(40))

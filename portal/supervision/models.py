@@ -24,9 +24,7 @@ class LoanStatusReport(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"))
-    institution_id: Mapped[int] = mapped_column(
-        ForeignKey("financial_institutions.id"), index=True
-    )
+    institution_id: Mapped[int] = mapped_column(ForeignKey("financial_institutions.id"), index=True)
     period: Mapped[dt.date] = mapped_column(index=True)  # first day of the reported month
     balance: Mapped[Decimal]
     days_overdue: Mapped[int] = mapped_column(default=0)

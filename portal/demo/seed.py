@@ -1,0 +1,1203 @@
+"""Demo data: a small, realistic Fujian province and one account per role.
+
+`flask demo seed` calls seed_demo(). Every row is looked up by its natural key before it is added, so
+a second run creates nothing and changes nothing. The content is fixed (random.Random(2026)); only
+the loan months follow today's date, so that the dashboards always have a recent year to show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from portal.accounts.models import User
+from portal.accounts.passwords import hash_password
+from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
+from portal.db import utcnow
+from portal.enums import (
+    FiveTierClass,
+    GuaranteeType,
+    InstitutionKind,
+    LoanStatus,
+    OnboardingStatus,
+    PolicyKind,
+    ProductKind,
+    ProductStatus,
+    Role,
+    TaxCreditGrade,
+)
+from portal.extensions import db
+from portal.firms.models import Firm
+from portal.firms.services import build_firm
+from portal.firms.standards import make_credit_code
+from portal.institutions.models import FinancialInstitution, GovernmentAgency
+from portal.leads.models import Loan
+from portal.supervision.models import LoanStatusReport, LprRate
+
+# Printed by `flask demo seed` for every demo login; these accounts exist only in demo databases.
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105
+RANDOM_SEED = 2026
+WAN = Decimal(10000)  # yuan per 万元
+
+# Fixed timestamps keep the catalogue identical from one run (and one machine) to the next.
+ONBOARDED_AT = dt.datetime(2024, 1, 8, 2, 0, tzinfo=dt.UTC)
+PUBLISHED_AT = dt.datetime(2024, 3, 1, 2, 0, tzinfo=dt.UTC)
+
+DEMO_BANK = "兴业银行福州分行"
+DEMO_AGENCY = "福建省委金融办"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """A demo login printed by `flask demo seed`."""
+
+    email: str
+    role: Role
+    full_name: str
+
+
+DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
+    DemoAccount("sme@demo.local", Role.SME, "陈志明"),
+    DemoAccount("bank@demo.local", Role.BANK_OFFICER, "林晓峰"),
+    DemoAccount("bankadmin@demo.local", Role.BANK_ADMIN, "黄丽娟"),
+    DemoAccount("gov@demo.local", Role.GOV_STAFF, "王建华"),
+    DemoAccount("regulator@demo.local", Role.REGULATOR, "郑文斌"),
+    DemoAccount("admin@demo.local", Role.ADMIN, "张敏"),
+)
+
+# Two more firms with a login of their own, so a bank sees more than one identifiable customer.
+FIRM_CONTACTS: tuple[tuple[str, str, int], ...] = (
+    ("contact@ludaoptics.demo.local", "李雅琴", 9),  # 厦门鹭岛光电科技
+    ("contact@jinjiangshoes.demo.local", "苏明辉", 26),  # 泉州晋江鞋服科技
+)
+
+
+@dataclass
+class SeedReport:
+    """How many rows of each kind one run created (0 where they were already present)."""
+
+    institutions: int = 0
+    agencies: int = 0
+    firms: int = 0
+    users: int = 0
+    bank_products: int = 0
+    policies: int = 0
+    rule_versions: int = 0
+    lpr_rates: int = 0
+    loans: int = 0
+    loan_reports: int = 0
+
+    @property
+    def total(self) -> int:
+        """Rows created in all."""
+        return sum(getattr(self, field.name) for field in fields(self))
+
+    def summary(self) -> str:
+        """One line for the console."""
+        counts = ", ".join(
+            f"{getattr(self, field.name)} {field.name.replace('_', ' ')}" for field in fields(self)
+        )
+        return f"Demo data (演示数据): created {counts} (0 = already present)."
+
+
+# ---------------------------------------------------------------------------
+# Content
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _InstitutionSpec:
+    name: str
+    short_name: str
+    kind: InstitutionKind
+    region_code: str
+    response_days: int = 2
+    status: OnboardingStatus = OnboardingStatus.APPROVED
+    status_reason: str | None = None
+
+
+_INSTITUTIONS = (
+    _InstitutionSpec("中国工商银行福建省分行", "工商银行", InstitutionKind.STATE_OWNED, "350000"),
+    _InstitutionSpec("中国农业银行福建省分行", "农业银行", InstitutionKind.STATE_OWNED, "350000"),
+    _InstitutionSpec("中国银行福建省分行", "中国银行", InstitutionKind.STATE_OWNED, "350000"),
+    _InstitutionSpec("中国建设银行福建省分行", "建设银行", InstitutionKind.STATE_OWNED, "350000"),
+    _InstitutionSpec(
+        "中国邮政储蓄银行福建省分行", "邮储银行", InstitutionKind.STATE_OWNED, "350000"
+    ),
+    _InstitutionSpec(DEMO_BANK, "兴业银行", InstitutionKind.JOINT_STOCK, "350100"),
+    _InstitutionSpec("福建海峡银行", "海峡银行", InstitutionKind.CITY_COMMERCIAL, "350100"),
+    _InstitutionSpec("厦门银行", "厦门银行", InstitutionKind.CITY_COMMERCIAL, "350200"),
+    # A city bank with a slower credit committee: its leads get three business days.
+    _InstitutionSpec(
+        "泉州银行", "泉州银行", InstitutionKind.CITY_COMMERCIAL, "350500", response_days=3
+    ),
+    _InstitutionSpec("福建省农村信用社联合社", "福建农信", InstitutionKind.RURAL, "350000"),
+    # Waiting for the government's approval: the onboarding demo starts here.
+    _InstitutionSpec(
+        "福建华安汇通村镇银行",
+        "华安汇通村镇银行",
+        InstitutionKind.RURAL,
+        "350600",
+        status=OnboardingStatus.APPLIED,
+    ),
+)
+
+_AGENCIES = (
+    (DEMO_AGENCY, "省委金融办", "350000"),
+    ("福建省工业和信息化厅", "省工信厅", "350000"),
+    ("福建省财政厅", "省财政厅", "350000"),
+    ("福州市地方金融管理局", "福州市金融局", "350100"),
+)
+
+# Firms, one a line: name, region, GB/T 4754 division, employees, revenue (万元), total assets
+# (万元), established, tax credit grade, qualifications ("-" for none), legal representative.
+# Figures are chosen so that most firms are small or micro, a few medium and one large.
+_FIRM_TABLE = """
+福州闽江精密机械有限公司 350100 34 86 3800 2600 2015-04-18 A specialised,high_tech 陈国栋
+福州榕城软件技术有限公司 350100 65 45 1200 800 2017-09-06 A high_tech,tech_sme 林宇航
+福建鼓山茉莉花茶业有限公司 350100 15 28 650 900 2009-05-20 B agricultural 郑秀兰
+福州马尾船舶配件有限公司 350100 37 120 5600 4300 2012-03-12 B - 吴承志
+福清融侨食品有限公司 350100 14 340 23000 15000 2006-08-01 A green 何建平
+福州长乐锦纶纺织有限公司 350100 17 420 38000 26000 2010-11-15 A - 陈美玲
+福州仓山云智数据服务有限公司 350100 65 8 90 120 2023-02-14 M tech_sme 黄俊杰
+福州台江鑫源贸易有限公司 350100 51 12 2600 900 2016-06-30 B - 王丽萍
+福州闽都餐饮管理有限公司 350100 62 46 820 400 2019-01-08 B - 林志强
+厦门鹭岛光电科技有限公司 350200 39 150 9800 7200 2013-07-22 A high_tech,specialised 李雅琴
+厦门海沧生物医药有限公司 350200 27 65 1800 3500 2018-04-10 A high_tech,tech_sme 许文涛
+厦门集美跨境电商有限公司 350200 51 30 5200 1600 2017-10-19 B - 杨晓东
+厦门思明信息技术有限公司 350200 65 22 480 260 2020-05-27 A tech_sme 蔡思远
+厦门翔安新材料股份有限公司 350200 29 1200 52000 41000 1998-12-03 A high_tech,green 洪振华
+厦门同安物流有限公司 350200 54 58 2400 1900 2014-02-25 B - 叶志勇
+厦门湖里咖啡餐饮有限公司 350200 62 9 160 80 2024-03-16 M - 庄雨婷
+莆田荔城鞋业有限公司 350300 19 260 12000 6800 2008-09-09 B - 黄志坚
+莆田仙游古典工艺家具有限公司 350300 21 75 2900 3100 2011-04-04 A - 朱金福
+莆田涵江食品有限公司 350300 13 40 1600 1100 2016-12-12 B agricultural 方明珠
+莆田秀屿海产养殖专业合作社 350300 04 15 380 520 2015-06-18 B agricultural 林海生
+莆田城厢建筑装饰工程有限公司 350300 50 85 2200 1400 2012-08-30 C - 陈鸿达
+三明沙县小吃餐饮连锁有限公司 350400 62 68 1800 900 2014-10-10 A - 罗春生
+三明永安竹木制品有限公司 350400 20 55 1300 1500 2010-03-21 B green 邓永福
+三明将乐林业开发有限公司 350400 02 30 620 2800 2005-07-07 A agricultural,green 廖林生
+三明明溪生态农业科技有限公司 350400 01 8 45 60 2023-05-09 M agricultural 谢小芳
+三明梅列重型机械配件有限公司 350400 34 210 8600 7400 2007-01-17 B - 刘卫东
+泉州晋江鞋服科技有限公司 350500 19 280 18500 9600 2009-03-03 A specialised 苏明辉
+泉州石狮服装辅料有限公司 350500 18 95 4200 2300 2012-11-11 B - 施雅芬
+泉州南安石材有限公司 350500 30 130 6800 5200 2006-04-26 B - 洪清水
+泉州德化陶瓷工艺有限公司 350500 30 160 5400 4600 2010-08-18 A specialised 郑德明
+泉州安溪铁观音茶业有限公司 350500 15 48 3200 2700 2008-05-05 A agricultural 王铁山
+泉州惠安建筑工程有限公司 350500 47 360 9200 6500 2004-09-29 B - 张惠民
+泉州丰泽智能装备有限公司 350500 35 140 7600 5800 2016-07-12 A high_tech,specialised 李泽宇
+泉州鲤城便利连锁有限公司 350500 52 36 980 450 2018-12-20 B - 陈丽君
+漳州平和蜜柚农业专业合作社 350600 01 12 260 340 2013-09-15 B agricultural 曾柚生
+漳州龙海罐头食品有限公司 350600 14 310 26000 17000 2003-06-06 A agricultural,green 郭建国
+漳州角美电子科技有限公司 350600 39 85 2400 1800 2017-02-28 B tech_sme 戴晓明
+漳州东山水产品批发有限公司 350600 51 9 1500 600 2014-04-08 B agricultural 孙海涛
+漳州芗城花卉园艺有限公司 350600 01 6 30 40 2020-03-30 C agricultural 沈芳华
+南平武夷山岩茶农业专业合作社 350700 01 18 420 760 2011-10-01 A agricultural,green 游岩松
+南平建阳竹业科技有限公司 350700 20 62 2100 1900 2013-12-06 B green 魏竹青
+南平邵武化工新材料有限公司 350700 26 110 5900 6100 2009-08-14 B - 饶国华
+南平延平闽北农家菜餐饮有限公司 350700 62 14 180 90 2019-07-19 B - 杨春梅
+龙岩新罗工程机械有限公司 350800 35 240 11000 9300 2008-10-22 A specialised 邱振兴
+龙岩长汀稀土新材料有限公司 350800 32 90 6200 8800 2012-05-16 A high_tech,green 钟汀生
+龙岩上杭客家食品有限公司 350800 14 18 260 210 2020-11-02 B - 温秀英
+龙岩连城红心地瓜干加工有限公司 350800 13 26 720 530 2015-09-23 B agricultural 童连根
+宁德三都澳大黄鱼养殖有限公司 350900 04 40 860 1300 2010-04-12 A agricultural 阮海平
+宁德福鼎白茶有限公司 350900 15 52 2800 2400 2012-06-21 A agricultural,green 林白毫
+宁德蕉城新能源配件有限公司 350900 38 230 15000 11000 2018-08-08 A high_tech,specialised,green 缪宁波
+"""
+
+
+@dataclass(frozen=True)
+class _FirmSpec:
+    name: str
+    region_code: str
+    industry_code: str
+    employees: int
+    revenue: Decimal
+    total_assets: Decimal
+    established_on: dt.date
+    grade: TaxCreditGrade
+    qualifications: tuple[str, ...]
+    legal_representative: str
+    credit_code: str
+
+
+def _parse_firms(table: str) -> tuple[_FirmSpec, ...]:
+    """Turn the firm table into specs, each with a valid credit code unique to its line."""
+    specs = []
+    for index, line in enumerate(table.strip().splitlines(), start=1):
+        name, region, industry, staff, revenue, assets, founded, grade, quals, rep = line.split()
+        specs.append(
+            _FirmSpec(
+                name=name,
+                region_code=region,
+                industry_code=industry,
+                employees=int(staff),
+                revenue=Decimal(revenue) * WAN,
+                total_assets=Decimal(assets) * WAN,
+                established_on=dt.date.fromisoformat(founded),
+                grade=TaxCreditGrade(grade),
+                qualifications=() if quals == "-" else tuple(quals.split(",")),
+                legal_representative=rep,
+                # "MA" bodies are what registries have issued since 2015; the rest is the line number.
+                credit_code=make_credit_code("9", "1", region, f"MA2D{index:04d}"),
+            )
+        )
+    return tuple(specs)
+
+
+_FIRMS = _parse_firms(_FIRM_TABLE)
+
+
+@dataclass(frozen=True)
+class _ProductSpec:
+    bank: str
+    name: str
+    kind: ProductKind
+    summary: str
+    amount_wan: tuple[int, int]
+    term_months: tuple[int, int]
+    rate: tuple[str, str]
+    guarantees: tuple[GuaranteeType, ...]
+    regions: tuple[str, ...]
+    eligibility: str
+    instant_approval: str | None
+    formula: str
+
+
+# Rules shared by the plain tax-data credit loans most banks offer (纳税信用贷).
+_TAX_CREDIT_ELIGIBILITY = (
+    'size_class in ["small", "micro"] and tax_credit_grade in ["A", "B"] and years_in_business >= 2'
+)
+_TAX_CREDIT_INSTANT = 'tax_credit_grade == "A" and amount <= 1000000'
+_TAX_CREDIT_FORMULA = "min(amount, revenue * 0.2, 3000000)"
+
+_MORTGAGE_ELIGIBILITY = (
+    'size_class in ["medium", "small", "micro"] and tax_credit_grade in ["A", "B", "M"]'
+    ' and guarantee_type == "mortgage"'
+)
+_MORTGAGE_FORMULA = "min(amount, total_assets * 0.6, 10000000)"
+
+_TECH_ELIGIBILITY = (
+    '("high_tech" in qualifications or "specialised" in qualifications'
+    ' or "tech_sme" in qualifications) and size_class in ["medium", "small", "micro"]'
+    ' and tax_credit_grade in ["A", "B", "M"]'
+)
+
+_CREDIT = (GuaranteeType.CREDIT,)
+_MORTGAGE = (GuaranteeType.MORTGAGE,)
+
+_PRODUCTS = (
+    _ProductSpec(
+        "中国工商银行福建省分行",
+        "经营快贷",
+        ProductKind.CREDIT,
+        "依托纳税、结算数据线上审批，随借随还，最快当天到账。",
+        (10, 300),
+        (12, 36),
+        ("3.30", "4.35"),
+        _CREDIT,
+        (),
+        _TAX_CREDIT_ELIGIBILITY,
+        _TAX_CREDIT_INSTANT,
+        _TAX_CREDIT_FORMULA,
+    ),
+    _ProductSpec(
+        "中国工商银行福建省分行",
+        "e抵快贷",
+        ProductKind.MORTGAGE,
+        "以企业或实际控制人名下房产抵押，线上评估，额度最高1000万元。",
+        (50, 1000),
+        (12, 36),
+        ("3.10", "3.90"),
+        _MORTGAGE,
+        (),
+        _MORTGAGE_ELIGIBILITY + " and years_in_business >= 1",
+        'tax_credit_grade == "A" and amount <= 3000000',
+        _MORTGAGE_FORMULA,
+    ),
+    _ProductSpec(
+        "中国农业银行福建省分行",
+        "纳税e贷",
+        ProductKind.CREDIT,
+        "按纳税信用和纳税额核定额度的纯信用贷款，全流程线上办理。",
+        (10, 300),
+        (12, 12),
+        ("3.35", "4.30"),
+        _CREDIT,
+        (),
+        _TAX_CREDIT_ELIGIBILITY,
+        _TAX_CREDIT_INSTANT,
+        _TAX_CREDIT_FORMULA,
+    ),
+    _ProductSpec(
+        "中国农业银行福建省分行",
+        "惠农e贷",
+        ProductKind.AGRICULTURE,
+        "面向涉农企业、农民专业合作社的生产经营贷款，可信用可担保。",
+        (10, 300),
+        (12, 36),
+        ("3.20", "4.20"),
+        (GuaranteeType.CREDIT, GuaranteeType.GUARANTOR),
+        (),
+        '"agricultural" in qualifications and size_class in ["small", "micro"]'
+        ' and tax_credit_grade in ["A", "B", "M"]',
+        '"agricultural" in qualifications and tax_credit_grade == "A" and amount <= 500000',
+        "min(amount, revenue * 0.3, 3000000)",
+    ),
+    _ProductSpec(
+        "中国银行福建省分行",
+        "中银企E贷·信用贷",
+        ProductKind.CREDIT,
+        "基于企业纳税与结算数据的线上信用贷款，额度循环使用。",
+        (10, 300),
+        (12, 24),
+        ("3.40", "4.40"),
+        _CREDIT,
+        (),
+        _TAX_CREDIT_ELIGIBILITY + " and employees >= 5",
+        _TAX_CREDIT_INSTANT,
+        _TAX_CREDIT_FORMULA,
+    ),
+    _ProductSpec(
+        "中国银行福建省分行",
+        "中银科创贷",
+        ProductKind.TECH_CREDIT,
+        "面向高新技术、专精特新和科技型中小企业，看重知识产权与研发投入。",
+        (50, 1000),
+        (12, 36),
+        ("3.15", "4.00"),
+        (GuaranteeType.CREDIT, GuaranteeType.PLEDGE),
+        (),
+        _TECH_ELIGIBILITY,
+        '"high_tech" in qualifications and tax_credit_grade == "A" and amount <= 2000000',
+        "min(amount, revenue * 0.3, 10000000)",
+    ),
+    _ProductSpec(
+        "中国建设银行福建省分行",
+        "云税贷",
+        ProductKind.CREDIT,
+        "以纳税数据为核心的线上信用贷款，额度最高300万元。",
+        (10, 300),
+        (12, 12),
+        ("3.45", "4.35"),
+        _CREDIT,
+        (),
+        _TAX_CREDIT_ELIGIBILITY,
+        _TAX_CREDIT_INSTANT,
+        _TAX_CREDIT_FORMULA,
+    ),
+    _ProductSpec(
+        "中国建设银行福建省分行",
+        "抵押快贷",
+        ProductKind.MORTGAGE,
+        "以住房或商业用房抵押，线上申请、线下签约，额度最高1000万元。",
+        (50, 1000),
+        (12, 36),
+        ("3.00", "3.85"),
+        _MORTGAGE,
+        (),
+        _MORTGAGE_ELIGIBILITY,
+        None,
+        _MORTGAGE_FORMULA,
+    ),
+    _ProductSpec(
+        "中国邮政储蓄银行福建省分行",
+        "小微易贷",
+        ProductKind.CREDIT,
+        "结合税务、发票数据核定额度，县域小微企业可线上申请。",
+        (10, 200),
+        (12, 24),
+        ("3.50", "4.60"),
+        _CREDIT,
+        (),
+        'size_class in ["small", "micro"] and tax_credit_grade in ["A", "B"]'
+        " and years_in_business >= 1",
+        _TAX_CREDIT_INSTANT,
+        "min(amount, revenue * 0.15, 2000000)",
+    ),
+    _ProductSpec(
+        "中国邮政储蓄银行福建省分行",
+        "助企纾困贷",
+        ProductKind.RELIEF,
+        "面向受经营周期影响、暂时困难但有订单的小微企业，可延期还本。",
+        (20, 500),
+        (12, 36),
+        ("3.00", "3.80"),
+        (GuaranteeType.CREDIT, GuaranteeType.GUARANTOR, GuaranteeType.GUARANTEE_AGENCY),
+        (),
+        'size_class in ["small", "micro"] and tax_credit_grade != "D" and employees >= 5',
+        None,
+        "min(amount, revenue * 0.25, 5000000)",
+    ),
+    _ProductSpec(
+        DEMO_BANK,
+        "技术流科技信用贷",
+        ProductKind.TECH_CREDIT,
+        "以“技术流”评价体系评估企业技术实力，给予纯信用或知识产权质押授信。",
+        (50, 1000),
+        (12, 36),
+        ("3.20", "4.20"),
+        (GuaranteeType.CREDIT, GuaranteeType.PLEDGE),
+        (),
+        _TECH_ELIGIBILITY + ' and tax_credit_grade != "M"',
+        '"specialised" in qualifications and tax_credit_grade == "A" and amount <= 2000000',
+        "min(amount, revenue * 0.3, 10000000)",
+    ),
+    _ProductSpec(
+        DEMO_BANK,
+        "兴速贷",
+        ProductKind.MORTGAGE,
+        "房产抵押快速授信，福州地区当天评估、三天放款。",
+        (50, 1000),
+        (12, 36),
+        ("3.30", "4.35"),
+        _MORTGAGE,
+        ("350100",),
+        _MORTGAGE_ELIGIBILITY + " and years_in_business >= 1",
+        'tax_credit_grade == "A" and amount <= 3000000',
+        _MORTGAGE_FORMULA,
+    ),
+    _ProductSpec(
+        DEMO_BANK,
+        "快易贷",
+        ProductKind.CREDIT,
+        "小微企业纯信用线上贷款，按纳税和开票数据自动核额。",
+        (10, 300),
+        (12, 24),
+        ("3.45", "4.80"),
+        _CREDIT,
+        (),
+        _TAX_CREDIT_ELIGIBILITY,
+        _TAX_CREDIT_INSTANT,
+        _TAX_CREDIT_FORMULA,
+    ),
+    _ProductSpec(
+        "福建海峡银行",
+        "海峡税易贷",
+        ProductKind.CREDIT,
+        "依据纳税信用等级和纳税额授信，纳税A级企业可秒批。",
+        (10, 300),
+        (12, 24),
+        ("3.60", "4.80"),
+        _CREDIT,
+        (),
+        _TAX_CREDIT_ELIGIBILITY,
+        _TAX_CREDIT_INSTANT,
+        _TAX_CREDIT_FORMULA,
+    ),
+    _ProductSpec(
+        "福建海峡银行",
+        "政银担保贷",
+        ProductKind.GUARANTEED,
+        "由政府性融资担保机构担保，担保费可申请福州市担保费补贴。",
+        (50, 1000),
+        (12, 36),
+        ("3.40", "4.50"),
+        (GuaranteeType.GUARANTEE_AGENCY,),
+        ("350100", "350300", "350900"),
+        'size_class in ["small", "micro"] and tax_credit_grade in ["A", "B", "M"]'
+        ' and guarantee_type == "guarantee_agency"',
+        None,
+        "min(amount, revenue * 0.3, 10000000)",
+    ),
+    _ProductSpec(
+        "厦门银行",
+        "科创易贷",
+        ProductKind.TECH_CREDIT,
+        "面向厦门、泉州、漳州科技型企业的信用贷款，支持知识产权质押增信。",
+        (50, 800),
+        (12, 36),
+        ("3.30", "4.30"),
+        (GuaranteeType.CREDIT, GuaranteeType.PLEDGE),
+        ("350200", "350500", "350600"),
+        _TECH_ELIGIBILITY,
+        '"tech_sme" in qualifications and tax_credit_grade == "A" and amount <= 1000000',
+        "min(amount, revenue * 0.25, 8000000)",
+    ),
+    _ProductSpec(
+        "厦门银行",
+        "供应链e融",
+        ProductKind.SUPPLY_CHAIN,
+        "以核心企业应收账款为基础的供应链融资，在线确权，随用随借。",
+        (50, 1000),
+        (6, 12),
+        ("3.50", "4.50"),
+        (GuaranteeType.PLEDGE,),
+        ("350200", "350500", "350600"),
+        'size_class in ["medium", "small", "micro"] and years_in_business >= 1'
+        ' and tax_credit_grade in ["A", "B"]',
+        None,
+        "min(amount, revenue * 0.3, 10000000)",
+    ),
+    _ProductSpec(
+        "泉州银行",
+        "泉商抵押贷",
+        ProductKind.MORTGAGE,
+        "服务泉州民营制造业的厂房、住房抵押贷款，抵押率最高七成。",
+        (50, 1000),
+        (12, 36),
+        ("3.50", "4.50"),
+        _MORTGAGE,
+        ("350500",),
+        _MORTGAGE_ELIGIBILITY,
+        None,
+        "min(amount, total_assets * 0.7, 10000000)",
+    ),
+    _ProductSpec(
+        "泉州银行",
+        "泉心纾困贷",
+        ProductKind.RELIEF,
+        "为订单充足但资金周转困难的小微企业提供纾困资金，可无还本续贷。",
+        (20, 500),
+        (12, 24),
+        ("3.40", "4.40"),
+        (GuaranteeType.CREDIT, GuaranteeType.GUARANTOR),
+        ("350500", "350600"),
+        'size_class in ["small", "micro"] and tax_credit_grade in ["A", "B", "M"]'
+        " and employees >= 10",
+        None,
+        "min(amount, revenue * 0.2, 5000000)",
+    ),
+    _ProductSpec(
+        "福建省农村信用社联合社",
+        "福林贷",
+        ProductKind.FORESTRY,
+        "以林权或林业经营收益为保障，服务林农、林业企业和合作社。",
+        (10, 300),
+        (12, 36),
+        ("3.80", "4.80"),
+        (GuaranteeType.MORTGAGE, GuaranteeType.GUARANTOR),
+        ("350400", "350700", "350800"),
+        '"agricultural" in qualifications and industry_code in ["01", "02", "05", "20"]',
+        None,
+        "min(amount, total_assets * 0.5, 3000000)",
+    ),
+    _ProductSpec(
+        "福建省农村信用社联合社",
+        "福农快贷",
+        ProductKind.AGRICULTURE,
+        "面向家庭农场、农民专业合作社和涉农企业的信用贷款，乡镇网点可办。",
+        (10, 300),
+        (12, 36),
+        ("3.60", "4.80"),
+        (GuaranteeType.CREDIT, GuaranteeType.GUARANTOR),
+        (),
+        '"agricultural" in qualifications and size_class in ["small", "micro"]'
+        ' and tax_credit_grade != "D"',
+        '"agricultural" in qualifications and tax_credit_grade == "A" and amount <= 300000',
+        "min(amount, revenue * 0.3, 3000000)",
+    ),
+    _ProductSpec(
+        "福建省农村信用社联合社",
+        "福e贷",
+        ProductKind.CREDIT,
+        "县域小微企业纯信用贷款，手机银行申请，额度循环使用。",
+        (10, 200),
+        (12, 24),
+        ("3.70", "4.80"),
+        _CREDIT,
+        (),
+        _TAX_CREDIT_ELIGIBILITY,
+        'tax_credit_grade == "A" and amount <= 500000',
+        "min(amount, revenue * 0.15, 2000000)",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class _PolicySpec:
+    slug: str
+    title: str
+    agency: str
+    kind: PolicyKind
+    summary: str
+    source_document: str
+    source_date: dt.date
+    valid_from: dt.date
+    valid_to: dt.date | None
+    budget_wan: int | None
+    applies_to_kinds: tuple[ProductKind, ...]
+    eligibility: str
+    formula: str
+
+
+_POLICIES = (
+    _PolicySpec(
+        slug="fj-specialised-interest-subsidy",
+        title="专精特新中小企业贷款贴息",
+        agency=DEMO_AGENCY,
+        kind=PolicyKind.INTEREST_SUBSIDY,
+        summary="对专精特新小型、微型企业新发放的一年期以上贷款，按1个百分点给予贴息，"
+        "单户年度贴息不超过50万元。",
+        source_document="闽金融〔2024〕12号",
+        source_date=dt.date(2024, 3, 15),
+        valid_from=dt.date(2024, 4, 1),
+        valid_to=dt.date(2026, 12, 31),
+        budget_wan=5000,
+        applies_to_kinds=(
+            ProductKind.CREDIT,
+            ProductKind.TECH_CREDIT,
+            ProductKind.MORTGAGE,
+            ProductKind.RELIEF,
+        ),
+        eligibility='"specialised" in qualifications and size_class in ["small", "micro"]'
+        " and term_months >= 12",
+        # Rate points; the cap keeps a year's subsidy at 500,000 yuan or less.
+        formula="min(1.0, 50000000 / amount)",
+    ),
+    _PolicySpec(
+        slug="fz-guarantee-fee-subsidy",
+        title="福州市小微企业融资担保费补贴",
+        agency="福州市地方金融管理局",
+        kind=PolicyKind.GUARANTEE_FEE_SUBSIDY,
+        summary="福州市小型、微型企业通过政府性融资担保机构获得贷款的，按担保金额的0.5%给予担保费补贴。",
+        source_document="榕金管〔2024〕7号",
+        source_date=dt.date(2024, 5, 10),
+        valid_from=dt.date(2024, 6, 1),
+        valid_to=dt.date(2026, 12, 31),
+        budget_wan=1000,
+        applies_to_kinds=(ProductKind.GUARANTEED, ProductKind.RELIEF),
+        eligibility='region_code == "350100" and size_class in ["small", "micro"]'
+        ' and guarantee_type == "guarantee_agency"',
+        formula="0.5",
+    ),
+    _PolicySpec(
+        slug="fj-tech-credit-risk-compensation",
+        title="科技型中小企业信贷风险补偿",
+        agency="福建省财政厅",
+        kind=PolicyKind.RISK_COMPENSATION,
+        summary="合作银行向科技型中小企业、高新技术企业发放的贷款发生损失的，"
+        "由省级风险补偿资金按本金损失的40%给予补偿，单笔最高400万元。",
+        source_document="闽财金〔2024〕9号",
+        source_date=dt.date(2024, 2, 28),
+        valid_from=dt.date(2024, 3, 1),
+        valid_to=None,
+        budget_wan=20000,
+        applies_to_kinds=(ProductKind.TECH_CREDIT, ProductKind.CREDIT),
+        eligibility='("tech_sme" in qualifications or "high_tech" in qualifications)'
+        ' and size_class in ["medium", "small", "micro"]'
+        ' and tax_credit_grade in ["A", "B", "M"]',
+        formula="min(amount * 0.4, 4000000)",
+    ),
+)
+
+# Published LPR (one year, over five years) and the month each pair took effect.
+_LPR_CHANGES = (
+    (dt.date(2024, 1, 20), "3.45", "4.20"),
+    (dt.date(2024, 2, 20), "3.45", "3.95"),
+    (dt.date(2024, 7, 20), "3.35", "3.85"),
+    (dt.date(2024, 10, 20), "3.10", "3.60"),
+    (dt.date(2025, 5, 20), "3.00", "3.50"),
+)
+_LPR_LAST_MONTH = dt.date(2026, 11, 20)
+
+LOAN_COUNT = 40
+_TERMS = (12, 24, 36)
+
+
+# ---------------------------------------------------------------------------
+# Seeding
+# ---------------------------------------------------------------------------
+
+
+def seed_demo() -> SeedReport:
+    """Create whatever demo rows are missing, in one transaction, and say what was created."""
+    report = SeedReport()
+    rng = random.Random(RANDOM_SEED)
+    institutions = _seed_institutions(report)
+    agencies = _seed_agencies(report)
+    firms = _seed_firms(report)
+    db.session.flush()  # ids for the rows that refer to these
+    _seed_users(report, firms, institutions, agencies)
+    products = _seed_products(report, institutions)
+    _seed_policies(report, agencies)
+    _seed_lpr(report)
+    _seed_loans(report, rng, firms, institutions, products, dt.date.today())
+    db.session.commit()
+    return report
+
+
+def _seed_institutions(report: SeedReport) -> dict[str, FinancialInstitution]:
+    """Banks by name: the approved panel, one applicant."""
+    existing = _by_name(FinancialInstitution, [spec.name for spec in _INSTITUTIONS])
+    for spec in _INSTITUTIONS:
+        if spec.name in existing:
+            continue
+        institution = FinancialInstitution(
+            name=spec.name,
+            short_name=spec.short_name,
+            kind=spec.kind,
+            region_code=spec.region_code,
+            onboarding_status=spec.status,
+            status_reason=spec.status_reason,
+            status_changed_at=ONBOARDED_AT if spec.status != OnboardingStatus.APPLIED else None,
+            response_days=spec.response_days,
+        )
+        db.session.add(institution)
+        existing[spec.name] = institution
+        report.institutions += 1
+    return existing
+
+
+def _seed_agencies(report: SeedReport) -> dict[str, GovernmentAgency]:
+    """Government agencies by name."""
+    existing = _by_name(GovernmentAgency, [name for name, _, _ in _AGENCIES])
+    for name, short_name, region_code in _AGENCIES:
+        if name in existing:
+            continue
+        agency = GovernmentAgency(name=name, short_name=short_name, region_code=region_code)
+        db.session.add(agency)
+        existing[name] = agency
+        report.agencies += 1
+    return existing
+
+
+def _seed_firms(report: SeedReport) -> dict[str, Firm]:
+    """Firms by credit code; build_firm derives each size class from the 2011 standard."""
+    codes = [spec.credit_code for spec in _FIRMS]
+    existing = {
+        firm.credit_code: firm
+        for firm in db.session.scalars(select(Firm).where(Firm.credit_code.in_(codes)))
+    }
+    for spec in _FIRMS:
+        if spec.credit_code in existing:
+            continue
+        firm = build_firm(
+            spec.credit_code,
+            name=spec.name,
+            region_code=spec.region_code,
+            industry_code=spec.industry_code,
+            employees=spec.employees,
+            revenue=spec.revenue,
+            total_assets=spec.total_assets,
+            established_on=spec.established_on,
+            tax_credit_grade=spec.grade,
+            qualifications=list(spec.qualifications),
+            legal_representative=spec.legal_representative,
+        )
+        db.session.add(firm)
+        existing[spec.credit_code] = firm
+        report.firms += 1
+    return existing
+
+
+def _seed_users(
+    report: SeedReport,
+    firms: dict[str, Firm],
+    institutions: dict[str, FinancialInstitution],
+    agencies: dict[str, GovernmentAgency],
+) -> None:
+    """One account per role, plus a login for two more firms; all share DEMO_PASSWORD."""
+    wanted = [(a.email, a.role, a.full_name, _tenant_for(a.role)) for a in DEMO_ACCOUNTS]
+    wanted += [
+        (email, Role.SME, name, _FIRMS[index].credit_code) for email, name, index in FIRM_CONTACTS
+    ]
+    present = set(
+        db.session.scalars(select(User.email).where(User.email.in_([w[0] for w in wanted])))
+    )
+    missing = [w for w in wanted if w[0] not in present]
+    if not missing:
+        return
+    # Hashing is deliberately slow (scrypt in production): do it once for every demo account.
+    password_hash = hash_password(DEMO_PASSWORD)
+    for email, role, full_name, tenant in missing:
+        user = User(email=email, password_hash=password_hash, full_name=full_name, role=role)
+        if role == Role.SME:
+            user.firm = firms[tenant]
+        elif role in (Role.BANK_OFFICER, Role.BANK_ADMIN):
+            user.institution = institutions[tenant]
+        elif role == Role.GOV_STAFF:
+            user.agency = agencies[tenant]
+        db.session.add(user)
+        report.users += 1
+
+
+def _tenant_for(role: Role) -> str | None:
+    """The natural key of the firm, bank or agency a demo account works for."""
+    return {
+        Role.SME: _FIRMS[0].credit_code,
+        Role.BANK_OFFICER: DEMO_BANK,
+        Role.BANK_ADMIN: DEMO_BANK,
+        Role.GOV_STAFF: DEMO_AGENCY,
+    }.get(role)
+
+
+def _seed_products(
+    report: SeedReport, institutions: dict[str, FinancialInstitution]
+) -> dict[tuple[str, str], BankProduct]:
+    """Published bank products, each with its version-1 rules; keyed by (bank name, name)."""
+    existing = {
+        (product.institution.name, product.name): product
+        for product in db.session.scalars(
+            select(BankProduct).where(
+                BankProduct.institution_id.in_([i.id for i in institutions.values()])
+            )
+        )
+    }
+    for spec in _PRODUCTS:
+        if (spec.bank, spec.name) in existing:
+            continue
+        product = _new_product(spec, institutions[spec.bank])
+        db.session.add(product)
+        existing[(spec.bank, spec.name)] = product
+        report.bank_products += 1
+    db.session.flush()
+    for spec in _PRODUCTS:
+        product = existing[(spec.bank, spec.name)]
+        rules = RuleVersion(
+            product_id=product.id,
+            version=1,
+            eligibility=spec.eligibility,
+            instant_approval=spec.instant_approval,
+            formula=spec.formula,
+        )
+        _add_rules_if_missing(report, RuleVersion.product_id, product.id, rules)
+    return existing
+
+
+def _new_product(spec: _ProductSpec, institution: FinancialInstitution) -> BankProduct:
+    """A published product from its spec; money in yuan, rates in percent."""
+    return BankProduct(
+        institution=institution,
+        name=spec.name,
+        kind=spec.kind,
+        summary=spec.summary,
+        min_amount=spec.amount_wan[0] * WAN,
+        max_amount=spec.amount_wan[1] * WAN,
+        min_term_months=spec.term_months[0],
+        max_term_months=spec.term_months[1],
+        min_rate=Decimal(spec.rate[0]),
+        max_rate=Decimal(spec.rate[1]),
+        guarantee_types=[g.value for g in spec.guarantees],
+        region_codes=list(spec.regions),
+        status=ProductStatus.PUBLISHED,
+        published_at=PUBLISHED_AT,
+    )
+
+
+def _seed_policies(report: SeedReport, agencies: dict[str, GovernmentAgency]) -> None:
+    """Published policy products by slug, each with its version-1 rules."""
+    slugs = [spec.slug for spec in _POLICIES]
+    existing = {
+        policy.slug: policy
+        for policy in db.session.scalars(select(PolicyProduct).where(PolicyProduct.slug.in_(slugs)))
+    }
+    for spec in _POLICIES:
+        if spec.slug in existing:
+            continue
+        policy = PolicyProduct(
+            slug=spec.slug,
+            title=spec.title,
+            agency=agencies[spec.agency],
+            kind=spec.kind,
+            summary=spec.summary,
+            source_document=spec.source_document,
+            source_date=spec.source_date,
+            valid_from=spec.valid_from,
+            valid_to=spec.valid_to,
+            budget=None if spec.budget_wan is None else spec.budget_wan * WAN,
+            applies_to_kinds=[kind.value for kind in spec.applies_to_kinds],
+            status=ProductStatus.PUBLISHED,
+            published_at=PUBLISHED_AT,
+        )
+        db.session.add(policy)
+        existing[spec.slug] = policy
+        report.policies += 1
+    db.session.flush()
+    for spec in _POLICIES:
+        policy = existing[spec.slug]
+        rules = RuleVersion(
+            policy_id=policy.id, version=1, eligibility=spec.eligibility, formula=spec.formula
+        )
+        _add_rules_if_missing(report, RuleVersion.policy_id, policy.id, rules)
+
+
+def _add_rules_if_missing(
+    report: SeedReport, owner_column: object, owner_id: int, rules: RuleVersion
+) -> None:
+    """Add version 1 of an owner's rules unless some version 1 is already there."""
+    found = db.session.scalar(
+        select(RuleVersion.id).where(owner_column == owner_id, RuleVersion.version == 1)
+    )
+    if found is None:
+        db.session.add(rules)
+        report.rule_versions += 1
+
+
+def _seed_lpr(report: SeedReport) -> None:
+    """Monthly LPR rows, effective on the 20th, from January 2024 to November 2026."""
+    present = set(db.session.scalars(select(LprRate.effective_on)))
+    for effective_on, one_year, over_five in _lpr_schedule():
+        if effective_on in present:
+            continue
+        db.session.add(
+            LprRate(
+                effective_on=effective_on,
+                one_year=Decimal(one_year),
+                over_five_years=Decimal(over_five),
+            )
+        )
+        report.lpr_rates += 1
+
+
+def _lpr_schedule() -> list[tuple[dt.date, str, str]]:
+    """Every month's pair: the last change on or before that month's 20th."""
+    rows = []
+    month = _LPR_CHANGES[0][0]
+    while month <= _LPR_LAST_MONTH:
+        _, one_year, over_five = [c for c in _LPR_CHANGES if c[0] <= month][-1]
+        rows.append((month, one_year, over_five))
+        month = _add_months(month, 1)
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# Loans and their monthly reports
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _LoanPlan:
+    contract_no: str
+    product: _ProductSpec
+    firm: _FirmSpec
+    amount: Decimal
+    rate: Decimal
+    term_months: int
+    disbursed_on: dt.date
+    # Months (0 = the last reported month) and days overdue, for the few loans in trouble.
+    overdue: tuple[int, ...] = ()
+
+
+def _plan_loans(rng: random.Random, today: dt.date) -> list[_LoanPlan]:
+    """Forty loans over the twelve months before this one; a few fall behind."""
+    this_month = today.replace(day=1)
+    plans = []
+    for number in range(1, LOAN_COUNT + 1):
+        # The first loan ties the demo firm to the demo bank, so both logins see it.
+        product = _PRODUCTS[10] if number == 1 else rng.choice(_PRODUCTS)
+        firm = _FIRMS[0] if number == 1 else rng.choice(_firms_for(product))
+        month = _add_months(this_month, -rng.randint(1, 12))
+        plans.append(
+            _LoanPlan(
+                contract_no=f"DEMO-2026-{number:04d}",
+                product=product,
+                firm=firm,
+                amount=_pick_amount(rng, product),
+                rate=_pick_rate(rng, product),
+                term_months=rng.choice([t for t in _TERMS if _in_term(t, product)] or [12]),
+                disbursed_on=month.replace(day=rng.randint(1, 28)),
+            )
+        )
+    return _with_troubles(rng, plans, this_month)
+
+
+def _firms_for(product: _ProductSpec) -> list[_FirmSpec]:
+    """Firms a bank would plausibly have lent to under this product."""
+    wanted = {
+        ProductKind.AGRICULTURE: {"agricultural"},
+        ProductKind.FORESTRY: {"agricultural"},
+        ProductKind.TECH_CREDIT: {"high_tech", "specialised", "tech_sme"},
+    }.get(product.kind)
+    candidates = [
+        firm
+        for firm in _FIRMS[1:]
+        if (not product.regions or firm.region_code in product.regions)
+        and (wanted is None or wanted & set(firm.qualifications))
+    ]
+    return candidates or list(_FIRMS[1:])
+
+
+def _pick_amount(rng: random.Random, product: _ProductSpec) -> Decimal:
+    """A round amount between 50万 and 500万 yuan, inside the product's range."""
+    low = max(50, product.amount_wan[0]) // 10
+    high = min(500, product.amount_wan[1]) // 10
+    return rng.randint(low, high) * 10 * WAN
+
+
+def _pick_rate(rng: random.Random, product: _ProductSpec) -> Decimal:
+    """A rate on a 5-basis-point step inside the product's range (and 3.00–4.80)."""
+    low = max(Decimal("3.00"), Decimal(product.rate[0]))
+    high = min(Decimal("4.80"), Decimal(product.rate[1]))
+    steps = int((high - low) / Decimal("0.05"))
+    return low + Decimal("0.05") * rng.randint(0, steps)
+
+
+def _in_term(term: int, product: _ProductSpec) -> bool:
+    return product.term_months[0] <= term <= product.term_months[1]
+
+
+def _with_troubles(
+    rng: random.Random, plans: list[_LoanPlan], this_month: dt.date
+) -> list[_LoanPlan]:
+    """Two loans overdue a few weeks (关注) and one over 90 days (次级), for the NPL figures."""
+    seasoned = [p for p in plans[1:] if _report_months(p, this_month) >= 5]
+    substandard, *watch = rng.sample(seasoned, 3)
+    # Days overdue in the latest months, oldest first: 30 more each month without a payment.
+    overdue = {substandard.contract_no: (5, 35, 65, 95)}
+    overdue.update({plan.contract_no: (10, 40) for plan in watch})
+    return [
+        _replace_overdue(plan, overdue[plan.contract_no]) if plan.contract_no in overdue else plan
+        for plan in plans
+    ]
+
+
+def _replace_overdue(plan: _LoanPlan, days: tuple[int, ...]) -> _LoanPlan:
+    from dataclasses import replace
+
+    return replace(plan, overdue=days)
+
+
+def _report_months(plan: _LoanPlan, this_month: dt.date) -> int:
+    """How many monthly reports the loan has had: its first month up to last month."""
+    first = plan.disbursed_on.replace(day=1)
+    return (this_month.year - first.year) * 12 + this_month.month - first.month
+
+
+def _seed_loans(
+    report: SeedReport,
+    rng: random.Random,
+    firms: dict[str, Firm],
+    institutions: dict[str, FinancialInstitution],
+    products: dict[tuple[str, str], BankProduct],
+    today: dt.date,
+) -> None:
+    """Historical loans by contract number, then any monthly reports they are missing."""
+    plans = _plan_loans(rng, today)
+    existing = {
+        loan.contract_no: loan
+        for loan in db.session.scalars(
+            select(Loan).where(Loan.contract_no.in_([p.contract_no for p in plans]))
+        )
+    }
+    for plan in plans:
+        if plan.contract_no in existing:
+            continue
+        loan = _new_loan(plan, firms, institutions, products)
+        db.session.add(loan)
+        existing[plan.contract_no] = loan
+        report.loans += 1
+    db.session.flush()
+    _seed_loan_reports(report, plans, existing, today.replace(day=1))
+
+
+def _new_loan(
+    plan: _LoanPlan,
+    firms: dict[str, Firm],
+    institutions: dict[str, FinancialInstitution],
+    products: dict[tuple[str, str], BankProduct],
+) -> Loan:
+    """An active loan made outside the platform's lead flow (lead_id is empty)."""
+    firm = firms[plan.firm.credit_code]
+    return Loan(
+        institution=institutions[plan.product.bank],
+        firm=firm,
+        product=products[(plan.product.bank, plan.product.name)],
+        contract_no=plan.contract_no,
+        amount=plan.amount,
+        rate=plan.rate,
+        subsidy_rate=_subsidy_for(plan, firm),
+        term_months=plan.term_months,
+        disbursed_on=plan.disbursed_on,
+        maturity_on=_add_months(plan.disbursed_on, plan.term_months),
+        status=LoanStatus.ACTIVE,
+    )
+
+
+def _subsidy_for(plan: _LoanPlan, firm: Firm) -> Decimal:
+    """Rate points of the 专精特新 interest subsidy, where the loan qualified for it."""
+    policy = _POLICIES[0]
+    qualifies = (
+        "specialised" in plan.firm.qualifications
+        and firm.size_class in ("small", "micro")
+        and plan.product.kind in policy.applies_to_kinds
+        and policy.valid_from <= plan.disbursed_on <= (policy.valid_to or plan.disbursed_on)
+    )
+    return Decimal("1.00") if qualifies else Decimal("0")
+
+
+def _seed_loan_reports(
+    report: SeedReport, plans: list[_LoanPlan], loans: dict[str, Loan], this_month: dt.date
+) -> None:
+    """One report per loan per month from disbursement to last month, keyed by (loan, period)."""
+    loan_ids = [loan.id for loan in loans.values()]
+    present = set(
+        db.session.execute(
+            select(LoanStatusReport.loan_id, LoanStatusReport.period).where(
+                LoanStatusReport.loan_id.in_(loan_ids)
+            )
+        ).tuples()
+    )
+    for plan in plans:
+        loan = loans[plan.contract_no]
+        for row in _monthly_rows(plan, this_month):
+            if (loan.id, row.period) in present:
+                continue
+            row.loan_id = loan.id
+            row.institution_id = loan.institution_id
+            db.session.add(row)
+            report.loan_reports += 1
+
+
+def _monthly_rows(plan: _LoanPlan, this_month: dt.date) -> list[LoanStatusReport]:
+    """The loan's reports: equal principal repayments, frozen while it is overdue."""
+    count = _report_months(plan, this_month)
+    # Overdue days line up with the latest months; earlier months were paid on time.
+    days = (0,) * (count - len(plan.overdue)) + plan.overdue[-count:] if count else ()
+    rows = []
+    paid_months = 0
+    for elapsed in range(count):
+        if days[elapsed] == 0:
+            paid_months = elapsed
+        balance = plan.amount * (plan.term_months - paid_months) / plan.term_months
+        period = _add_months(plan.disbursed_on.replace(day=1), elapsed)
+        rows.append(
+            LoanStatusReport(
+                period=period,
+                balance=balance.quantize(Decimal("0.01")),
+                days_overdue=days[elapsed],
+                five_tier_class=_five_tier(days[elapsed]),
+                contradicts_overdue_rules=False,
+                reported_at=_reported_at(period),
+            )
+        )
+    return rows
+
+
+def _five_tier(days_overdue: int) -> FiveTierClass:
+    """The class a prudent bank gives: overdue is 关注, over 90 days at least 次级."""
+    if days_overdue > 90:
+        return FiveTierClass.SUBSTANDARD
+    return FiveTierClass.SPECIAL_MENTION if days_overdue else FiveTierClass.NORMAL
+
+
+def _reported_at(period: dt.date) -> dt.datetime:
+    """Banks report on the 5th of the following month (10:00 Beijing), never in the future."""
+    due = _add_months(period, 1).replace(day=5)
+    return min(dt.datetime(due.year, due.month, due.day, 2, 0, tzinfo=dt.UTC), utcnow())
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
+
+
+def _by_name(model: type, names: Iterable[str]) -> dict:
+    """Rows of a model with a unique name column, keyed by name."""
+    rows = db.session.scalars(select(model).where(model.name.in_(list(names))))
+    return {row.name: row for row in rows}
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """The same day of the month `months` later (clamped to the month's length)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    next_month = dt.date(year + (month == 12), month % 12 + 1, 1)
+    last_day = (next_month - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last_day))

@@ -1,0 +1,63 @@
+"""Each role's home page answers to that role only, and shows that role's real data."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.enums import Role
+from tests.factories import UserFactory
+
+HOMES = {
+    Role.SME: "/firm",
+    Role.BANK_OFFICER: "/bank",
+    Role.BANK_ADMIN: "/bank/admin",
+    Role.GOV_STAFF: "/gov",
+    Role.REGULATOR: "/supervision",
+    Role.ADMIN: "/admin/",
+}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_reaches_its_home_and_no_other(client, auth, create, role):
+    """A user of one role gets 200 on its own home and 403 on every other role's home."""
+    user = create(UserFactory, role=role)
+    auth.login(user.email)
+    assert client.get("/home").headers["Location"].endswith(HOMES[role])
+    for other_role, url in HOMES.items():
+        expected = 200 if other_role == role else 403
+        assert client.get(url).status_code == expected, (role, url)
+
+
+@pytest.mark.parametrize("url", sorted(HOMES.values()))
+def test_anonymous_visitors_are_sent_to_login(client, url):
+    """Home pages ask an anonymous visitor to sign in."""
+    response = client.get(url)
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_bank_home_shows_its_own_institution(client, auth, create):
+    """A bank officer's home names the officer's bank."""
+    user = create(UserFactory, role=Role.BANK_OFFICER)
+    auth.login(user.email)
+    page = client.get("/bank").get_data(as_text=True)
+    assert user.institution.name in page
+    assert "客户经理工作台" in page
+
+
+def test_gov_home_shows_agency(client, auth, create):
+    """Government staff see their agency on their home page."""
+    user = create(UserFactory, role=Role.GOV_STAFF)
+    auth.login(user.email)
+    assert user.agency.name in client.get("/gov").get_data(as_text=True)
+
+
+def test_home_pages_are_chinese_by_default_and_english_on_request(client, auth, create):
+    """Pages are in Chinese by default; the language switch turns them into English."""
+    user = create(UserFactory, role=Role.REGULATOR)
+    auth.login(user.email)
+    assert "全省平台运行概况" in client.get("/supervision").get_data(as_text=True)
+    client.post("/language", data={"locale": "en", "next": "/supervision"})
+    page = client.get("/supervision").get_data(as_text=True)
+    assert "Province overview" in page
+    assert 'lang="en"' in page
