@@ -6,6 +6,7 @@ import click
 from alembic import command as alembic_command
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from werkzeug.serving import run_simple
 
 from portal import migrate
 
@@ -76,7 +77,8 @@ def demo_run(host: str, port: int) -> None:
     click.echo(seed_demo().summary())
     _print_accounts()
     click.echo(f"\n产融通 is running at http://{host}:{port}  (Ctrl+C to stop)\n")
-    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+    # app.run() refuses to block inside the flask CLI; serve with werkzeug directly.
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 def _print_accounts() -> None:
@@ -84,7 +86,7 @@ def _print_accounts() -> None:
 
     click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD})")
     for account in DEMO_ACCOUNTS:
-        click.echo(f"  {account.role.label:<12} {account.email}")
+        click.echo(f"  {account.email:<24} {account.role.value:<14} {account.role.label}")
 
 
 def register(app: Flask) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Blueprint, current_app, redirect, request, session
+from flask import Blueprint, current_app, has_request_context, redirect, request, session
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -25,6 +25,8 @@ LOCALE_SESSION_KEY = "locale"
 def select_locale() -> str:
     """The visitor's chosen language, else their saved preference, else Chinese."""
     supported = current_app.config["SUPPORTED_LOCALES"]
+    if not has_request_context():  # commands and scheduled jobs speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get(LOCALE_SESSION_KEY)
     if chosen in supported:
         return chosen

@@ -1,19 +1,20 @@
 """Demo data: a small, realistic Fujian province and one account per role.
 
-`flask demo seed` calls seed_demo(). Every row is looked up by its natural key before it is added, so
-a second run creates nothing and changes nothing. The content is fixed (random.Random(2026)); only
-the loan months follow today's date, so that the dashboards always have a recent year to show.
+`flask demo seed` calls seed_demo(). Every row is looked up by its natural key before it is added,
+so a second run creates nothing and changes nothing. The content is fixed (random.Random(2026));
+only the loan months follow today's date, so that the dashboards always show a recent year.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password
@@ -71,9 +72,9 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
 )
 
 # Two more firms with a login of their own, so a bank sees more than one identifiable customer.
-FIRM_CONTACTS: tuple[tuple[str, str, int], ...] = (
-    ("contact@ludaoptics.demo.local", "李雅琴", 9),  # 厦门鹭岛光电科技
-    ("contact@jinjiangshoes.demo.local", "苏明辉", 26),  # 泉州晋江鞋服科技
+FIRM_CONTACTS: tuple[tuple[DemoAccount, str], ...] = (
+    (DemoAccount("contact@ludaoptics.demo.local", Role.SME, "李雅琴"), "厦门鹭岛光电科技有限公司"),
+    (DemoAccount("contact@jjshoes.demo.local", Role.SME, "苏明辉"), "泉州晋江鞋服科技有限公司"),
 )
 
 
@@ -243,7 +244,7 @@ def _parse_firms(table: str) -> tuple[_FirmSpec, ...]:
                 grade=TaxCreditGrade(grade),
                 qualifications=() if quals == "-" else tuple(quals.split(",")),
                 legal_representative=rep,
-                # "MA" bodies are what registries have issued since 2015; the rest is the line number.
+                # Registries have issued "MA" bodies since 2015; the line number keeps codes unique.
                 credit_code=make_credit_code("9", "1", region, f"MA2D{index:04d}"),
             )
         )
@@ -698,6 +699,8 @@ _LPR_LAST_MONTH = dt.date(2026, 11, 20)
 
 LOAN_COUNT = 40
 _TERMS = (12, 24, 36)
+MIN_BORROWER_REVENUE = 200 * WAN  # so that even a 50万 loan stays within a quarter of revenue
+_DEMO_PRODUCT = next(p for p in _PRODUCTS if p.bank == DEMO_BANK and p.name == "技术流科技信用贷")
 
 
 # ---------------------------------------------------------------------------
@@ -723,7 +726,7 @@ def seed_demo() -> SeedReport:
 
 
 def _seed_institutions(report: SeedReport) -> dict[str, FinancialInstitution]:
-    """Banks by name: the approved panel, one applicant."""
+    """Banks by name: the approved panel and one applicant."""
     existing = _by_name(FinancialInstitution, [spec.name for spec in _INSTITUTIONS])
     for spec in _INSTITUTIONS:
         if spec.name in existing:
@@ -793,50 +796,54 @@ def _seed_users(
     agencies: dict[str, GovernmentAgency],
 ) -> None:
     """One account per role, plus a login for two more firms; all share DEMO_PASSWORD."""
-    wanted = [(a.email, a.role, a.full_name, _tenant_for(a.role)) for a in DEMO_ACCOUNTS]
-    wanted += [
-        (email, Role.SME, name, _FIRMS[index].credit_code) for email, name, index in FIRM_CONTACTS
-    ]
-    present = set(
-        db.session.scalars(select(User.email).where(User.email.in_([w[0] for w in wanted])))
-    )
-    missing = [w for w in wanted if w[0] not in present]
+    logins = _demo_logins()
+    emails = [account.email for account, _ in logins]
+    present = set(db.session.scalars(select(User.email).where(User.email.in_(emails))))
+    missing = [(account, tenant) for account, tenant in logins if account.email not in present]
     if not missing:
         return
     # Hashing is deliberately slow (scrypt in production): do it once for every demo account.
     password_hash = hash_password(DEMO_PASSWORD)
-    for email, role, full_name, tenant in missing:
-        user = User(email=email, password_hash=password_hash, full_name=full_name, role=role)
-        if role == Role.SME:
+    for account, tenant in missing:
+        user = User(
+            email=account.email,
+            password_hash=password_hash,
+            full_name=account.full_name,
+            role=account.role,
+        )
+        # The users table checks that each role carries exactly its own tenant column.
+        if account.role == Role.SME:
             user.firm = firms[tenant]
-        elif role in (Role.BANK_OFFICER, Role.BANK_ADMIN):
+        elif account.role in (Role.BANK_OFFICER, Role.BANK_ADMIN):
             user.institution = institutions[tenant]
-        elif role == Role.GOV_STAFF:
+        elif account.role == Role.GOV_STAFF:
             user.agency = agencies[tenant]
         db.session.add(user)
         report.users += 1
 
 
-def _tenant_for(role: Role) -> str | None:
-    """The natural key of the firm, bank or agency a demo account works for."""
-    return {
-        Role.SME: _FIRMS[0].credit_code,
+def _demo_logins() -> list[tuple[DemoAccount, str]]:
+    """Each demo login with the natural key of the firm, bank or agency it works for."""
+    tenants = {
+        Role.SME: _FIRMS[0].credit_code,  # a small machinery maker in Fuzhou
         Role.BANK_OFFICER: DEMO_BANK,
         Role.BANK_ADMIN: DEMO_BANK,
         Role.GOV_STAFF: DEMO_AGENCY,
-    }.get(role)
+    }
+    codes = {spec.name: spec.credit_code for spec in _FIRMS}
+    logins = [(account, tenants.get(account.role, "")) for account in DEMO_ACCOUNTS]
+    return logins + [(account, codes[firm_name]) for account, firm_name in FIRM_CONTACTS]
 
 
 def _seed_products(
     report: SeedReport, institutions: dict[str, FinancialInstitution]
 ) -> dict[tuple[str, str], BankProduct]:
     """Published bank products, each with its version-1 rules; keyed by (bank name, name)."""
+    names = {institution.id: name for name, institution in institutions.items()}
     existing = {
-        (product.institution.name, product.name): product
+        (names[product.institution_id], product.name): product
         for product in db.session.scalars(
-            select(BankProduct).where(
-                BankProduct.institution_id.in_([i.id for i in institutions.values()])
-            )
+            select(BankProduct).where(BankProduct.institution_id.in_(list(names)))
         )
     }
     for spec in _PRODUCTS:
@@ -890,22 +897,7 @@ def _seed_policies(report: SeedReport, agencies: dict[str, GovernmentAgency]) ->
     for spec in _POLICIES:
         if spec.slug in existing:
             continue
-        policy = PolicyProduct(
-            slug=spec.slug,
-            title=spec.title,
-            agency=agencies[spec.agency],
-            kind=spec.kind,
-            summary=spec.summary,
-            source_document=spec.source_document,
-            source_date=spec.source_date,
-            valid_from=spec.valid_from,
-            valid_to=spec.valid_to,
-            budget=None if spec.budget_wan is None else spec.budget_wan * WAN,
-            applies_to_kinds=[kind.value for kind in spec.applies_to_kinds],
-            status=ProductStatus.PUBLISHED,
-            published_at=PUBLISHED_AT,
-        )
-        db.session.add(policy)
+        db.session.add(policy := _new_policy(spec, agencies[spec.agency]))
         existing[spec.slug] = policy
         report.policies += 1
     db.session.flush()
@@ -917,10 +909,32 @@ def _seed_policies(report: SeedReport, agencies: dict[str, GovernmentAgency]) ->
         _add_rules_if_missing(report, RuleVersion.policy_id, policy.id, rules)
 
 
+def _new_policy(spec: _PolicySpec, agency: GovernmentAgency) -> PolicyProduct:
+    """A published policy product from its spec."""
+    return PolicyProduct(
+        slug=spec.slug,
+        title=spec.title,
+        agency=agency,
+        kind=spec.kind,
+        summary=spec.summary,
+        source_document=spec.source_document,
+        source_date=spec.source_date,
+        valid_from=spec.valid_from,
+        valid_to=spec.valid_to,
+        budget=None if spec.budget_wan is None else spec.budget_wan * WAN,
+        applies_to_kinds=[kind.value for kind in spec.applies_to_kinds],
+        status=ProductStatus.PUBLISHED,
+        published_at=PUBLISHED_AT,
+    )
+
+
 def _add_rules_if_missing(
-    report: SeedReport, owner_column: object, owner_id: int, rules: RuleVersion
+    report: SeedReport,
+    owner_column: InstrumentedAttribute[int | None],
+    owner_id: int,
+    rules: RuleVersion,
 ) -> None:
-    """Add version 1 of an owner's rules unless some version 1 is already there."""
+    """Add version 1 of an owner's rules unless a version 1 is already there."""
     found = db.session.scalar(
         select(RuleVersion.id).where(owner_column == owner_id, RuleVersion.version == 1)
     )
@@ -950,7 +964,7 @@ def _lpr_schedule() -> list[tuple[dt.date, str, str]]:
     rows = []
     month = _LPR_CHANGES[0][0]
     while month <= _LPR_LAST_MONTH:
-        _, one_year, over_five = [c for c in _LPR_CHANGES if c[0] <= month][-1]
+        _, one_year, over_five = [change for change in _LPR_CHANGES if change[0] <= month][-1]
         rows.append((month, one_year, over_five))
         month = _add_months(month, 1)
     return rows
@@ -970,8 +984,10 @@ class _LoanPlan:
     rate: Decimal
     term_months: int
     disbursed_on: dt.date
-    # Months (0 = the last reported month) and days overdue, for the few loans in trouble.
-    overdue: tuple[int, ...] = ()
+    # For a loan in trouble: the first month (counted from disbursement) with a missed payment,
+    # and the days overdue at that month's end; each later month adds 30 days.
+    overdue_from: int | None = None
+    first_overdue_days: int = 0
 
 
 def _plan_loans(rng: random.Random, today: dt.date) -> list[_LoanPlan]:
@@ -980,7 +996,7 @@ def _plan_loans(rng: random.Random, today: dt.date) -> list[_LoanPlan]:
     plans = []
     for number in range(1, LOAN_COUNT + 1):
         # The first loan ties the demo firm to the demo bank, so both logins see it.
-        product = _PRODUCTS[10] if number == 1 else rng.choice(_PRODUCTS)
+        product = _DEMO_PRODUCT if number == 1 else rng.choice(_PRODUCTS)
         firm = _FIRMS[0] if number == 1 else rng.choice(_firms_for(product))
         month = _add_months(this_month, -rng.randint(1, 12))
         plans.append(
@@ -988,7 +1004,7 @@ def _plan_loans(rng: random.Random, today: dt.date) -> list[_LoanPlan]:
                 contract_no=f"DEMO-2026-{number:04d}",
                 product=product,
                 firm=firm,
-                amount=_pick_amount(rng, product),
+                amount=_pick_amount(rng, product, firm),
                 rate=_pick_rate(rng, product),
                 term_months=rng.choice([t for t in _TERMS if _in_term(t, product)] or [12]),
                 disbursed_on=month.replace(day=rng.randint(1, 28)),
@@ -998,7 +1014,7 @@ def _plan_loans(rng: random.Random, today: dt.date) -> list[_LoanPlan]:
 
 
 def _firms_for(product: _ProductSpec) -> list[_FirmSpec]:
-    """Firms a bank would plausibly have lent to under this product."""
+    """Firms a bank would plausibly have lent at least 50万 yuan under this product."""
     wanted = {
         ProductKind.AGRICULTURE: {"agricultural"},
         ProductKind.FORESTRY: {"agricultural"},
@@ -1009,54 +1025,54 @@ def _firms_for(product: _ProductSpec) -> list[_FirmSpec]:
         for firm in _FIRMS[1:]
         if (not product.regions or firm.region_code in product.regions)
         and (wanted is None or wanted & set(firm.qualifications))
+        and firm.revenue >= MIN_BORROWER_REVENUE
     ]
     return candidates or list(_FIRMS[1:])
 
 
-def _pick_amount(rng: random.Random, product: _ProductSpec) -> Decimal:
-    """A round amount between 50万 and 500万 yuan, inside the product's range."""
+def _pick_amount(rng: random.Random, product: _ProductSpec, firm: _FirmSpec) -> Decimal:
+    """A round amount of 50万–500万 yuan in the product's range and under 30% of revenue."""
     low = max(50, product.amount_wan[0]) // 10
-    high = min(500, product.amount_wan[1]) // 10
+    affordable = int(firm.revenue * Decimal("0.3") / WAN)
+    high = max(low, min(500, product.amount_wan[1], affordable) // 10)
     return rng.randint(low, high) * 10 * WAN
 
 
 def _pick_rate(rng: random.Random, product: _ProductSpec) -> Decimal:
     """A rate on a 5-basis-point step inside the product's range (and 3.00–4.80)."""
+    step = Decimal("0.05")
     low = max(Decimal("3.00"), Decimal(product.rate[0]))
     high = min(Decimal("4.80"), Decimal(product.rate[1]))
-    steps = int((high - low) / Decimal("0.05"))
-    return low + Decimal("0.05") * rng.randint(0, steps)
+    return low + step * rng.randint(0, int((high - low) / step))
 
 
 def _in_term(term: int, product: _ProductSpec) -> bool:
+    """Whether the product offers this term."""
     return product.term_months[0] <= term <= product.term_months[1]
 
 
 def _with_troubles(
     rng: random.Random, plans: list[_LoanPlan], this_month: dt.date
 ) -> list[_LoanPlan]:
-    """Two loans overdue a few weeks (关注) and one over 90 days (次级), for the NPL figures."""
-    seasoned = [p for p in plans[1:] if _report_months(p, this_month) >= 5]
+    """Two loans a few weeks overdue (关注) and one over 90 days (次级), for the NPL figures."""
+    seasoned = [p for p in plans[1:] if _months_between(p.disbursed_on, this_month) >= 5]
     substandard, *watch = rng.sample(seasoned, 3)
-    # Days overdue in the latest months, oldest first: 30 more each month without a payment.
-    overdue = {substandard.contract_no: (5, 35, 65, 95)}
-    overdue.update({plan.contract_no: (10, 40) for plan in watch})
-    return [
-        _replace_overdue(plan, overdue[plan.contract_no]) if plan.contract_no in overdue else plan
-        for plan in plans
-    ]
+    # (months in arrears, days overdue in the first of them): last month shows 95 and 40 days.
+    trouble = {substandard.contract_no: (4, 5)}
+    trouble.update({plan.contract_no: (2, 10) for plan in watch})
+    result = []
+    for plan in plans:
+        if plan.contract_no in trouble:
+            months, first_days = trouble[plan.contract_no]
+            since = _months_between(plan.disbursed_on, this_month) - months
+            plan = replace(plan, overdue_from=since, first_overdue_days=first_days)
+        result.append(plan)
+    return result
 
 
-def _replace_overdue(plan: _LoanPlan, days: tuple[int, ...]) -> _LoanPlan:
-    from dataclasses import replace
-
-    return replace(plan, overdue=days)
-
-
-def _report_months(plan: _LoanPlan, this_month: dt.date) -> int:
-    """How many monthly reports the loan has had: its first month up to last month."""
-    first = plan.disbursed_on.replace(day=1)
-    return (this_month.year - first.year) * 12 + this_month.month - first.month
+def _months_between(start: dt.date, this_month: dt.date) -> int:
+    """Monthly reports due so far: from the month of `start` up to the month before this one."""
+    return (this_month.year - start.year) * 12 + this_month.month - start.month
 
 
 def _seed_loans(
@@ -1069,11 +1085,10 @@ def _seed_loans(
 ) -> None:
     """Historical loans by contract number, then any monthly reports they are missing."""
     plans = _plan_loans(rng, today)
+    contract_nos = [plan.contract_no for plan in plans]
     existing = {
         loan.contract_no: loan
-        for loan in db.session.scalars(
-            select(Loan).where(Loan.contract_no.in_([p.contract_no for p in plans]))
-        )
+        for loan in db.session.scalars(select(Loan).where(Loan.contract_no.in_(contract_nos)))
     }
     for plan in plans:
         if plan.contract_no in existing:
@@ -1092,7 +1107,7 @@ def _new_loan(
     institutions: dict[str, FinancialInstitution],
     products: dict[tuple[str, str], BankProduct],
 ) -> Loan:
-    """An active loan made outside the platform's lead flow (lead_id is empty)."""
+    """An active loan made before the platform's lead flow (so lead_id is empty)."""
     firm = firms[plan.firm.credit_code]
     return Loan(
         institution=institutions[plan.product.bank],
@@ -1112,11 +1127,14 @@ def _new_loan(
 def _subsidy_for(plan: _LoanPlan, firm: Firm) -> Decimal:
     """Rate points of the 专精特新 interest subsidy, where the loan qualified for it."""
     policy = _POLICIES[0]
+    in_force = policy.valid_from <= plan.disbursed_on and (
+        policy.valid_to is None or plan.disbursed_on <= policy.valid_to
+    )
     qualifies = (
-        "specialised" in plan.firm.qualifications
+        in_force
+        and "specialised" in plan.firm.qualifications
         and firm.size_class in ("small", "micro")
         and plan.product.kind in policy.applies_to_kinds
-        and policy.valid_from <= plan.disbursed_on <= (policy.valid_to or plan.disbursed_on)
     )
     return Decimal("1.00") if qualifies else Decimal("0")
 
@@ -1135,7 +1153,7 @@ def _seed_loan_reports(
     )
     for plan in plans:
         loan = loans[plan.contract_no]
-        for row in _monthly_rows(plan, this_month):
+        for row in _monthly_rows(loan, plan, this_month):
             if (loan.id, row.period) in present:
                 continue
             row.loan_id = loan.id
@@ -1144,24 +1162,24 @@ def _seed_loan_reports(
             report.loan_reports += 1
 
 
-def _monthly_rows(plan: _LoanPlan, this_month: dt.date) -> list[LoanStatusReport]:
-    """The loan's reports: equal principal repayments, frozen while it is overdue."""
-    count = _report_months(plan, this_month)
-    # Overdue days line up with the latest months; earlier months were paid on time.
-    days = (0,) * (count - len(plan.overdue)) + plan.overdue[-count:] if count else ()
+def _monthly_rows(loan: Loan, plan: _LoanPlan, this_month: dt.date) -> list[LoanStatusReport]:
+    """The loan's reports: equal principal repayments, frozen once a payment is missed."""
+    # Computed from the stored loan, so that a run in a later month extends the same history.
+    count = min(_months_between(loan.disbursed_on, this_month), loan.term_months)
     rows = []
     paid_months = 0
     for elapsed in range(count):
-        if days[elapsed] == 0:
+        days = _days_overdue(plan, elapsed)
+        if days == 0:
             paid_months = elapsed
-        balance = plan.amount * (plan.term_months - paid_months) / plan.term_months
-        period = _add_months(plan.disbursed_on.replace(day=1), elapsed)
+        balance = loan.amount * (loan.term_months - paid_months) / loan.term_months
+        period = _add_months(loan.disbursed_on.replace(day=1), elapsed)
         rows.append(
             LoanStatusReport(
                 period=period,
                 balance=balance.quantize(Decimal("0.01")),
-                days_overdue=days[elapsed],
-                five_tier_class=_five_tier(days[elapsed]),
+                days_overdue=days,
+                five_tier_class=_five_tier(days),
                 contradicts_overdue_rules=False,
                 reported_at=_reported_at(period),
             )
@@ -1169,8 +1187,19 @@ def _monthly_rows(plan: _LoanPlan, this_month: dt.date) -> list[LoanStatusReport
     return rows
 
 
+def _days_overdue(plan: _LoanPlan, elapsed: int) -> int:
+    """Days overdue at the end of the loan's `elapsed`-th month (0 = the disbursement month)."""
+    if plan.overdue_from is None or elapsed < plan.overdue_from:
+        return 0
+    return plan.first_overdue_days + 30 * (elapsed - plan.overdue_from)
+
+
 def _five_tier(days_overdue: int) -> FiveTierClass:
-    """The class a prudent bank gives: overdue is 关注, over 90 days at least 次级."""
+    """The mildest class the overdue rules allow, except that any arrears is at least 关注."""
+    if days_overdue > 360:
+        return FiveTierClass.LOSS
+    if days_overdue > 270:
+        return FiveTierClass.DOUBTFUL
     if days_overdue > 90:
         return FiveTierClass.SUBSTANDARD
     return FiveTierClass.SPECIAL_MENTION if days_overdue else FiveTierClass.NORMAL
@@ -1186,18 +1215,19 @@ def _reported_at(period: dt.date) -> dt.datetime:
 # Helpers
 # ---------------------------------------------------------------------------
 
+_Named = TypeVar("_Named", FinancialInstitution, GovernmentAgency)
 
-def _by_name(model: type, names: Iterable[str]) -> dict:
+
+def _by_name(model: type[_Named], names: list[str]) -> dict[str, _Named]:
     """Rows of a model with a unique name column, keyed by name."""
-    rows = db.session.scalars(select(model).where(model.name.in_(list(names))))
+    rows = db.session.scalars(select(model).where(model.name.in_(names)))
     return {row.name: row for row in rows}
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
     """The same day of the month `months` later (clamped to the month's length)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    next_month = dt.date(year + (month == 12), month % 12 + 1, 1)
-    last_day = (next_month - dt.timedelta(days=1)).day
+    year, month_index = divmod(day.year * 12 + day.month - 1 + months, 12)
+    month = month_index + 1
+    first_of_next = dt.date(year + month // 12, month % 12 + 1, 1)
+    last_day = (first_of_next - dt.timedelta(days=1)).day
     return dt.date(year, month, min(day.day, last_day))
