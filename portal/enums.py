@@ -250,3 +250,26 @@ TAX_GRADE_LABELS = {
     "C": _l("C级（40–69分）"),
     "D": _l("D级（40分以下）"),
 }
+
+
+class BenefitKind(StrEnum):
+    """What a policy's benefit formula yields."""
+
+    RATE_POINTS = "rate_points"  # percentage points off the loan's annual rate
+    FEE_SHARE = "fee_share"  # share (0–1) of the guarantee fee paid by the policy
+    LOSS_SHARE = "loss_share"  # share (0–1) of a loan loss the risk pool covers
+    LUMP_SUM = "lump_sum"  # a one-off amount in yuan
+
+
+BENEFIT_KIND_LABELS = {
+    BenefitKind.RATE_POINTS: _l("利率贴息（百分点）"),
+    BenefitKind.FEE_SHARE: _l("担保费补贴（比例）"),
+    BenefitKind.LOSS_SHARE: _l("风险补偿（损失分担比例）"),
+    BenefitKind.LUMP_SUM: _l("一次性奖励（元）"),
+}
+
+POLICY_STATUS_LABELS = {
+    ProductStatus.DRAFT: _l("草稿"),
+    ProductStatus.PUBLISHED: _l("实施中"),
+    ProductStatus.ARCHIVED: _l("已关闭"),
+}

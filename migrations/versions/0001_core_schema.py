@@ -67,9 +67,7 @@ def upgrade() -> None:
             name=op.f("ck_financial_institutions_response_days_range"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_financial_institutions")),
-        sa.UniqueConstraint(
-            "licence_no", name=op.f("uq_financial_institutions_licence_no")
-        ),
+        sa.UniqueConstraint("licence_no", name=op.f("uq_financial_institutions_licence_no")),
         sa.UniqueConstraint("name", name=op.f("uq_financial_institutions_name")),
     )
     with op.batch_alter_table("financial_institutions", schema=None) as batch_op:
@@ -128,26 +126,16 @@ def upgrade() -> None:
         sa.Column("legal_representative", sa.String(length=40), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "employees >= 0", name=op.f("ck_firms_employees_not_negative")
-        ),
+        sa.CheckConstraint("employees >= 0", name=op.f("ck_firms_employees_not_negative")),
         sa.CheckConstraint("revenue >= 0", name=op.f("ck_firms_revenue_not_negative")),
-        sa.CheckConstraint(
-            "total_assets >= 0", name=op.f("ck_firms_total_assets_not_negative")
-        ),
+        sa.CheckConstraint("total_assets >= 0", name=op.f("ck_firms_total_assets_not_negative")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_firms")),
         sa.UniqueConstraint("credit_code", name=op.f("uq_firms_credit_code")),
     )
     with op.batch_alter_table("firms", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_firms_industry_code"), ["industry_code"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_firms_region_code"), ["region_code"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_firms_size_class"), ["size_class"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_firms_industry_code"), ["industry_code"], unique=False)
+        batch_op.create_index(batch_op.f("ix_firms_region_code"), ["region_code"], unique=False)
+        batch_op.create_index(batch_op.f("ix_firms_size_class"), ["size_class"], unique=False)
 
     op.create_table(
         "government_agencies",
@@ -261,12 +249,8 @@ def upgrade() -> None:
             ["institution_id"],
             unique=False,
         )
-        batch_op.create_index(
-            batch_op.f("ix_bank_products_kind"), ["kind"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_bank_products_status"), ["status"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_bank_products_kind"), ["kind"], unique=False)
+        batch_op.create_index(batch_op.f("ix_bank_products_status"), ["status"], unique=False)
 
     op.create_table(
         "policy_products",
@@ -327,12 +311,8 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_policy_products_agency_id"), ["agency_id"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_policy_products_kind"), ["kind"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_policy_products_status"), ["status"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_policy_products_kind"), ["kind"], unique=False)
+        batch_op.create_index(batch_op.f("ix_policy_products_status"), ["status"], unique=False)
 
     op.create_table(
         "users",
@@ -381,9 +361,7 @@ def upgrade() -> None:
             ["government_agencies.id"],
             name=op.f("fk_users_agency_id_government_agencies"),
         ),
-        sa.ForeignKeyConstraint(
-            ["firm_id"], ["firms.id"], name=op.f("fk_users_firm_id_firms")
-        ),
+        sa.ForeignKeyConstraint(["firm_id"], ["firms.id"], name=op.f("fk_users_firm_id_firms")),
         sa.ForeignKeyConstraint(
             ["institution_id"],
             ["financial_institutions.id"],
@@ -393,9 +371,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
     )
     with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_users_agency_id"), ["agency_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_users_agency_id"), ["agency_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_users_firm_id"), ["firm_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_users_institution_id"), ["institution_id"], unique=False
@@ -417,22 +393,14 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["actor_id"], ["users.id"], name=op.f("fk_audit_log_actor_id_users")
         ),
-        sa.ForeignKeyConstraint(
-            ["firm_id"], ["firms.id"], name=op.f("fk_audit_log_firm_id_firms")
-        ),
+        sa.ForeignKeyConstraint(["firm_id"], ["firms.id"], name=op.f("fk_audit_log_firm_id_firms")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
     )
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_audit_log_action"), ["action"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_audit_log_actor_id"), ["actor_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_audit_log_action"), ["action"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audit_log_actor_id"), ["actor_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_log_at"), ["at"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_audit_log_firm_id"), ["firm_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_audit_log_firm_id"), ["firm_id"], unique=False)
 
     op.create_table(
         "financing_needs",
@@ -477,9 +445,7 @@ def upgrade() -> None:
         ),
         sa.Column("idempotency_key", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "amount > 0", name=op.f("ck_financing_needs_amount_positive")
-        ),
+        sa.CheckConstraint("amount > 0", name=op.f("ck_financing_needs_amount_positive")),
         sa.CheckConstraint(
             "term_months BETWEEN 1 AND 360", name=op.f("ck_financing_needs_term_range")
         ),
@@ -492,20 +458,14 @@ def upgrade() -> None:
             name=op.f("fk_financing_needs_submitted_by_id_users"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_financing_needs")),
-        sa.UniqueConstraint(
-            "idempotency_key", name=op.f("uq_financing_needs_idempotency_key")
-        ),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_financing_needs_idempotency_key")),
     )
     with op.batch_alter_table("financing_needs", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_financing_needs_created_at"), ["created_at"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_financing_needs_firm_id"), ["firm_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_financing_needs_status"), ["status"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_financing_needs_firm_id"), ["firm_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_financing_needs_status"), ["status"], unique=False)
 
     op.create_table(
         "notifications",
@@ -528,9 +488,7 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_notifications_created_at"), ["created_at"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_notifications_user_id"), ["user_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_notifications_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "rule_versions",
@@ -563,17 +521,11 @@ def upgrade() -> None:
             name=op.f("fk_rule_versions_product_id_bank_products"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rule_versions")),
-        sa.UniqueConstraint(
-            "policy_id", "version", name="uq_rule_versions_policy_version"
-        ),
-        sa.UniqueConstraint(
-            "product_id", "version", name="uq_rule_versions_product_version"
-        ),
+        sa.UniqueConstraint("policy_id", "version", name="uq_rule_versions_policy_version"),
+        sa.UniqueConstraint("product_id", "version", name="uq_rule_versions_product_version"),
     )
     with op.batch_alter_table("rule_versions", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_rule_versions_policy_id"), ["policy_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_rule_versions_policy_id"), ["policy_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_rule_versions_product_id"), ["product_id"], unique=False
         )
@@ -609,17 +561,11 @@ def upgrade() -> None:
             name=op.f("fk_match_results_rule_version_id_rule_versions"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_match_results")),
-        sa.UniqueConstraint(
-            "need_id", "product_id", name=op.f("uq_match_results_need_id")
-        ),
-        sa.UniqueConstraint(
-            "pre_approval_ref", name=op.f("uq_match_results_pre_approval_ref")
-        ),
+        sa.UniqueConstraint("need_id", "product_id", name=op.f("uq_match_results_need_id")),
+        sa.UniqueConstraint("pre_approval_ref", name=op.f("uq_match_results_pre_approval_ref")),
     )
     with op.batch_alter_table("match_results", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_match_results_need_id"), ["need_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_match_results_need_id"), ["need_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_match_results_product_id"), ["product_id"], unique=False
         )
@@ -693,12 +639,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_leads")),
     )
     with op.batch_alter_table("leads", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_leads_created_at"), ["created_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_leads_deadline_at"), ["deadline_at"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_leads_created_at"), ["created_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_leads_deadline_at"), ["deadline_at"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_leads_institution_id"), ["institution_id"], unique=False
         )
@@ -735,17 +677,13 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("amount > 0", name=op.f("ck_loans_amount_positive")),
         sa.CheckConstraint("term_months > 0", name=op.f("ck_loans_term_positive")),
-        sa.ForeignKeyConstraint(
-            ["firm_id"], ["firms.id"], name=op.f("fk_loans_firm_id_firms")
-        ),
+        sa.ForeignKeyConstraint(["firm_id"], ["firms.id"], name=op.f("fk_loans_firm_id_firms")),
         sa.ForeignKeyConstraint(
             ["institution_id"],
             ["financial_institutions.id"],
             name=op.f("fk_loans_institution_id_financial_institutions"),
         ),
-        sa.ForeignKeyConstraint(
-            ["lead_id"], ["leads.id"], name=op.f("fk_loans_lead_id_leads")
-        ),
+        sa.ForeignKeyConstraint(["lead_id"], ["leads.id"], name=op.f("fk_loans_lead_id_leads")),
         sa.ForeignKeyConstraint(
             ["product_id"],
             ["bank_products.id"],
@@ -755,16 +693,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("lead_id", name=op.f("uq_loans_lead_id")),
     )
     with op.batch_alter_table("loans", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_loans_disbursed_on"), ["disbursed_on"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_loans_disbursed_on"), ["disbursed_on"], unique=False)
         batch_op.create_index(batch_op.f("ix_loans_firm_id"), ["firm_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_loans_institution_id"), ["institution_id"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_loans_product_id"), ["product_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_loans_product_id"), ["product_id"], unique=False)
 
     op.create_table(
         "loan_status_reports",
@@ -813,9 +747,7 @@ def upgrade() -> None:
             name=op.f("fk_loan_status_reports_reported_by_id_users"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_loan_status_reports")),
-        sa.UniqueConstraint(
-            "loan_id", "period", name="uq_loan_status_reports_loan_period"
-        ),
+        sa.UniqueConstraint("loan_id", "period", name="uq_loan_status_reports_loan_period"),
     )
     with op.batch_alter_table("loan_status_reports", schema=None) as batch_op:
         batch_op.create_index(
@@ -823,9 +755,7 @@ def upgrade() -> None:
             ["institution_id"],
             unique=False,
         )
-        batch_op.create_index(
-            batch_op.f("ix_loan_status_reports_period"), ["period"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_loan_status_reports_period"), ["period"], unique=False)
 
 
 def downgrade() -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, Rate, utcnow
-from portal.enums import PolicyKind, ProductKind, ProductStatus, db_enum
+from portal.enums import BenefitKind, PolicyKind, ProductKind, ProductStatus, db_enum
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 
 
@@ -28,6 +28,8 @@ class BankProduct(Base):
     name: Mapped[str] = mapped_column(String(80))
     kind: Mapped[ProductKind] = mapped_column(db_enum(ProductKind, "product_kind"), index=True)
     summary: Mapped[str] = mapped_column(Text, default="")
+    # A guarantee fee the firm pays on top of interest (percent a year), e.g. 1.0 for 担保贷.
+    guarantee_fee_rate: Mapped[Decimal] = mapped_column(Rate, default=Decimal("0"))
     min_amount: Mapped[Decimal]
     max_amount: Mapped[Decimal]
     min_term_months: Mapped[int]
@@ -69,7 +71,19 @@ class PolicyProduct(Base):
     valid_from: Mapped[dt.date]
     valid_to: Mapped[dt.date | None]
     budget: Mapped[Decimal | None]
+    # Benefits granted so far (yuan of subsidy, fee or reward); checked against the budget.
+    budget_used: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    benefit_kind: Mapped[BenefitKind] = mapped_column(
+        db_enum(BenefitKind, "benefit_kind"), default=BenefitKind.RATE_POINTS
+    )
+    # Most a single firm may receive from this policy, in yuan; None means no cap.
+    benefit_cap: Mapped[Decimal | None]
+    # Product kinds the policy stacks on; product ids narrow it further when given.
     applies_to_kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    applies_to_product_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # The policies/ file it was loaded from; None for drafts written in the web UI.
+    source_file: Mapped[str | None] = mapped_column(String(160))
+    closed_at: Mapped[dt.datetime | None]
     status: Mapped[ProductStatus] = mapped_column(
         db_enum(ProductStatus, "policy_status"), default=ProductStatus.DRAFT, index=True
     )
@@ -103,6 +117,8 @@ class RuleVersion(Base):
     formula: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Why the rule changed, shown in the version history.
+    note: Mapped[str | None] = mapped_column(String(200))
 
     def __repr__(self) -> str:
         return f"<RuleVersion {self.id} v{self.version}>"

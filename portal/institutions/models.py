@@ -36,6 +36,8 @@ class FinancialInstitution(Base):
         index=True,
     )
     status_reason: Mapped[str | None] = mapped_column(Text)
+    # What the institution wrote when applying to join.
+    application_note: Mapped[str | None] = mapped_column(Text)
     status_changed_at: Mapped[dt.datetime | None]
     # Who changed the status is in the audit log; a users FK here would make a cycle.
     # Business days a lead may wait for this bank's first answer (SBA's lender match uses 2).
