@@ -79,6 +79,8 @@ def downgrade() -> None:
         batch_op.drop_column("source_file")
         batch_op.drop_column("applies_to_product_ids")
         batch_op.drop_column("benefit_cap")
+        # The enum's CHECK constraint names the column; SQLite's table rebuild would keep it.
+        batch_op.drop_constraint(op.f("ck_policy_products_benefit_kind"), type_="check")
         batch_op.drop_column("benefit_kind")
         batch_op.drop_column("budget_used")
 
