@@ -50,11 +50,25 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.accounts.routes import bp as accounts_bp
     from portal.admin.routes import bp as admin_bp
+    from portal.catalog.manage_routes import bp as products_bp
+    from portal.catalog.policy_routes import bp as gov_policies_bp
+    from portal.catalog.public_routes import bp as catalog_bp
     from portal.home.routes import bp as home_bp
     from portal.i18n import bp as i18n_bp
+    from portal.institutions.routes import bp as institutions_bp
     from portal.public.routes import bp as public_bp
 
-    for blueprint in (public_bp, accounts_bp, home_bp, admin_bp, i18n_bp):
+    for blueprint in (
+        public_bp,
+        accounts_bp,
+        home_bp,
+        admin_bp,
+        i18n_bp,
+        catalog_bp,
+        products_bp,
+        gov_policies_bp,
+        institutions_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

@@ -13,6 +13,20 @@ from portal import migrate
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
 demo_cli = AppGroup("demo", help="Demo data and a one-command demo server.")
 i18n_cli = AppGroup("i18n", help="Message catalogues.")
+policies_cli = AppGroup("policies", help="Government policy files under policies/.")
+
+
+@policies_cli.command("load")
+@click.argument("directory", default="policies", type=click.Path(exists=True, file_okay=False))
+def policies_load(directory: str) -> None:
+    """Validate every policy file in DIRECTORY and upsert them (running it twice changes nothing)."""
+    from portal.catalog.policy_files import PolicyFileError, load_directory
+
+    try:
+        report = load_directory(directory)
+    except PolicyFileError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(report.summary())
 
 
 @db_cli.command("upgrade")
@@ -90,5 +104,5 @@ def _print_accounts() -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (db_cli, demo_cli, i18n_cli):
+    for group in (db_cli, demo_cli, i18n_cli, policies_cli):
         app.cli.add_command(group)

@@ -23,6 +23,8 @@ class Permission(StrEnum):
     BANK_OFFICERS_MANAGE = "bank:officers:manage"
     GOV_POLICIES_MANAGE = "gov:policies:manage"
     GOV_ONBOARDING_DECIDE = "gov:onboarding:decide"
+    # A bank admin may see and edit its institution's application while it waits for review.
+    BANK_ONBOARDING_APPLY = "bank:onboarding:apply"
     SUPERVISION_VIEW = "supervision:dashboard:view"
     ADMIN_USERS_MANAGE = "admin:users:manage"
     ADMIN_AUDIT_VIEW = "admin:audit:view"
@@ -45,6 +47,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.BANK_LEADS_WORK,
             Permission.BANK_PRODUCTS_MANAGE,
             Permission.BANK_OFFICERS_MANAGE,
+            Permission.BANK_ONBOARDING_APPLY,
         }
     ),
     Role.GOV_STAFF: frozenset(
