@@ -19,7 +19,7 @@ policies_cli = AppGroup("policies", help="Government policy files under policies
 @policies_cli.command("load")
 @click.argument("directory", default="policies", type=click.Path(exists=True, file_okay=False))
 def policies_load(directory: str) -> None:
-    """Validate every policy file in DIRECTORY and upsert them (running it twice changes nothing)."""
+    """Validate every policy file in DIRECTORY and upsert them; running it twice changes nothing."""
     from portal.catalog.policy_files import PolicyFileError, load_directory
 
     try:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask_babel import format_decimal, get_locale
 
 from portal import enums
+from portal.dates import SHANGHAI
 from portal.firms import standards
 from portal.navigation import navigation_for
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 TEN_THOUSAND = Decimal(10000)
 
 
@@ -55,6 +54,8 @@ LABELS = {
     "institution_kind": enums.INSTITUTION_KIND_LABELS,
     "product_status": enums.PRODUCT_STATUS_LABELS,
     "product_kind": enums.PRODUCT_KIND_LABELS,
+    "policy_status": enums.POLICY_STATUS_LABELS,
+    "benefit_kind": enums.BENEFIT_KIND_LABELS,
     "policy_kind": enums.POLICY_KIND_LABELS,
     "guarantee": enums.GUARANTEE_LABELS,
     "need_status": enums.NEED_STATUS_LABELS,

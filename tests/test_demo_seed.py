@@ -12,7 +12,14 @@ from sqlalchemy import func, select
 from portal.accounts.models import User
 from portal.accounts.passwords import verify_password
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
-from portal.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, SeedReport, seed_demo
+from portal.demo.seed import (
+    DEMO_ACCOUNTS,
+    DEMO_PASSWORD,
+    POLICY_DIR,
+    SUBSIDY_POLICY,
+    SeedReport,
+    seed_demo,
+)
 from portal.enums import FiveTierClass, OnboardingStatus, ProductStatus, Role
 from portal.extensions import db
 from portal.firms.models import Firm
@@ -34,6 +41,7 @@ SEEDED_MODELS = (
     LoanStatusReport,
 )
 DEMO_EMAILS = [account.email for account in DEMO_ACCOUNTS]
+SHIPPED_POLICIES = sorted(path.stem for path in POLICY_DIR.glob("*.yaml"))
 
 
 def _seed(app: Flask) -> SeedReport:
@@ -139,7 +147,7 @@ def test_report_counts_match_the_rows_created(app: Flask) -> None:
     }
     assert report.firms == 50
     assert report.agencies == 4
-    assert report.policies == 3
+    assert report.policies == len(SHIPPED_POLICIES)
     assert report.loans == 40
     assert 18 <= report.bank_products <= 25
     assert report.rule_versions == report.bank_products + report.policies
@@ -184,6 +192,39 @@ def test_catalogue_is_published_with_rules(app: Flask) -> None:
         assert {row.version for row in owners} == {1}
         statuses = db.session.scalars(select(FinancialInstitution.onboarding_status)).all()
         assert OnboardingStatus.APPLIED in statuses
+
+
+def test_policies_are_the_shipped_files(app: Flask) -> None:
+    """The demo's policies are the files under policies/, published, one owned by the gov user."""
+    _seed(app)
+    with app.app_context():
+        policies = db.session.scalars(select(PolicyProduct)).all()
+        assert sorted(policy.slug for policy in policies) == SHIPPED_POLICIES
+        assert len(SHIPPED_POLICIES) >= 6
+        for policy in policies:
+            assert policy.status == ProductStatus.PUBLISHED
+            assert policy.published_at is not None
+            assert policy.source_file == f"{policy.slug}.yaml"
+        gov = _demo_users()["gov@demo.local"]
+        assert any(policy.agency_id == gov.agency_id for policy in policies)
+        assert db.session.scalar(select(func.count()).select_from(GovernmentAgency)) == 4
+
+
+def test_subsidised_loans_follow_the_policy_file(app: Flask) -> None:
+    """Loans carry the 专精特新 subsidy exactly where its file's rules admit them."""
+    _seed(app)
+    with app.app_context():
+        loans = db.session.scalars(select(Loan)).all()
+        subsidised = [loan for loan in loans if loan.subsidy_rate > 0]
+        assert subsidised
+        policy = db.session.scalars(
+            select(PolicyProduct).where(PolicyProduct.slug == SUBSIDY_POLICY)
+        ).one()
+        for loan in subsidised:
+            assert loan.subsidy_rate == Decimal("1.00")
+            assert "specialised" in loan.firm.qualifications
+            assert loan.firm.size_class in ("small", "micro")
+            assert loan.product.kind in policy.applies_to_kinds
 
 
 def test_lpr_table_has_the_published_rates(app: Flask) -> None:

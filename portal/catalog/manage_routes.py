@@ -2,6 +2,165 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from portal.admin.forms import ConfirmForm
+from portal.authz import Permission, get_or_404, requires, scoped
+from portal.catalog import product_services as services
+from portal.catalog.forms import ProductForm, SampleFirmForm
+from portal.catalog.models import BankProduct, RuleVersion
+from portal.catalog.versions import current_version
+from portal.extensions import db
+from portal.firms.forms import wan_to_yuan, yuan_to_wan_field
+from portal.institutions.models import FinancialInstitution
+from portal.institutions.services import NotApproved
+from portal.matching.facts import need_facts, pricing_facts, profile_facts
+from portal.supervision.lpr import latest_lpr
 
 bp = Blueprint("products", __name__, url_prefix="/bank/products")
+
+
+@bp.get("/")
+@requires(Permission.BANK_PRODUCTS_MANAGE)
+def index() -> str:
+    institution = get_or_404(FinancialInstitution, current_user.institution_id, current_user)
+    products = db.session.scalars(
+        scoped(select(BankProduct), BankProduct, current_user).order_by(
+            BankProduct.status, BankProduct.updated_at.desc()
+        )
+    ).all()
+    return render_template("catalog/manage_index.html", institution=institution, products=products)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(Permission.BANK_PRODUCTS_MANAGE)
+def new() -> str | Response:
+    institution = get_or_404(FinancialInstitution, current_user.institution_id, current_user)
+    form = ProductForm()
+    if form.validate_on_submit():
+        product = services.create_product(
+            current_user, institution, form.product_data(), form.rules_data()
+        )
+        flash(_("产品已保存为草稿。可先用样例企业试算规则，再发布。"), "success")
+        return redirect(url_for("products.detail", product_id=product.id))
+    return render_template("catalog/manage_form.html", form=form, product=None)
+
+
+@bp.route("/<int:product_id>/edit", methods=["GET", "POST"])
+@requires(Permission.BANK_PRODUCTS_MANAGE)
+def edit(product_id: int) -> str | Response:
+    product = get_or_404(BankProduct, product_id, current_user)
+    form = ProductForm(obj=product)
+    if not form.is_submitted():
+        _prefill(form, product)
+    if form.validate_on_submit():
+        try:
+            version = services.update_product(
+                current_user, product, form.product_data(), form.rules_data()
+            )
+        except services.ProductError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("已保存，当前规则为第 %(n)s 版。", n=version.version), "success")
+            return redirect(url_for("products.detail", product_id=product.id))
+    return render_template("catalog/manage_form.html", form=form, product=product)
+
+
+@bp.route("/<int:product_id>", methods=["GET", "POST"])
+@requires(Permission.BANK_PRODUCTS_MANAGE)
+def detail(product_id: int) -> str:
+    """The product, its rule history, and a trial of its rules on a sample firm."""
+    product = get_or_404(BankProduct, product_id, current_user)
+    version = current_version(product)
+    sample = SampleFirmForm()
+    trial = None
+    if sample.validate_on_submit() and version is not None:
+        trial = services.try_rules(version, _sample_facts(sample, product))
+    return render_template(
+        "catalog/manage_detail.html",
+        product=product,
+        version=version,
+        history=_history(product),
+        sample=sample,
+        trial=trial,
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.post("/<int:product_id>/publish")
+@requires(Permission.BANK_PRODUCTS_MANAGE)
+def publish(product_id: int) -> Response:
+    product = _confirmed_product(product_id)
+    try:
+        services.publish_product(current_user, product)
+    except (NotApproved, services.ProductError) as error:
+        flash(str(error), "error")
+    else:
+        flash(_("产品已发布，企业现在可以在产品目录中看到它。"), "success")
+    return redirect(url_for("products.detail", product_id=product.id))
+
+
+@bp.post("/<int:product_id>/archive")
+@requires(Permission.BANK_PRODUCTS_MANAGE)
+def archive(product_id: int) -> Response:
+    product = _confirmed_product(product_id)
+    services.archive_product(current_user, product)
+    flash(_("产品已下架。已有的线索和贷款不受影响。"), "success")
+    return redirect(url_for("products.detail", product_id=product.id))
+
+
+def _confirmed_product(product_id: int) -> BankProduct:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return get_or_404(BankProduct, product_id, current_user)
+
+
+def _prefill(form: ProductForm, product: BankProduct) -> None:
+    form.min_amount_wan.data = yuan_to_wan_field(product.min_amount)
+    form.max_amount_wan.data = yuan_to_wan_field(product.max_amount)
+    version = current_version(product)
+    if version is not None:
+        form.eligibility.data = version.eligibility
+        form.instant_approval.data = version.instant_approval or ""
+        form.formula.data = version.formula or ""
+
+
+def _history(product: BankProduct) -> list[RuleVersion]:
+    return list(
+        db.session.scalars(
+            select(RuleVersion)
+            .where(RuleVersion.product_id == product.id)
+            .order_by(RuleVersion.version.desc())
+        )
+    )
+
+
+def _sample_facts(form: SampleFirmForm, product: BankProduct) -> dict[str, object]:
+    lpr = latest_lpr()
+    return {
+        **profile_facts(
+            region_code=form.region_code.data,
+            industry_code=form.industry_code.data,
+            size_class=form.size_class.data,
+            years_in_business=form.years_in_business.data,
+            employees=form.employees.data,
+            revenue=wan_to_yuan(form.revenue_wan.data),
+            total_assets=wan_to_yuan(form.total_assets_wan.data),
+            tax_credit_grade=form.tax_credit_grade.data,
+            qualifications=form.qualifications.data or (),
+        ),
+        **need_facts(
+            amount=wan_to_yuan(form.amount_wan.data),
+            term_months=form.term_months.data,
+            guarantee_type=form.guarantee_type.data,
+        ),
+        **pricing_facts(
+            rate=product.min_rate,
+            lpr_one_year=lpr.one_year if lpr else None,
+            guarantee_fee_rate=product.guarantee_fee_rate,
+        ),
+    }

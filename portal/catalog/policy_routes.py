@@ -2,6 +2,141 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from portal.admin.forms import ConfirmForm
+from portal.authz import Permission, get_or_404, requires, scoped
+from portal.catalog import policy_services as services
+from portal.catalog.models import PolicyProduct, RuleVersion
+from portal.catalog.policy_forms import PolicyForm
+from portal.catalog.versions import current_version
+from portal.dates import today_in_china
+from portal.extensions import db
+from portal.firms.forms import yuan_to_wan_field
+from portal.firms.standards import FUJIAN_REGIONS
 
 bp = Blueprint("gov_policies", __name__, url_prefix="/gov/policies")
+
+
+@bp.get("/")
+@requires(Permission.GOV_POLICIES_MANAGE)
+def index() -> str:
+    policies = db.session.scalars(
+        scoped(select(PolicyProduct), PolicyProduct, current_user).order_by(
+            PolicyProduct.status, PolicyProduct.valid_from.desc()
+        )
+    ).all()
+    return render_template("catalog/policy_index.html", policies=policies)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(Permission.GOV_POLICIES_MANAGE)
+def new() -> str | Response:
+    form = PolicyForm()
+    if form.validate_on_submit():
+        try:
+            policy = services.create_policy(current_user, form.policy_data(), form.rules_data())
+        except services.PolicyError as error:
+            form.slug.errors.append(str(error))
+        else:
+            flash(_("政策草稿已保存。可先查看符合条件的企业数，再发布。"), "success")
+            return redirect(url_for("gov_policies.detail", policy_id=policy.id))
+    return render_template("catalog/policy_form.html", form=form, policy=None)
+
+
+@bp.route("/<int:policy_id>/edit", methods=["GET", "POST"])
+@requires(Permission.GOV_POLICIES_MANAGE)
+def edit(policy_id: int) -> str | Response:
+    policy = get_or_404(PolicyProduct, policy_id, current_user)
+    form = PolicyForm(obj=policy)
+    if not form.is_submitted():
+        _prefill(form, policy)
+    if form.validate_on_submit():
+        try:
+            version = services.update_policy(
+                current_user, policy, form.policy_data(), form.rules_data()
+            )
+        except services.PolicyError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("已保存，当前规则为第 %(n)s 版。", n=version.version), "success")
+            return redirect(url_for("gov_policies.detail", policy_id=policy.id))
+    return render_template("catalog/policy_form.html", form=form, policy=policy)
+
+
+@bp.get("/<int:policy_id>")
+@requires(Permission.GOV_POLICIES_MANAGE)
+def detail(policy_id: int) -> str:
+    policy = get_or_404(PolicyProduct, policy_id, current_user)
+    version = current_version(policy)
+    show_what_if = request.args.get("what_if") == "1" and version is not None
+    return render_template(
+        "catalog/policy_detail.html",
+        policy=policy,
+        version=version,
+        history=_history(policy),
+        what_if=services.what_if(version, today_in_china()) if show_what_if else None,
+        regions=dict(FUJIAN_REGIONS),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.post("/<int:policy_id>/publish")
+@requires(Permission.GOV_POLICIES_MANAGE)
+def publish(policy_id: int) -> Response:
+    policy = _confirmed_policy(policy_id)
+    try:
+        services.publish_policy(current_user, policy)
+    except services.PolicyError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("政策已发布，企业和银行现在可以看到它。"), "success")
+    return redirect(url_for("gov_policies.detail", policy_id=policy.id))
+
+
+@bp.post("/<int:policy_id>/close")
+@requires(Permission.GOV_POLICIES_MANAGE)
+def close(policy_id: int) -> Response:
+    policy = _confirmed_policy(policy_id)
+    reason = (request.form.get("reason") or "").strip()
+    if not 4 <= len(reason) <= 500:
+        flash(_("请填写关闭原因（4 到 500 字）。"), "error")
+        return redirect(url_for("gov_policies.detail", policy_id=policy.id) + "#close")
+    try:
+        services.close_policy(current_user, policy, reason)
+    except services.PolicyError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("政策已关闭，新发放的贷款不再享受此政策。"), "success")
+    return redirect(url_for("gov_policies.detail", policy_id=policy.id))
+
+
+def _confirmed_policy(policy_id: int) -> PolicyProduct:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return get_or_404(PolicyProduct, policy_id, current_user)
+
+
+def _prefill(form: PolicyForm, policy: PolicyProduct) -> None:
+    form.budget_wan.data = yuan_to_wan_field(policy.budget) if policy.budget else None
+    form.benefit_cap_wan.data = (
+        yuan_to_wan_field(policy.benefit_cap) if policy.benefit_cap else None
+    )
+    version = current_version(policy)
+    if version is not None:
+        form.eligibility.data = version.eligibility
+        form.benefit_formula.data = version.formula or ""
+
+
+def _history(policy: PolicyProduct) -> list[RuleVersion]:
+    return list(
+        db.session.scalars(
+            select(RuleVersion)
+            .where(RuleVersion.policy_id == policy.id)
+            .order_by(RuleVersion.version.desc())
+        )
+    )

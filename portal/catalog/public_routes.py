@@ -2,6 +2,171 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.authz import public
+from portal.catalog import pricing, queries
+from portal.catalog.models import PolicyProduct, RuleVersion
+from portal.catalog.public_forms import PolicyFilterForm, ProductFilterForm
+from portal.catalog.versions import current_version
+from portal.enums import BENEFIT_KIND_LABELS, BenefitKind, ProductStatus, Role
+from portal.pagination import paginate
+from portal.rules import FACTS, RuleError, describe_rule
 
 bp = Blueprint("catalog", __name__)
+
+# What the number a policy's benefit formula yields means, by benefit kind.
+FORMULA_MEANING = {
+    BenefitKind.RATE_POINTS: _l("按下列公式计算贴息的百分点数，从贷款年利率中扣减："),
+    BenefitKind.FEE_SHARE: _l("按下列公式计算财政承担的担保费比例（1 为全额）："),
+    BenefitKind.LOSS_SHARE: _l("按下列公式计算风险补偿资金分担的贷款损失比例（1 为全额）："),
+    BenefitKind.LUMP_SUM: _l("按下列公式计算一次性奖励金额（元）："),
+}
+ONE_DECIMAL = Decimal("0.1")
+TWO_PLACES = Decimal("0.01")
+
+
+@bp.get("/products")
+@public
+def products() -> str:
+    form = ProductFilterForm(request.args)
+    form.set_banks(queries.approved_institutions())
+    form.validate()
+    today = pricing.shanghai_today()
+    live = queries.live_policies(today)
+    page = paginate(queries.published_products(form.filters(), live))
+    prices = pricing.price_all(page.items, live, queries.latest_lpr_one_year(today))
+    instant = queries.instant_approval_ids(product.id for product in page.items)
+    return render_template(
+        "catalog/public_products.html", form=form, page=page, prices=prices, instant=instant
+    )
+
+
+@bp.get("/products/<int:product_id>")
+@public
+def product_detail(product_id: int) -> str:
+    product = queries.get_visible_product(product_id)
+    if product is None:
+        abort(404)
+    today = pricing.shanghai_today()
+    policies = pricing.live_policies_for(product, today)
+    lpr = queries.latest_lpr_one_year(today)
+    product_pricing = pricing.price(product, policies, lpr)
+    rules = current_version(product)
+    return render_template(
+        "catalog/public_product_detail.html",
+        product=product,
+        rules=rules,
+        eligibility=_sentences(rules.eligibility if rules else None),
+        instant_conditions=_sentences(rules.instant_approval if rules else None),
+        pricing=product_pricing,
+        benefits=[(p, _benefit_text(p, product_pricing)) for p in product_pricing.stacking],
+        lpr=lpr,
+        formula_terms=_formula_terms(rules),
+        response_days=product.response_days or product.institution.response_days,
+        apply_url=_apply_url(),
+    )
+
+
+@bp.get("/policies")
+@public
+def policies() -> str:
+    form = PolicyFilterForm(request.args)
+    form.set_agencies(queries.policy_agencies())
+    form.validate()
+    today = pricing.shanghai_today()
+    page = paginate(queries.published_policies(form.filters(), today))
+    return render_template(
+        "catalog/public_policies.html",
+        form=form,
+        page=page,
+        today=today,
+        budget_percent=budget_percent,
+        benefit_labels=BENEFIT_KIND_LABELS,
+    )
+
+
+@bp.get("/policies/<int:policy_id>")
+@public
+def policy_detail(policy_id: int) -> str:
+    policy = queries.get_public_policy(policy_id)
+    if policy is None:
+        abort(404)
+    rules = current_version(policy)
+    return render_template(
+        "catalog/public_policy_detail.html",
+        policy=policy,
+        rules=rules,
+        closed=policy.status == ProductStatus.ARCHIVED,
+        today=pricing.shanghai_today(),
+        eligibility=_sentences(rules.eligibility if rules else None),
+        formula_terms=_formula_terms(rules),
+        formula_meaning=FORMULA_MEANING.get(policy.benefit_kind, ""),
+        benefit_label=BENEFIT_KIND_LABELS.get(policy.benefit_kind, policy.benefit_kind),
+        budget_percent=budget_percent(policy),
+        products=queries.products_for_policy(policy),
+    )
+
+
+def budget_percent(policy: PolicyProduct) -> Decimal | None:
+    """How much of the policy's budget is used, in percent to one decimal; None if no budget."""
+    if not policy.budget:
+        return None
+    share = Decimal(policy.budget_used or 0) / Decimal(policy.budget) * 100
+    return share.quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
+
+
+def _sentences(text: str | None) -> list[str]:
+    """A rule in plain Chinese, clause by clause; empty when the rule sets no condition."""
+    if not text or not text.strip():
+        return []
+    try:
+        return list(describe_rule(text))
+    except RuleError:
+        # Stored rules were validated when saved; show the text rather than fail the page.
+        return [text]
+
+
+def _formula_terms(rules: RuleVersion | None) -> list[tuple[str, str]]:
+    """The facts a formula uses, each with its meaning and unit: [("amount", "申请金额（元）")]."""
+    if rules is None or not rules.formula:
+        return []
+    compiled = pricing.compiled_formula(rules)
+    if compiled is None:
+        return []
+    terms = []
+    for name in sorted(compiled.facts_used):
+        fact = FACTS.get(name)
+        if fact is not None:
+            meaning = str(fact.label)
+            terms.append((name, f"{meaning}（{fact.unit}）" if fact.unit else meaning))
+    return terms
+
+
+def _benefit_text(policy: PolicyProduct, product_pricing: pricing.Pricing) -> str:
+    """What a stacking policy gives on this product, in words."""
+    benefit = product_pricing.benefit_of(policy)
+    if benefit is None:
+        return str(BENEFIT_KIND_LABELS.get(policy.benefit_kind, policy.benefit_kind))
+    if benefit.value is None:
+        return _("按企业情况确定")
+    value = benefit.value.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+    if policy.benefit_kind == BenefitKind.RATE_POINTS:
+        return _("贴息 %(points)s 个百分点", points=value)
+    share = (min(benefit.value, Decimal(1)) * 100).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
+    shown = format(share, "f").rstrip("0").rstrip(".")
+    return _("补贴担保费的 %(share)s%%", share=shown)
+
+
+def _apply_url() -> str | None:
+    """Where "申请融资" leads: registration for visitors, the firm's home for firm users."""
+    if not current_user.is_authenticated:
+        return url_for("accounts.register")
+    if current_user.role == Role.SME:
+        return url_for("home.sme")
+    return None

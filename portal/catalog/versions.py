@@ -35,11 +35,15 @@ def record_rules(
     """
     texts = (_clean(eligibility) or "", _clean(instant_approval), _clean(formula))
     current = current_version(owner) if owner.id is not None else None
-    if current is not None and (
-        current.eligibility,
-        current.instant_approval,
-        current.formula,
-    ) == texts:
+    if (
+        current is not None
+        and (
+            current.eligibility,
+            current.instant_approval,
+            current.formula,
+        )
+        == texts
+    ):
         return current, False
     if owner.id is None:
         db.session.flush()
@@ -76,5 +80,5 @@ def _owner_key(owner: BankProduct | PolicyProduct) -> str:
     return "product_id" if isinstance(owner, BankProduct) else "policy_id"
 
 
-def _owner_column(owner: BankProduct | PolicyProduct):  # noqa: ANN202  (an ORM column)
+def _owner_column(owner: BankProduct | PolicyProduct):
     return RuleVersion.product_id if isinstance(owner, BankProduct) else RuleVersion.policy_id

@@ -11,7 +11,8 @@ import datetime as dt
 import random
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal
-from typing import TypeVar
+from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute
@@ -19,6 +20,8 @@ from sqlalchemy.orm import InstrumentedAttribute
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
+from portal.catalog.policy_files import upsert_directory
+from portal.catalog.versions import current_version
 from portal.db import utcnow
 from portal.enums import (
     FiveTierClass,
@@ -26,7 +29,6 @@ from portal.enums import (
     InstitutionKind,
     LoanStatus,
     OnboardingStatus,
-    PolicyKind,
     ProductKind,
     ProductStatus,
     Role,
@@ -38,6 +40,8 @@ from portal.firms.services import build_firm
 from portal.firms.standards import make_credit_code
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads.models import Loan
+from portal.matching.facts import firm_facts, need_facts, pricing_facts
+from portal.rules import compile_formula, compile_rule
 from portal.supervision.models import LoanStatusReport, LprRate
 
 # Printed by `flask demo seed` for every demo login; these accounts exist only in demo databases.
@@ -610,82 +614,10 @@ _PRODUCTS = (
 )
 
 
-@dataclass(frozen=True)
-class _PolicySpec:
-    slug: str
-    title: str
-    agency: str
-    kind: PolicyKind
-    summary: str
-    source_document: str
-    source_date: dt.date
-    valid_from: dt.date
-    valid_to: dt.date | None
-    budget_wan: int | None
-    applies_to_kinds: tuple[ProductKind, ...]
-    eligibility: str
-    formula: str
-
-
-_POLICIES = (
-    _PolicySpec(
-        slug="fj-specialised-interest-subsidy",
-        title="专精特新中小企业贷款贴息",
-        agency=DEMO_AGENCY,
-        kind=PolicyKind.INTEREST_SUBSIDY,
-        summary="对专精特新小型、微型企业新发放的一年期以上贷款，按1个百分点给予贴息，"
-        "单户年度贴息不超过50万元。",
-        source_document="闽金融〔2024〕12号",
-        source_date=dt.date(2024, 3, 15),
-        valid_from=dt.date(2024, 4, 1),
-        valid_to=dt.date(2026, 12, 31),
-        budget_wan=5000,
-        applies_to_kinds=(
-            ProductKind.CREDIT,
-            ProductKind.TECH_CREDIT,
-            ProductKind.MORTGAGE,
-            ProductKind.RELIEF,
-        ),
-        eligibility='"specialised" in qualifications and size_class in ["small", "micro"]'
-        " and term_months >= 12",
-        # Rate points; the cap keeps a year's subsidy at 500,000 yuan or less.
-        formula="min(1.0, 50000000 / amount)",
-    ),
-    _PolicySpec(
-        slug="fz-guarantee-fee-subsidy",
-        title="福州市小微企业融资担保费补贴",
-        agency="福州市地方金融管理局",
-        kind=PolicyKind.GUARANTEE_FEE_SUBSIDY,
-        summary="福州市小型、微型企业通过政府性融资担保机构获得贷款的，按担保金额的0.5%给予担保费补贴。",
-        source_document="榕金管〔2024〕7号",
-        source_date=dt.date(2024, 5, 10),
-        valid_from=dt.date(2024, 6, 1),
-        valid_to=dt.date(2026, 12, 31),
-        budget_wan=1000,
-        applies_to_kinds=(ProductKind.GUARANTEED, ProductKind.RELIEF),
-        eligibility='region_code == "350100" and size_class in ["small", "micro"]'
-        ' and guarantee_type == "guarantee_agency"',
-        formula="0.5",
-    ),
-    _PolicySpec(
-        slug="fj-tech-credit-risk-compensation",
-        title="科技型中小企业信贷风险补偿",
-        agency="福建省财政厅",
-        kind=PolicyKind.RISK_COMPENSATION,
-        summary="合作银行向科技型中小企业、高新技术企业发放的贷款发生损失的，"
-        "由省级风险补偿资金按本金损失的40%给予补偿，单笔最高400万元。",
-        source_document="闽财金〔2024〕9号",
-        source_date=dt.date(2024, 2, 28),
-        valid_from=dt.date(2024, 3, 1),
-        valid_to=None,
-        budget_wan=20000,
-        applies_to_kinds=(ProductKind.TECH_CREDIT, ProductKind.CREDIT),
-        eligibility='("tech_sme" in qualifications or "high_tech" in qualifications)'
-        ' and size_class in ["medium", "small", "micro"]'
-        ' and tax_credit_grade in ["A", "B", "M"]',
-        formula="min(amount * 0.4, 4000000)",
-    ),
-)
+# Policy products come from the shipped policy files, loaded as `flask policies load` would.
+POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
+# The 专精特新 interest subsidy, which some of the historical loans received.
+SUBSIDY_POLICY = "fj-specialised-interest-subsidy"
 
 # Published LPR (one year, over five years) and the month each pair took effect.
 _LPR_CHANGES = (
@@ -718,9 +650,9 @@ def seed_demo() -> SeedReport:
     db.session.flush()  # ids for the rows that refer to these
     _seed_users(report, firms, institutions, agencies)
     products = _seed_products(report, institutions)
-    _seed_policies(report, agencies)
+    subsidy = _seed_policies(report)
     _seed_lpr(report)
-    _seed_loans(report, rng, firms, institutions, products, dt.date.today())
+    _seed_loans(report, rng, firms, institutions, products, subsidy, dt.date.today())
     db.session.commit()
     return report
 
@@ -887,45 +819,15 @@ def _new_product(spec: _ProductSpec, institution: FinancialInstitution) -> BankP
     )
 
 
-def _seed_policies(report: SeedReport, agencies: dict[str, GovernmentAgency]) -> None:
-    """Published policy products by slug, each with its version-1 rules."""
-    slugs = [spec.slug for spec in _POLICIES]
-    existing = {
-        policy.slug: policy
-        for policy in db.session.scalars(select(PolicyProduct).where(PolicyProduct.slug.in_(slugs)))
-    }
-    for spec in _POLICIES:
-        if spec.slug in existing:
-            continue
-        db.session.add(policy := _new_policy(spec, agencies[spec.agency]))
-        existing[spec.slug] = policy
-        report.policies += 1
-    db.session.flush()
-    for spec in _POLICIES:
-        policy = existing[spec.slug]
-        rules = RuleVersion(
-            policy_id=policy.id, version=1, eligibility=spec.eligibility, formula=spec.formula
-        )
-        _add_rules_if_missing(report, RuleVersion.policy_id, policy.id, rules)
-
-
-def _new_policy(spec: _PolicySpec, agency: GovernmentAgency) -> PolicyProduct:
-    """A published policy product from its spec."""
-    return PolicyProduct(
-        slug=spec.slug,
-        title=spec.title,
-        agency=agency,
-        kind=spec.kind,
-        summary=spec.summary,
-        source_document=spec.source_document,
-        source_date=spec.source_date,
-        valid_from=spec.valid_from,
-        valid_to=spec.valid_to,
-        budget=None if spec.budget_wan is None else spec.budget_wan * WAN,
-        applies_to_kinds=[kind.value for kind in spec.applies_to_kinds],
-        status=ProductStatus.PUBLISHED,
-        published_at=PUBLISHED_AT,
-    )
+def _seed_policies(report: SeedReport) -> PolicyProduct:
+    """The shipped policy files, upserted by id; returns the subsidy the historical loans cite."""
+    loaded = upsert_directory(POLICY_DIR)
+    report.policies += len(loaded.created)
+    report.rule_versions += loaded.rule_versions
+    report.agencies += loaded.agencies
+    return db.session.scalars(
+        select(PolicyProduct).where(PolicyProduct.slug == SUBSIDY_POLICY)
+    ).one()
 
 
 def _add_rules_if_missing(
@@ -1081,6 +983,7 @@ def _seed_loans(
     firms: dict[str, Firm],
     institutions: dict[str, FinancialInstitution],
     products: dict[tuple[str, str], BankProduct],
+    subsidy: PolicyProduct,
     today: dt.date,
 ) -> None:
     """Historical loans by contract number, then any monthly reports they are missing."""
@@ -1093,7 +996,7 @@ def _seed_loans(
     for plan in plans:
         if plan.contract_no in existing:
             continue
-        loan = _new_loan(plan, firms, institutions, products)
+        loan = _new_loan(plan, firms, institutions, products, subsidy)
         db.session.add(loan)
         existing[plan.contract_no] = loan
         report.loans += 1
@@ -1106,6 +1009,7 @@ def _new_loan(
     firms: dict[str, Firm],
     institutions: dict[str, FinancialInstitution],
     products: dict[tuple[str, str], BankProduct],
+    subsidy: PolicyProduct,
 ) -> Loan:
     """An active loan made before the platform's lead flow (so lead_id is empty)."""
     firm = firms[plan.firm.credit_code]
@@ -1116,7 +1020,7 @@ def _new_loan(
         contract_no=plan.contract_no,
         amount=plan.amount,
         rate=plan.rate,
-        subsidy_rate=_subsidy_for(plan, firm),
+        subsidy_rate=_subsidy_for(plan, firm, subsidy),
         term_months=plan.term_months,
         disbursed_on=plan.disbursed_on,
         maturity_on=_add_months(plan.disbursed_on, plan.term_months),
@@ -1124,19 +1028,37 @@ def _new_loan(
     )
 
 
-def _subsidy_for(plan: _LoanPlan, firm: Firm) -> Decimal:
-    """Rate points of the 专精特新 interest subsidy, where the loan qualified for it."""
-    policy = _POLICIES[0]
+def _subsidy_for(plan: _LoanPlan, firm: Firm, policy: PolicyProduct) -> Decimal:
+    """Rate points the 专精特新 subsidy gives the loan, by its policy file's own rules."""
     in_force = policy.valid_from <= plan.disbursed_on and (
         policy.valid_to is None or plan.disbursed_on <= policy.valid_to
     )
-    qualifies = (
-        in_force
-        and "specialised" in plan.firm.qualifications
-        and firm.size_class in ("small", "micro")
-        and plan.product.kind in policy.applies_to_kinds
+    rules = current_version(policy)
+    if not in_force or plan.product.kind not in policy.applies_to_kinds or rules is None:
+        return Decimal("0")
+    facts = _loan_facts(plan, firm)
+    if not compile_rule(rules.eligibility).check(facts):
+        return Decimal("0")
+    points = compile_formula(rules.formula or "0").evaluate(facts) or Decimal("0")
+    return points.quantize(Decimal("0.01"))
+
+
+def _loan_facts(plan: _LoanPlan, firm: Firm) -> dict[str, Any]:
+    """What a rule sees of a historical loan: the firm, the loan's terms and its price."""
+    one_year = [lpr for effective_on, lpr, _ in _LPR_CHANGES if effective_on <= plan.disbursed_on]
+    return (
+        firm_facts(firm, plan.disbursed_on)
+        | need_facts(
+            amount=plan.amount,
+            term_months=plan.term_months,
+            guarantee_type=plan.product.guarantees[0].value,
+        )
+        | pricing_facts(
+            rate=plan.rate,
+            lpr_one_year=Decimal((one_year or [_LPR_CHANGES[0][1]])[-1]),
+            guarantee_fee_rate=Decimal("0"),
+        )
     )
-    return Decimal("1.00") if qualifies else Decimal("0")
 
 
 def _seed_loan_reports(

@@ -11,6 +11,7 @@ from portal.accounts.models import User
 from portal.audit.models import AuditEntry
 from portal.authz import get_or_404, scoped
 from portal.catalog.models import BankProduct, PolicyProduct
+from portal.dates import today_in_china
 from portal.enums import LeadStatus, OnboardingStatus, ProductStatus, Role
 from portal.extensions import db
 from portal.firms.models import Firm
@@ -44,7 +45,7 @@ def sme_summary(actor: User, firm: Firm) -> dict[str, Any]:
         "need_counts": needs,
         "profile_views": views,
         "colleagues": colleagues,
-        "years_in_business": firm.years_in_business(_today()),
+        "years_in_business": firm.years_in_business(today_in_china()),
         **_loan_totals(scoped(select(Loan), Loan, actor)),
     }
 
@@ -154,10 +155,3 @@ def region_rows(only_region: str | None) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def _today() -> Any:
-    import datetime as dt
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()

@@ -2,6 +2,169 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal.accounts.services import sign_in
+from portal.authz import Permission, get_or_404, public, requires
+from portal.enums import ONBOARDING_LABELS, OnboardingStatus
+from portal.institutions import services
+from portal.institutions.forms import (
+    ApplicationForm,
+    DecisionForm,
+    InstitutionForm,
+    StatusFilterForm,
+)
+from portal.institutions.models import FinancialInstitution
+from portal.pagination import paginate
 
 bp = Blueprint("institutions", __name__)
+
+_TAKEN_MESSAGES = {
+    "name": _l("该机构名称已提交过申请或已入驻。如是本机构，请联系已注册的管理员"),
+    "licence_no": _l("该金融许可证编号已被其他机构使用，请核对"),
+    "email": _l("该邮箱已注册，请换一个邮箱或直接登录"),
+}
+_DONE_MESSAGES = {
+    "approve": _l("已批准 %(name)s 入驻，已通知该机构管理员。"),
+    "reject": _l("已驳回 %(name)s 的申请，已通知该机构管理员。"),
+    "suspend": _l("已暂停 %(name)s，其产品已不在目录展示。"),
+    "reinstate": _l("已恢复 %(name)s，其产品将重新在目录展示。"),
+}
+
+
+@bp.route("/institutions/apply", methods=["GET", "POST"])
+@public
+def apply() -> str | Response:
+    if current_user.is_authenticated:
+        flash(_("您已登录。如需为其他机构申请入驻，请先退出当前账号。"), "info")
+        return redirect(url_for("home.index"))
+    form = ApplicationForm()
+    if form.validate_on_submit():
+        try:
+            user = services.apply(form.institution_data(), form.account_data())
+        except services.AlreadyRegistered as error:
+            _show_taken(form, error.fields)
+        else:
+            sign_in(user)
+            flash(_("申请已提交，请等待政府部门审核。审核结果将在站内通知您。"), "success")
+            return redirect(url_for("institutions.my_application"))
+    return render_template("institutions/apply.html", form=form)
+
+
+@bp.route("/bank/onboarding", methods=["GET", "POST"])
+@requires(Permission.BANK_ONBOARDING_APPLY)
+def my_application() -> str | Response:
+    institution = get_or_404(FinancialInstitution, current_user.institution_id, current_user)
+    editable = services.can_edit(institution)
+    form = InstitutionForm(obj=institution)
+    if form.is_submitted() and not editable:
+        flash(_("申请已审核通过或已暂停，不能在此修改。如需变更请联系主管部门。"), "error")
+        return redirect(url_for("institutions.my_application"))
+    if form.validate_on_submit():
+        try:
+            resubmitted = services.update_application(
+                current_user, institution, form.institution_data()
+            )
+        except services.AlreadyRegistered as error:
+            _show_taken(form, error.fields)
+        except services.NotEditable:
+            flash(_("申请已审核通过或已暂停，不能在此修改。如需变更请联系主管部门。"), "error")
+            return redirect(url_for("institutions.my_application"))
+        else:
+            message = _("申请已重新提交，请等待审核。") if resubmitted else _("申请信息已保存。")
+            flash(message, "success")
+            return redirect(url_for("institutions.my_application"))
+    return render_template(
+        "institutions/my_application.html",
+        institution=institution,
+        form=form,
+        editable=editable,
+        statuses=OnboardingStatus,
+    )
+
+
+@bp.get("/gov/onboarding")
+@requires(Permission.GOV_ONBOARDING_DECIDE)
+def review_list() -> str:
+    form = StatusFilterForm(formdata=request.args)
+    status = form.status.data if form.validate() else OnboardingStatus.APPLIED.value
+    page = paginate(services.review_query(current_user, status or None, form.q.data))
+    return render_template(
+        "institutions/review_list.html", form=form, page=page, status=status or None
+    )
+
+
+@bp.get("/gov/onboarding/<int:institution_id>")
+@requires(Permission.GOV_ONBOARDING_DECIDE)
+def review_detail(institution_id: int) -> str:
+    institution = get_or_404(FinancialInstitution, institution_id, current_user)
+    return render_template(
+        "institutions/review_detail.html",
+        institution=institution,
+        history=services.history(institution),
+        actions=services.allowed_actions(institution),
+    )
+
+
+@bp.route("/gov/onboarding/<int:institution_id>/approve", methods=["GET", "POST"])
+@requires(Permission.GOV_ONBOARDING_DECIDE)
+def approve(institution_id: int) -> str | Response:
+    return _decide(institution_id, "approve")
+
+
+@bp.route("/gov/onboarding/<int:institution_id>/reject", methods=["GET", "POST"])
+@requires(Permission.GOV_ONBOARDING_DECIDE)
+def reject(institution_id: int) -> str | Response:
+    return _decide(institution_id, "reject")
+
+
+@bp.route("/gov/onboarding/<int:institution_id>/suspend", methods=["GET", "POST"])
+@requires(Permission.GOV_ONBOARDING_DECIDE)
+def suspend(institution_id: int) -> str | Response:
+    return _decide(institution_id, "suspend")
+
+
+@bp.route("/gov/onboarding/<int:institution_id>/reinstate", methods=["GET", "POST"])
+@requires(Permission.GOV_ONBOARDING_DECIDE)
+def reinstate(institution_id: int) -> str | Response:
+    return _decide(institution_id, "reinstate")
+
+
+def _decide(institution_id: int, action: str) -> str | Response:
+    """GET shows the confirmation step; POST (with CSRF) applies the decision."""
+    institution = get_or_404(FinancialInstitution, institution_id, current_user)
+    detail = url_for("institutions.review_detail", institution_id=institution.id)
+    if action not in services.allowed_actions(institution):
+        flash(_invalid_transition(institution), "error")
+        return redirect(detail)
+    form = DecisionForm(action)
+    if form.validate_on_submit():
+        try:
+            services.decide(current_user, institution, action, form.reason.data)
+        except services.InvalidTransition:
+            flash(_invalid_transition(institution), "error")
+            return redirect(detail)
+        except services.InvalidReason as error:
+            form.reason.errors.append(str(error))
+        else:
+            flash(_DONE_MESSAGES[action] % {"name": institution.name}, "success")
+            return redirect(detail)
+    return render_template(
+        "institutions/review_decide.html", institution=institution, form=form, action=action
+    )
+
+
+def _invalid_transition(institution: FinancialInstitution) -> str:
+    return _(
+        "该机构当前状态为“%(status)s”，不能进行此操作，未做任何更改。",
+        status=ONBOARDING_LABELS[institution.onboarding_status],
+    )
+
+
+def _show_taken(form: InstitutionForm, fields: frozenset[str]) -> None:
+    for name in sorted(fields):
+        getattr(form, name).errors.append(_TAKEN_MESSAGES[name])

@@ -22,6 +22,15 @@ def index() -> str:
     return render_template("public/index.html", stats=platform_stats())
 
 
+@bp.get("/help/rules")
+@public
+def rules_help() -> str:
+    """The rule language for bank and government staff: every fact, operator and an example."""
+    from portal.rules import FACTS
+
+    return render_template("public/rules_help.html", facts=list(FACTS.values()))
+
+
 @bp.get("/healthz")
 @public
 def healthz() -> tuple[dict[str, str], int]:

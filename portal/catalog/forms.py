@@ -1,0 +1,251 @@
+"""Forms for bank products, their rules, and trying the rules on a sample firm."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DecimalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from portal.enums import (
+    GUARANTEE_LABELS,
+    PRODUCT_KIND_LABELS,
+    QUALIFICATION_LABELS,
+    SIZE_CLASS_LABELS,
+    TAX_GRADE_LABELS,
+)
+from portal.firms.forms import (
+    MAX_WAN,
+    MultiCheckboxField,
+    industry_choices,
+    region_choices,
+    wan_to_yuan,
+)
+from portal.rules import RuleError, compile_formula, compile_rule
+
+
+def rule_error_message(error: RuleError) -> str:
+    """The rule language's message, which already names the column or the field."""
+    return str(error)
+
+
+def validate_rule_text(_form: FlaskForm, field: TextAreaField) -> None:
+    """A WTForms validator: the text must be a valid rule (empty allowed)."""
+    try:
+        compile_rule(field.data or "")
+    except RuleError as error:
+        raise ValidationError(rule_error_message(error)) from None
+
+
+def validate_formula_text(_form: FlaskForm, field: TextAreaField) -> None:
+    """A WTForms validator: the text must be a valid numeric formula."""
+    try:
+        compile_formula(field.data or "")
+    except RuleError as error:
+        raise ValidationError(rule_error_message(error)) from None
+
+
+def _wan_field(label: object, required: str) -> DecimalField:
+    return DecimalField(
+        label,
+        places=2,
+        validators=[
+            InputRequired(required),
+            NumberRange(min=Decimal("0.01"), max=MAX_WAN, message=_l("金额应大于 0（单位万元）")),
+        ],
+    )
+
+
+def _rate_field(label: object, required: str) -> DecimalField:
+    return DecimalField(
+        label,
+        places=2,
+        validators=[
+            InputRequired(required),
+            NumberRange(min=0, max=36, message=_l("年利率应在 0%% 到 36%% 之间")),
+        ],
+    )
+
+
+def _term_field(label: object, required: str) -> IntegerField:
+    return IntegerField(
+        label,
+        validators=[
+            InputRequired(required),
+            NumberRange(min=1, max=360, message=_l("期限应在 1 到 360 个月之间")),
+        ],
+    )
+
+
+class ProductForm(FlaskForm):
+    name = StringField(
+        _l("产品名称"), validators=[DataRequired(_l("请填写产品名称")), Length(max=80)]
+    )
+    kind = SelectField(_l("产品类型"), choices=list(PRODUCT_KIND_LABELS.items()))
+    summary = TextAreaField(
+        _l("产品介绍"),
+        validators=[Length(max=2000, message=_l("产品介绍不超过 2000 字"))],
+        description=_l("面向企业的简要说明：适用对象、特色、所需材料。"),
+    )
+    min_amount_wan = _wan_field(_l("最低额度（万元）"), _l("请填写最低额度"))
+    max_amount_wan = _wan_field(_l("最高额度（万元）"), _l("请填写最高额度"))
+    min_term_months = _term_field(_l("最短期限（月）"), _l("请填写最短期限"))
+    max_term_months = _term_field(_l("最长期限（月）"), _l("请填写最长期限"))
+    min_rate = _rate_field(_l("最低年利率（%）"), _l("请填写最低年利率，如 3.45"))
+    max_rate = _rate_field(_l("最高年利率（%）"), _l("请填写最高年利率，如 4.35"))
+    guarantee_fee_rate = DecimalField(
+        _l("担保费率（%/年）"),
+        places=2,
+        default=Decimal("0"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=10, message=_l("担保费率应在 0%% 到 10%% 之间")),
+        ],
+        description=_l("信用类产品填 0。"),
+    )
+    guarantee_types = MultiCheckboxField(
+        _l("接受的担保方式"), choices=list(GUARANTEE_LABELS.items())
+    )
+    region_codes = MultiCheckboxField(_l("服务地区（不选即全省）"), choices=[])
+    response_days = IntegerField(
+        _l("响应时限（工作日）"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=30, message=_l("响应时限应在 1 到 30 个工作日之间")),
+        ],
+        description=_l("不填则使用本机构的默认时限。"),
+    )
+    eligibility = TextAreaField(
+        _l("准入规则"),
+        validators=[Length(max=2000), validate_rule_text],
+        description=_l('例如：size_class in ["small", "micro"] and years_in_business >= 2'),
+    )
+    instant_approval = TextAreaField(
+        _l("秒批规则（可选）"),
+        validators=[Length(max=2000), validate_rule_text],
+        description=_l(
+            '满足时企业当场获得预授信，例如：tax_credit_grade == "A" and amount <= 1000000'
+        ),
+    )
+    formula = TextAreaField(
+        _l("授信额度公式"),
+        validators=[
+            DataRequired(_l("请填写授信额度公式")),
+            Length(max=2000),
+            validate_formula_text,
+        ],
+        description=_l("例如：min(amount, revenue * 0.2, 3000000)，单位元"),
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.region_codes.choices = region_choices()
+
+    def validate_max_amount_wan(self, field: DecimalField) -> None:
+        if self.min_amount_wan.data and field.data and field.data < self.min_amount_wan.data:
+            raise ValidationError(_("最高额度不能低于最低额度"))
+
+    def validate_max_term_months(self, field: IntegerField) -> None:
+        if self.min_term_months.data and field.data and field.data < self.min_term_months.data:
+            raise ValidationError(_("最长期限不能短于最短期限"))
+
+    def validate_max_rate(self, field: DecimalField) -> None:
+        low, high = self.min_rate.data, field.data
+        if low is not None and high is not None and high < low:
+            raise ValidationError(_("最高年利率不能低于最低年利率"))
+
+    def product_data(self) -> dict[str, object]:
+        """Product fields, money in yuan."""
+        return {
+            "name": self.name.data.strip(),
+            "kind": self.kind.data,
+            "summary": (self.summary.data or "").strip(),
+            "min_amount": wan_to_yuan(self.min_amount_wan.data),
+            "max_amount": wan_to_yuan(self.max_amount_wan.data),
+            "min_term_months": self.min_term_months.data,
+            "max_term_months": self.max_term_months.data,
+            "min_rate": self.min_rate.data,
+            "max_rate": self.max_rate.data,
+            "guarantee_fee_rate": self.guarantee_fee_rate.data or Decimal("0"),
+            "guarantee_types": list(self.guarantee_types.data or []),
+            "region_codes": list(self.region_codes.data or []),
+            "response_days": self.response_days.data,
+        }
+
+    def rules_data(self) -> dict[str, str | None]:
+        return {
+            "eligibility": self.eligibility.data or "",
+            "instant_approval": self.instant_approval.data or None,
+            "formula": self.formula.data or None,
+        }
+
+
+class SampleFirmForm(FlaskForm):
+    """A made-up firm and need to try a product's rules on before publishing."""
+
+    size_class = SelectField(
+        _l("企业规模"), choices=list(SIZE_CLASS_LABELS.items()), default="small"
+    )
+    region_code = SelectField(_l("所在地市"), default="350100")
+    industry_code = SelectField(_l("所属行业"), default="13")
+    years_in_business = IntegerField(
+        _l("经营年限（年）"),
+        default=3,
+        validators=[InputRequired(_l("请填写经营年限")), NumberRange(min=0, max=200)],
+    )
+    employees = IntegerField(
+        _l("从业人员（人）"),
+        default=40,
+        validators=[InputRequired(_l("请填写从业人员数")), NumberRange(min=0, max=10_000_000)],
+    )
+    revenue_wan = DecimalField(
+        _l("上年营业收入（万元）"),
+        default=Decimal("1500"),
+        validators=[InputRequired(_l("请填写营业收入")), NumberRange(min=0, max=MAX_WAN)],
+    )
+    total_assets_wan = DecimalField(
+        _l("资产总额（万元）"),
+        default=Decimal("2000"),
+        validators=[InputRequired(_l("请填写资产总额")), NumberRange(min=0, max=MAX_WAN)],
+    )
+    tax_credit_grade = SelectField(
+        _l("纳税信用等级"), choices=list(TAX_GRADE_LABELS.items()), default="A"
+    )
+    qualifications = MultiCheckboxField(_l("资质认定"), choices=list(QUALIFICATION_LABELS.items()))
+    amount_wan = DecimalField(
+        _l("申请金额（万元）"),
+        default=Decimal("200"),
+        validators=[
+            InputRequired(_l("请填写申请金额")),
+            NumberRange(min=Decimal("0.01"), max=MAX_WAN, message=_l("金额应大于 0（单位万元）")),
+        ],
+    )
+    term_months = IntegerField(
+        _l("贷款期限（月）"),
+        default=12,
+        validators=[InputRequired(_l("请填写贷款期限")), NumberRange(min=1, max=360)],
+    )
+    guarantee_type = SelectField(
+        _l("担保方式"), choices=list(GUARANTEE_LABELS.items()), default="credit"
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.region_code.choices = region_choices()
+        self.industry_code.choices = industry_choices()[1:]
