@@ -61,8 +61,8 @@ _PYTHON_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
 }
 _FLIPPED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
-# One specialised closure per operator: `f[name] >= k` inline is several times faster than
-# calling operator.ge through a generic closure, and this is the matcher's inner loop.
+# One specialised closure per operator: `f[name] >= k` inline is about twice as fast as
+# operator.ge over two operand closures, and this is the matcher's inner loop.
 _SIMPLE_TESTS: dict[str, Callable[[str, Any], Evaluator]] = {
     "==": lambda name, k: lambda facts: facts[name] == k,
     "!=": lambda name, k: lambda facts: facts[name] != k,
@@ -100,11 +100,13 @@ def simple_parts(node: Node) -> tuple[Simple, ...] | None:
     """The comparisons of a clause that tests one fact against constants only, else None."""
     if not isinstance(node, Comparison):
         return None
-    pairs = zip(node.operands, node.operators, node.operands[1:], strict=False)
-    parts = tuple(as_simple(left, symbol, right) for left, symbol, right in pairs)
-    if any(part is None for part in parts) or len({part.fact.name for part in parts}) != 1:  # type: ignore[union-attr]
-        return None
-    return parts  # type: ignore[return-value]
+    parts = []
+    for left, symbol, right in zip(node.operands, node.operators, node.operands[1:], strict=False):
+        part = as_simple(left, symbol, right)
+        if part is None:
+            return None
+        parts.append(part)
+    return tuple(parts) if len({part.fact.name for part in parts}) == 1 else None
 
 
 def compile_simple(simple: Simple) -> Evaluator:

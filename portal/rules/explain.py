@@ -122,10 +122,18 @@ def format_value(fact: Fact, value: object) -> str:
         text = format_number(value)  # type: ignore[arg-type]
         return render(_UNITS[fact.unit], value=text) if fact.unit in _UNITS else text
     if fact.type is FactType.ENUM_LIST:
-        labels = [fact.value_label(str(item)) for item in value]  # type: ignore[attr-defined]
-        return "、".join(labels) if labels else render(N_("无"))
+        return _format_list(fact, value)  # type: ignore[arg-type]
     text = fact.value_label(str(value))
     return text if text else render(N_("（空）"))
+
+
+def _format_list(fact: Fact, value: Iterable[str]) -> str:
+    """A multi-valued fact's values in registry order (sets have no order of their own)."""
+    present = set(value)
+    ordered = [code for code in fact.values or {} if code in present]
+    ordered += sorted(present.difference(ordered))
+    labels = [fact.value_label(code) for code in ordered]
+    return "、".join(labels) if labels else render(N_("无"))
 
 
 def format_required(fact: Fact, threshold: Threshold) -> str:

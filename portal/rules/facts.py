@@ -25,7 +25,6 @@ class FactType(StrEnum):
 
 
 NUMERIC_TYPES = frozenset({FactType.MONEY, FactType.NUMBER, FactType.INTEGER, FactType.RATE})
-STRING_TYPES = frozenset({FactType.ENUM, FactType.TEXT})
 
 FACT_TYPE_LABELS = {
     FactType.MONEY: N_("金额"),

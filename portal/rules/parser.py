@@ -127,7 +127,9 @@ class _Parser:
             offset = at.start if not isinstance(at, ast.AST) else self.span(at)[0]
         return self.source.error(offset, template, fact=fact, **values)
 
-    def unsupported(self, node: ast.AST, construct: str | None = None, at: int | None = None):
+    def unsupported(
+        self, node: ast.AST, construct: str | None = None, at: int | None = None
+    ) -> RuleError:
         """The error for any syntax outside the whitelist."""
         shown = construct if construct is not None else _shorten(self.text(node))
         return self.error(

@@ -51,7 +51,9 @@ class Source:
         line_bytes = lines[lineno - 1].encode("utf-8")
         return before + len(line_bytes[:byte_col].decode("utf-8", errors="ignore"))
 
-    def error(self, offset: int, template: str, *, fact: str | None = None, **values: object):
+    def error(
+        self, offset: int, template: str, *, fact: str | None = None, **values: object
+    ) -> RuleError:
         """A RuleError at a normalised offset; the template receives %(position)s."""
         column, line, position = self.where(offset)
         message = render(template, position=position, **values)

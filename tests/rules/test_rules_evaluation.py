@@ -319,3 +319,17 @@ def test_value_labels_match_the_portal_enums():
     assert dict(FACTS["qualifications"].values or {}) == {
         key: str(label) for key, label in QUALIFICATION_LABELS.items()
     }
+
+
+def test_multi_valued_fact_listed_in_registry_order():
+    """A set of qualifications is shown in the registry's order, whatever the container."""
+    failure = only_failure(
+        '"specialised" in qualifications and true',
+        qualifications=frozenset({"green", "high_tech"}),
+    )
+    assert failure.explanation == "资质认定中没有 专精特新"
+    composite = only_failure(
+        '"specialised" in qualifications or "tech_sme" in qualifications',
+        qualifications=frozenset({"green", "high_tech"}),
+    )
+    assert composite.explanation.endswith("（资质认定为 高新技术企业、绿色）")
