@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -19,7 +18,8 @@ from portal.db import utcnow
 from portal.enums import ProductStatus
 from portal.extensions import db
 from portal.firms.models import Firm
-from portal.matching.facts import firm_facts, need_facts, pricing_facts
+from portal.matching.facts import firm_facts
+from portal.rules import FactSource
 
 
 class PolicyError(Exception):
@@ -105,23 +105,23 @@ class WhatIf:
 
 
 def what_if(version: RuleVersion, today: dt.date, batch: int = 5000) -> WhatIf:
-    """Evaluate the eligibility rule over every registered firm; counts only, no identities."""
-    rule = compiled(version).eligibility
+    """Count registered firms meeting the rule's firm conditions; counts only, no identities.
+
+    There is no financing need yet, so clauses about the amount, term or price are left out:
+    they are decided when a firm applies.
+    """
+    firm_tests = [
+        clause.test
+        for clause in compiled(version).eligibility.clauses
+        if all(fact.source == FactSource.FIRM for fact in clause.facts)
+    ]
     result = WhatIf()
     rows = db.session.execute(select(Firm).execution_options(yield_per=batch)).scalars()
     for firm in rows:
         result.total += 1
-        if rule.check(_firm_only_facts(firm, today)):
+        facts = firm_facts(firm, today)
+        if all(test(facts) for test in firm_tests):
             result.eligible += 1
             result.by_region[firm.region_code] += 1
             result.by_size[str(firm.size_class)] += 1
     return result
-
-
-def _firm_only_facts(firm: Firm, today: dt.date) -> dict[str, Any]:
-    # A what-if has no need or loan yet: neutral values let rules on them evaluate.
-    return {
-        **firm_facts(firm, today),
-        **need_facts(amount=Decimal(0), term_months=12, guarantee_type="credit"),
-        **pricing_facts(rate=Decimal(0), lpr_one_year=None, guarantee_fee_rate=Decimal(0)),
-    }

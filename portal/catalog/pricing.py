@@ -3,8 +3,11 @@
 The catalogue knows the product but not the firm, so a benefit formula is evaluated only when
 it needs nothing but the product's own figures (its lowest rate, amount and term, its guarantee
 fee) and the 1-year LPR. Any other formula depends on the firm and is shown as "按企业情况确定",
-never subtracted. The result is therefore the lowest rate a firm eligible for every stacking
-policy could get.
+never subtracted.
+
+Subsidies of one kind do not add up: a loan gets the single best interest subsidy and the single
+best guarantee-fee subsidy it qualifies for, as fiscal subsidy rules forbid claiming twice for
+the same loan (同一笔贷款不重复享受财政贴息). The result is the lowest rate a firm could get.
 """
 
 from __future__ import annotations
@@ -17,10 +20,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from portal.catalog import queries
+from portal.catalog.compiled import compiled
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
 from portal.enums import BenefitKind
-from portal.rules import CompiledFormula, RuleError, compile_formula
-from portal.templating import SHANGHAI
+from portal.rules import CompiledFormula, RuleError
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +32,6 @@ PRODUCT_FACTS = frozenset({"rate", "lpr_one_year", "guarantee_fee_rate", "amount
 TWO_PLACES = Decimal("0.01")
 ZERO = Decimal(0)
 ONE = Decimal(1)
-
-# Compiled benefit formulas by RuleVersion id. Versions never change once written, so an entry
-# stays valid for the life of the process; None marks a formula that does not compile.
-_COMPILED: dict[int, CompiledFormula | None] = {}
 
 
 @dataclass(frozen=True)
@@ -83,11 +82,6 @@ class Pricing:
         return (
             self.adjusted_fee_rate is not None and self.adjusted_fee_rate < self.guarantee_fee_rate
         )
-
-
-def shanghai_today() -> dt.date:
-    """Today's date in Asia/Shanghai, the date policies are valid by."""
-    return dt.datetime.now(SHANGHAI).date()
 
 
 def live_policies_for(product: BankProduct, today: dt.date) -> list[PolicyProduct]:
@@ -199,26 +193,24 @@ def _benefit(
 
 
 def compiled_formula(version: RuleVersion) -> CompiledFormula | None:
-    """The version's formula compiled once per process; None if it does not compile."""
-    if version.id not in _COMPILED:
-        try:
-            _COMPILED[version.id] = compile_formula(version.formula or "")
-        except RuleError:
-            log.warning("benefit formula of rule version %s does not compile", version.id)
-            _COMPILED[version.id] = None
-    return _COMPILED[version.id]
+    """The version's benefit formula, compiled once per process; None if it does not compile."""
+    try:
+        return compiled(version).formula
+    except RuleError:
+        log.warning("rules of version %s do not compile", version.id)
+        return None
 
 
 def _adjusted_rate(min_rate: Decimal, benefits: Sequence[Benefit]) -> Decimal | None:
     points = [benefit.value for benefit in benefits if benefit.value is not None]
     if not points:
         return None
-    return max(min_rate - sum(points, ZERO), ZERO).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+    return max(min_rate - max(points), ZERO).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
 
 def _adjusted_fee(fee_rate: Decimal, benefits: Sequence[Benefit]) -> Decimal | None:
     shares = [min(benefit.value, ONE) for benefit in benefits if benefit.value is not None]
     if not shares or fee_rate <= 0:
         return None
-    paid_by_policy = min(sum(shares, ZERO), ONE)
+    paid_by_policy = max(shares)
     return (fee_rate * (ONE - paid_by_policy)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)

@@ -14,6 +14,7 @@ from portal.catalog import pricing, queries
 from portal.catalog.models import PolicyProduct, RuleVersion
 from portal.catalog.public_forms import PolicyFilterForm, ProductFilterForm
 from portal.catalog.versions import current_version
+from portal.dates import today_in_china
 from portal.enums import BENEFIT_KIND_LABELS, BenefitKind, ProductStatus, Role
 from portal.pagination import paginate
 from portal.rules import FACTS, RuleError, describe_rule
@@ -37,7 +38,7 @@ def products() -> str:
     form = ProductFilterForm(request.args)
     form.set_banks(queries.approved_institutions())
     form.validate()
-    today = pricing.shanghai_today()
+    today = today_in_china()
     live = queries.live_policies(today)
     page = paginate(queries.published_products(form.filters(), live))
     prices = pricing.price_all(page.items, live, queries.latest_lpr_one_year(today))
@@ -53,7 +54,7 @@ def product_detail(product_id: int) -> str:
     product = queries.get_visible_product(product_id)
     if product is None:
         abort(404)
-    today = pricing.shanghai_today()
+    today = today_in_china()
     policies = pricing.live_policies_for(product, today)
     lpr = queries.latest_lpr_one_year(today)
     product_pricing = pricing.price(product, policies, lpr)
@@ -79,7 +80,7 @@ def policies() -> str:
     form = PolicyFilterForm(request.args)
     form.set_agencies(queries.policy_agencies())
     form.validate()
-    today = pricing.shanghai_today()
+    today = today_in_china()
     page = paginate(queries.published_policies(form.filters(), today))
     return render_template(
         "catalog/public_policies.html",
@@ -103,7 +104,7 @@ def policy_detail(policy_id: int) -> str:
         policy=policy,
         rules=rules,
         closed=policy.status == ProductStatus.ARCHIVED,
-        today=pricing.shanghai_today(),
+        today=today_in_china(),
         eligibility=_sentences(rules.eligibility if rules else None),
         formula_terms=_formula_terms(rules),
         formula_meaning=FORMULA_MEANING.get(policy.benefit_kind, ""),

@@ -118,3 +118,14 @@ def test_only_gov_staff_manage_policies(client, auth, create, role):
     user = create(UserFactory, role=role)
     auth.login(user.email)
     assert client.post("/gov/policies/new", data=policy_form()).status_code == 403
+
+
+def test_what_if_leaves_out_conditions_on_the_need(app, client, create, gov_user):
+    """Clauses about the amount are decided at application, so the what-if ignores them."""
+    create(FirmFactory, qualifications=["green"])
+    client.post(
+        "/gov/policies/new",
+        data=policy_form(eligibility='"green" in qualifications and amount <= 1000000'),
+    )
+    page = client.get(f"/gov/policies/{_policy(app).id}?what_if=1").get_data(as_text=True)
+    assert "在 1 家注册企业中，1 家符合条件" in page

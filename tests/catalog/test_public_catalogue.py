@@ -16,6 +16,7 @@ from sqlalchemy import event
 from portal.catalog import pricing
 from portal.catalog.models import BankProduct, PolicyProduct
 from portal.catalog.versions import record_rules
+from portal.dates import today_in_china
 from portal.enums import (
     BenefitKind,
     OnboardingStatus,
@@ -93,7 +94,7 @@ def _policy(agency: Any, slug: str, title: str, **fields: Any) -> PolicyProduct:
 @pytest.fixture
 def catalogue(app: Flask) -> dict[str, int]:
     """A small catalogue: two approved banks, one suspended, policies live, expired and draft."""
-    today = pricing.shanghai_today()
+    today = today_in_china()
     with app.app_context():
         haixia = InstitutionFactory(name="闽海银行福建分行", short_name="闽海银行")
         rural = InstitutionFactory(name="山海农村商业银行", short_name="山海农商")
@@ -572,7 +573,7 @@ def test_apply_button_depends_on_the_visitor(client, auth, create, catalogue):
 def test_subsidy_adjusted_rate_function(app, catalogue):
     """The pricing functions find the live policies and subtract evaluable rate points."""
     with app.app_context():
-        today = pricing.shanghai_today()
+        today = today_in_china()
         credit = db.session.get(BankProduct, catalogue[CREDIT])
         live = pricing.live_policies_for(credit, today)
         assert [p.slug for p in live] == ["credit-subsidy"]
