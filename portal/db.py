@@ -126,3 +126,15 @@ def _ensure_parent_dir(url: str) -> None:
     path = url.removeprefix("sqlite:///")
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def assign_changed(row: Base, values: dict[str, Any]) -> list[str]:
+    """Set only the attributes whose values differ; return their names.
+
+    Untouched attributes stay clean, so `updated_at` moves and audit entries speak only of real
+    changes.
+    """
+    changed = [name for name, value in values.items() if getattr(row, name) != value]
+    for name in changed:
+        setattr(row, name, values[name])
+    return changed

@@ -63,7 +63,7 @@ from sqlalchemy import select
 from portal.audit.service import record
 from portal.catalog.models import BankProduct, PolicyProduct
 from portal.catalog.versions import record_rules
-from portal.db import utcnow
+from portal.db import assign_changed, utcnow
 from portal.enums import BenefitKind, PolicyKind, ProductKind, ProductStatus
 from portal.extensions import db
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
@@ -733,9 +733,4 @@ def _status_values(policy: PolicyProduct, status: ProductStatus) -> dict[str, An
 
 def _assign(policy: PolicyProduct, values: dict[str, Any]) -> bool:
     """Set only the attributes whose values differ (so updated_at moves only on real change)."""
-    changed = False
-    for name, value in values.items():
-        if getattr(policy, name) != value:
-            setattr(policy, name, value)
-            changed = True
-    return changed
+    return bool(assign_changed(policy, values))

@@ -14,7 +14,7 @@ from portal.audit import service as audit
 from portal.catalog.compiled import compiled
 from portal.catalog.models import PolicyProduct, RuleVersion
 from portal.catalog.versions import current_version, record_rules
-from portal.db import utcnow
+from portal.db import assign_changed, utcnow
 from portal.enums import ProductStatus
 from portal.extensions import db
 from portal.firms.models import Firm
@@ -56,9 +56,7 @@ def update_policy(
         raise PolicyError("已发布政策的编号不能修改")
     if slug_taken(fields["slug"], except_id=policy.id):
         raise PolicyError("政策编号已被使用，请换一个")
-    changed = {k: v for k, v in fields.items() if getattr(policy, k) != v}
-    for key, value in changed.items():
-        setattr(policy, key, value)
+    changed = assign_changed(policy, fields)
     version, created = record_rules(policy, created_by_id=actor.id, note="网页编辑", **rules)
     audit.record(
         "policy.update",

@@ -11,7 +11,7 @@ from portal.audit import service as audit
 from portal.catalog.compiled import compiled
 from portal.catalog.models import BankProduct, RuleVersion
 from portal.catalog.versions import current_version, record_rules
-from portal.db import utcnow
+from portal.db import assign_changed, utcnow
 from portal.enums import ProductStatus
 from portal.extensions import db
 from portal.institutions.models import FinancialInstitution
@@ -42,9 +42,7 @@ def update_product(
     """Change a product; changed rules become a new version, old versions stay."""
     if product.status == ProductStatus.ARCHIVED:
         raise ProductError("已下架的产品不能修改，请新建产品")
-    changed = {k: v for k, v in fields.items() if getattr(product, k) != v}
-    for key, value in changed.items():
-        setattr(product, key, value)
+    changed = assign_changed(product, fields)
     version, created = record_rules(product, created_by_id=actor.id, note="编辑产品", **rules)
     audit.record(
         "product.update",

@@ -6,6 +6,7 @@ from typing import Any
 
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.db import assign_changed
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.firms.standards import classify_size
@@ -21,14 +22,14 @@ def build_firm(credit_code: str, **profile: Any) -> Firm:
 def update_profile(actor: User, firm: Firm, profile: dict[str, Any]) -> Firm:
     """Change a firm's profile and re-derive its size class, in one transaction."""
     before = firm.size_class
-    for key, value in profile.items():
-        setattr(firm, key, value)
+    changed = assign_changed(firm, profile)
     firm.size_class = _size_of(firm)
     audit.record(
         "firm.profile_update",
         actor=actor,
         obj=firm,
         firm_id=firm.id,
+        fields=",".join(sorted(changed)),
         size_before=before,
         size_after=firm.size_class,
     )
