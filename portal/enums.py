@@ -273,3 +273,58 @@ POLICY_STATUS_LABELS = {
     ProductStatus.PUBLISHED: _l("实施中"),
     ProductStatus.ARCHIVED: _l("已关闭"),
 }
+
+
+class LeadOrigin(StrEnum):
+    """How a lead reached its bank."""
+
+    APPLIED = "applied"  # the firm chose the product
+    BEST = "best"  # the platform routed to the best matches
+    POOL = "pool"  # a bank claimed it from the open pool
+    REROUTE = "reroute"  # the previous bank let the deadline pass
+
+
+LEAD_ORIGIN_LABELS = {
+    LeadOrigin.APPLIED: _l("企业申请"),
+    LeadOrigin.BEST: _l("平台推荐"),
+    LeadOrigin.POOL: _l("抢单"),
+    LeadOrigin.REROUTE: _l("超时转派"),
+}
+
+
+class DeclineReason(StrEnum):
+    CREDIT_HISTORY = "credit_history"
+    REPAYMENT_CAPACITY = "repayment_capacity"
+    COLLATERAL = "collateral"
+    INDUSTRY_POLICY = "industry_policy"
+    AMOUNT = "amount"
+    DOCUMENTS = "documents"
+    UNREACHABLE = "unreachable"
+    OTHER = "other"
+
+
+DECLINE_REASON_LABELS = {
+    DeclineReason.CREDIT_HISTORY: _l("征信记录不符合要求"),
+    DeclineReason.REPAYMENT_CAPACITY: _l("还款能力不足"),
+    DeclineReason.COLLATERAL: _l("担保或抵押物不足"),
+    DeclineReason.INDUSTRY_POLICY: _l("不符合行业授信政策"),
+    DeclineReason.AMOUNT: _l("申请金额或期限无法满足"),
+    DeclineReason.DOCUMENTS: _l("材料不齐或信息不实"),
+    DeclineReason.UNREACHABLE: _l("无法联系企业"),
+    DeclineReason.OTHER: _l("其他原因"),
+}
+
+
+class LeadCloseReason(StrEnum):
+    """Why a lead closed without a loan."""
+
+    OTHER_OFFER_TAKEN = "other_offer_taken"
+    NEED_WITHDRAWN = "need_withdrawn"
+    OFFER_REJECTED = "offer_rejected"
+
+
+LEAD_CLOSE_REASON_LABELS = {
+    LeadCloseReason.OTHER_OFFER_TAKEN: _l("企业已选择其他银行"),
+    LeadCloseReason.NEED_WITHDRAWN: _l("企业已撤回需求"),
+    LeadCloseReason.OFFER_REJECTED: _l("企业未接受本行方案"),
+}

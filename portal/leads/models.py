@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.catalog.models import BankProduct
 from portal.db import Base, Rate, utcnow
-from portal.enums import LeadStatus, LoanStatus, db_enum
+from portal.enums import LeadOrigin, LeadStatus, LoanStatus, db_enum
 from portal.firms.models import Firm
 from portal.institutions.models import FinancialInstitution
 from portal.matching.models import FinancingNeed
@@ -23,6 +23,8 @@ class Lead(Base):
         CheckConstraint(
             "institution_id IS NOT NULL OR status = 'pooled'", name="bank_unless_pooled"
         ),
+        # A need reaches each bank at most once: rerouting and retried jobs cannot double it.
+        UniqueConstraint("need_id", "institution_id", name="uq_leads_need_institution"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,6 +35,9 @@ class Lead(Base):
     product_id: Mapped[int | None] = mapped_column(ForeignKey("bank_products.id"))
     match_result_id: Mapped[int | None] = mapped_column(ForeignKey("match_results.id"))
     status: Mapped[LeadStatus] = mapped_column(db_enum(LeadStatus, "lead_status"), index=True)
+    origin: Mapped[LeadOrigin] = mapped_column(
+        db_enum(LeadOrigin, "lead_origin"), default=LeadOrigin.APPLIED
+    )
     pre_approved: Mapped[bool] = mapped_column(default=False)
     deadline_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     claimed_at: Mapped[dt.datetime | None]
@@ -45,6 +50,8 @@ class Lead(Base):
     approved_rate: Mapped[Decimal | None] = mapped_column(Rate)
     approved_term_months: Mapped[int | None]
     decided_at: Mapped[dt.datetime | None]
+    offer_taken_at: Mapped[dt.datetime | None]
+    closed_reason: Mapped[str | None] = mapped_column(String(32))
     sla_breached: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
 

@@ -37,6 +37,7 @@ class FinancingNeed(Base):
     # Set from the form; a resubmitted form carries the same key and creates nothing new.
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    withdrawn_at: Mapped[dt.datetime | None]
 
     firm: Mapped[Firm] = relationship()
 
@@ -55,6 +56,8 @@ class MatchResult(Base):
     limit_amount: Mapped[Decimal | None]
     rate: Mapped[Decimal | None] = mapped_column(Rate)
     adjusted_rate: Mapped[Decimal | None] = mapped_column(Rate)
+    # Rate after the best interest subsidy plus the guarantee fee after its subsidy (% a year).
+    annual_cost: Mapped[Decimal | None] = mapped_column(Rate)
     rank: Mapped[int | None]
     # Failed clauses, applied policies and hints, as rendered for the firm at match time.
     explanation: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
