@@ -56,6 +56,9 @@ def register_blueprints(app: Flask) -> None:
     from portal.home.routes import bp as home_bp
     from portal.i18n import bp as i18n_bp
     from portal.institutions.routes import bp as institutions_bp
+    from portal.leads.routes import bp as leads_bp
+    from portal.matching.routes import bp as needs_bp
+    from portal.notifications.routes import bp as notifications_bp
     from portal.public.routes import bp as public_bp
 
     for blueprint in (
@@ -68,6 +71,9 @@ def register_blueprints(app: Flask) -> None:
         products_bp,
         gov_policies_bp,
         institutions_bp,
+        needs_bp,
+        leads_bp,
+        notifications_bp,
     ):
         app.register_blueprint(blueprint)
 

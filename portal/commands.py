@@ -14,6 +14,29 @@ db_cli = AppGroup("db", help="Database migrations (Alembic).")
 demo_cli = AppGroup("demo", help="Demo data and a one-command demo server.")
 i18n_cli = AppGroup("i18n", help="Message catalogues.")
 policies_cli = AppGroup("policies", help="Government policy files under policies/.")
+scheduler_cli = AppGroup("scheduler", help="The scheduled jobs (deadlines, reminders).")
+
+
+@scheduler_cli.command("run")
+def scheduler_run() -> None:
+    """Run the scheduler in this process until stopped (run exactly one in production)."""
+    import logging
+
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from portal.scheduler import configure
+    from portal.scheduler.lock import scheduler_lock
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = current_app._get_current_object()
+    with scheduler_lock(app.extensions["portal.db"], app.instance_path):
+        scheduler = BlockingScheduler(timezone="Asia/Shanghai")
+        configure(scheduler, app)
+        click.echo("Scheduler running (Ctrl+C to stop).")
+        try:
+            scheduler.start()
+        except (KeyboardInterrupt, SystemExit):
+            scheduler.shutdown(wait=False)
 
 
 @policies_cli.command("load")
@@ -83,16 +106,28 @@ def demo_seed() -> None:
 @click.option("--port", default=5000, type=int)
 def demo_run(host: str, port: int) -> None:
     """Compile catalogues, migrate, seed and serve the portal for a demo."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
     from portal.demo.seed import seed_demo
     from portal.i18n import compile_catalogues
+    from portal.scheduler import configure
 
     compile_catalogues()
     migrate.upgrade("head")
     click.echo(seed_demo().summary())
     _print_accounts()
+    app = current_app._get_current_object()
+    # Development only: the scheduler runs beside the web server in this one process.
+    # In production it is its own process (`flask --app wsgi scheduler run`).
+    scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
+    configure(scheduler, app)
+    scheduler.start()
     click.echo(f"\n产融通 is running at http://{host}:{port}  (Ctrl+C to stop)\n")
-    # app.run() refuses to block inside the flask CLI; serve with werkzeug directly.
-    run_simple(host, port, current_app._get_current_object(), threaded=True)
+    try:
+        # app.run() refuses to block inside the flask CLI; serve with werkzeug directly.
+        run_simple(host, port, app, threaded=True)
+    finally:
+        scheduler.shutdown(wait=False)
 
 
 def _print_accounts() -> None:
@@ -104,5 +139,5 @@ def _print_accounts() -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (db_cli, demo_cli, i18n_cli, policies_cli):
+    for group in (db_cli, demo_cli, i18n_cli, policies_cli, scheduler_cli):
         app.cli.add_command(group)

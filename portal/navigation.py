@@ -23,7 +23,10 @@ class NavItem:
 NAV_ITEMS = (
     NavItem("home.sme", _l("企业首页"), Permission.HOME_SME),
     NavItem("home.firm_profile", _l("企业信息"), Permission.FIRM_PROFILE_EDIT),
+    NavItem("needs.index", _l("融资需求"), Permission.FIRM_NEED_SUBMIT),
     NavItem("home.bank", _l("客户经理工作台"), Permission.HOME_BANK_OFFICER),
+    NavItem("leads.index", _l("线索收件箱"), Permission.BANK_LEADS_WORK),
+    NavItem("leads.pool", _l("抢单池"), Permission.BANK_LEADS_WORK),
     NavItem("home.bank_admin", _l("机构管理"), Permission.HOME_BANK_ADMIN),
     NavItem("products.index", _l("产品管理"), Permission.BANK_PRODUCTS_MANAGE),
     NavItem("institutions.my_application", _l("准入申请"), Permission.BANK_ONBOARDING_APPLY),

@@ -1,0 +1,539 @@
+"""The lead workflow: routing a need to banks, the open pool, the bank's answers, the offer the
+firm takes, disbursement, and the deadline job.
+
+State changes that two people (or two scheduler runs) could race on are conditional updates:
+`UPDATE ... WHERE status = <expected>` and a check of the row count, which works the same on
+SQLite and PostgreSQL. One lead per bank and need is also a unique constraint.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from portal.accounts.models import User
+from portal.audit import service as audit
+from portal.catalog.models import BankProduct, PolicyProduct
+from portal.db import utcnow
+from portal.enums import (
+    BenefitKind,
+    DeclineReason,
+    LeadCloseReason,
+    LeadOrigin,
+    LeadStatus,
+    NeedStatus,
+)
+from portal.extensions import db
+from portal.institutions.models import FinancialInstitution
+from portal.leads.deadlines import add_business_days
+from portal.leads.models import Lead, Loan
+from portal.matching.models import FinancingNeed, MatchResult
+from portal.notifications.service import bank_user_ids, firm_user_ids, notify, path_for
+
+MAX_APPLICATIONS = 3
+LIVE_NEED_STATUSES = (NeedStatus.OPEN, NeedStatus.ROUTED)
+UNANSWERED = (LeadStatus.OPEN,)
+STILL_OPEN = (LeadStatus.POOLED, LeadStatus.OPEN, LeadStatus.ACCEPTED, LeadStatus.APPROVED)
+CENT = Decimal("0.01")
+
+
+class LeadError(Exception):
+    """A lead operation that cannot be done now; the message says why."""
+
+
+# --- routing -------------------------------------------------------------------------------
+
+
+def eligible_results(need: FinancingNeed) -> list[MatchResult]:
+    """The need's eligible matches, best first."""
+    return list(
+        db.session.scalars(
+            select(MatchResult)
+            .where(MatchResult.need_id == need.id, MatchResult.eligible.is_(True))
+            .order_by(MatchResult.rank)
+        )
+    )
+
+
+def apply_to_products(actor: User, need: FinancingNeed, product_ids: list[int]) -> list[Lead]:
+    """The firm applies to up to three of its eligible products: one lead per bank."""
+    _require_live(need)
+    chosen = [r for r in eligible_results(need) if r.product_id in set(product_ids)]
+    if not chosen or len(set(product_ids)) > MAX_APPLICATIONS:
+        raise LeadError(_("请选择 1 至 %(n)s 个符合条件的产品", n=MAX_APPLICATIONS))
+    if len(chosen) != len(set(product_ids)):
+        raise LeadError(_("所选产品中有不符合条件的，请重新选择"))
+    leads = _route(need, chosen, LeadOrigin.APPLIED)
+    audit.record("need.apply", actor=actor, obj=need, firm_id=need.firm_id, leads=len(leads))
+    db.session.commit()
+    return leads
+
+
+def route_best(actor: User, need: FinancingNeed, count: int = MAX_APPLICATIONS) -> list[Lead]:
+    """The platform sends the need to the best eligible banks it has not been sent to."""
+    _require_live(need)
+    picks = _next_banks(need, count)
+    if not picks:
+        raise LeadError(_("没有尚未推送的符合条件的银行，可以选择放入抢单池"))
+    leads = _route(need, picks, LeadOrigin.BEST)
+    audit.record("need.route_best", actor=actor, obj=need, firm_id=need.firm_id, leads=len(leads))
+    db.session.commit()
+    return leads
+
+
+def send_to_pool(actor: User, need: FinancingNeed) -> Lead:
+    """Offer the need to every eligible bank; the first to claim it gets it."""
+    _require_live(need)
+    pooled = db.session.scalar(
+        select(Lead).where(Lead.need_id == need.id, Lead.status == LeadStatus.POOLED)
+    )
+    if pooled is not None:
+        return pooled
+    if not eligible_results(need):
+        raise LeadError(_("没有符合条件的银行产品，暂不能放入抢单池"))
+    lead = Lead(need_id=need.id, status=LeadStatus.POOLED, origin=LeadOrigin.POOL)
+    db.session.add(lead)
+    need.status = NeedStatus.ROUTED
+    audit.record("need.pool", actor=actor, obj=need, firm_id=need.firm_id)
+    db.session.commit()
+    return lead
+
+
+def _require_live(need: FinancingNeed) -> None:
+    if need.status not in LIVE_NEED_STATUSES:
+        raise LeadError(_("该需求已结束"))
+
+
+def _tried_banks(need: FinancingNeed) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(Lead.institution_id).where(
+                Lead.need_id == need.id, Lead.institution_id.is_not(None)
+            )
+        )
+    )
+
+
+def _next_banks(need: FinancingNeed, count: int) -> list[MatchResult]:
+    """The best eligible result of each bank not yet tried, in rank order."""
+    tried, picks = _tried_banks(need), []
+    for result in eligible_results(need):
+        bank = _bank_of(result)
+        if bank not in tried:
+            tried.add(bank)
+            picks.append(result)
+        if len(picks) == count:
+            break
+    return picks
+
+
+def _bank_of(result: MatchResult) -> int:
+    return db.session.get(BankProduct, result.product_id).institution_id
+
+
+def _route(need: FinancingNeed, results: list[MatchResult], origin: LeadOrigin) -> list[Lead]:
+    tried, leads = _tried_banks(need), []
+    for result in results:
+        product = db.session.get(BankProduct, result.product_id)
+        if product.institution_id in tried:
+            continue  # one lead per bank: its best product carries the application
+        tried.add(product.institution_id)
+        leads.append(_new_lead(need, result, product, origin))
+    if not leads:
+        raise LeadError(_("所选银行都已收到本需求"))
+    need.status = NeedStatus.ROUTED
+    db.session.flush()
+    for lead in leads:
+        _tell_bank_new_lead(lead)
+    return leads
+
+
+def _new_lead(
+    need: FinancingNeed, result: MatchResult, product: BankProduct, origin: LeadOrigin
+) -> Lead:
+    now = utcnow()
+    lead = Lead(
+        need_id=need.id,
+        institution_id=product.institution_id,
+        product_id=product.id,
+        match_result_id=result.id,
+        status=LeadStatus.OPEN,
+        origin=origin,
+        pre_approved=result.instant_approved,
+        deadline_at=add_business_days(now, _response_days(product)),
+        created_at=now,
+    )
+    db.session.add(lead)
+    return lead
+
+
+def _response_days(product: BankProduct) -> int:
+    return product.response_days or product.institution.response_days
+
+
+def _tell_bank_new_lead(lead: Lead) -> None:
+    title = (
+        _("新的预授信线索 #%(id)s，请在时限内确认", id=lead.id)
+        if lead.pre_approved
+        else _("新的融资线索 #%(id)s，请在时限内响应", id=lead.id)
+    )
+    notify(
+        bank_user_ids(lead.institution_id),
+        "lead.new",
+        title,
+        link=path_for("leads.detail", lead_id=lead.id),
+    )
+
+
+# --- the open pool ---------------------------------------------------------------------------
+
+
+def claimable_result(lead: Lead, institution_id: int) -> MatchResult | None:
+    """The bank's best eligible result for a pooled lead's need, if it has one."""
+    return db.session.scalar(
+        select(MatchResult)
+        .join(BankProduct, BankProduct.id == MatchResult.product_id)
+        .where(
+            MatchResult.need_id == lead.need_id,
+            MatchResult.eligible.is_(True),
+            BankProduct.institution_id == institution_id,
+        )
+        .order_by(MatchResult.rank)
+        .limit(1)
+    )
+
+
+def claim(actor: User, lead_id: int) -> Lead:
+    """Claim a pooled lead. Exactly one bank wins, however many click at the same moment."""
+    lead = db.session.get(Lead, lead_id)
+    if lead is None or lead.status != LeadStatus.POOLED:
+        raise LeadError(_("该线索已被其他银行领取"))
+    result = claimable_result(lead, actor.institution_id)
+    if result is None:
+        raise LeadError(_("本行没有符合该需求条件的产品，不能领取"))
+    product = db.session.get(BankProduct, result.product_id)
+    now = utcnow()
+    try:
+        won = db.session.execute(
+            update(Lead)
+            .where(Lead.id == lead_id, Lead.status == LeadStatus.POOLED)
+            .values(
+                status=LeadStatus.OPEN,
+                institution_id=actor.institution_id,
+                product_id=product.id,
+                match_result_id=result.id,
+                pre_approved=result.instant_approved,
+                claimed_at=now,
+                deadline_at=add_business_days(now, _response_days(product)),
+                handled_by_id=actor.id,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    except IntegrityError:
+        # The need already reached this bank through another route.
+        db.session.rollback()
+        raise LeadError(_("本行已收到该需求，请在线索列表中处理")) from None
+    if won != 1:
+        db.session.rollback()
+        raise LeadError(_("该线索已被其他银行领取"))
+    db.session.refresh(lead)
+    audit.record("lead.claim", actor=actor, obj=lead)
+    notify(
+        firm_user_ids(lead.need.firm_id),
+        "lead.claimed",
+        _("%(bank)s 已领取您的融资需求", bank=lead.institution.short_name),
+        link=path_for("needs.detail", need_id=lead.need_id),
+    )
+    db.session.commit()
+    return lead
+
+
+# --- the bank's answers ----------------------------------------------------------------------
+
+
+def _transition(lead: Lead, expected: tuple[LeadStatus, ...], **values: object) -> None:
+    """Move a lead on only if it is still in an expected status (else someone got there first)."""
+    changed = db.session.execute(
+        update(Lead)
+        .where(Lead.id == lead.id, Lead.status.in_(expected))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        db.session.rollback()
+        raise LeadError(_("线索状态已变化，请刷新后再操作"))
+    db.session.refresh(lead)
+
+
+def accept(actor: User, lead: Lead) -> None:
+    """The bank takes the lead on; from now it may see the firm's profile."""
+    now = utcnow()
+    _transition(
+        lead,
+        UNANSWERED,
+        status=LeadStatus.ACCEPTED,
+        accepted_at=now,
+        first_response_at=lead.first_response_at or now,
+        handled_by_id=actor.id,
+    )
+    audit.record("lead.accept", actor=actor, obj=lead, firm_id=lead.need.firm_id)
+    _tell_firm(lead, "lead.accepted", _("%(bank)s 已受理您的融资申请", bank=_bank(lead)))
+    db.session.commit()
+
+
+def decline(actor: User, lead: Lead, reason: DeclineReason, note: str) -> None:
+    """The bank says no, with a reason code the firm and the regulator can read."""
+    now = utcnow()
+    _transition(
+        lead,
+        (LeadStatus.OPEN, LeadStatus.ACCEPTED),
+        status=LeadStatus.DECLINED,
+        decline_code=reason.value,
+        decline_note=note.strip() or None,
+        decided_at=now,
+        first_response_at=lead.first_response_at or now,
+        handled_by_id=actor.id,
+    )
+    audit.record("lead.decline", actor=actor, obj=lead, reason=reason.value)
+    _tell_firm(lead, "lead.declined", _("%(bank)s 未能受理您的融资申请", bank=_bank(lead)))
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class CreditDecision:
+    amount: Decimal
+    rate: Decimal
+    term_months: int
+
+
+def record_decision(actor: User, lead: Lead, decision: CreditDecision) -> None:
+    """The bank's credit decision: an offer of amount, rate and term for the firm to take."""
+    if decision.amount > lead.need.amount * 2:
+        raise LeadError(_("批复金额不应超过申请金额的两倍，请核对"))
+    _transition(
+        lead,
+        (LeadStatus.ACCEPTED,),
+        status=LeadStatus.APPROVED,
+        approved_amount=decision.amount,
+        approved_rate=decision.rate,
+        approved_term_months=decision.term_months,
+        decided_at=utcnow(),
+        handled_by_id=actor.id,
+    )
+    audit.record(
+        "lead.decide",
+        actor=actor,
+        obj=lead,
+        amount=decision.amount,
+        rate=decision.rate,
+        term=decision.term_months,
+    )
+    _tell_firm(lead, "lead.offer", _("%(bank)s 给出了授信方案，请比较后选择", bank=_bank(lead)))
+    db.session.commit()
+
+
+# --- the firm decides ------------------------------------------------------------------------
+
+
+def take_offer(actor: User, lead: Lead) -> None:
+    """The firm takes one offer; its other open leads close and those banks are told."""
+    need = lead.need
+    _require_live(need)
+    _transition(lead, (LeadStatus.APPROVED,), offer_taken_at=utcnow())
+    others = db.session.scalars(
+        select(Lead).where(Lead.need_id == need.id, Lead.id != lead.id, Lead.status.in_(STILL_OPEN))
+    ).all()
+    for other in others:
+        other.status = LeadStatus.CLOSED
+        other.closed_reason = LeadCloseReason.OTHER_OFFER_TAKEN
+        if other.institution_id is not None:
+            notify(
+                bank_user_ids(other.institution_id),
+                "lead.closed",
+                _("线索 #%(id)s 已关闭：企业选择了其他银行", id=other.id),
+                link=path_for("leads.detail", lead_id=other.id),
+            )
+    notify(
+        bank_user_ids(lead.institution_id),
+        "lead.offer_taken",
+        _("企业接受了本行对线索 #%(id)s 的授信方案，请办理放款", id=lead.id),
+        link=path_for("leads.detail", lead_id=lead.id),
+    )
+    audit.record("lead.offer_taken", actor=actor, obj=lead, firm_id=need.firm_id)
+    db.session.commit()
+
+
+# --- disbursement ----------------------------------------------------------------------------
+
+
+def disburse(actor: User, lead: Lead, contract_no: str, disbursed_on: dt.date) -> Loan:
+    """Record the disbursement of a taken offer: the loan exists from here on."""
+    if lead.offer_taken_at is None:
+        raise LeadError(_("企业尚未接受本行的授信方案，暂不能放款"))
+    _transition(lead, (LeadStatus.APPROVED,), status=LeadStatus.DISBURSED)
+    need = lead.need
+    loan = Loan(
+        lead_id=lead.id,
+        institution_id=lead.institution_id,
+        firm_id=need.firm_id,
+        product_id=lead.product_id,
+        contract_no=contract_no.strip(),
+        amount=lead.approved_amount,
+        rate=lead.approved_rate,
+        subsidy_rate=_subsidy_points(lead),
+        term_months=lead.approved_term_months,
+        disbursed_on=disbursed_on,
+        maturity_on=_add_months(disbursed_on, lead.approved_term_months),
+    )
+    db.session.add(loan)
+    need.status = NeedStatus.FULFILLED
+    _charge_policy_budgets(lead, loan)
+    db.session.flush()
+    audit.record("loan.disburse", actor=actor, obj=loan, firm_id=need.firm_id, lead=lead.id)
+    _tell_firm(lead, "loan.disbursed", _("%(bank)s 已放款，祝经营顺利", bank=_bank(lead)))
+    db.session.commit()
+    return loan
+
+
+def _applied_policies(lead: Lead) -> list[dict[str, str]]:
+    result = db.session.get(MatchResult, lead.match_result_id) if lead.match_result_id else None
+    return list(result.explanation.get("policies", [])) if result else []
+
+
+def _subsidy_points(lead: Lead) -> Decimal:
+    """The interest subsidy the match found (rate points), never more than the rate itself."""
+    points = [
+        Decimal(p["value"])
+        for p in _applied_policies(lead)
+        if p["benefit_kind"] == BenefitKind.RATE_POINTS
+    ]
+    return min(max(points, default=Decimal(0)), lead.approved_rate)
+
+
+def _charge_policy_budgets(lead: Lead, loan: Loan) -> None:
+    """Add the subsidy this loan will draw over its term to the best rate policy's budget use."""
+    rate_policies = [
+        p for p in _applied_policies(lead) if p["benefit_kind"] == BenefitKind.RATE_POINTS
+    ]
+    if not rate_policies or loan.subsidy_rate <= 0:
+        return
+    best = max(rate_policies, key=lambda p: Decimal(p["value"]))
+    policy = db.session.get(PolicyProduct, best["id"])
+    if policy is None:
+        return
+    years = Decimal(loan.term_months) / 12
+    drawn = (loan.amount * loan.subsidy_rate / 100 * years).quantize(CENT, ROUND_HALF_UP)
+    if policy.benefit_cap is not None:
+        drawn = min(drawn, policy.benefit_cap * years)
+    policy.budget_used = (policy.budget_used or Decimal(0)) + drawn
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    last_day = [31, 29 if _leap(year) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+    return dt.date(year, month, min(day.day, last_day))
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+# --- deadlines -------------------------------------------------------------------------------
+
+
+def expire_overdue(now: dt.datetime) -> int:
+    """Expire unanswered leads past their deadline and reroute each need to its next bank.
+
+    Safe to run twice: a lead expires only from OPEN, and a need reaches a bank only once.
+    """
+    overdue = db.session.scalars(
+        select(Lead).where(Lead.status == LeadStatus.OPEN, Lead.deadline_at < now)
+    ).all()
+    expired = 0
+    for lead in overdue:
+        changed = db.session.execute(
+            update(Lead)
+            .where(Lead.id == lead.id, Lead.status == LeadStatus.OPEN)
+            .values(status=LeadStatus.EXPIRED, sla_breached=True)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed:
+            expired += 1
+            db.session.refresh(lead)
+            audit.record("lead.expire", obj=lead, institution=lead.institution_id)
+            _reroute(lead)
+        db.session.commit()
+    return expired
+
+
+def _reroute(expired: Lead) -> None:
+    need = expired.need
+    notify(
+        bank_user_ids(expired.institution_id),
+        "lead.expired",
+        _("线索 #%(id)s 已超过响应时限，已转派其他银行", id=expired.id),
+        link=path_for("leads.detail", lead_id=expired.id),
+    )
+    if need.status not in LIVE_NEED_STATUSES:
+        return
+    picks = _next_banks(need, 1)
+    if not picks:
+        _tell_firm(
+            expired,
+            "need.no_more_banks",
+            _(
+                "%(bank)s 未在时限内响应，暂无其他符合条件的银行。可将需求放入抢单池",
+                bank=_bank(expired),
+            ),
+        )
+        return
+    [lead] = _route(need, picks, LeadOrigin.REROUTE)
+    _tell_firm(
+        expired,
+        "need.rerouted",
+        _("%(old)s 未在时限内响应，已为您转派给 %(new)s", old=_bank(expired), new=_bank(lead)),
+    )
+
+
+def warn_near_deadlines(now: dt.datetime, within: dt.timedelta = dt.timedelta(hours=4)) -> int:
+    """Remind banks of leads whose deadline is near; each lead is reminded once."""
+    leads = db.session.scalars(
+        select(Lead).where(
+            Lead.status == LeadStatus.OPEN, Lead.deadline_at >= now, Lead.deadline_at < now + within
+        )
+    ).all()
+    sent = sum(
+        notify(
+            bank_user_ids(lead.institution_id),
+            "lead.deadline_near",
+            _("线索 #%(id)s 即将超过响应时限，请尽快处理", id=lead.id),
+            link=path_for("leads.detail", lead_id=lead.id),
+            dedupe_key=f"deadline-near-{lead.id}",
+        )
+        for lead in leads
+    )
+    db.session.commit()
+    return sent
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _bank(lead: Lead) -> str:
+    institution = db.session.get(FinancialInstitution, lead.institution_id)
+    return institution.short_name if institution else ""
+
+
+def _tell_firm(lead: Lead, kind: str, title: str) -> None:
+    notify(
+        firm_user_ids(lead.need.firm_id),
+        kind,
+        title,
+        link=path_for("needs.detail", need_id=lead.need_id),
+    )

@@ -1,0 +1,184 @@
+"""Financing needs: submit one, match it against the catalogue, store the results, withdraw it."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from portal.accounts.models import User
+from portal.audit import service as audit
+from portal.dates import today_in_china
+from portal.db import utcnow
+from portal.enums import GuaranteeType, LeadCloseReason, LeadStatus, NeedStatus
+from portal.extensions import db
+from portal.firms.models import Firm
+from portal.leads.models import Lead
+from portal.matching.catalogue import load_catalogue
+from portal.matching.engine import MatchOutcome, ProductMatch, match
+from portal.matching.facts import firm_facts, need_facts
+from portal.matching.models import FinancingNeed, MatchResult
+from portal.notifications.service import bank_user_ids, notify, path_for
+
+CONSENT_SCOPE = "routed_banks_profile"  # the firm's profile, to the banks its need is routed to
+OPEN_LEAD_STATUSES = (LeadStatus.POOLED, LeadStatus.OPEN, LeadStatus.ACCEPTED, LeadStatus.APPROVED)
+
+
+class NeedError(Exception):
+    """A need operation that cannot be done; the message says why."""
+
+
+@dataclass(frozen=True)
+class NeedInput:
+    amount: Decimal
+    term_months: int
+    purpose: str
+    guarantee_type: GuaranteeType
+    max_rate: Decimal | None
+
+
+def submit_need(actor: User, firm: Firm, data: NeedInput, idempotency_key: str) -> FinancingNeed:
+    """Record a need, match it and store the results, in one transaction.
+
+    The form carries a key minted when it was shown: submitting the same form twice (double
+    click, back and resubmit) returns the need the first submission made.
+    """
+    existing = _need_by_key(idempotency_key)
+    if existing is not None:
+        return _own_or_refuse(existing, firm)
+    need = FinancingNeed(
+        firm=firm,
+        submitted_by_id=actor.id,
+        amount=data.amount,
+        term_months=data.term_months,
+        purpose=data.purpose,
+        guarantee_type=data.guarantee_type,
+        max_rate=data.max_rate,
+        consent_at=utcnow(),
+        consent_scope=CONSENT_SCOPE,
+        idempotency_key=idempotency_key,
+    )
+    db.session.add(need)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The same form won a race from another worker a moment ago.
+        db.session.rollback()
+        return _own_or_refuse(_need_by_key(idempotency_key), firm)
+    outcome = run_matcher(need)
+    store_results(need, outcome)
+    audit.record(
+        "need.submit",
+        actor=actor,
+        obj=need,
+        firm_id=firm.id,
+        eligible=len(outcome.eligible),
+        instant=sum(m.instant_approved for m in outcome.eligible),
+    )
+    db.session.commit()
+    return need
+
+
+def _need_by_key(key: str) -> FinancingNeed | None:
+    return db.session.scalar(select(FinancingNeed).where(FinancingNeed.idempotency_key == key))
+
+
+def _own_or_refuse(need: FinancingNeed | None, firm: Firm) -> FinancingNeed:
+    if need is None or need.firm_id != firm.id:
+        raise NeedError(_("表单已失效，请刷新页面后重新提交"))
+    return need
+
+
+def run_matcher(need: FinancingNeed) -> MatchOutcome:
+    """Match a need against the catalogue as it is today."""
+    today = today_in_china()
+    facts = need_facts(
+        amount=need.amount,
+        term_months=need.term_months,
+        guarantee_type=str(need.guarantee_type),
+        purpose=need.purpose,
+    )
+    return match(load_catalogue(today), firm_facts(need.firm, today), facts)
+
+
+def store_results(need: FinancingNeed, outcome: MatchOutcome) -> None:
+    """Store every product's result with the rule version that decided it."""
+    ranked = [(rank, m) for rank, m in enumerate(outcome.eligible, start=1)]
+    rows = [_result_row(need, m, rank) for rank, m in ranked]
+    rows += [_result_row(need, m, None) for m in outcome.ineligible]
+    db.session.add_all(rows)
+    db.session.flush()
+
+
+def _result_row(need: FinancingNeed, found: ProductMatch, rank: int | None) -> MatchResult:
+    return MatchResult(
+        need_id=need.id,
+        product_id=found.product.id,
+        rule_version_id=found.product.rules.version_id,
+        eligible=found.eligible,
+        instant_approved=found.instant_approved,
+        pre_approval_ref=_reference() if found.instant_approved else None,
+        limit_amount=found.limit if found.eligible else None,
+        rate=found.rate,
+        adjusted_rate=found.adjusted_rate if found.eligible else None,
+        annual_cost=found.annual_cost if found.eligible else None,
+        rank=rank,
+        explanation=_explanation(found),
+    )
+
+
+def _reference() -> str:
+    # Readable on the phone to a bank: date plus eight random characters.
+    return f"PA{today_in_china():%Y%m%d}{secrets.token_hex(4).upper()}"
+
+
+def _explanation(found: ProductMatch) -> dict[str, Any]:
+    """What the firm is shown, as rendered at match time (the rules may change later)."""
+    return {
+        "reasons": [_reason(r) for r in found.reasons],
+        "hint": found.hint,
+        "instant_reasons": [_reason(r) for r in found.instant_reasons],
+        "instant_hint": found.instant_hint,
+        "guarantee_fee_rate": str(found.guarantee_fee_rate),
+        "adjusted_fee_rate": str(found.adjusted_fee_rate),
+        "policies": [
+            {
+                "id": p.policy_id,
+                "title": p.title,
+                "benefit_kind": str(p.benefit_kind),
+                "value": str(p.value),
+            }
+            for p in found.policies
+        ],
+    }
+
+
+def _reason(reason: Any) -> dict[str, str | None]:
+    return {"explanation": str(reason.explanation), "hint": reason.hint}
+
+
+def withdraw_need(actor: User, need: FinancingNeed) -> None:
+    """The firm no longer needs the money: close its open leads and tell those banks."""
+    if need.status in (NeedStatus.FULFILLED, NeedStatus.WITHDRAWN):
+        raise NeedError(_("该需求已结束，无需撤回"))
+    need.status = NeedStatus.WITHDRAWN
+    need.withdrawn_at = utcnow()
+    for lead in db.session.scalars(
+        select(Lead).where(Lead.need_id == need.id, Lead.status.in_(OPEN_LEAD_STATUSES))
+    ):
+        lead.status = LeadStatus.CLOSED
+        lead.closed_reason = LeadCloseReason.NEED_WITHDRAWN
+        if lead.institution_id is not None:
+            notify(
+                bank_user_ids(lead.institution_id),
+                "lead.closed",
+                _("线索 #%(id)s 已关闭：企业撤回了融资需求", id=lead.id),
+                link=path_for("leads.detail", lead_id=lead.id),
+            )
+    audit.record("need.withdraw", actor=actor, obj=need, firm_id=need.firm_id)
+    db.session.commit()

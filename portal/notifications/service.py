@@ -1,0 +1,90 @@
+"""Sending in-portal notifications. They join the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from portal.accounts.models import User
+from portal.db import utcnow
+from portal.enums import Role
+from portal.extensions import db
+from portal.notifications.models import Notification
+
+BANK_ROLES = (Role.BANK_OFFICER, Role.BANK_ADMIN)
+
+
+def path_for(endpoint: str, **values: object) -> str:
+    """A site path for a link, also outside a request (the scheduler has none)."""
+    return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
+def notify(
+    user_ids: Iterable[int],
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str | None = None,
+    dedupe_key: str | None = None,
+) -> int:
+    """Queue a notification for each user; with a dedupe key, one that was sent is not resent."""
+    ids = sorted(set(user_ids))
+    if dedupe_key and _already_sent(dedupe_key):
+        return 0
+    for user_id in ids:
+        key = f"{dedupe_key}:{user_id}" if dedupe_key else None
+        db.session.add(
+            Notification(
+                user_id=user_id, kind=kind, title=title, body=body, link=link, dedupe_key=key
+            )
+        )
+    return len(ids)
+
+
+def _already_sent(dedupe_key: str) -> bool:
+    pattern = f"{dedupe_key}:%"
+    return (
+        db.session.scalar(
+            select(Notification.id).where(Notification.dedupe_key.like(pattern)).limit(1)
+        )
+        is not None
+    )
+
+
+def bank_user_ids(institution_id: int) -> list[int]:
+    """Active officers and admins of a bank: who hears about its leads."""
+    return list(
+        db.session.scalars(
+            select(User.id).where(
+                User.institution_id == institution_id,
+                User.role.in_(BANK_ROLES),
+                User.is_active.is_(True),
+            )
+        )
+    )
+
+
+def firm_user_ids(firm_id: int) -> list[int]:
+    """Active users of a firm."""
+    return list(
+        db.session.scalars(select(User.id).where(User.firm_id == firm_id, User.is_active.is_(True)))
+    )
+
+
+def unread_count(user_id: int) -> int:
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(
+            Notification.user_id == user_id, Notification.read_at.is_(None)
+        )
+    )
+
+
+def mark_all_read(user_id: int) -> None:
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()

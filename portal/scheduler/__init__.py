@@ -1,0 +1,72 @@
+"""Scheduled jobs, run by one process of their own (`flask --app wsgi scheduler run`).
+
+APScheduler 3.x inside gunicorn would run every job once per worker, so the web app never
+starts it. Every job pushes its own app context and is idempotent: running one twice changes
+nothing the first run did not. A lock makes a second scheduler process wait instead of running
+the same jobs at the same time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from portal.db import utcnow
+from portal.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def expire_overdue_leads() -> int:
+    """Expire unanswered leads past their deadline and reroute their needs."""
+    from portal.leads.services import expire_overdue
+
+    return expire_overdue(utcnow())
+
+
+def warn_near_deadlines() -> int:
+    """Remind banks of leads close to their deadline."""
+    from portal.leads.services import warn_near_deadlines as warn
+
+    return warn(utcnow())
+
+
+# (job, how often) — each job is a plain function that needs only an app context.
+JOBS: tuple[tuple[Callable[[], int], dt.timedelta], ...] = (
+    (expire_overdue_leads, dt.timedelta(minutes=1)),
+    (warn_near_deadlines, dt.timedelta(minutes=10)),
+)
+
+
+def run_job(app: Flask, job: Callable[[], int]) -> int:
+    """Run one job in a fresh app context; a failure is logged and the session rolled back."""
+    with app.app_context():
+        try:
+            done = job()
+        except Exception:
+            db.session.rollback()
+            log.exception("scheduled job %s failed", job.__name__)
+            return 0
+        if done:
+            log.info("%s: %s", job.__name__, done)
+        return done
+
+
+def configure(scheduler: BlockingScheduler | BackgroundScheduler, app: Flask) -> None:
+    """Add every job, each at most one instance at a time and skipped if the process was busy."""
+    for job, every in JOBS:
+        scheduler.add_job(
+            run_job,
+            "interval",
+            args=(app, job),
+            seconds=int(every.total_seconds()),
+            id=job.__name__,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=dt.datetime.now(dt.UTC),
+        )
