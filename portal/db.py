@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, Numeric, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -59,7 +59,7 @@ class Base(DeclarativeBase):
 
 
 def _tune_sqlite(engine: Engine) -> None:
-    """WAL, a busy timeout and foreign keys on every connection; real BEGIN for savepoints.
+    """WAL, a busy timeout and foreign keys on every connection; our own BEGIN for savepoints.
 
     pysqlite opens transactions itself and breaks SAVEPOINT; the SQLAlchemy docs' recipe hands
     transaction control back to SQLAlchemy.
@@ -77,7 +77,20 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql(_sqlite_begin_statement())
+
+
+def _sqlite_begin_statement() -> str:
+    """BEGIN for read-only requests, BEGIN IMMEDIATE wherever the transaction may write.
+
+    A deferred transaction that reads and then writes cannot wait for another writer: SQLite
+    fails it at once with "database is locked" (the busy timeout does not apply). Taking the
+    write lock up front makes concurrent writers queue instead, while GET requests still read
+    side by side under WAL.
+    """
+    if has_request_context() and request.method in ("GET", "HEAD", "OPTIONS"):
+        return "BEGIN"
+    return "BEGIN IMMEDIATE"
 
 
 def make_engine(url: str, **options: Any) -> Engine:

@@ -7,11 +7,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask import Flask
 from flask_babel import format_decimal, get_locale
+from flask_login import current_user
 
 from portal import enums
 from portal.dates import SHANGHAI
 from portal.firms import standards
 from portal.navigation import navigation_for
+from portal.notifications import service as notifications
 
 TEN_THOUSAND = Decimal(10000)
 
@@ -65,6 +67,9 @@ LABELS = {
     "size_class": enums.SIZE_CLASS_LABELS,
     "qualification": enums.QUALIFICATION_LABELS,
     "tax_grade": enums.TAX_GRADE_LABELS,
+    "lead_origin": enums.LEAD_ORIGIN_LABELS,
+    "decline_reason": enums.DECLINE_REASON_LABELS,
+    "lead_close_reason": enums.LEAD_CLOSE_REASON_LABELS,
 }
 
 
@@ -97,6 +102,13 @@ def is_english() -> bool:
     return locale is not None and locale.language == "en"
 
 
+def unread_notifications() -> int:
+    """The signed-in user's unread notifications, for the header; 0 for visitors."""
+    if not current_user.is_authenticated:
+        return 0
+    return notifications.unread_count(current_user.id) or 0
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(to_wan, "wan")
     app.add_template_filter(local_date, "date")
@@ -107,3 +119,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(industry_name, "industry")
     app.add_template_global(navigation_for)
     app.add_template_global(is_english)
+    app.add_template_global(unread_notifications)

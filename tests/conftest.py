@@ -65,9 +65,17 @@ def app(database_url: str) -> Iterator[Flask]:
 
 
 @pytest.fixture(autouse=True)
-def _transaction(app: Flask) -> Iterator[None]:
-    """Bind every session of the test to one connection whose transaction is rolled back."""
+def _transaction(app: Flask, request: pytest.FixtureRequest) -> Iterator[None]:
+    """Bind every session of the test to one connection whose transaction is rolled back.
+
+    Tests marked `real_commits` (several threads or processes must see each other's writes)
+    commit for real instead, and every table is emptied afterwards.
+    """
     engine = app.extensions["portal.db"]
+    if request.node.get_closest_marker("real_commits"):
+        yield
+        _empty_all_tables(engine)
+        return
     connection = engine.connect()
     outer = connection.begin()
     db.factory.configure(bind=connection, join_transaction_mode="create_savepoint")
@@ -77,7 +85,17 @@ def _transaction(app: Flask) -> Iterator[None]:
         # Sessions were closed when their app contexts ended; undo everything they did.
         outer.rollback()
         connection.close()
-        db.factory.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+        db.factory.configure(bind=engine, join_transaction_mode="conditional_savepoint")
+
+
+def _empty_all_tables(engine: Any) -> None:
+    from portal.db import Base
+    from portal.matching.catalogue import invalidate_catalogue_cache
+
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+    invalidate_catalogue_cache()
 
 
 @pytest.fixture

@@ -136,14 +136,21 @@ def _bank_of(result: MatchResult) -> int:
     return db.session.get(BankProduct, result.product_id).institution_id
 
 
-def _route(need: FinancingNeed, results: list[MatchResult], origin: LeadOrigin) -> list[Lead]:
+def _route(
+    need: FinancingNeed,
+    results: list[MatchResult],
+    origin: LeadOrigin,
+    now: dt.datetime | None = None,
+) -> list[Lead]:
+    """One new lead per bank not yet tried; its deadline counts from `now` (default: now)."""
+    now = now or utcnow()
     tried, leads = _tried_banks(need), []
     for result in results:
         product = db.session.get(BankProduct, result.product_id)
         if product.institution_id in tried:
             continue  # one lead per bank: its best product carries the application
         tried.add(product.institution_id)
-        leads.append(_new_lead(need, result, product, origin))
+        leads.append(_new_lead(need, result, product, origin, now))
     if not leads:
         raise LeadError(_("所选银行都已收到本需求"))
     need.status = NeedStatus.ROUTED
@@ -154,9 +161,12 @@ def _route(need: FinancingNeed, results: list[MatchResult], origin: LeadOrigin) 
 
 
 def _new_lead(
-    need: FinancingNeed, result: MatchResult, product: BankProduct, origin: LeadOrigin
+    need: FinancingNeed,
+    result: MatchResult,
+    product: BankProduct,
+    origin: LeadOrigin,
+    now: dt.datetime,
 ) -> Lead:
-    now = utcnow()
     lead = Lead(
         need_id=need.id,
         institution_id=product.institution_id,
@@ -467,12 +477,12 @@ def expire_overdue(now: dt.datetime) -> int:
             expired += 1
             db.session.refresh(lead)
             audit.record("lead.expire", obj=lead, institution=lead.institution_id)
-            _reroute(lead)
+            _reroute(lead, now)
         db.session.commit()
     return expired
 
 
-def _reroute(expired: Lead) -> None:
+def _reroute(expired: Lead, now: dt.datetime) -> None:
     need = expired.need
     notify(
         bank_user_ids(expired.institution_id),
@@ -493,7 +503,7 @@ def _reroute(expired: Lead) -> None:
             ),
         )
         return
-    [lead] = _route(need, picks, LeadOrigin.REROUTE)
+    [lead] = _route(need, picks, LeadOrigin.REROUTE, now)
     _tell_firm(
         expired,
         "need.rerouted",

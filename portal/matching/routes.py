@@ -2,6 +2,339 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+from werkzeug.wrappers import Response
+
+from portal.accounts.models import User
+from portal.admin.forms import ConfirmForm
+from portal.audit.models import AuditEntry
+from portal.authz import Permission, get_or_404, requires, scoped
+from portal.catalog.models import BankProduct
+from portal.enums import BenefitKind, LeadStatus
+from portal.extensions import db
+from portal.firms.models import Firm
+from portal.institutions.models import FinancialInstitution
+from portal.leads import services as lead_services
+from portal.leads.models import Lead
+from portal.leads.services import LIVE_NEED_STATUSES, MAX_APPLICATIONS, LeadError
+from portal.matching.forms import ApplyForm, NeedForm, new_idempotency_key
+from portal.matching.models import FinancingNeed, MatchResult
+from portal.matching.services import NeedError, submit_need, withdraw_need
+from portal.pagination import paginate
+from portal.templating import percent, to_wan
 
 bp = Blueprint("needs", __name__, url_prefix="/firm/needs")
+
+PROFILE_VIEW = "firm.profile_view"
+OFFER_STATUSES = (LeadStatus.APPROVED, LeadStatus.DISBURSED)
+
+
+@dataclass(frozen=True)
+class Match:
+    """One product's result for the need, with the product and its bank."""
+
+    result: MatchResult
+    product: BankProduct
+
+    @property
+    def explanation(self) -> dict[str, Any]:
+        return self.result.explanation or {}
+
+    @property
+    def bank(self) -> FinancialInstitution:
+        return self.product.institution
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A bank's credit decision, priced after the interest subsidy its match found."""
+
+    lead: Lead
+    subsidy_points: Decimal
+    adjusted_rate: Decimal
+
+    @property
+    def subsidy_text(self) -> str:
+        """The interest subsidy in words, or 无 when there is none."""
+        if not self.subsidy_points:
+            return _("无")
+        return _("%(points)s 个百分点", points=_plain(self.subsidy_points))
+
+
+# --- list and submit -------------------------------------------------------------------------
+
+
+@bp.get("/")
+@requires(Permission.FIRM_NEED_SUBMIT)
+def index() -> str:
+    """The firm's needs, newest first, with how far each has got."""
+    statement = scoped(select(FinancingNeed), FinancingNeed, current_user).order_by(
+        FinancingNeed.created_at.desc(), FinancingNeed.id.desc()
+    )
+    page = paginate(statement)
+    return render_template("needs/index.html", page=page, counts=_need_counts(page.items))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(Permission.FIRM_NEED_SUBMIT)
+def new() -> str | Response:
+    """Submit a need; the form's key makes a second submission land on the first need."""
+    firm = get_or_404(Firm, current_user.firm_id, current_user)
+    form = NeedForm()
+    if not form.is_submitted():
+        form.idempotency_key.data = new_idempotency_key()
+    if form.validate_on_submit():
+        try:
+            need = submit_need(current_user, firm, form.need_input(), form.idempotency_key.data)
+        except NeedError as error:
+            flash(str(error), "error")
+            form.idempotency_key.data = new_idempotency_key()
+        else:
+            flash(_("融资需求已提交，以下是为您匹配的结果。"), "success")
+            return redirect(url_for("needs.detail", need_id=need.id))
+    if form.idempotency_key.errors:
+        flash(_("表单已失效，已为您刷新，请核对后重新提交"), "error")
+        form.idempotency_key.data = new_idempotency_key()
+    return render_template("needs/new.html", form=form, firm=firm)
+
+
+# --- one need ----------------------------------------------------------------------------------
+
+
+@bp.get("/<int:need_id>")
+@requires(Permission.FIRM_NEED_SUBMIT)
+def detail(need_id: int) -> str:
+    """The need, its ranked matches, the reasons for the others, its leads and offers."""
+    need = get_or_404(FinancingNeed, need_id, current_user)
+    matches = _matches(need)
+    eligible = [m for m in matches if m.result.eligible]
+    leads = _leads(need)
+    tried = {lead.institution_id for lead in leads if lead.institution_id is not None}
+    by_result = {m.result.id: m for m in matches}
+    return render_template(
+        "needs/detail.html",
+        need=need,
+        eligible=eligible,
+        ineligible=[m for m in matches if not m.result.eligible],
+        applicable=[m for m in eligible if m.product.institution_id not in tried],
+        tried=tried,
+        leads=leads,
+        offers=[_offer(lead, by_result) for lead in leads if _is_offer(lead)],
+        pooled=any(lead.status == LeadStatus.POOLED for lead in leads),
+        live=need.status in LIVE_NEED_STATUSES,
+        max_applications=MAX_APPLICATIONS,
+        benefit_text=benefit_text,
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.post("/<int:need_id>/apply")
+@requires(Permission.FIRM_NEED_SUBMIT)
+def apply(need_id: int) -> Response:
+    need = get_or_404(FinancingNeed, need_id, current_user)
+    form = ApplyForm()
+    if not form.validate_on_submit():
+        for message in form.product_id.errors or [_("请至少选择 1 个产品")]:
+            flash(message, "error")
+        return _back_to(need)
+    try:
+        chosen = sorted(set(form.product_id.data))
+        leads = lead_services.apply_to_products(current_user, need, chosen)
+    except LeadError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("已向 %(n)s 家银行提交申请，请留意银行的响应。", n=len(leads)), "success")
+    return _back_to(need)
+
+
+@bp.post("/<int:need_id>/route-best")
+@requires(Permission.FIRM_NEED_SUBMIT)
+def route_best(need_id: int) -> Response:
+    need = _confirmed_need(need_id)
+    try:
+        leads = lead_services.route_best(current_user, need)
+    except LeadError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("平台已为您推荐并推送给 %(n)s 家银行。", n=len(leads)), "success")
+    return _back_to(need)
+
+
+@bp.post("/<int:need_id>/pool")
+@requires(Permission.FIRM_NEED_SUBMIT)
+def pool(need_id: int) -> Response:
+    need = _confirmed_need(need_id)
+    try:
+        lead_services.send_to_pool(current_user, need)
+    except LeadError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("需求已放入抢单池，符合条件的银行可以领取。"), "success")
+    return _back_to(need)
+
+
+@bp.post("/<int:need_id>/withdraw")
+@requires(Permission.FIRM_NEED_SUBMIT)
+def withdraw(need_id: int) -> Response:
+    need = _confirmed_need(need_id)
+    try:
+        withdraw_need(current_user, need)
+    except NeedError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("需求已撤回，相关银行的申请已关闭。"), "success")
+    return _back_to(need)
+
+
+@bp.post("/<int:need_id>/offers/<int:lead_id>/take")
+@requires(Permission.FIRM_NEED_SUBMIT)
+def take_offer(need_id: int, lead_id: int) -> Response:
+    need = _confirmed_need(need_id)
+    lead = get_or_404(Lead, lead_id, current_user)
+    if lead.need_id != need.id:
+        abort(404)
+    if lead.offer_taken_at is not None:
+        flash(_("您已接受该方案，请等待银行放款。"), "info")
+        return _back_to(need)
+    try:
+        lead_services.take_offer(current_user, lead)
+    except LeadError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("已接受该方案，其他银行的申请已关闭。银行将联系您办理放款。"), "success")
+    return _back_to(need)
+
+
+# --- who viewed the firm's data --------------------------------------------------------------
+
+
+@bp.get("/viewers")
+@requires(Permission.FIRM_NEED_SUBMIT)
+def viewers() -> str:
+    """Every time a bank opened the firm's profile: which bank, who, when, for which lead."""
+    statement = (
+        scoped(select(AuditEntry), AuditEntry, current_user)
+        .where(AuditEntry.action == PROFILE_VIEW)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    )
+    page = paginate(statement)
+    return render_template("needs/viewers.html", page=page, who=_viewer_names(page.items))
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _confirmed_need(need_id: int) -> FinancingNeed:
+    need = get_or_404(FinancingNeed, need_id, current_user)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return need
+
+
+def _back_to(need: FinancingNeed) -> Response:
+    return redirect(url_for("needs.detail", need_id=need.id))
+
+
+def _need_counts(needs: list[FinancingNeed]) -> dict[int, dict[str, int]]:
+    """Eligible matches, leads and offers per need of the page."""
+    ids = [need.id for need in needs]
+    counts: dict[int, dict[str, int]] = {i: {"matches": 0, "leads": 0, "offers": 0} for i in ids}
+    if not ids:
+        return counts
+    matches = scoped(
+        select(MatchResult.need_id, func.count(MatchResult.id)), MatchResult, current_user
+    ).where(MatchResult.need_id.in_(ids), MatchResult.eligible.is_(True))
+    leads = scoped(select(Lead.need_id, func.count(Lead.id)), Lead, current_user).where(
+        Lead.need_id.in_(ids), Lead.institution_id.is_not(None)
+    )
+    offers = leads.where(Lead.approved_amount.is_not(None))
+    for key, statement in (("matches", matches), ("leads", leads), ("offers", offers)):
+        grouped = statement.group_by(statement.selected_columns[0])
+        for need_id, count in db.session.execute(grouped):
+            counts[need_id][key] = count
+    return counts
+
+
+def _matches(need: FinancingNeed) -> list[Match]:
+    """Every product's result for the need: eligible ones by rank, then the others by product."""
+    # Owning the need (checked by the caller) is what lets the firm read its results.
+    rows = db.session.execute(
+        scoped(select(MatchResult, BankProduct), MatchResult, current_user)
+        .join(BankProduct, BankProduct.id == MatchResult.product_id)
+        .where(MatchResult.need_id == need.id)
+        .options(joinedload(BankProduct.institution))
+        .order_by(MatchResult.eligible.desc(), MatchResult.rank, BankProduct.name)
+    )
+    return [Match(result, product) for result, product in rows]
+
+
+def _leads(need: FinancingNeed) -> list[Lead]:
+    return list(
+        db.session.scalars(
+            scoped(select(Lead), Lead, current_user)
+            .where(Lead.need_id == need.id)
+            .options(joinedload(Lead.institution), joinedload(Lead.product))
+            .order_by(Lead.created_at, Lead.id)
+        )
+    )
+
+
+def _is_offer(lead: Lead) -> bool:
+    return lead.status in OFFER_STATUSES and lead.approved_amount is not None
+
+
+def _offer(lead: Lead, by_result: dict[int, Match]) -> Offer:
+    """The offer's rate after the best interest subsidy its match found, never below zero."""
+    match = by_result.get(lead.match_result_id or 0)
+    policies = match.explanation.get("policies", []) if match else []
+    points = max(
+        (Decimal(p["value"]) for p in policies if p.get("benefit_kind") == BenefitKind.RATE_POINTS),
+        default=Decimal(0),
+    )
+    rate = lead.approved_rate or Decimal(0)
+    return Offer(lead=lead, subsidy_points=points, adjusted_rate=max(rate - points, Decimal(0)))
+
+
+def benefit_text(policy: dict[str, Any]) -> str:
+    """A policy's benefit in words: 贴息 1 个百分点, 补贴 50% 的担保费 …"""
+    kind, value = policy.get("benefit_kind"), Decimal(str(policy.get("value", "0")))
+    if kind == BenefitKind.RATE_POINTS:
+        return _("贴息 %(points)s 个百分点", points=_plain(value))
+    if kind == BenefitKind.FEE_SHARE:
+        return _("补贴 %(share)s 的担保费", share=percent(value * 100))
+    if kind == BenefitKind.LOSS_SHARE:
+        return _("风险补偿分担 %(share)s 的损失", share=percent(value * 100))
+    if kind == BenefitKind.LUMP_SUM:
+        return _("一次性奖励 %(amount)s 万元", amount=to_wan(value))
+    return _plain(value)
+
+
+def _plain(value: Decimal) -> str:
+    text = f"{value.quantize(Decimal('0.01')):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _viewer_names(entries: list[AuditEntry]) -> dict[int, tuple[str | None, str | None]]:
+    """The viewing user's name and bank for each entry of the page."""
+    ids = [entry.id for entry in entries]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        scoped(
+            select(AuditEntry.id, User.full_name, FinancialInstitution.name),
+            AuditEntry,
+            current_user,
+        )
+        .outerjoin(User, User.id == AuditEntry.actor_id)
+        .outerjoin(FinancialInstitution, FinancialInstitution.id == User.institution_id)
+        .where(AuditEntry.id.in_(ids))
+    )
+    return {entry_id: (name, bank) for entry_id, name, bank in rows}

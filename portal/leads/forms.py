@@ -1,0 +1,140 @@
+"""Forms of the bank's lead workflow. Money is typed in 万元; rates in percent a year."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from portal.catalog.public_forms import ChoiceField, NumberField, WholeNumberField
+from portal.dates import today_in_china
+from portal.enums import DECLINE_REASON_LABELS, LEAD_STATUS_LABELS, DeclineReason, LeadStatus
+from portal.firms.forms import wan_to_yuan
+from portal.leads.services import CreditDecision
+
+MAX_LOAN_WAN = Decimal("1000000")
+
+# The inbox's default view: leads that still ask something of the bank.
+ACTIVE_FILTER = ""
+ALL_FILTER = "all"
+ACTIVE_STATUSES = (LeadStatus.OPEN, LeadStatus.ACCEPTED, LeadStatus.APPROVED)
+
+
+class InboxFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    status = SelectField(
+        _l("状态"),
+        choices=[(ACTIVE_FILTER, _l("待处理（待响应、已受理、已审批）")), (ALL_FILTER, _l("全部"))]
+        + [(s.value, label) for s, label in LEAD_STATUS_LABELS.items() if s != LeadStatus.POOLED],
+        default=ACTIVE_FILTER,
+        validators=[Optional()],
+    )
+
+    def statuses(self) -> tuple[LeadStatus, ...] | None:
+        """The statuses to list; None lists every status."""
+        value = self.status.data if self.validate() else ACTIVE_FILTER
+        if value == ALL_FILTER:
+            return None
+        if value == ACTIVE_FILTER or not value:
+            return ACTIVE_STATUSES
+        return (LeadStatus(value),)
+
+
+class LocalDateField(DateField):
+    """A date input whose parse error says, in the page's language, how to write it."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(_("日期格式应为 2026-11-27")) from exc
+
+
+class DeclineForm(FlaskForm):
+    reason = ChoiceField(
+        _l("拒绝原因"),
+        choices=[("", _l("请选择原因"))]
+        + [(reason.value, label) for reason, label in DECLINE_REASON_LABELS.items()],
+        validators=[DataRequired(_l("请选择拒绝原因"))],
+    )
+    note = TextAreaField(
+        _l("补充说明"),
+        description=_l("选填，企业可以看到。最多 500 字"),
+        validators=[Optional(), Length(max=500, message=_l("补充说明最多 500 字"))],
+    )
+
+    def decline_reason(self) -> DeclineReason:
+        return DeclineReason(self.reason.data)
+
+
+class DecisionForm(FlaskForm):
+    amount_wan = NumberField(
+        _l("批复金额（万元）"),
+        places=2,
+        parse_message=_l("批复金额应为数字，单位万元，如 150"),
+        validators=[
+            InputRequired(_l("请填写批复金额，单位万元，如 150")),
+            NumberRange(
+                min=Decimal("0.01"), max=MAX_LOAN_WAN, message=_l("批复金额应大于 0（万元）")
+            ),
+        ],
+    )
+    rate = NumberField(
+        _l("年利率（%）"),
+        places=2,
+        parse_message=_l("年利率应为数字，如 3.85"),
+        validators=[
+            InputRequired(_l("请填写年利率，如 3.85")),
+            NumberRange(min=0, max=36, message=_l("年利率应在 0%% 到 36%% 之间")),
+        ],
+    )
+    term_months = WholeNumberField(
+        _l("期限（个月）"),
+        parse_message=_l("期限应为整数个月，如 12"),
+        validators=[
+            InputRequired(_l("请填写期限，整数个月，如 12")),
+            NumberRange(min=1, max=360, message=_l("期限应在 1 到 360 个月之间")),
+        ],
+    )
+
+    def decision(self) -> CreditDecision:
+        return CreditDecision(
+            amount=wan_to_yuan(self.amount_wan.data),
+            rate=self.rate.data,
+            term_months=self.term_months.data,
+        )
+
+
+class DisburseForm(FlaskForm):
+    contract_no = StringField(
+        _l("借款合同编号"),
+        validators=[
+            DataRequired(_l("请填写借款合同编号")),
+            Length(max=40, message=_l("合同编号最多 40 个字符")),
+        ],
+    )
+    disbursed_on = LocalDateField(
+        _l("放款日期"),
+        default=today_in_china,
+        validators=[InputRequired(_l("请填写放款日期，格式 2026-11-27"))],
+    )
+
+    def validate_disbursed_on(self, field: DateField) -> None:
+        if field.data and field.data > today_in_china():
+            raise ValidationError(_("放款日期不能晚于今天"))
+        if field.data and field.data < dt.date(2000, 1, 1):
+            raise ValidationError(_("放款日期应在 2000 年之后"))

@@ -1,0 +1,185 @@
+"""Read-only queries for the bank's lead pages: the inbox, the open pool and the teaser.
+
+Leads are read through the scoping layer. The teaser is the one deliberate exception to reading
+whole rows: it projects only the anonymised facts (size class, industry, region, amount, term,
+guarantee, pre-approval) of a need whose lead the bank has already loaded through the scoping
+layer, or of a pooled need the bank may claim. It never loads the firm's row, so the firm's name
+and credit code cannot reach a bank before it accepts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, case, select
+from sqlalchemy.orm import aliased
+
+from portal.accounts.models import User
+from portal.authz import scoped
+from portal.catalog.models import BankProduct
+from portal.dates import SHANGHAI
+from portal.enums import GuaranteeType, LeadStatus
+from portal.extensions import db
+from portal.firms.models import Firm
+from portal.leads.models import Lead
+from portal.leads.services import claimable_result
+from portal.matching.models import FinancingNeed, MatchResult
+
+OVERDUE = "overdue"
+DUE_TODAY = "today"
+
+
+@dataclass(frozen=True)
+class Teaser:
+    """What a bank may know about a need before it accepts the lead."""
+
+    lead_id: int
+    size_class: str
+    industry_code: str
+    region_code: str
+    amount: Decimal
+    term_months: int
+    guarantee_type: GuaranteeType
+    submitted_at: dt.datetime
+    instant_approved: bool = False
+    pre_approval_ref: str | None = None
+    limit_amount: Decimal | None = None
+    rate: Decimal | None = None
+    product_name: str | None = None
+
+
+def inbox_statement(actor: User, statuses: Iterable[LeadStatus] | None) -> Select[Any]:
+    """The bank's leads: unanswered ones first, soonest deadline first; then the newest."""
+    statement = scoped(select(Lead), Lead, actor)
+    if statuses is not None:
+        statement = statement.where(Lead.status.in_(tuple(statuses)))
+    unanswered_first = case((Lead.status == LeadStatus.OPEN, 0), else_=1)
+    open_deadline = case((Lead.status == LeadStatus.OPEN, Lead.deadline_at), else_=None)
+    return statement.order_by(
+        unanswered_first, open_deadline.asc(), Lead.created_at.desc(), Lead.id.desc()
+    )
+
+
+def pool_statement(institution_id: int) -> Select[Any]:
+    """Pooled leads the bank could claim: it has an eligible product and holds no lead for them.
+
+    Pooled leads have no bank yet, so they are not any bank's tenant rows; eligibility is the test.
+    """
+    eligible = (
+        select(MatchResult.id)
+        .join(BankProduct, BankProduct.id == MatchResult.product_id)
+        .where(
+            MatchResult.need_id == Lead.need_id,
+            MatchResult.eligible.is_(True),
+            BankProduct.institution_id == institution_id,
+        )
+    )
+    held = aliased(Lead)
+    already_here = select(held.id).where(
+        held.need_id == Lead.need_id, held.institution_id == institution_id
+    )
+    return (
+        select(Lead)
+        .where(Lead.status == LeadStatus.POOLED, eligible.exists(), ~already_here.exists())
+        .order_by(Lead.created_at.desc(), Lead.id.desc())
+    )
+
+
+def teasers(leads: Iterable[Lead]) -> dict[int, Teaser]:
+    """The anonymised teaser of each lead, by lead id (leads already loaded by the caller)."""
+    ids = [lead.id for lead in leads]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            Lead.id,
+            Firm.size_class,
+            Firm.industry_code,
+            Firm.region_code,
+            FinancingNeed.amount,
+            FinancingNeed.term_months,
+            FinancingNeed.guarantee_type,
+            FinancingNeed.created_at,
+            MatchResult.instant_approved,
+            MatchResult.pre_approval_ref,
+            MatchResult.limit_amount,
+            MatchResult.rate,
+            BankProduct.name,
+        )
+        .join(FinancingNeed, FinancingNeed.id == Lead.need_id)
+        .join(Firm, Firm.id == FinancingNeed.firm_id)
+        .outerjoin(MatchResult, MatchResult.id == Lead.match_result_id)
+        .outerjoin(BankProduct, BankProduct.id == Lead.product_id)
+        .where(Lead.id.in_(ids))
+    )
+    return {row[0]: _teaser(row) for row in rows}
+
+
+def _teaser(row: Any) -> Teaser:
+    (
+        lead_id,
+        size_class,
+        industry_code,
+        region_code,
+        amount,
+        term_months,
+        guarantee_type,
+        submitted_at,
+        instant,
+        reference,
+        limit,
+        rate,
+        product_name,
+    ) = row
+    return Teaser(
+        lead_id=lead_id,
+        size_class=str(size_class),
+        industry_code=industry_code,
+        region_code=region_code,
+        amount=amount,
+        term_months=term_months,
+        guarantee_type=guarantee_type,
+        submitted_at=submitted_at,
+        instant_approved=bool(instant),
+        pre_approval_ref=reference if instant else None,
+        limit_amount=limit,
+        rate=rate,
+        product_name=product_name,
+    )
+
+
+def pool_teasers(leads: Iterable[Lead], institution_id: int) -> dict[int, Teaser]:
+    """Teasers of pooled leads, with the bank's own best match (product, pre-approval) filled in."""
+    leads = list(leads)
+    found = teasers(leads)
+    for lead in leads:
+        result = claimable_result(lead, institution_id)
+        if result is None or lead.id not in found:
+            found.pop(lead.id, None)
+            continue
+        product = db.session.get(BankProduct, result.product_id)
+        found[lead.id] = dataclasses.replace(
+            found[lead.id],
+            instant_approved=result.instant_approved,
+            pre_approval_ref=result.pre_approval_ref if result.instant_approved else None,
+            limit_amount=result.limit_amount,
+            rate=result.rate,
+            product_name=product.name if product else None,
+        )
+    return found
+
+
+def deadline_state(lead: Lead, now: dt.datetime) -> str | None:
+    """'overdue' or 'today' for an unanswered lead whose deadline has passed or falls today."""
+    if lead.status != LeadStatus.OPEN or lead.deadline_at is None:
+        return None
+    if lead.deadline_at < now:
+        return OVERDUE
+    if lead.deadline_at.astimezone(SHANGHAI).date() == now.astimezone(SHANGHAI).date():
+        return DUE_TODAY
+    return None
