@@ -60,6 +60,9 @@ def register_blueprints(app: Flask) -> None:
     from portal.matching.routes import bp as needs_bp
     from portal.notifications.routes import bp as notifications_bp
     from portal.public.routes import bp as public_bp
+    from portal.supervision.archive_routes import bp as monthly_reports_bp
+    from portal.supervision.dashboard_routes import bp as dashboard_bp
+    from portal.supervision.reporting_routes import bp as loan_reports_bp
 
     for blueprint in (
         public_bp,
@@ -74,6 +77,9 @@ def register_blueprints(app: Flask) -> None:
         needs_bp,
         leads_bp,
         notifications_bp,
+        loan_reports_bp,
+        dashboard_bp,
+        monthly_reports_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -92,12 +92,22 @@ def i18n_compile() -> None:
 
 
 @demo_cli.command("seed")
-def demo_seed() -> None:
+@click.option(
+    "--scale",
+    type=click.Choice(["demo", "province"]),
+    default="demo",
+    help="demo: a small province to try the portal; province: the full Fujian-sized dataset.",
+)
+def demo_seed(scale: str) -> None:
     """Build the demo province and one account per role (running it twice changes nothing)."""
     from portal.demo.seed import seed_demo
 
     report = seed_demo()
     click.echo(report.summary())
+    if scale == "province":
+        from portal.demo.province import seed_province
+
+        click.echo(seed_province().summary())
     _print_accounts()
 
 

@@ -8,7 +8,13 @@ from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads.models import Lead, Loan
 from portal.matching.models import FinancingNeed, MatchResult
 from portal.notifications.models import Notification
-from portal.supervision.models import LoanStatusReport, LprRate, MonthlyReport
+from portal.supervision.models import (
+    LoanReportUpload,
+    LoanStatusReport,
+    LprRate,
+    MonthlyReport,
+    SystemSetting,
+)
 
 __all__ = [
     "AuditEntry",
@@ -19,6 +25,7 @@ __all__ = [
     "GovernmentAgency",
     "Lead",
     "Loan",
+    "LoanReportUpload",
     "LoanStatusReport",
     "LprRate",
     "MatchResult",
@@ -26,5 +33,6 @@ __all__ = [
     "Notification",
     "PolicyProduct",
     "RuleVersion",
+    "SystemSetting",
     "User",
 ]

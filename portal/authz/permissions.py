@@ -26,6 +26,11 @@ class Permission(StrEnum):
     # A bank admin may see and edit its institution's application while it waits for review.
     BANK_ONBOARDING_APPLY = "bank:onboarding:apply"
     SUPERVISION_VIEW = "supervision:dashboard:view"
+    # Bank admins see their own bank against the anonymised median of all banks.
+    DASHBOARD_VIEW = "supervision:dashboard:view_scoped"
+    REPORTS_ARCHIVE_VIEW = "supervision:reports:view"
+    REPORTS_REGENERATE = "supervision:reports:regenerate"
+    BANK_LOAN_REPORTS_SUBMIT = "bank:loan_reports:submit"
     ADMIN_USERS_MANAGE = "admin:users:manage"
     ADMIN_AUDIT_VIEW = "admin:audit:view"
     ADMIN_SETTINGS_MANAGE = "admin:settings:manage"
@@ -40,7 +45,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.FIRM_NEED_SUBMIT,
         }
     ),
-    Role.BANK_OFFICER: frozenset({Permission.HOME_BANK_OFFICER, Permission.BANK_LEADS_WORK}),
+    Role.BANK_OFFICER: frozenset(
+        {
+            Permission.HOME_BANK_OFFICER,
+            Permission.BANK_LEADS_WORK,
+            Permission.BANK_LOAN_REPORTS_SUBMIT,
+        }
+    ),
     Role.BANK_ADMIN: frozenset(
         {
             Permission.HOME_BANK_ADMIN,
@@ -48,6 +59,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.BANK_PRODUCTS_MANAGE,
             Permission.BANK_OFFICERS_MANAGE,
             Permission.BANK_ONBOARDING_APPLY,
+            Permission.BANK_LOAN_REPORTS_SUBMIT,
+            Permission.DASHBOARD_VIEW,
+            Permission.REPORTS_ARCHIVE_VIEW,
         }
     ),
     Role.GOV_STAFF: frozenset(
@@ -56,10 +70,20 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.GOV_POLICIES_MANAGE,
             Permission.GOV_ONBOARDING_DECIDE,
             Permission.SUPERVISION_VIEW,
+            Permission.DASHBOARD_VIEW,
+            Permission.REPORTS_ARCHIVE_VIEW,
         }
     ),
-    # Regulators read; nothing they hold changes state.
-    Role.REGULATOR: frozenset({Permission.HOME_REGULATOR, Permission.SUPERVISION_VIEW}),
+    # Regulators read; regenerating a monthly report (derived data) is their one action.
+    Role.REGULATOR: frozenset(
+        {
+            Permission.HOME_REGULATOR,
+            Permission.SUPERVISION_VIEW,
+            Permission.DASHBOARD_VIEW,
+            Permission.REPORTS_ARCHIVE_VIEW,
+            Permission.REPORTS_REGENERATE,
+        }
+    ),
     Role.ADMIN: frozenset(
         {
             Permission.HOME_ADMIN,
@@ -67,6 +91,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ADMIN_AUDIT_VIEW,
             Permission.ADMIN_SETTINGS_MANAGE,
             Permission.SUPERVISION_VIEW,
+            Permission.DASHBOARD_VIEW,
+            Permission.REPORTS_ARCHIVE_VIEW,
+            Permission.REPORTS_REGENERATE,
         }
     ),
 }

@@ -36,10 +36,29 @@ def warn_near_deadlines() -> int:
     return warn(utcnow())
 
 
-# (job, how often) — each job is a plain function that needs only an app context.
+def remind_missing_loan_reports() -> int:
+    """From the 10th, remind banks that have not reported last month's loan status."""
+    from portal.dates import today_in_china
+    from portal.supervision.reporting import remind_missing_reports
+
+    return remind_missing_reports(today_in_china())
+
+
+def make_monthly_reports() -> int:
+    """From the 1st, make last month's PDF reports that do not exist yet."""
+    from portal.dates import today_in_china
+    from portal.supervision.monthly import generate_due_reports
+
+    return generate_due_reports(today_in_china())
+
+
+# (job, how often) — each job is a plain function that needs only an app context. The monthly
+# jobs run hourly and do nothing once their month's work is done.
 JOBS: tuple[tuple[Callable[[], int], dt.timedelta], ...] = (
     (expire_overdue_leads, dt.timedelta(minutes=1)),
     (warn_near_deadlines, dt.timedelta(minutes=10)),
+    (remind_missing_loan_reports, dt.timedelta(hours=1)),
+    (make_monthly_reports, dt.timedelta(hours=1)),
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, Rate, utcnow
@@ -59,4 +59,35 @@ class LprRate(Base):
     effective_on: Mapped[dt.date] = mapped_column(unique=True)
     one_year: Mapped[Decimal] = mapped_column(Rate)
     over_five_years: Mapped[Decimal] = mapped_column(Rate)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class LoanReportUpload(Base):
+    """One monthly status file a bank uploaded: applied whole, or refused whole with its errors."""
+
+    __tablename__ = "loan_report_uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("financial_institutions.id"), index=True
+    )
+    period: Mapped[dt.date]
+    filename: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    row_count: Mapped[int] = mapped_column(default=0)
+    applied: Mapped[bool] = mapped_column(default=False)
+    warning_count: Mapped[int] = mapped_column(default=0)
+    # Row-and-column errors (refused files) or warnings (accepted files), as shown to the bank.
+    problems: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class SystemSetting(Base):
+    """A platform setting an administrator may change (e.g. the NPL alert threshold)."""
+
+    __tablename__ = "system_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
