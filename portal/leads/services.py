@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -266,11 +267,13 @@ def claim(actor: User, lead_id: int) -> Lead:
 # --- the bank's answers ----------------------------------------------------------------------
 
 
-def _transition(lead: Lead, expected: tuple[LeadStatus, ...], **values: object) -> None:
-    """Move a lead on only if it is still in an expected status (else someone got there first)."""
+def _transition(
+    lead: Lead, expected: tuple[LeadStatus, ...], *conditions: Any, **values: object
+) -> None:
+    """Move a lead on only if it is still as expected (else someone got there first)."""
     changed = db.session.execute(
         update(Lead)
-        .where(Lead.id == lead.id, Lead.status.in_(expected))
+        .where(Lead.id == lead.id, Lead.status.in_(expected), *conditions)
         .values(**values)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -354,7 +357,10 @@ def take_offer(actor: User, lead: Lead) -> None:
     """The firm takes one offer; its other open leads close and those banks are told."""
     need = lead.need
     _require_live(need)
-    _transition(lead, (LeadStatus.APPROVED,), offer_taken_at=utcnow())
+    # Only once: a second take (double click, two tabs) must not close or notify anything again.
+    _transition(
+        lead, (LeadStatus.APPROVED,), Lead.offer_taken_at.is_(None), offer_taken_at=utcnow()
+    )
     others = db.session.scalars(
         select(Lead).where(Lead.need_id == need.id, Lead.id != lead.id, Lead.status.in_(STILL_OPEN))
     ).all()

@@ -2,6 +2,54 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user
+
+from portal.authz import requires
+from portal.authz.permissions import Permission
+from portal.dates import today_in_china
+from portal.supervision import dashboard, exports, settings
+from portal.supervision.dashboard_forms import DashboardFilterForm
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+
+def _dashboard() -> tuple[DashboardFilterForm, dashboard.Dashboard]:
+    """The filter form read from the query string and the dashboard it asks for."""
+    today = today_in_china()
+    try:
+        form = DashboardFilterForm(
+            request.args,
+            options=dashboard.filter_options(current_user),
+            default_range=dashboard.default_range(today),
+            default_threshold=settings.npl_alert_threshold(),
+        )
+        view = dashboard.build(current_user, form.requested(), form.threshold(), today)
+    except dashboard.DashboardRefused:
+        abort(403)
+    form.show_effective(view.filters, view.threshold)
+    return form, view
+
+
+@bp.get("/")
+@requires(Permission.DASHBOARD_VIEW)
+def index() -> str:
+    form, view = _dashboard()
+    return render_template(
+        "dashboard/index.html",
+        form=form,
+        view=view,
+        tables={key: dashboard.table(view, key) for key in dashboard.TABLES},
+        charts=dashboard.chart_data(view),
+        export_args=form.query_args(view.filters, view.threshold),
+        cell=dashboard.display_value,
+    )
+
+
+@bp.get("/export/<any(months, banks, regions, industries, alerts):table>.<any(csv, xlsx):fmt>")
+@requires(Permission.DASHBOARD_VIEW)
+def export(table: str, fmt: str) -> Response:
+    _form, view = _dashboard()
+    filename, fallback = dashboard.export_names(view, table)
+    rows = dashboard.export_table(dashboard.table(view, table))
+    return exports.export_response(rows, fmt, filename, fallback)

@@ -160,3 +160,21 @@ def test_deadlines_skip_weekends(start, days, deadline):
     """Deadlines count business days in Asia/Shanghai and skip Saturdays and Sundays."""
     local = add_business_days(start.replace(tzinfo=SHANGHAI), days).astimezone(SHANGHAI)
     assert local.replace(tzinfo=None) == deadline
+
+
+def test_an_offer_is_taken_once(app, market):
+    """Taking the same offer twice is refused the second time and notifies nobody again."""
+    with app.app_context():
+        need = submit(market)
+        firm_user = db.session.get(User, market.firm_user_id)
+        [lead] = leads.apply_to_products(firm_user, need, [market.products["A"]])
+        leads.accept(officer(market, "A"), lead)
+        leads.record_decision(
+            officer(market, "A"), lead,
+            leads.CreditDecision(amount=Decimal("500000"), rate=Decimal("3.30"), term_months=12),
+        )
+        leads.take_offer(firm_user, lead)
+        sent = db.session.scalar(select(func.count(Notification.id)))
+        with pytest.raises(leads.LeadError):
+            leads.take_offer(firm_user, lead)
+        assert db.session.scalar(select(func.count(Notification.id))) == sent

@@ -1,0 +1,779 @@
+"""The monthly supervision report as a PDF: cover, key figures, charts, tables and alerts.
+
+Pure rendering: every number comes in as `metrics.Figures`; nothing here queries the database.
+All Chinese text uses the font `fonts.cjk_font()` registered (a TrueType font, embedded as a
+subset), and every Paragraph wraps with `wordWrap='CJK'`, since Chinese has no spaces to break at.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.charts.linecharts import HorizontalLineChart
+from reportlab.graphics.shapes import Drawing, Line, String
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Frame,
+    KeepTogether,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from portal.dates import SHANGHAI
+from portal.firms import standards
+from portal.supervision.fonts import cjk_font
+from portal.supervision.metrics import BankFigures, Figures, GroupRow, MonthFigures
+
+PLATFORM = "产融通"
+PLATFORM_LONG = "福建省政银企融资对接平台"
+REPORT_TITLE = "月度运行监测报告"
+NPL_ALERT_RATIO = Decimal("0.03")  # a bank's NPL ratio above 3% is flagged
+TOP_INDUSTRIES = 15
+
+WAN = Decimal(10_000)
+YI = Decimal(100_000_000)
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN = 18 * mm
+CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
+
+NAVY = colors.HexColor("#1f3b63")
+TEAL = colors.HexColor("#2a7f8f")
+AMBER = colors.HexColor("#d08c1a")
+RED = colors.HexColor("#b83a3a")
+GREY = colors.HexColor("#6b7280")
+RULE = colors.HexColor("#d5dbe3")
+ZEBRA = colors.HexColor("#f3f6f9")
+
+
+# --- numbers as text -------------------------------------------------------------------------
+
+
+def period_label(period: dt.date) -> str:
+    """A month as 2026年10月."""
+    return f"{period.year}年{period.month}月"
+
+
+def _fixed(value: Decimal, places: int = 2) -> str:
+    quantum = Decimal(1).scaleb(-places)
+    return f"{Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP):,}"
+
+
+def wan(amount: Decimal | None, places: int = 2) -> str:
+    """Yuan as 万元 with thousands separators: 12345678 → '1,234.57'."""
+    return "—" if amount is None else _fixed(Decimal(amount) / WAN, places)
+
+
+def yi(amount: Decimal | None) -> str:
+    """Yuan as 亿元: 2101510000 → '21.02'."""
+    return "—" if amount is None else _fixed(Decimal(amount) / YI)
+
+
+def count(value: int | Decimal | None) -> str:
+    return "—" if value is None else f"{int(value):,}"
+
+
+def rate(value: Decimal | None) -> str:
+    """A rate stored in percent: 3.8222 → '3.82%'."""
+    return "—" if value is None else f"{_fixed(value)}%"
+
+
+def share(value: Decimal | None) -> str:
+    """A ratio stored as a fraction: 0.4444 → '44.44%'."""
+    return "—" if value is None else f"{_fixed(Decimal(value) * 100)}%"
+
+
+def number(value: Decimal | None, places: int = 1) -> str:
+    return "—" if value is None else _fixed(value, places)
+
+
+def _signed(value: Decimal, suffix: str) -> str:
+    text = _fixed(abs(value))
+    if Decimal(text.replace(",", "")) == 0:
+        return f"0.00{suffix}"
+    return f"{'+' if value > 0 else '−'}{text}{suffix}"
+
+
+def percent_change(now: Decimal | int | None, base: Decimal | int | None) -> str:
+    """Change against a base in percent ('+12.30%'), or '—' when there is no base."""
+    if now is None or base is None or Decimal(base) == 0:
+        return "—"
+    return _signed((Decimal(now) - Decimal(base)) / Decimal(base) * 100, "%")
+
+
+def point_change(now: Decimal | None, base: Decimal | None, scale: int = 1) -> str:
+    """Change of a ratio in percentage points ('+0.25个百分点'); '—' when there is no base."""
+    if now is None or base is None:
+        return "—"
+    return _signed((Decimal(now) - Decimal(base)) * scale, "个百分点")
+
+
+# --- the key figures --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    """One row of the key figures table: how to read it, show it and compare it."""
+
+    label: str
+    read: Callable[[Figures], Decimal | int | None]
+    show: Callable[[Decimal | None], str]
+    # "percent": change in percent; "points": change in percentage points of a percent rate;
+    # "ratio_points": the same for a fraction (×100).
+    change: str = "percent"
+
+
+def _month(figures: Figures) -> MonthFigures | None:
+    return figures.months[-1] if figures.months else None
+
+
+def _spread(figures: Figures) -> Decimal | None:
+    month = _month(figures)
+    return month.spread if month else None
+
+
+KEY_FIGURES: tuple[KeyFigure, ...] = (
+    KeyFigure("放款笔数（笔）", lambda f: f.summary.loans, count),
+    KeyFigure("放款金额（万元）", lambda f: f.summary.amount, wan),
+    KeyFigure("笔均金额（万元）", lambda f: f.summary.average, wan),
+    KeyFigure("加权平均利率", lambda f: f.summary.weighted_rate, rate, "points"),
+    KeyFigure("贴息后加权利率", lambda f: f.summary.adjusted_rate, rate, "points"),
+    KeyFigure("较1年期LPR利差", _spread, rate, "points"),
+    KeyFigure(
+        "普惠型小微贷款占比（金额）",
+        lambda f: f.summary.inclusive_share_amount,
+        share,
+        "ratio_points",
+    ),
+    KeyFigure(
+        "普惠型小微贷款占比（笔数）",
+        lambda f: f.summary.inclusive_share_count,
+        share,
+        "ratio_points",
+    ),
+    KeyFigure("审批通过率", lambda f: f.summary.approval_rate, share, "ratio_points"),
+    KeyFigure("当日获批率", lambda f: f.summary.same_day_rate, share, "ratio_points"),
+    KeyFigure("首次响应时长中位数（小时）", lambda f: f.summary.median_response_hours, number),
+    KeyFigure(
+        "对接至放款天数中位数（天）",
+        lambda f: f.summary.median_claim_to_disbursement_days,
+        number,
+    ),
+    KeyFigure("超时未响应线索（笔）", lambda f: f.summary.sla_breaches, count),
+    KeyFigure("不良贷款率", lambda f: f.summary.npl_ratio, share, "ratio_points"),
+)
+
+
+def _change(figure: KeyFigure, now: Decimal | int | None, base: Decimal | int | None) -> str:
+    if figure.change == "points":
+        return point_change(now, base)  # type: ignore[arg-type]
+    if figure.change == "ratio_points":
+        return point_change(now, base, scale=100)  # type: ignore[arg-type]
+    return percent_change(now, base)
+
+
+# --- the report -------------------------------------------------------------------------------
+
+
+@dataclass
+class ReportContext:
+    """What every page needs to know."""
+
+    title: str
+    scope_label: str
+    period: dt.date
+    generated_at: dt.datetime
+    font: str
+
+    @property
+    def running_title(self) -> str:
+        return f"{PLATFORM} · {self.title} · {period_label(self.period)} · {self.scope_label}"
+
+
+def render_report(
+    figures_for_month: Figures,
+    figures_prev_month: Figures,
+    figures_prev_year: Figures,
+    title: str,
+    scope_label: str,
+    period: dt.date,
+    *,
+    trend: Sequence[MonthFigures] | None = None,
+    contradicting_reports: int = 0,
+    generated_at: dt.datetime | None = None,
+    npl_alert_ratio: Decimal = NPL_ALERT_RATIO,
+) -> bytes:
+    """The report as PDF bytes. `trend` is the trailing 12 months (for the charts)."""
+    font = cjk_font().name
+    context = ReportContext(
+        title=title,
+        scope_label=scope_label,
+        period=period,
+        generated_at=generated_at or dt.datetime.now(dt.UTC),
+        font=font,
+    )
+    styles = _styles(font)
+    months = list(trend if trend is not None else figures_for_month.months)
+    story: list[Flowable] = [NextPageTemplate("body"), PageBreak()]
+    story += _overview(figures_for_month, figures_prev_month, figures_prev_year, context, styles)
+    story += _key_figures(figures_for_month, figures_prev_month, figures_prev_year, styles)
+    story += _charts(months, font, styles, npl_alert_ratio)
+    story += _region_table(figures_for_month, styles)
+    story += _industry_table(figures_for_month, styles)
+    story += _bank_table(figures_for_month.banks, styles, npl_alert_ratio)
+    story += _alerts(figures_for_month, contradicting_reports, styles, npl_alert_ratio)
+    story += _notes(styles)
+
+    buffer = io.BytesIO()
+    document = _document(buffer, context)
+    document.build(story)
+    return buffer.getvalue()
+
+
+def _document(buffer: io.BytesIO, context: ReportContext) -> BaseDocTemplate:
+    document = BaseDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN + 4 * mm,
+        bottomMargin=MARGIN + 4 * mm,
+        title=f"{PLATFORM}{context.title}（{period_label(context.period)}·{context.scope_label}）",
+        author=PLATFORM,
+        subject=context.title,
+        creator=PLATFORM,
+        lang="zh-CN",
+    )
+    frame = Frame(
+        document.leftMargin,
+        document.bottomMargin,
+        document.width,
+        document.height,
+        id="main",
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
+    document.addPageTemplates(
+        [
+            PageTemplate("cover", frames=[frame], onPage=lambda c, d: _cover(c, d, context)),
+            PageTemplate("body", frames=[frame], onPage=lambda c, d: _footer(c, d, context)),
+        ]
+    )
+    return document
+
+
+def _styles(font: str) -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle(
+        "body", fontName=font, fontSize=9.5, leading=15, wordWrap="CJK", alignment=TA_LEFT
+    )
+    return {
+        "body": base,
+        "h1": ParagraphStyle(
+            "h1", parent=base, fontSize=14, leading=20, textColor=NAVY, spaceBefore=8, spaceAfter=6
+        ),
+        "h2": ParagraphStyle(
+            "h2", parent=base, fontSize=10.5, leading=15, textColor=NAVY, spaceBefore=6,
+            spaceAfter=3,
+        ),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10.5),
+        "cell_right": ParagraphStyle(
+            "cell_right", parent=base, fontSize=8, leading=10.5, alignment=TA_RIGHT
+        ),
+        "head": ParagraphStyle(
+            "head", parent=base, fontSize=8, leading=10.5, textColor=colors.white,
+            alignment=TA_CENTER,
+        ),
+        "note": ParagraphStyle("note", parent=base, fontSize=8, leading=12, textColor=GREY),
+        "alert": ParagraphStyle("alert", parent=base, textColor=RED),
+    }
+
+
+# --- page furniture ---------------------------------------------------------------------------
+
+
+def _cover(canvas: Canvas, _document: BaseDocTemplate, context: ReportContext) -> None:
+    canvas.saveState()
+    font = context.font
+    canvas.setFillColor(NAVY)
+    canvas.rect(0, PAGE_HEIGHT - 105 * mm, PAGE_WIDTH, 105 * mm, stroke=0, fill=1)
+    canvas.setFillColor(TEAL)
+    canvas.rect(0, PAGE_HEIGHT - 109 * mm, PAGE_WIDTH, 4 * mm, stroke=0, fill=1)
+    canvas.setFillColor(colors.white)
+    canvas.setFont(font, 30)
+    canvas.drawString(MARGIN, PAGE_HEIGHT - 45 * mm, PLATFORM)
+    canvas.setFont(font, 12)
+    canvas.drawString(MARGIN, PAGE_HEIGHT - 54 * mm, PLATFORM_LONG)
+    canvas.setFont(font, 26)
+    canvas.drawString(MARGIN, PAGE_HEIGHT - 84 * mm, context.title)
+
+    canvas.setFillColor(NAVY)
+    canvas.setFont(font, 22)
+    canvas.drawString(MARGIN, PAGE_HEIGHT - 140 * mm, period_label(context.period))
+    canvas.setFont(font, 13)
+    canvas.setFillColor(colors.black)
+    local = context.generated_at.astimezone(SHANGHAI)
+    rows = (
+        ("报告范围", context.scope_label),
+        ("统计期间", _period_range(context.period)),
+        ("生成时间", local.strftime("%Y-%m-%d %H:%M")),
+    )
+    y = PAGE_HEIGHT - 158 * mm
+    for label, value in rows:
+        canvas.setFillColor(GREY)
+        canvas.drawString(MARGIN, y, label)
+        canvas.setFillColor(colors.black)
+        canvas.drawString(MARGIN + 28 * mm, y, value)
+        y -= 10 * mm
+    canvas.setStrokeColor(RULE)
+    canvas.line(MARGIN, 40 * mm, PAGE_WIDTH - MARGIN, 40 * mm)
+    canvas.setFont(font, 9)
+    canvas.setFillColor(GREY)
+    canvas.drawString(
+        MARGIN, 33 * mm, "本报告由平台根据各机构报送的放款与贷后数据自动生成，供监管与政府部门内部使用。"
+    )
+    canvas.drawString(MARGIN, 28 * mm, "金额单位除特别注明外为万元；时间为北京时间。")
+    canvas.restoreState()
+    _page_number(canvas, context)
+
+
+def _period_range(period: dt.date) -> str:
+    last = (period.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    return f"{period.isoformat()} 至 {last.isoformat()}"
+
+
+def _footer(canvas: Canvas, _document: BaseDocTemplate, context: ReportContext) -> None:
+    canvas.saveState()
+    canvas.setStrokeColor(RULE)
+    canvas.line(MARGIN, PAGE_HEIGHT - MARGIN + 2 * mm, PAGE_WIDTH - MARGIN, PAGE_HEIGHT - MARGIN + 2 * mm)
+    canvas.setFont(context.font, 8)
+    canvas.setFillColor(GREY)
+    canvas.drawString(MARGIN, PAGE_HEIGHT - MARGIN + 4 * mm, context.running_title)
+    canvas.line(MARGIN, MARGIN + 2 * mm, PAGE_WIDTH - MARGIN, MARGIN + 2 * mm)
+    canvas.restoreState()
+    _page_number(canvas, context)
+
+
+def _page_number(canvas: Canvas, context: ReportContext) -> None:
+    canvas.saveState()
+    canvas.setFont(context.font, 8)
+    canvas.setFillColor(GREY)
+    canvas.drawCentredString(PAGE_WIDTH / 2, MARGIN - 3 * mm, f"第 {canvas.getPageNumber()} 页")
+    canvas.restoreState()
+
+
+# --- sections ---------------------------------------------------------------------------------
+
+
+def _overview(
+    now: Figures,
+    previous_month: Figures,
+    previous_year: Figures,
+    context: ReportContext,
+    styles: dict[str, ParagraphStyle],
+) -> list[Flowable]:
+    s, month = now.summary, period_label(context.period)
+    parts = [
+        f"{month}，{context.scope_label}通过平台新增放款 {count(s.loans)} 笔，"
+        f"金额 {yi(s.amount)} 亿元（{wan(s.amount)} 万元），"
+        f"环比 {_described(percent_change(s.amount, previous_month.summary.amount))}，"
+        f"同比 {_described(percent_change(s.amount, previous_year.summary.amount))}；"
+        f"笔均 {wan(s.average)} 万元。"
+    ]
+    if s.weighted_rate is not None:
+        spread = _spread(now)
+        parts.append(
+            f"加权平均利率 {rate(s.weighted_rate)}，贴息后 {rate(s.adjusted_rate)}"
+            + (f"，较1年期LPR高 {_fixed(spread)} 个百分点" if spread is not None else "")
+            + "。"
+        )
+    if s.loans:
+        parts.append(
+            f"普惠型小微企业贷款占放款金额的 {share(s.inclusive_share_amount)}，"
+            f"审批通过率 {share(s.approval_rate)}，当日获批率 {share(s.same_day_rate)}。"
+        )
+    parts.append(
+        f"月末不良贷款率 {share(s.npl_ratio)}"
+        + (
+            f"，较上月{_described(point_change(s.npl_ratio, previous_month.summary.npl_ratio, 100))}。"
+            if s.npl_ratio is not None
+            else "（本月无贷后报送数据）。"
+        )
+    )
+    return [Paragraph("一、总体情况", styles["h1"]), Paragraph("".join(parts), styles["body"])]
+
+
+def _described(change: str) -> str:
+    if change == "—":
+        return "无可比基数"
+    if change.startswith("+"):
+        return f"增长 {change[1:]}" if change.endswith("%") else f"上升 {change[1:]}"
+    if change.startswith("−"):
+        return f"下降 {change[1:]}"
+    return "持平"
+
+
+def _key_figures(
+    now: Figures,
+    previous_month: Figures,
+    previous_year: Figures,
+    styles: dict[str, ParagraphStyle],
+) -> list[Flowable]:
+    header = ["指标", "本月", "上月", "环比", "去年同月", "同比"]
+    rows = []
+    for figure in KEY_FIGURES:
+        value, last, year_ago = (figure.read(f) for f in (now, previous_month, previous_year))
+        rows.append(
+            [
+                figure.label,
+                figure.show(value),  # type: ignore[arg-type]
+                figure.show(last),  # type: ignore[arg-type]
+                _change(figure, value, last),
+                figure.show(year_ago),  # type: ignore[arg-type]
+                _change(figure, value, year_ago),
+            ]
+        )
+    widths = [0.28, 0.13, 0.13, 0.16, 0.13, 0.17]
+    table = _table(header, rows, widths, styles, numeric_from=1)
+    note = Paragraph(
+        "环比与上月比较，同比与去年同月比较；金额、笔数、时长为变动百分比，"
+        "利率与占比类指标为变动的百分点；“—”表示无可比基数。",
+        styles["note"],
+    )
+    return [Paragraph("二、核心指标", styles["h1"]), table, Spacer(1, 2 * mm), note]
+
+
+def _charts(
+    months: list[MonthFigures], font: str, styles: dict[str, ParagraphStyle], npl_alert: Decimal
+) -> list[Flowable]:
+    if not months:
+        return []
+    first, last = period_label(months[0].month), period_label(months[-1].month)
+    return [
+        CondPageBreak(90 * mm),
+        Paragraph("三、近12个月趋势", styles["h1"]),
+        Paragraph(f"统计区间：{first} 至 {last}。", styles["note"]),
+        KeepTogether([Paragraph("图1 月度放款金额", styles["h2"]), _amount_chart(months, font)]),
+        KeepTogether(
+            [
+                Paragraph("图2 加权平均利率、贴息后利率与1年期LPR（%）", styles["h2"]),
+                _rate_chart(months, font),
+            ]
+        ),
+        KeepTogether(
+            [
+                Paragraph(f"图3 月末不良贷款率（%，红色为高于{share(npl_alert)}）", styles["h2"]),
+                _npl_chart(months, font, npl_alert),
+            ]
+        ),
+    ]
+
+
+def _month_names(months: list[MonthFigures]) -> list[str]:
+    return [f"{m.month.year % 100:02d}年{m.month.month}月" for m in months]
+
+
+def _style_axes(chart: VerticalBarChart | HorizontalLineChart, font: str) -> None:
+    for axis in (chart.categoryAxis, chart.valueAxis):
+        axis.labels.fontName = font
+        axis.labels.fontSize = 7
+        axis.strokeColor = GREY
+    chart.valueAxis.visibleGrid = True
+    chart.valueAxis.gridStrokeColor = RULE
+    chart.valueAxis.gridStrokeWidth = 0.5
+    chart.valueAxis.forceZero = True
+
+
+def _amount_chart(months: list[MonthFigures], font: str) -> Drawing:
+    largest = max((m.amount for m in months), default=Decimal(0))
+    unit, divisor = ("亿元", YI) if largest >= YI else ("万元", WAN)
+    drawing = Drawing(CONTENT_WIDTH, 62 * mm)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 42, 22, CONTENT_WIDTH - 52, 62 * mm - 38
+    chart.data = [[float(m.amount / divisor) for m in months]]
+    chart.categoryAxis.categoryNames = _month_names(months)
+    chart.bars[0].fillColor = NAVY
+    chart.bars[0].strokeColor = None
+    chart.barLabelFormat = lambda v: f"{v:,.2f}"
+    chart.barLabels.fontName = font
+    chart.barLabels.fontSize = 6
+    chart.barLabels.nudge = 5
+    _style_axes(chart, font)
+    chart.valueAxis.labelTextFormat = lambda v: f"{v:,.0f}" if largest >= 10 * divisor else f"{v:,.1f}"
+    drawing.add(chart)
+    drawing.add(String(2, 62 * mm - 10, unit, fontName=font, fontSize=7, fillColor=GREY))
+    return drawing
+
+
+def _floats(values: Sequence[Decimal | None], scale: int = 1) -> list[float | None]:
+    return [None if v is None else float(v) * scale for v in values]
+
+
+def _rate_chart(months: list[MonthFigures], font: str) -> Drawing:
+    drawing = Drawing(CONTENT_WIDTH, 62 * mm)
+    chart = HorizontalLineChart()
+    chart.x, chart.y, chart.width, chart.height = 42, 30, CONTENT_WIDTH - 52, 62 * mm - 44
+    series = (
+        ("加权平均利率", [m.weighted_rate for m in months], NAVY),
+        ("贴息后利率", [m.adjusted_rate for m in months], TEAL),
+        ("1年期LPR", [m.lpr for m in months], AMBER),
+    )
+    chart.data = [_floats(values) for _, values, _ in series]
+    chart.categoryAxis.categoryNames = _month_names(months)
+    for index, (_, _, color) in enumerate(series):
+        chart.lines[index].strokeColor = color
+        chart.lines[index].strokeWidth = 1.5
+    _style_axes(chart, font)
+    chart.valueAxis.labelTextFormat = lambda v: f"{v:.2f}"
+    drawing.add(chart)
+    legend = Legend()
+    legend.x, legend.y = 42, 8
+    legend.alignment = "right"
+    legend.columnMaximum = 1
+    legend.fontName, legend.fontSize = font, 7
+    legend.deltax = 80
+    legend.colorNamePairs = [(color, name) for name, _, color in series]
+    drawing.add(legend)
+    return drawing
+
+
+def _npl_chart(months: list[MonthFigures], font: str, npl_alert: Decimal) -> Drawing:
+    drawing = Drawing(CONTENT_WIDTH, 55 * mm)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 42, 22, CONTENT_WIDTH - 52, 55 * mm - 34
+    values = [m.npl_ratio for m in months]
+    chart.data = [[0.0 if v is None else float(v) * 100 for v in values]]
+    chart.categoryAxis.categoryNames = _month_names(months)
+    chart.bars[0].fillColor = TEAL
+    chart.bars[0].strokeColor = None
+    for index, value in enumerate(values):
+        if value is not None and value > npl_alert:
+            chart.bars[(0, index)].fillColor = RED
+    chart.barLabelFormat = lambda v: f"{v:.2f}"
+    chart.barLabels.fontName = font
+    chart.barLabels.fontSize = 6
+    chart.barLabels.nudge = 5
+    _style_axes(chart, font)
+    chart.valueAxis.valueMin = 0
+    top = max([float(npl_alert) * 100 * 1.5, *chart.data[0]])
+    chart.valueAxis.valueMax = top * 1.15
+    chart.valueAxis.labelTextFormat = lambda v: f"{v:.1f}"
+    drawing.add(chart)
+    y = chart.y + chart.height * float(npl_alert) * 100 / chart.valueAxis.valueMax
+    drawing.add(
+        Line(chart.x, y, chart.x + chart.width, y, strokeColor=RED, strokeWidth=0.6,
+             strokeDashArray=[3, 2])
+    )
+    drawing.add(
+        String(chart.x + chart.width - 2, y + 2, f"警戒线 {share(npl_alert)}", fontName=font,
+               fontSize=6, fillColor=RED, textAnchor="end")
+    )
+    return drawing
+
+
+def _group_rows(rows: list[GroupRow], total_amount: Decimal, name: Callable[[str], str]) -> list:
+    return [
+        [
+            name(row.key),
+            count(row.loans),
+            wan(row.amount),
+            share(row.amount / total_amount) if total_amount else "—",
+            wan(row.amount / row.loans) if row.loans else "—",
+        ]
+        for row in rows
+    ]
+
+
+def _total_row(figures: Figures) -> list[str]:
+    s = figures.summary
+    return ["合计", count(s.loans), wan(s.amount), "100.00%" if s.amount else "—", wan(s.average)]
+
+
+GROUP_HEADER = ["名称", "放款笔数", "放款金额（万元）", "金额占比", "笔均（万元）"]
+GROUP_WIDTHS = [0.36, 0.14, 0.2, 0.14, 0.16]
+
+
+def _region_name(code: str) -> str:
+    try:
+        return standards.region_label(code)
+    except KeyError:
+        return code
+
+
+def _industry_name(division: str) -> str:
+    name = standards.INDUSTRY_DIVISIONS.get(division)
+    return f"{division} {name}" if name else division
+
+
+def _region_table(figures: Figures, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    heading = Paragraph("四、分地区放款情况", styles["h1"])
+    if not figures.by_region:
+        return [heading, Paragraph("本月无放款。", styles["body"])]
+    rows = _group_rows(figures.by_region, figures.summary.amount, _region_name)
+    header = ["地区", *GROUP_HEADER[1:]]
+    table = _table(header, [*rows, _total_row(figures)], GROUP_WIDTHS, styles, total=True)
+    return [CondPageBreak(60 * mm), heading, table]
+
+
+def _industry_table(figures: Figures, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    heading = Paragraph("五、分行业放款情况", styles["h1"])
+    if not figures.by_industry:
+        return [heading, Paragraph("本月无放款。", styles["body"])]
+    top, rest = figures.by_industry[:TOP_INDUSTRIES], figures.by_industry[TOP_INDUSTRIES:]
+    rows = _group_rows(top, figures.summary.amount, _industry_name)
+    if rest:
+        others = GroupRow(
+            f"其他 {len(rest)} 个行业",
+            sum(r.loans for r in rest),
+            sum((r.amount for r in rest), Decimal(0)),
+        )
+        rows += _group_rows([others], figures.summary.amount, str)
+    header = ["行业（国民经济行业分类大类）", *GROUP_HEADER[1:]]
+    table = _table(header, [*rows, _total_row(figures)], GROUP_WIDTHS, styles, total=True)
+    return [CondPageBreak(60 * mm), heading, table]
+
+
+def _bank_table(
+    banks: list[BankFigures], styles: dict[str, ParagraphStyle], npl_alert: Decimal
+) -> list[Flowable]:
+    heading = Paragraph("六、机构排名", styles["h1"])
+    if not banks:
+        return [heading, Paragraph("本月无机构数据。", styles["body"])]
+    note = Paragraph(
+        "按放款金额排序，金额相同时依次比较首次响应速度、审批通过率和不良贷款率。",
+        styles["note"],
+    )
+    header = ["排名", "机构", "放款笔数", "放款金额（万元）", "审批通过率", "响应中位（小时）",
+              "超时（笔）", "不良率"]
+    rows = [
+        [
+            str(b.rank),
+            b.name,
+            count(b.loans),
+            wan(b.amount),
+            share(b.approval_rate),
+            number(b.median_response_hours),
+            count(b.sla_breaches),
+            share(b.npl_ratio),
+        ]
+        for b in banks
+    ]
+    widths = [0.07, 0.22, 0.1, 0.15, 0.12, 0.13, 0.09, 0.12]
+    flagged = [i + 1 for i, b in enumerate(banks) if b.npl_ratio is not None and b.npl_ratio > npl_alert]
+    table = _table(header, rows, widths, styles, numeric_from=2, red_rows=flagged, text_cols=(1,))
+    return [CondPageBreak(60 * mm), heading, note, Spacer(1, 1.5 * mm), table]
+
+
+def _alerts(
+    figures: Figures,
+    contradicting_reports: int,
+    styles: dict[str, ParagraphStyle],
+    npl_alert: Decimal,
+) -> list[Flowable]:
+    story: list[Flowable] = [CondPageBreak(50 * mm), Paragraph("七、风险提示", styles["h1"])]
+    high = [b for b in figures.banks if b.npl_ratio is not None and b.npl_ratio > npl_alert]
+    story.append(Paragraph(f"1. 不良贷款率高于 {share(npl_alert)} 的机构：{len(high)} 家。",
+                           styles["alert" if high else "body"]))
+    if high:
+        rows = [
+            [b.name, share(b.npl_ratio), wan(b.npl_balance), wan(b.reported_balance)]
+            for b in sorted(high, key=lambda b: b.npl_ratio or 0, reverse=True)
+        ]
+        header = ["机构", "不良率", "不良余额（万元）", "报送余额（万元）"]
+        story += [_table(header, rows, [0.4, 0.18, 0.21, 0.21], styles), Spacer(1, 2 * mm)]
+    breaches = figures.summary.sla_breaches
+    story.append(Paragraph(f"2. 超过响应时限未答复的线索：{count(breaches)} 笔。",
+                           styles["alert" if breaches else "body"]))
+    late = sorted((b for b in figures.banks if b.sla_breaches), key=lambda b: -b.sla_breaches)
+    if late:
+        rows = [[b.name, count(b.sla_breaches), share(b.approval_rate)] for b in late[:10]]
+        header = ["机构", "超时线索（笔）", "审批通过率"]
+        story += [_table(header, rows, [0.5, 0.25, 0.25], styles), Spacer(1, 2 * mm)]
+    story.append(
+        Paragraph(
+            f"3. 五级分类与逾期天数不符的贷后报送：{count(contradicting_reports)} 笔"
+            "（逾期90天以上应至少为次级，270天以上至少为可疑，360天以上为损失）。",
+            styles["alert" if contradicting_reports else "body"],
+        )
+    )
+    return story
+
+
+def _notes(styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    lines = (
+        "放款：按放款日期计入当月；笔均 = 放款金额 ÷ 放款笔数。",
+        "加权平均利率 = Σ(金额×利率) ÷ Σ金额；贴息后利率扣除政策贴息的利率点数；"
+        "利差为加权平均利率减去当月适用的1年期LPR。",
+        "不良贷款率 = 次级、可疑、损失类贷款余额 ÷ 当月报送的全部贷款余额。",
+        "普惠型小微企业贷款：发放给小型、微型企业且该企业在该机构授信总额不超过1000万元（含）的贷款。",
+        "审批通过率 = 获批线索 ÷ 已决策线索；当日获批率 = 融资需求提交当日即获批的比例。",
+    )
+    story: list[Flowable] = [Spacer(1, 4 * mm), Paragraph("统计口径", styles["h2"])]
+    story += [Paragraph(f"· {line}", styles["note"]) for line in lines]
+    return story
+
+
+# --- tables -----------------------------------------------------------------------------------
+
+
+def _table(
+    header: list[str],
+    rows: list[list[str]],
+    widths: list[float],
+    styles: dict[str, ParagraphStyle],
+    *,
+    numeric_from: int = 1,
+    total: bool = False,
+    red_rows: Sequence[int] = (),
+    text_cols: Sequence[int] = (0,),
+) -> Table:
+    """A styled table: a navy header repeated on every page, zebra rows, numbers right-aligned."""
+
+    def cell(text: str, column: int) -> Paragraph:
+        numeric = column >= numeric_from and column not in text_cols
+        return Paragraph(_escape(text), styles["cell_right" if numeric else "cell"])
+
+    data = [[Paragraph(_escape(h), styles["head"]) for h in header]]
+    data += [[cell(text, column) for column, text in enumerate(row)] for row in rows]
+    table = Table(data, colWidths=[w * CONTENT_WIDTH for w in widths], repeatRows=1)
+    commands: list[tuple] = [
+        ("BACKGROUND", (0, 0), (-1, 0), NAVY),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+    ]
+    commands += [("BACKGROUND", (0, i), (-1, i), ZEBRA) for i in range(2, len(data), 2)]
+    commands += [("BACKGROUND", (0, i), (-1, i), colors.HexColor("#fbeaea")) for i in red_rows]
+    if total:
+        commands += [
+            ("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#e4eaf1")),
+            ("LINEABOVE", (0, -1), (-1, -1), 0.8, NAVY),
+        ]
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

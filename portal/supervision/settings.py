@@ -1,0 +1,67 @@
+"""Platform settings an administrator may change, kept as text in `system_settings`.
+
+Each setting has a default here, so a fresh database works before anyone has saved a value.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from portal.accounts.models import User
+from portal.audit import service as audit
+from portal.extensions import db
+from portal.supervision.models import SystemSetting
+
+NPL_ALERT_THRESHOLD = "npl_alert_threshold"
+
+DEFAULTS: dict[str, str] = {
+    # A month or bank whose NPL ratio is above this fraction is listed as an alert (3%).
+    NPL_ALERT_THRESHOLD: "0.03",
+}
+
+
+class InvalidSetting(ValueError):
+    """A value that the setting cannot take."""
+
+
+def get_setting(key: str) -> str:
+    """The stored value of a setting, or its default when none has been saved."""
+    if key not in DEFAULTS:
+        raise KeyError(f"unknown setting {key!r}")
+    stored = db.session.get(SystemSetting, key)
+    return stored.value if stored is not None else DEFAULTS[key]
+
+
+def set_setting(actor: User, key: str, value: str) -> SystemSetting:
+    """Save a setting's value, audited, and commit."""
+    if key not in DEFAULTS:
+        raise KeyError(f"unknown setting {key!r}")
+    row = db.session.get(SystemSetting, key)
+    before = row.value if row is not None else None
+    if row is None:
+        row = SystemSetting(key=key, value=value)
+        db.session.add(row)
+    row.value = value
+    db.session.flush()
+    audit.record("setting.save", actor=actor, key=key, before=before, after=value)
+    db.session.commit()
+    return row
+
+
+def npl_alert_threshold() -> Decimal:
+    """The NPL ratio (a fraction, 0.03 = 3%) above which the dashboard raises an alert."""
+    try:
+        value = Decimal(get_setting(NPL_ALERT_THRESHOLD))
+    except InvalidOperation:
+        value = Decimal(DEFAULTS[NPL_ALERT_THRESHOLD])
+    if not value.is_finite() or not Decimal(0) < value < Decimal(1):
+        # A value edited by hand into the table must not break the dashboard.
+        value = Decimal(DEFAULTS[NPL_ALERT_THRESHOLD])
+    return value
+
+
+def set_npl_alert_threshold(actor: User, threshold: Decimal) -> SystemSetting:
+    """Save the default NPL alert threshold (a fraction strictly between 0 and 1)."""
+    if not threshold.is_finite() or not Decimal(0) < threshold < Decimal(1):
+        raise InvalidSetting("不良率预警阈值应大于 0% 且小于 100%")
+    return set_setting(actor, NPL_ALERT_THRESHOLD, format(threshold.normalize(), "f"))
