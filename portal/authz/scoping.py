@@ -23,7 +23,7 @@ from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads.models import Lead, Loan
 from portal.matching.models import FinancingNeed, MatchResult
 from portal.notifications.models import Notification
-from portal.supervision.models import LoanStatusReport, MonthlyReport
+from portal.supervision.models import LoanReportUpload, LoanStatusReport, MonthlyReport
 
 M = TypeVar("M")
 Rule = Callable[[User], ColumnElement[bool]]
@@ -136,6 +136,13 @@ def _loan_rule(actor: User) -> ColumnElement[bool]:
 def _status_report_rule(actor: User) -> ColumnElement[bool]:
     if _is_bank(actor):
         return LoanStatusReport.institution_id == actor.institution_id
+    return false()
+
+
+@tenant_rule(LoanReportUpload)
+def _upload_rule(actor: User) -> ColumnElement[bool]:
+    if _is_bank(actor):
+        return LoanReportUpload.institution_id == actor.institution_id
     return false()
 
 

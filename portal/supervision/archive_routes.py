@@ -1,7 +1,191 @@
-"""The archive of monthly PDF reports."""
+"""The archive of monthly PDF reports: list, download, and (regulators) generate again."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+from flask import Blueprint, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import defer
+from werkzeug.wrappers import Response
+from wtforms import SelectField, StringField
+from wtforms.validators import InputRequired, ValidationError
+
+from portal.authz import Permission, get_or_404, requires, scoped
+from portal.authz.permissions import role_has
+from portal.dates import today_in_china
+from portal.enums import OnboardingStatus
+from portal.extensions import db
+from portal.firms import standards
+from portal.institutions.models import FinancialInstitution
+from portal.pagination import Page, paginate
+from portal.supervision import monthly
+from portal.supervision.models import MonthlyReport
+from portal.supervision.pdf import period_label
 
 bp = Blueprint("monthly_reports", __name__, url_prefix="/reports")
+
+
+class RegenerateForm(FlaskForm):
+    period = StringField(
+        _l("报告月份"),
+        validators=[InputRequired(_l("请填写报告月份，格式 2026-10"))],
+        description=_l("格式 2026-10；只能选已结束的月份。"),
+    )
+    scope = SelectField(_l("报告范围"), validators=[InputRequired(_l("请选择报告范围"))])
+
+    def validate_period(self, field: StringField) -> None:
+        try:
+            month = dt.datetime.strptime((field.data or "").strip(), "%Y-%m").date()
+        except ValueError:
+            raise ValidationError(_("月份格式应为 2026-10（年-月）")) from None
+        newest = monthly.last_finished_month(today_in_china())
+        if month > newest:
+            raise ValidationError(
+                _(
+                    "%(month)s 尚未结束，只能生成 %(newest)s 及以前月份的报告",
+                    month=month.strftime("%Y-%m"),
+                    newest=newest.strftime("%Y-%m"),
+                )
+            )
+        self.month = month
+
+
+@dataclass
+class ArchiveRow:
+    report: MonthlyReport
+    scope_label: str
+    size: str
+
+
+@bp.get("/")
+@requires(Permission.REPORTS_ARCHIVE_VIEW)
+def index() -> str:
+    return _archive_page(_regenerate_form() if _may_regenerate() else None)
+
+
+@bp.get("/<int:report_id>.pdf")
+@requires(Permission.REPORTS_ARCHIVE_VIEW)
+def download(report_id: int) -> Response:
+    report = get_or_404(MonthlyReport, report_id, current_user)
+    response = send_file(
+        io.BytesIO(report.pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=monthly.download_names(report, "")[0],
+        etag=report.sha256,
+        last_modified=report.generated_at,
+        max_age=0,
+    )
+    # Werkzeug's ASCII fallback of a Chinese name is mostly underscores: give both names ourselves.
+    response.headers["Content-Disposition"] = monthly.content_disposition(
+        report, monthly.scope_label(report.scope)
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/regenerate")
+@requires(Permission.REPORTS_REGENERATE)
+def regenerate() -> str | Response:
+    form = _regenerate_form()
+    if not form.validate_on_submit():
+        return _archive_page(form)
+    report = monthly.generate(form.month, form.scope.data, actor=current_user)
+    flash(
+        _(
+            "已生成%(period)s“%(scope)s”月度报告（%(size)s）。",
+            period=period_label(report.period),
+            scope=_label(report.scope, {}),
+            size=_size(len(report.pdf)),
+        ),
+        "success",
+    )
+    return redirect(url_for("monthly_reports.index"))
+
+
+def _may_regenerate() -> bool:
+    return role_has(current_user.role, Permission.REPORTS_REGENERATE)
+
+
+def _regenerate_form() -> RegenerateForm:
+    form = RegenerateForm()
+    form.scope.choices = _scope_choices()
+    newest = monthly.last_finished_month(today_in_china()).strftime("%Y-%m")
+    form.period.render_kw = {"type": "month", "max": newest, "placeholder": newest}
+    if not form.is_submitted():
+        form.period.data = newest
+    return form
+
+
+def _scope_choices() -> list[tuple[str, str]]:
+    banks = db.session.execute(
+        select(FinancialInstitution.id, FinancialInstitution.short_name)
+        .where(FinancialInstitution.onboarding_status == OnboardingStatus.APPROVED)
+        .order_by(FinancialInstitution.short_name)
+    ).all()
+    regions = [(f"region:{code}", standards.region_label(code)) for code in monthly.PREFECTURES]
+    return [
+        (monthly.PROVINCE, _("全省")),
+        *regions,
+        *((f"bank:{bank_id}", name) for bank_id, name in banks),
+    ]
+
+
+def _archive_page(form: RegenerateForm | None) -> str:
+    statement = scoped(
+        select(MonthlyReport).options(defer(MonthlyReport.pdf)), MonthlyReport, current_user
+    ).order_by(
+        MonthlyReport.period.desc(),
+        case(
+            (MonthlyReport.scope == monthly.PROVINCE, 0),
+            (MonthlyReport.scope.like("region:%"), 1),
+            else_=2,
+        ),
+        MonthlyReport.scope,
+    )
+    page = paginate(statement)
+    rows = _rows(page)
+    return render_template("monthly_reports/index.html", page=page, rows=rows, form=form)
+
+
+def _rows(page: Page[MonthlyReport]) -> list[ArchiveRow]:
+    ids = [report.id for report in page.items]
+    sizes = dict(
+        db.session.execute(
+            select(MonthlyReport.id, func.length(MonthlyReport.pdf)).where(
+                MonthlyReport.id.in_(ids)
+            )
+        ).all()
+    )
+    bank_ids = [
+        int(r.scope.removeprefix("bank:")) for r in page.items if r.scope.startswith("bank:")
+    ]
+    names = dict(
+        db.session.execute(
+            select(FinancialInstitution.id, FinancialInstitution.short_name).where(
+                FinancialInstitution.id.in_(bank_ids)
+            )
+        ).all()
+    )
+    return [ArchiveRow(r, _label(r.scope, names), _size(sizes.get(r.id) or 0)) for r in page.items]
+
+
+def _label(scope: str, bank_names: dict[int, str]) -> str:
+    try:
+        label = monthly.scope_label(scope, bank_names)
+    except monthly.UnknownScope:
+        return scope
+    return _("全省") if scope == monthly.PROVINCE else label
+
+
+def _size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:,.1f} MB"
+    return f"{max(size, 1) / 1024:,.0f} KB" if size >= 1024 else f"{size} B"

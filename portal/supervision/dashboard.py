@@ -306,7 +306,7 @@ def contradiction_alerts(filters: Filters) -> list[Alert]:
             CONTRADICTION,
             None,
             name,
-            _("期内 %(n)s 份月报的五级分类与逾期天数不符（逾期超 90 天应至少为次级）", n=count),
+            _("期内 %(n)s 份月报的五级分类与逾期天数不符", n=count),
             bank_id,
         )
         for bank_id, name, count in rows
@@ -392,6 +392,7 @@ class Dashboard:
     comparison: BankComparison | None = None
     region: str | None = None
     weighted_lpr: Decimal | None = None
+    report_month: dt.date | None = None  # the month checked for missing reports
     key_figures: list[KeyFigure] = field(default_factory=list)
 
     @property
@@ -415,6 +416,7 @@ def build(viewer: User, requested: Filters, threshold: Decimal, today: dt.date) 
         comparison=comparison,
         region=locked_region(viewer),
         weighted_lpr=weighted_lpr(result),
+        report_month=report_check_month(filters, today),
     )
     dashboard.key_figures = key_figures(dashboard)
     return dashboard
@@ -503,7 +505,7 @@ MONTH_COLUMNS = [
     Column(_l("加权平均利率（%）"), "rate"),
     Column(_l("贴息后利率（%）"), "rate"),
     Column(_l("1年期LPR（%）"), "rate"),
-    Column(_l("较LPR利差（百分点）"), "rate"),
+    Column(_l("较LPR利差（%）"), "rate"),
     Column(_l("不良率（%）"), "ratio"),
 ]
 BANK_COLUMNS = [
@@ -649,15 +651,13 @@ def plain_value(value: Any, kind: str) -> Any:
         return (Decimal(value) * HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
     if kind == "hours":
         return Decimal(value).quantize(TENTH, rounding=ROUND_HALF_UP)
-    if kind == "days":
-        return Decimal(value).normalize()
     if kind == "month":
         return value.strftime("%Y-%m")
     if kind == "region":
         return _region_name(str(value))
     if kind == "industry":
         return _industry_name(str(value))
-    if kind == "int":  # a median of counts may fall between two whole numbers
+    if kind in ("int", "days"):  # a median of counts may fall between two whole numbers
         number = Decimal(value)
         if number == number.to_integral_value():
             return int(number)
@@ -764,7 +764,7 @@ def _bank_chart(d: Dashboard) -> dict[str, Any]:
                 )
             ],
         }
-    banks = list(reversed(d.figures.banks[:15]))  # the top of the ranking, largest on top
+    banks = d.figures.banks[:15]  # the top of the ranking
     return {
         "categories": [b.name for b in banks],
         "axes": [_("万元")],

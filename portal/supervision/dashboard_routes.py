@@ -43,6 +43,7 @@ def index() -> str:
         charts=dashboard.chart_data(view),
         export_args=form.query_args(view.filters, view.threshold),
         cell=dashboard.display_value,
+        min_banks=dashboard.MIN_BANKS_FOR_MEDIAN,
     )
 
 

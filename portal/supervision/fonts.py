@@ -74,7 +74,7 @@ def load_truetype(paths: list[tuple[str, int]], name: str = FONT_NAME) -> TTFont
 
 
 def discover(paths: list[tuple[str, int]] | None = None) -> CJKFont:
-    """Register the first usable TrueType CJK font, else the built-in STSong-Light (not embedded)."""
+    """Register the first usable TrueType CJK font, else STSong-Light (built in, not embedded)."""
     font = load_truetype(candidates() if paths is None else paths)
     if font is None:
         log.warning(

@@ -22,7 +22,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
@@ -90,13 +90,17 @@ AMOUNT_TEXT = re.compile(r"(-?)(\d+)(?:\.(\d+))?")
 WHOLE_TEXT = re.compile(r"(-?)(\d+)(?:\.0+)?")
 
 
+# Records an error on the current row: fail(column, message).
+Fail = Callable[[str, str], None]
+
+
 class FileRefused(Exception):
     """The file as a whole cannot be read (size, type, encoding, layout); the message says why."""
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One error or warning: the spreadsheet row (header = 1; None for the whole file) and column."""
+    """An error or warning at a spreadsheet row (header = 1; None: the whole file) and column."""
 
     row: int | None
     column: str
@@ -104,7 +108,12 @@ class Problem:
     level: str = "error"
 
     def as_dict(self) -> dict[str, object]:
-        return {"row": self.row, "column": self.column, "message": self.message, "level": self.level}
+        return {
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+            "level": self.level,
+        }
 
 
 @dataclass(frozen=True)
@@ -190,12 +199,14 @@ def detect_kind(data: bytes) -> str:
     if data.startswith(XLSX_MAGIC):
         if _is_xlsx(data):
             return "xlsx"
-        raise FileRefused(_("这是一个压缩文件，但不是 Excel 工作簿（.xlsx）。请上传 CSV 或 XLSX 文件。"))
+        raise FileRefused(
+            _("这是一个压缩文件，但不是 Excel 工作簿（.xlsx）。请上传 CSV 或 XLSX 文件。")
+        )
     for magic, kind in OTHER_KINDS:
         if data.startswith(magic):
             if kind == "old_excel":
                 raise FileRefused(
-                    _("这是旧版 Excel（.xls）或加密的文件。请在 Excel 中另存为 .xlsx 或 CSV 后上传。")
+                    _("这是旧版 Excel（.xls）或加密的文件。请另存为 .xlsx 或 CSV 后上传。")
                 )
             raise FileRefused(_("文件不是 CSV 或 XLSX 表格（看起来是图片、PDF 或压缩包）。"))
     return "csv"
@@ -224,10 +235,7 @@ def decode_text(data: bytes) -> str:
         raise FileRefused(
             _("文件不是文本格式的 CSV。若从 Excel 导出，请选择“CSV UTF-8（逗号分隔）”格式。")
         )
-    if data.startswith(UTF8_BOM):
-        candidates = ("utf-8-sig",)
-    else:
-        candidates = ("utf-8", "gb18030")
+    candidates = ("utf-8-sig",) if data.startswith(UTF8_BOM) else ("utf-8", "gb18030")
     for encoding in candidates:
         try:
             text = data.decode(encoding)
@@ -236,7 +244,9 @@ def decode_text(data: bytes) -> str:
         if _looks_binary(text):
             break
         return text
-    raise FileRefused(_("无法识别文件的文字编码。请保存为 UTF-8 或 GB18030（GBK）编码的 CSV 文件。"))
+    raise FileRefused(
+        _("无法识别文件的文字编码。请保存为 UTF-8 或 GB18030（GBK）编码的 CSV 文件。")
+    )
 
 
 def _looks_binary(text: str) -> bool:
@@ -340,9 +350,7 @@ def _header_key(cell: Any) -> str:
     return re.sub(r"\s+", "", text).lower()
 
 
-def check_table(
-    table: Table, period: dt.date, loans: Mapping[str, Sequence[LoanRef]]
-) -> Checked:
+def check_table(table: Table, period: dt.date, loans: Mapping[str, Sequence[LoanRef]]) -> Checked:
     """Check every row against the bank's loans and the upload's month; collect every error."""
     positions, errors = header_positions(table.header)
     checked = Checked(kind=table.kind, row_count=len(table.rows), rows=[], errors=errors)
@@ -408,7 +416,7 @@ def _check_row(
 
 
 def _check_contract(
-    value: Any, loans: Mapping[str, Sequence[LoanRef]], fail: Any
+    value: Any, loans: Mapping[str, Sequence[LoanRef]], fail: Fail
 ) -> tuple[str | None, LoanRef | None]:
     contract = _text(value)
     if contract is None:
@@ -434,7 +442,7 @@ def _check_contract(
     return contract, matches[0]
 
 
-def _check_month(value: Any, period: dt.date, fail: Any) -> dt.date | None:
+def _check_month(value: Any, period: dt.date, fail: Fail) -> dt.date | None:
     if isinstance(value, dt.datetime | dt.date):
         # Excel turns a typed "2026-10" into a date; its month is what was meant.
         month = dt.date(value.year, value.month, 1)
@@ -466,7 +474,7 @@ def _check_month(value: Any, period: dt.date, fail: Any) -> dt.date | None:
     return month
 
 
-def _check_balance(value: Any, loan: LoanRef | None, fail: Any) -> Decimal | None:
+def _check_balance(value: Any, loan: LoanRef | None, fail: Fail) -> Decimal | None:
     amount, message = parse_amount(value)
     if message or amount is None:
         fail(BALANCE, message or "")
@@ -474,20 +482,24 @@ def _check_balance(value: Any, loan: LoanRef | None, fail: Any) -> Decimal | Non
     if loan is not None and amount > loan.amount:
         fail(
             BALANCE,
-            _("贷款余额 %(balance)s 元超过合同金额 %(amount)s 元。", balance=amount, amount=loan.amount),
+            _(
+                "贷款余额 %(balance)s 元超过合同金额 %(amount)s 元。",
+                balance=amount,
+                amount=loan.amount,
+            ),
         )
         return None
     return amount
 
 
-def _check_days(value: Any, fail: Any) -> int | None:
+def _check_days(value: Any, fail: Fail) -> int | None:
     days, message = parse_days(value)
     if message:
         fail(DAYS, message)
     return days
 
 
-def _check_tier(value: Any, fail: Any) -> FiveTierClass | None:
+def _check_tier(value: Any, fail: Fail) -> FiveTierClass | None:
     text = _text(value)
     if text is None:
         fail(TIER, _("请填写五级分类（正常、关注、次级、可疑、损失）。"))
@@ -496,7 +508,10 @@ def _check_tier(value: Any, fail: Any) -> FiveTierClass | None:
     if tier is None:
         fail(
             TIER,
-            _("五级分类“%(value)s”无法识别，应为 正常、关注、次级、可疑、损失 之一。", value=_shown(text)),
+            _(
+                "五级分类“%(value)s”无法识别，应为 正常、关注、次级、可疑、损失 之一。",
+                value=_shown(text),
+            ),
         )
     return tier
 
@@ -528,7 +543,9 @@ def parse_amount(value: Any) -> tuple[Decimal | None, str | None]:
         text = text.replace(",", "")
     match = AMOUNT_TEXT.fullmatch(text)
     if not match:
-        return None, _("贷款余额“%(value)s”不是数字，应填写金额（元），如 1234567.89。", value=_shown(text))
+        return None, _(
+            "贷款余额“%(value)s”不是数字，应填写金额（元），如 1234567.89。", value=_shown(text)
+        )
     if match.group(1):
         return None, _("贷款余额不能为负数。")
     if match.group(3) and len(match.group(3).rstrip("0")) > 2:

@@ -205,9 +205,7 @@ def _existing(month: dt.date, key: str) -> MonthlyReport | None:
 def generate_due_reports(today: dt.date) -> int:
     """Make last month's reports that do not exist yet; how many were made this time."""
     month = last_finished_month(today)
-    done = set(
-        db.session.scalars(select(MonthlyReport.scope).where(MonthlyReport.period == month))
-    )
+    done = set(db.session.scalars(select(MonthlyReport.scope).where(MonthlyReport.period == month)))
     made = 0
     for key in scopes_for(month):
         if key in done:

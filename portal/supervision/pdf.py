@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -17,6 +18,7 @@ from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
 from reportlab.graphics.shapes import Drawing, Line, String
+from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -48,6 +50,7 @@ PLATFORM_LONG = "福建省政银企融资对接平台"
 REPORT_TITLE = "月度运行监测报告"
 NPL_ALERT_RATIO = Decimal("0.03")  # a bank's NPL ratio above 3% is flagged
 TOP_INDUSTRIES = 15
+TOP_LATE = 10  # banks listed under the SLA alert
 
 WAN = Decimal(10_000)
 YI = Decimal(100_000_000)
@@ -261,6 +264,8 @@ def _document(buffer: io.BytesIO, context: ReportContext) -> BaseDocTemplate:
         subject=context.title,
         creator=PLATFORM,
         lang="zh-CN",
+        # Without these the canvas would reference Helvetica, and charts Times-Roman, unembedded.
+        initialFontName=context.font,
     )
     frame = Frame(
         document.leftMargin,
@@ -292,7 +297,12 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
             "h1", parent=base, fontSize=14, leading=20, textColor=NAVY, spaceBefore=8, spaceAfter=6
         ),
         "h2": ParagraphStyle(
-            "h2", parent=base, fontSize=10.5, leading=15, textColor=NAVY, spaceBefore=6,
+            "h2",
+            parent=base,
+            fontSize=10.5,
+            leading=15,
+            textColor=NAVY,
+            spaceBefore=6,
             spaceAfter=3,
         ),
         "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10.5),
@@ -300,7 +310,11 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
             "cell_right", parent=base, fontSize=8, leading=10.5, alignment=TA_RIGHT
         ),
         "head": ParagraphStyle(
-            "head", parent=base, fontSize=8, leading=10.5, textColor=colors.white,
+            "head",
+            parent=base,
+            fontSize=8,
+            leading=10.5,
+            textColor=colors.white,
             alignment=TA_CENTER,
         ),
         "note": ParagraphStyle("note", parent=base, fontSize=8, leading=12, textColor=GREY),
@@ -349,7 +363,9 @@ def _cover(canvas: Canvas, _document: BaseDocTemplate, context: ReportContext) -
     canvas.setFont(font, 9)
     canvas.setFillColor(GREY)
     canvas.drawString(
-        MARGIN, 33 * mm, "本报告由平台根据各机构报送的放款与贷后数据自动生成，供监管与政府部门内部使用。"
+        MARGIN,
+        33 * mm,
+        "本报告由平台根据各机构报送的放款与贷后数据自动生成，供监管与政府部门内部使用。",
     )
     canvas.drawString(MARGIN, 28 * mm, "金额单位除特别注明外为万元；时间为北京时间。")
     canvas.restoreState()
@@ -364,7 +380,9 @@ def _period_range(period: dt.date) -> str:
 def _footer(canvas: Canvas, _document: BaseDocTemplate, context: ReportContext) -> None:
     canvas.saveState()
     canvas.setStrokeColor(RULE)
-    canvas.line(MARGIN, PAGE_HEIGHT - MARGIN + 2 * mm, PAGE_WIDTH - MARGIN, PAGE_HEIGHT - MARGIN + 2 * mm)
+    canvas.line(
+        MARGIN, PAGE_HEIGHT - MARGIN + 2 * mm, PAGE_WIDTH - MARGIN, PAGE_HEIGHT - MARGIN + 2 * mm
+    )
     canvas.setFont(context.font, 8)
     canvas.setFillColor(GREY)
     canvas.drawString(MARGIN, PAGE_HEIGHT - MARGIN + 4 * mm, context.running_title)
@@ -392,13 +410,16 @@ def _overview(
     styles: dict[str, ParagraphStyle],
 ) -> list[Flowable]:
     s, month = now.summary, period_label(context.period)
-    parts = [
-        f"{month}，{context.scope_label}通过平台新增放款 {count(s.loans)} 笔，"
-        f"金额 {yi(s.amount)} 亿元（{wan(s.amount)} 万元），"
-        f"环比 {_described(percent_change(s.amount, previous_month.summary.amount))}，"
-        f"同比 {_described(percent_change(s.amount, previous_year.summary.amount))}；"
-        f"笔均 {wan(s.average)} 万元。"
-    ]
+    if s.loans:
+        parts = [
+            f"{month}，{context.scope_label}通过平台新增放款 {count(s.loans)} 笔，"
+            f"金额 {yi(s.amount)} 亿元（{wan(s.amount)} 万元），"
+            f"环比{_described(percent_change(s.amount, previous_month.summary.amount))}，"
+            f"同比{_described(percent_change(s.amount, previous_year.summary.amount))}；"
+            f"笔均 {wan(s.average)} 万元。"
+        ]
+    else:
+        parts = [f"{month}，{context.scope_label}没有通过平台新增的放款。"]
     if s.weighted_rate is not None:
         spread = _spread(now)
         parts.append(
@@ -411,14 +432,11 @@ def _overview(
             f"普惠型小微企业贷款占放款金额的 {share(s.inclusive_share_amount)}，"
             f"审批通过率 {share(s.approval_rate)}，当日获批率 {share(s.same_day_rate)}。"
         )
-    parts.append(
-        f"月末不良贷款率 {share(s.npl_ratio)}"
-        + (
-            f"，较上月{_described(point_change(s.npl_ratio, previous_month.summary.npl_ratio, 100))}。"
-            if s.npl_ratio is not None
-            else "（本月无贷后报送数据）。"
-        )
-    )
+    if s.npl_ratio is None:
+        parts.append("本月无贷后报送数据，不良贷款率无法计算。")
+    else:
+        change = point_change(s.npl_ratio, previous_month.summary.npl_ratio, scale=100)
+        parts.append(f"月末不良贷款率 {share(s.npl_ratio)}，较上月{_described(change)}。")
     return [Paragraph("一、总体情况", styles["h1"]), Paragraph("".join(parts), styles["body"])]
 
 
@@ -476,7 +494,9 @@ def _charts(
         KeepTogether(
             [
                 Paragraph("图2 加权平均利率、贴息后利率与1年期LPR（%）", styles["h2"]),
-                _rate_chart(months, font),
+                _rate_chart(months, font)
+                if any(m.weighted_rate is not None or m.lpr is not None for m in months)
+                else Paragraph("近12个月无放款利率与LPR数据。", styles["note"]),
             ]
         ),
         KeepTogether(
@@ -490,6 +510,12 @@ def _charts(
 
 def _month_names(months: list[MonthFigures]) -> list[str]:
     return [f"{m.month.year % 100:02d}年{m.month.month}月" for m in months]
+
+
+def _drawing(height: float, font: str) -> Drawing:
+    drawing = Drawing(CONTENT_WIDTH, height)
+    drawing.initialFontName = font  # the renderer's default would be Times-Roman
+    return drawing
 
 
 def _style_axes(chart: VerticalBarChart | HorizontalLineChart, font: str) -> None:
@@ -506,7 +532,7 @@ def _style_axes(chart: VerticalBarChart | HorizontalLineChart, font: str) -> Non
 def _amount_chart(months: list[MonthFigures], font: str) -> Drawing:
     largest = max((m.amount for m in months), default=Decimal(0))
     unit, divisor = ("亿元", YI) if largest >= YI else ("万元", WAN)
-    drawing = Drawing(CONTENT_WIDTH, 62 * mm)
+    drawing = _drawing(62 * mm, font)
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 42, 22, CONTENT_WIDTH - 52, 62 * mm - 38
     chart.data = [[float(m.amount / divisor) for m in months]]
@@ -518,7 +544,9 @@ def _amount_chart(months: list[MonthFigures], font: str) -> Drawing:
     chart.barLabels.fontSize = 6
     chart.barLabels.nudge = 5
     _style_axes(chart, font)
-    chart.valueAxis.labelTextFormat = lambda v: f"{v:,.0f}" if largest >= 10 * divisor else f"{v:,.1f}"
+    chart.valueAxis.labelTextFormat = (
+        lambda v: f"{v:,.0f}" if largest >= 10 * divisor else f"{v:,.1f}"
+    )
     drawing.add(chart)
     drawing.add(String(2, 62 * mm - 10, unit, fontName=font, fontSize=7, fillColor=GREY))
     return drawing
@@ -529,7 +557,7 @@ def _floats(values: Sequence[Decimal | None], scale: int = 1) -> list[float | No
 
 
 def _rate_chart(months: list[MonthFigures], font: str) -> Drawing:
-    drawing = Drawing(CONTENT_WIDTH, 62 * mm)
+    drawing = _drawing(62 * mm, font)
     chart = HorizontalLineChart()
     chart.x, chart.y, chart.width, chart.height = 42, 30, CONTENT_WIDTH - 52, 62 * mm - 44
     series = (
@@ -539,10 +567,24 @@ def _rate_chart(months: list[MonthFigures], font: str) -> Drawing:
     )
     chart.data = [_floats(values) for _, values, _ in series]
     chart.categoryAxis.categoryNames = _month_names(months)
-    for index, (_, _, color) in enumerate(series):
+    # Points are marked; only a series with two or more points is joined (a lone point would
+    # make ReportLab draw a one-point line, which it refuses).
+    chart.joinedLines = 0
+    for index, (_, values, color) in enumerate(series):
         chart.lines[index].strokeColor = color
         chart.lines[index].strokeWidth = 1.5
+        chart.lines[index].symbol = makeMarker("FilledCircle", size=3, fillColor=color)
+        if sum(v is not None for v in values) >= 2:
+            chart.lines[index].lineStyle = "joinedLine"
     _style_axes(chart, font)
+    # Rates move by tenths of a point: start the axis near the data, not at zero.
+    known = [v for row in chart.data for v in row if v is not None]
+    chart.valueAxis.forceZero = False
+    chart.valueAxis.valueMin = max(0.0, math.floor(min(known) * 2 - 1) / 2)
+    chart.valueAxis.valueMax = math.ceil(max(known) * 2 + 1) / 2
+    chart.valueAxis.valueStep = (
+        0.5 if chart.valueAxis.valueMax - chart.valueAxis.valueMin <= 4 else 1
+    )
     chart.valueAxis.labelTextFormat = lambda v: f"{v:.2f}"
     drawing.add(chart)
     legend = Legend()
@@ -557,7 +599,7 @@ def _rate_chart(months: list[MonthFigures], font: str) -> Drawing:
 
 
 def _npl_chart(months: list[MonthFigures], font: str, npl_alert: Decimal) -> Drawing:
-    drawing = Drawing(CONTENT_WIDTH, 55 * mm)
+    drawing = _drawing(55 * mm, font)
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 42, 22, CONTENT_WIDTH - 52, 55 * mm - 34
     values = [m.npl_ratio for m in months]
@@ -580,12 +622,26 @@ def _npl_chart(months: list[MonthFigures], font: str, npl_alert: Decimal) -> Dra
     drawing.add(chart)
     y = chart.y + chart.height * float(npl_alert) * 100 / chart.valueAxis.valueMax
     drawing.add(
-        Line(chart.x, y, chart.x + chart.width, y, strokeColor=RED, strokeWidth=0.6,
-             strokeDashArray=[3, 2])
+        Line(
+            chart.x,
+            y,
+            chart.x + chart.width,
+            y,
+            strokeColor=RED,
+            strokeWidth=0.6,
+            strokeDashArray=[3, 2],
+        )
     )
     drawing.add(
-        String(chart.x + chart.width - 2, y + 2, f"警戒线 {share(npl_alert)}", fontName=font,
-               fontSize=6, fillColor=RED, textAnchor="end")
+        String(
+            chart.x + chart.width - 2,
+            y + 2,
+            f"警戒线 {share(npl_alert)}",
+            fontName=font,
+            fontSize=6,
+            fillColor=RED,
+            textAnchor="end",
+        )
     )
     return drawing
 
@@ -662,8 +718,16 @@ def _bank_table(
         "按放款金额排序，金额相同时依次比较首次响应速度、审批通过率和不良贷款率。",
         styles["note"],
     )
-    header = ["排名", "机构", "放款笔数", "放款金额（万元）", "审批通过率", "响应中位（小时）",
-              "超时（笔）", "不良率"]
+    header = [
+        "排名",
+        "机构",
+        "放款笔数",
+        "放款金额（万元）",
+        "审批通过率",
+        "响应中位（小时）",
+        "超时（笔）",
+        "不良率",
+    ]
     rows = [
         [
             str(b.rank),
@@ -678,7 +742,9 @@ def _bank_table(
         for b in banks
     ]
     widths = [0.07, 0.22, 0.1, 0.15, 0.12, 0.13, 0.09, 0.12]
-    flagged = [i + 1 for i, b in enumerate(banks) if b.npl_ratio is not None and b.npl_ratio > npl_alert]
+    flagged = [
+        i + 1 for i, b in enumerate(banks) if b.npl_ratio is not None and b.npl_ratio > npl_alert
+    ]
     table = _table(header, rows, widths, styles, numeric_from=2, red_rows=flagged, text_cols=(1,))
     return [CondPageBreak(60 * mm), heading, note, Spacer(1, 1.5 * mm), table]
 
@@ -691,8 +757,12 @@ def _alerts(
 ) -> list[Flowable]:
     story: list[Flowable] = [CondPageBreak(50 * mm), Paragraph("七、风险提示", styles["h1"])]
     high = [b for b in figures.banks if b.npl_ratio is not None and b.npl_ratio > npl_alert]
-    story.append(Paragraph(f"1. 不良贷款率高于 {share(npl_alert)} 的机构：{len(high)} 家。",
-                           styles["alert" if high else "body"]))
+    story.append(
+        Paragraph(
+            f"1. 不良贷款率高于 {share(npl_alert)} 的机构：{len(high)} 家。",
+            styles["alert" if high else "body"],
+        )
+    )
     if high:
         rows = [
             [b.name, share(b.npl_ratio), wan(b.npl_balance), wan(b.reported_balance)]
@@ -701,12 +771,22 @@ def _alerts(
         header = ["机构", "不良率", "不良余额（万元）", "报送余额（万元）"]
         story += [_table(header, rows, [0.4, 0.18, 0.21, 0.21], styles), Spacer(1, 2 * mm)]
     breaches = figures.summary.sla_breaches
-    story.append(Paragraph(f"2. 超过响应时限未答复的线索：{count(breaches)} 笔。",
-                           styles["alert" if breaches else "body"]))
+    story.append(
+        Paragraph(
+            f"2. 超过响应时限未答复的线索：{count(breaches)} 笔。",
+            styles["alert" if breaches else "body"],
+        )
+    )
     late = sorted((b for b in figures.banks if b.sla_breaches), key=lambda b: -b.sla_breaches)
     if late:
-        rows = [[b.name, count(b.sla_breaches), share(b.approval_rate)] for b in late[:10]]
+        rows = [[b.name, count(b.sla_breaches), share(b.approval_rate)] for b in late[:TOP_LATE]]
         header = ["机构", "超时线索（笔）", "审批通过率"]
+        if len(late) > TOP_LATE:
+            story.append(
+                Paragraph(
+                    f"共 {len(late)} 家机构有超时，列出最多的 {TOP_LATE} 家：", styles["note"]
+                )
+            )
         story += [_table(header, rows, [0.5, 0.25, 0.25], styles), Spacer(1, 2 * mm)]
     story.append(
         Paragraph(
@@ -756,6 +836,7 @@ def _table(
     data += [[cell(text, column) for column, text in enumerate(row)] for row in rows]
     table = Table(data, colWidths=[w * CONTENT_WIDTH for w in widths], repeatRows=1)
     commands: list[tuple] = [
+        ("FONTNAME", (0, 0), (-1, -1), styles["cell"].fontName),  # else Helvetica, unembedded
         ("BACKGROUND", (0, 0), (-1, 0), NAVY),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.authz import scoped
 from portal.dates import today_in_china
 from portal.db import utcnow
 from portal.enums import FIVE_TIER_LABELS, FiveTierClass, LoanStatus
@@ -112,7 +113,7 @@ class MissingReport:
 
 
 def minimum_class(days_overdue: int) -> FiveTierClass:
-    """The mildest class the overdue days allow: over 90 → 次级, over 270 → 可疑, over 360 → 损失."""
+    """The mildest class the days allow: over 90 → 次级, over 270 → 可疑, over 360 → 损失."""
     for threshold, tier in OVERDUE_FLOORS:
         if days_overdue > threshold:
             return tier
@@ -120,13 +121,14 @@ def minimum_class(days_overdue: int) -> FiveTierClass:
 
 
 def contradicts(days_overdue: int, tier: FiveTierClass) -> bool:
-    """Whether the class is milder than the overdue days allow (正常 < 关注 < 次级 < 可疑 < 损失)."""
+    """Whether the class is milder than the days allow (正常 < 关注 < 次级 < 可疑 < 损失)."""
     return TIER_ORDER.index(FiveTierClass(tier)) < TIER_ORDER.index(minimum_class(days_overdue))
 
 
 def contradiction_message(days_overdue: int, tier: FiveTierClass) -> str:
     return _(
-        "逾期 %(days)s 天，五级分类至少应为“%(floor)s”，报送为“%(tier)s”。已按报送值保存，并计入预警。",
+        "逾期 %(days)s 天，五级分类至少应为“%(floor)s”，报送为“%(tier)s”。"
+        "已按报送值保存，并计入预警。",
         days=days_overdue,
         floor=FIVE_TIER_LABELS[minimum_class(days_overdue)],
         tier=FIVE_TIER_LABELS[FiveTierClass(tier)],
@@ -173,12 +175,16 @@ def loans_due_statement(institution_id: int, period: dt.date) -> Select[Any]:
     """The bank's loans to report for the month: disbursed by its end, not repaid before it."""
     return (
         select(Loan)
-        .where(
-            Loan.institution_id == institution_id,
-            Loan.disbursed_on <= month_end(period),
-            or_(Loan.status == LoanStatus.ACTIVE, Loan.maturity_on >= period),
-        )
+        .where(Loan.institution_id == institution_id, *_due_conditions(period))
         .order_by(Loan.disbursed_on, Loan.id)
+    )
+
+
+def _due_conditions(period: dt.date) -> tuple[Any, ...]:
+    # Disbursed on or before the month's last day; still active, or not matured before it began.
+    return (
+        Loan.disbursed_on <= month_end(period),
+        or_(Loan.status == LoanStatus.ACTIVE, Loan.maturity_on >= period),
     )
 
 
@@ -260,10 +266,7 @@ def missing_reports(period: dt.date) -> list[MissingReport]:
     rows = db.session.execute(
         select(Loan.institution_id, due, reported)
         .outerjoin(LoanStatusReport, _report_of_month(period))
-        .where(
-            Loan.disbursed_on <= month_end(period),
-            or_(Loan.status == LoanStatus.ACTIVE, Loan.maturity_on >= period),
-        )
+        .where(*_due_conditions(period))
         .group_by(Loan.institution_id)
         .having(reported < due)
         .order_by(Loan.institution_id)
@@ -357,9 +360,7 @@ def _apply(
     _lock_bank(institution_id)
     deleted = db.session.execute(
         delete(LoanStatusReport)
-        .where(
-            LoanStatusReport.institution_id == institution_id, LoanStatusReport.period == period
-        )
+        .where(LoanStatusReport.institution_id == institution_id, LoanStatusReport.period == period)
         .execution_options(synchronize_session="fetch")
     )
     now = utcnow()
@@ -407,7 +408,11 @@ def _check_values(
         raise ReportingError(_("贷款余额不能为负数。"), field="balance")
     if balance > amount:
         raise ReportingError(
-            _("贷款余额 %(balance)s 元超过合同金额 %(amount)s 元。", balance=balance, amount=amount),
+            _(
+                "贷款余额 %(balance)s 元超过合同金额 %(amount)s 元。",
+                balance=balance,
+                amount=amount,
+            ),
             field="balance",
         )
     if days < 0:
@@ -451,9 +456,7 @@ def bank_loans_by_contract(institution_id: int) -> dict[str, list[LoanRef]]:
     return dict(loans)
 
 
-def upload_file(
-    actor: User, period: dt.date, filename: str, received: Received
-) -> UploadOutcome:
+def upload_file(actor: User, period: dt.date, filename: str, received: Received) -> UploadOutcome:
     """Check a whole file and apply it, or refuse it whole; either way the upload is recorded."""
     institution_id = actor.institution_id
     if institution_id is None:
@@ -544,23 +547,13 @@ def clean_filename(filename: str | None) -> str:
     return (name or "upload")[:200]
 
 
-def recent_uploads(institution_id: int, limit: int = RECENT_UPLOADS) -> list[LoanReportUpload]:
-    """The bank's latest uploads, newest first."""
+def recent_uploads(actor: User, limit: int = RECENT_UPLOADS) -> list[LoanReportUpload]:
+    """The actor's bank's latest uploads, newest first."""
     return list(
         db.session.scalars(
-            select(LoanReportUpload)
-            .where(LoanReportUpload.institution_id == institution_id)
+            scoped(select(LoanReportUpload), LoanReportUpload, actor)
             .order_by(LoanReportUpload.uploaded_at.desc(), LoanReportUpload.id.desc())
             .limit(limit)
-        )
-    )
-
-
-def find_upload(institution_id: int, upload_id: int) -> LoanReportUpload | None:
-    """One of the bank's uploads; another bank's is None (the caller answers 404)."""
-    return db.session.scalar(
-        select(LoanReportUpload).where(
-            LoanReportUpload.id == upload_id, LoanReportUpload.institution_id == institution_id
         )
     )
 
