@@ -433,7 +433,10 @@ def _overview(
             f"审批通过率 {share(s.approval_rate)}，当日获批率 {share(s.same_day_rate)}。"
         )
     if s.npl_ratio is None:
-        parts.append("本月无贷后报送数据，不良贷款率无法计算。")
+        parts.append(
+            "本月贷后数据尚未报送（各机构于次月10日前报送），不良贷款率暂无法计算；"
+            "报送后可重新生成本报告。"
+        )
     else:
         change = point_change(s.npl_ratio, previous_month.summary.npl_ratio, scale=100)
         parts.append(f"月末不良贷款率 {share(s.npl_ratio)}，较上月{_described(change)}。")
@@ -502,7 +505,9 @@ def _charts(
         KeepTogether(
             [
                 Paragraph(f"图3 月末不良贷款率（%，红色为高于{share(npl_alert)}）", styles["h2"]),
-                _npl_chart(months, font, npl_alert),
+                _npl_chart(months, font, npl_alert)
+                if any(m.npl_ratio is not None for m in months)
+                else Paragraph("近12个月无贷后报送数据。", styles["note"]),
             ]
         ),
     ]
@@ -539,7 +544,7 @@ def _amount_chart(months: list[MonthFigures], font: str) -> Drawing:
     chart.categoryAxis.categoryNames = _month_names(months)
     chart.bars[0].fillColor = NAVY
     chart.bars[0].strokeColor = None
-    chart.barLabelFormat = lambda v: f"{v:,.2f}"
+    chart.barLabelFormat = lambda v: f"{v:,.2f}" if v else ""
     chart.barLabels.fontName = font
     chart.barLabels.fontSize = 6
     chart.barLabels.nudge = 5
@@ -601,9 +606,11 @@ def _rate_chart(months: list[MonthFigures], font: str) -> Drawing:
 def _npl_chart(months: list[MonthFigures], font: str, npl_alert: Decimal) -> Drawing:
     drawing = _drawing(55 * mm, font)
     chart = VerticalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 42, 22, CONTENT_WIDTH - 52, 55 * mm - 34
+    # The plot stops short of the right edge to leave room for the alert line's label.
+    chart.x, chart.y, chart.width, chart.height = 42, 22, CONTENT_WIDTH - 80, 55 * mm - 34
     values = [m.npl_ratio for m in months]
-    chart.data = [[0.0 if v is None else float(v) * 100 for v in values]]
+    # A month without loan status reports has no ratio: no bar, not a zero bar.
+    chart.data = [[None if v is None else float(v) * 100 for v in values]]
     chart.categoryAxis.categoryNames = _month_names(months)
     chart.bars[0].fillColor = TEAL
     chart.bars[0].strokeColor = None
@@ -616,7 +623,8 @@ def _npl_chart(months: list[MonthFigures], font: str, npl_alert: Decimal) -> Dra
     chart.barLabels.nudge = 5
     _style_axes(chart, font)
     chart.valueAxis.valueMin = 0
-    top = max([float(npl_alert) * 100 * 1.5, *chart.data[0]])
+    top = max([float(npl_alert) * 100 * 1.5, *(v for v in chart.data[0] if v is not None)])
+    chart.categoryAxis.labels.fontSize = 6.5
     chart.valueAxis.valueMax = top * 1.15
     chart.valueAxis.labelTextFormat = lambda v: f"{v:.1f}"
     drawing.add(chart)
@@ -634,13 +642,12 @@ def _npl_chart(months: list[MonthFigures], font: str, npl_alert: Decimal) -> Dra
     )
     drawing.add(
         String(
-            chart.x + chart.width - 2,
-            y + 2,
+            chart.x + chart.width + 4,
+            y - 2,
             f"警戒线 {share(npl_alert)}",
             fontName=font,
-            fontSize=6,
+            fontSize=6.5,
             fillColor=RED,
-            textAnchor="end",
         )
     )
     return drawing
@@ -711,7 +718,7 @@ def _industry_table(figures: Figures, styles: dict[str, ParagraphStyle]) -> list
 def _bank_table(
     banks: list[BankFigures], styles: dict[str, ParagraphStyle], npl_alert: Decimal
 ) -> list[Flowable]:
-    heading = Paragraph("六、机构排名", styles["h1"])
+    heading = Paragraph("六、机构排名" if len(banks) != 1 else "六、机构情况", styles["h1"])
     if not banks:
         return [heading, Paragraph("本月无机构数据。", styles["body"])]
     note = Paragraph(

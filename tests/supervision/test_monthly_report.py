@@ -246,6 +246,15 @@ def test_without_a_truetype_font_the_builtin_cid_font_is_used(caplog):
     assert "not embedded" in caplog.text
 
 
+def test_report_still_renders_with_the_builtin_cid_font(app, dataset, monkeypatch):
+    """Without a TrueType font the PDF is still made, in STSong-Light (not embedded)."""
+    monkeypatch.setattr("portal.supervision.pdf.cjk_font", lambda: discover([]))
+    with app.app_context():
+        pdf = monthly.render(OCT, "province")
+    assert pdf.startswith(b"%PDF")
+    assert b"/STSong-Light" in pdf and b"/FontFile2" not in pdf
+
+
 # --- the job and regeneration -----------------------------------------------------------------
 
 
