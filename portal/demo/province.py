@@ -46,6 +46,7 @@ from portal.accounts.passwords import hash_password
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
 from portal.catalog.versions import current_version
 from portal.dates import SHANGHAI, today_in_china
+from portal.db import utcnow
 from portal.demo.seed import DEMO_PASSWORD
 from portal.enums import (
     NON_PERFORMING,
@@ -384,7 +385,7 @@ def _institution_specs() -> tuple[_InstitutionSpec, ...]:
                 )
             )
     for full, short, cities, weight in (
-        ("兴业银行", "兴业银行", ("厦门", "泉州", "漳州"), 2.2),
+        ("兴业银行", "兴业银行", ("厦门", "泉州", "漳州"), 3.0),
         ("招商银行", "招商银行", ("福州", "厦门"), 0.9),
         ("中信银行", "中信银行", ("福州", "厦门"), 0.8),
         ("上海浦东发展银行", "浦发银行", ("福州", "厦门"), 0.7),
@@ -431,7 +432,7 @@ def _institution_specs() -> tuple[_InstitutionSpec, ...]:
             name = (
                 f"{place}农村商业银行" if place in ("福州", "厦门") else f"福建{place}农村商业银行"
             )
-            weight = 1.1 if code == "350500" else 0.9
+            weight = 1.5 if code == "350500" else 1.2
             specs.append(
                 _InstitutionSpec(name, f"{place}农商银行", InstitutionKind.RURAL, code, weight, 3)
             )
@@ -458,7 +459,7 @@ DEMO_LENDER_WEIGHTS = {
     "中国银行福建省分行": 3.5,
     "中国建设银行福建省分行": 4.0,
     "中国邮政储蓄银行福建省分行": 3.0,
-    "兴业银行福州分行": 6.0,
+    "兴业银行福州分行": 9.0,
     "福建海峡银行": 1.5,
     "厦门银行": 1.5,
     "泉州银行": 1.5,
@@ -865,7 +866,7 @@ class _Context:
 
     scale: float
     today: dt.date
-    now: dt.datetime
+    now: dt.datetime  # the moment the data describes: midnight today, so only the date matters
     rng: random.Random
     report: ProvinceReport
     progress: _Progress
@@ -993,7 +994,7 @@ def _open_context(scale: float, today: dt.date, progress: bool, report: Province
     return _Context(
         scale=scale,
         today=today,
-        now=dt.datetime.now(dt.UTC),
+        now=_local(today, 0),
         rng=random.Random(RANDOM_SEED),
         report=report,
         progress=_Progress(progress),
@@ -1155,7 +1156,9 @@ def _existing_lenders(ctx: _Context, new_ids: set[int]) -> list[_Lender]:
             institutions.c.kind,
             institutions.c.region_code,
             institutions.c.response_days,
-        ).where(institutions.c.onboarding_status == OnboardingStatus.APPROVED.value)
+        )
+        .where(institutions.c.onboarding_status == OnboardingStatus.APPROVED.value)
+        .order_by(institutions.c.id)
     ).all()
     lenders = {
         row.id: _Lender(
@@ -1171,10 +1174,12 @@ def _existing_lenders(ctx: _Context, new_ids: set[int]) -> list[_Lender]:
     }
     products = BankProduct.__table__
     for row in ctx.connection.execute(
-        select(products).where(
+        select(products)
+        .where(
             products.c.institution_id.in_(list(lenders)),
             products.c.status == ProductStatus.PUBLISHED.value,
         )
+        .order_by(products.c.id)
     ):
         lenders[row.institution_id].products.append(
             _Product(
@@ -1283,9 +1288,9 @@ def _add_existing_officers(ctx: _Context, lenders: list[_Lender]) -> None:
     users = User.__table__
     by_id = {lender.id: lender for lender in lenders}
     for user_id, institution_id in ctx.connection.execute(
-        select(users.c.id, users.c.institution_id).where(
-            users.c.role == Role.BANK_OFFICER.value, users.c.email.like("%@demo.local")
-        )
+        select(users.c.id, users.c.institution_id)
+        .where(users.c.role == Role.BANK_OFFICER.value, users.c.email.like("%@demo.local"))
+        .order_by(users.c.id)
     ):
         if institution_id in by_id:
             by_id[institution_id].officers.append(user_id)
@@ -1888,10 +1893,12 @@ def _apply_subsidies(ctx: _Context, loans: list[_Loan]) -> None:
 def _rate_policies() -> list[_Policy]:
     """Published interest-subsidy policies with their compiled rules."""
     rows = db.session.scalars(
-        select(PolicyProduct).where(
+        select(PolicyProduct)
+        .where(
             PolicyProduct.status == ProductStatus.PUBLISHED,
             PolicyProduct.benefit_kind == BenefitKind.RATE_POINTS,
         )
+        .order_by(PolicyProduct.id)
     ).all()
     policies = []
     for policy in rows:
@@ -1998,6 +2005,12 @@ def _plan_troubles(ctx: _Context, loans: list[_Loan]) -> None:
             loan = _pick_defaulter(rng, loans, pool, start_month, gap)
             if loan is None:
                 break
+            # With few loans (small scales) one default can be a large step: take it only if
+            # the month stays within half a point of its goal, or is still under 1.1%.
+            frozen = _frozen(loan, start_month - loan.month)
+            after = (bad[target_month] + frozen) / (totals[target_month] + 1)
+            if after > goal + 0.005 and bad[target_month] >= 0.011 * totals[target_month]:
+                break
             _set_trouble(loan, _default(rng, loan, start_month, last), last, totals, bad)
     _mark_contradictions(ctx, loans, last)
 
@@ -2011,6 +2024,7 @@ def _existing_balances(ctx: _Context) -> tuple[list[float], list[float]]:
         select(reports.c.period, reports.c.five_tier_class, func.sum(reports.c.balance))
         .where(reports.c.period >= ctx.first_month)
         .group_by(reports.c.period, reports.c.five_tier_class)
+        .order_by(reports.c.period, reports.c.five_tier_class)
     ):
         if period in index:
             totals[index[period]] += float(balance) * CENTS
@@ -2022,9 +2036,13 @@ def _existing_balances(ctx: _Context) -> tuple[list[float], list[float]]:
 def _pick_defaulter(
     rng: random.Random, loans: list[_Loan], pool: int, start_month: int, gap: float
 ) -> _Loan | None:
-    """A performing loan that can miss a payment in `start_month`; small enough when it can."""
-    fallback = None
-    for attempt in range(400):
+    """A performing loan that can miss a payment in `start_month`, riskier ones first.
+
+    Its balance should fit the gap to the month's goal; if none of the sampled loans fits, the
+    smallest of them.
+    """
+    smallest: _Loan | None = None
+    for _ in range(400):
         loan = loans[rng.randrange(pool)]
         elapsed = start_month - loan.month
         if loan.trouble is not None or not 1 <= elapsed < loan.term:
@@ -2035,11 +2053,18 @@ def _pick_defaulter(
         )
         if rng.random() > risk / 2:
             continue
-        frozen = loan.amount * (loan.term - elapsed + 1) / loan.term
-        if frozen <= gap * 1.5 or attempt > 300:
+        if _frozen(loan, elapsed) <= gap * 1.5:
             return loan
-        fallback = fallback or loan
-    return fallback
+        if smallest is None or _frozen(loan, elapsed) < _frozen(
+            smallest, start_month - smallest.month
+        ):
+            smallest = loan
+    return smallest
+
+
+def _frozen(loan: _Loan, elapsed: int) -> int:
+    """The balance a loan keeps once it misses the payment of month `elapsed`."""
+    return loan.amount * (loan.term - elapsed + 1) // loan.term
 
 
 def _default(rng: random.Random, loan: _Loan, start_month: int, last: int) -> _Trouble:
@@ -2324,7 +2349,7 @@ def _winning_lead(ctx: _Context, need: _Need, loan: _Loan, lender: _Lender) -> _
     clock = claimed or created
     deadline = add_business_days(clock, lender.response_days)
     if loan.same_day:
-        first = clock + _minutes(rng.uniform(3, 50))
+        first = clock + _minutes(rng.uniform(5, 90))
         decided = min(first + _minutes(rng.uniform(10, 180)), _local(loan.need_day, 21.5))
     else:
         decided = _local(loan.decided_day, rng.uniform(9, 18))
@@ -2673,7 +2698,7 @@ def _finish(ctx: _Context) -> None:
         insert(SystemSetting.__table__).values(
             key=MARKER_KEY,
             value=f"scale {ctx.scale:g}, seeded {ctx.today.isoformat()}",
-            updated_at=ctx.now,
+            updated_at=utcnow(),
         )
     )
     if ctx.connection.dialect.name == "postgresql":

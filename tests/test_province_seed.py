@@ -1,0 +1,296 @@
+"""The province-scale generator, at a small scale: exact totals, consistent stories, valid data.
+
+The full province (61,300 loans, 255,400 users) takes a minute or two; these tests run the same
+code at scale 0.01 (613 loans in all, the demo's 40 included) on top of the demo seed. Smaller
+scales cannot pass the 98% inclusive test: nine of the demo's forty loans go to medium and large
+firms, which is more than 2% of anything under about 450 loans.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from portal.accounts.models import User
+from portal.dates import SHANGHAI
+from portal.demo.province import (
+    MARKER_KEY,
+    TARGET_AMOUNT,
+    TARGET_INSTITUTIONS,
+    TARGET_LOANS,
+    TARGET_USERS,
+    ProvinceReport,
+    seed_province,
+)
+from portal.demo.seed import seed_demo
+from portal.enums import FiveTierClass, LeadStatus, LoanStatus, NeedStatus
+from portal.extensions import db
+from portal.firms.models import Firm
+from portal.firms.standards import classify_size, is_valid_credit_code
+from portal.institutions.models import FinancialInstitution
+from portal.leads.models import Lead, Loan
+from portal.matching.models import FinancingNeed
+from portal.supervision.metrics import Filters, figures
+from portal.supervision.models import LoanStatusReport, SystemSetting
+
+SCALE = 0.01
+TIERS = (
+    FiveTierClass.NORMAL,
+    FiveTierClass.SPECIAL_MENTION,
+    FiveTierClass.SUBSTANDARD,
+    FiveTierClass.DOUBTFUL,
+    FiveTierClass.LOSS,
+)
+
+
+def scaled(count: int) -> int:
+    return round(Decimal(count) * Decimal(str(SCALE)) + Decimal("0.0000001"))
+
+
+def seed(app: Flask) -> ProvinceReport:
+    with app.app_context():
+        seed_demo()
+        return seed_province(SCALE, progress=False)
+
+
+def window(report: ProvinceReport) -> Filters:
+    assert report.window is not None
+    return Filters(*report.window)
+
+
+def counts() -> dict[str, int]:
+    return {
+        model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+        for model in (FinancialInstitution, User, Firm, FinancingNeed, Lead, Loan, LoanStatusReport)
+    }
+
+
+def floor_class(days_overdue: int) -> FiveTierClass:
+    """DESIGN.md: over 90 days at least 次级, over 270 at least 可疑, over 360 损失."""
+    if days_overdue > 360:
+        return FiveTierClass.LOSS
+    if days_overdue > 270:
+        return FiveTierClass.DOUBTFUL
+    if days_overdue > 90:
+        return FiveTierClass.SUBSTANDARD
+    return FiveTierClass.NORMAL
+
+
+def test_a_second_run_finds_the_marker_and_creates_nothing(app: Flask) -> None:
+    """Idempotent: the second call reports the data present and changes no table."""
+    first = seed(app)
+    assert not first.already_present and first.ok, first.summary()
+    with app.app_context():
+        before = counts()
+        second = seed_province(SCALE, progress=False)
+        assert second.already_present and not second.created
+        assert "already present" in second.summary()
+        assert counts() == before
+        assert db.session.get(SystemSetting, MARKER_KEY) is not None
+
+
+def test_totals_include_the_demo_and_hit_the_scaled_targets_exactly(app: Flask) -> None:
+    """118 institutions; users, loans and the amount lent equal to the cent at this scale."""
+    report = seed(app)
+    target_amount = (TARGET_AMOUNT * Decimal(str(SCALE))).quantize(Decimal("0.01"))
+    with app.app_context():
+        assert db.session.scalar(select(func.count(FinancialInstitution.id))) == (
+            TARGET_INSTITUTIONS
+        )
+        assert db.session.scalar(select(func.count(User.id))) == scaled(TARGET_USERS)
+        assert db.session.scalar(select(func.count(Loan.id))) == scaled(TARGET_LOANS)
+        assert db.session.scalar(select(func.sum(Loan.amount))) == target_amount
+        summary = figures(window(report)).summary
+        assert summary.loans == scaled(TARGET_LOANS)
+        assert summary.amount == target_amount
+        # The demo's loans lie inside the window too: nothing falls outside it.
+        first, last = report.window
+        outside = db.session.scalar(
+            select(func.count(Loan.id)).where(
+                (Loan.disbursed_on < first) | (Loan.disbursed_on >= _next_month(last))
+            )
+        )
+        assert outside == 0
+
+
+def test_every_loan_has_a_need_and_a_disbursed_lead_that_agree_with_it(app: Flask) -> None:
+    """Loan ⇄ lead ⇄ need: same bank, firm, amount, rate and term; times in order."""
+    seed(app)
+    with app.app_context():
+        rows = db.session.execute(
+            select(Loan, Lead, FinancingNeed)
+            .join(Lead, Lead.id == Loan.lead_id)
+            .join(FinancingNeed, FinancingNeed.id == Lead.need_id)
+        ).all()
+        without_lead = db.session.scalar(select(func.count(Loan.id)).where(Loan.lead_id.is_(None)))
+        assert len(rows) + without_lead == scaled(TARGET_LOANS)
+        assert without_lead == 40  # the demo's loans predate the lead flow
+        for loan, lead, need in rows:
+            assert lead.status == LeadStatus.DISBURSED
+            assert need.status == NeedStatus.FULFILLED
+            assert (lead.institution_id, need.firm_id) == (loan.institution_id, loan.firm_id)
+            assert (lead.approved_amount, lead.approved_rate, lead.approved_term_months) == (
+                loan.amount,
+                loan.rate,
+                loan.term_months,
+            )
+            assert loan.amount <= need.amount * 2
+            assert lead.product_id == loan.product_id
+            assert need.created_at <= lead.created_at <= lead.first_response_at
+            assert lead.first_response_at <= lead.decided_at <= lead.offer_taken_at
+            assert lead.first_response_at <= lead.deadline_at
+            assert lead.decided_at.astimezone(SHANGHAI).date() <= loan.disbursed_on
+            assert loan.maturity_on > loan.disbursed_on
+            assert Decimal(0) <= loan.subsidy_rate <= loan.rate
+        # Each fulfilled need has exactly one disbursed lead, and it has the loan.
+        disbursed = db.session.execute(
+            select(Lead.need_id, func.count(Lead.id))
+            .where(Lead.status == LeadStatus.DISBURSED)
+            .group_by(Lead.need_id)
+        ).all()
+        assert all(n == 1 for _, n in disbursed)
+        assert len(disbursed) == len(rows)
+
+
+def test_leads_that_lost_or_failed_are_consistent(app: Flask) -> None:
+    """Declined leads have a reason and a decision; expired ones breached; approvals have terms."""
+    seed(app)
+    with app.app_context():
+        for lead in db.session.scalars(select(Lead)):
+            if lead.status == LeadStatus.DECLINED:
+                assert lead.decline_code and lead.decided_at and lead.approved_amount is None
+            if lead.status == LeadStatus.EXPIRED:
+                assert lead.sla_breached and lead.first_response_at is None
+            else:
+                assert not lead.sla_breached
+            if lead.approved_amount is not None:
+                assert lead.approved_rate and lead.approved_term_months and lead.decided_at
+            if lead.status == LeadStatus.POOLED:
+                assert lead.institution_id is None
+            else:
+                assert lead.institution_id is not None
+
+
+def test_firms_have_valid_unique_credit_codes_and_derived_size_classes(app: Flask) -> None:
+    """GB 32100 codes, all different; size classes as the 2011 standard derives them."""
+    seed(app)
+    with app.app_context():
+        firms = db.session.scalars(select(Firm)).all()
+        assert len({firm.credit_code for firm in firms}) == len(firms)
+        for firm in firms:
+            assert is_valid_credit_code(firm.credit_code), firm.credit_code
+            assert firm.size_class == classify_size(
+                firm.industry_code, firm.employees, firm.revenue, firm.total_assets
+            )
+        sme_users = db.session.scalar(select(func.count(User.id)).where(User.firm_id.is_not(None)))
+        assert sme_users >= len(firms) - 50  # one account per firm (the demo's have fewer)
+
+
+def test_dashboard_figures_look_like_the_report(app: Flask) -> None:
+    """Over 98% inclusive by count, over half same-day credit, approval rate 70–85%."""
+    report = seed(app)
+    with app.app_context():
+        summary = figures(window(report)).summary
+        assert summary.inclusive_share_count > Decimal("0.98")
+        assert summary.same_day_rate > Decimal("0.5")
+        assert Decimal("0.70") <= summary.approval_rate <= Decimal("0.85")
+        assert summary.sla_breaches > 0
+        assert summary.median_response_hours < 8
+
+
+def test_npl_ratio_of_last_month_is_between_one_and_three_percent(app: Flask) -> None:
+    """The generator steers each month's NPL ratio to a target (1.65–1.85% by the end).
+
+    It adds defaulting loans until the month reaches its target, preferring loans whose balance
+    fits the gap and refusing a step that would overshoot by half a point, so even at this scale
+    (each loan 0.1–0.5% of the reported balance) the last month lands inside the band.
+    """
+    report = seed(app)
+    with app.app_context():
+        months = figures(window(report)).months
+        assert Decimal("0.01") <= months[-1].npl_ratio <= Decimal("0.03")
+        # No loan in the window can be 90 days overdue before its fifth month.
+        assert all(m.npl_balance == 0 for m in months[:4])
+
+
+def test_status_reports_follow_the_overdue_rules_except_the_marked_few(app: Flask) -> None:
+    """Only the flagged reports class a loan more mildly than its days overdue allow."""
+    report = seed(app)
+    with app.app_context():
+        rows = db.session.scalars(select(LoanStatusReport)).all()
+        flagged = [row for row in rows if row.contradicts_overdue_rules]
+        assert 1 <= len(flagged) == report.contradictions <= 10
+        for row in rows:
+            milder = TIERS.index(row.five_tier_class) < TIERS.index(floor_class(row.days_overdue))
+            assert milder == row.contradicts_overdue_rules
+            if row.days_overdue and not row.contradicts_overdue_rules:
+                assert row.five_tier_class != FiveTierClass.NORMAL
+            assert row.balance >= 0
+
+
+def test_every_loan_is_reported_every_month_it_is_due(app: Flask) -> None:
+    """Reports run without gaps from the disbursement month to last month (or maturity)."""
+    report = seed(app)
+    first, last = report.window
+    with app.app_context():
+        periods: dict[int, list[dt.date]] = defaultdict(list)
+        for loan_id, period in db.session.execute(
+            select(LoanStatusReport.loan_id, LoanStatusReport.period).order_by(
+                LoanStatusReport.period
+            )
+        ):
+            periods[loan_id].append(period)
+        loans = db.session.scalars(select(Loan).where(Loan.lead_id.is_not(None))).all()
+        for loan in loans:
+            months = periods[loan.id]
+            assert months[0] == loan.disbursed_on.replace(day=1)
+            assert months == [_add(months[0], n) for n in range(len(months))]
+            due_last_month = loan.status == LoanStatus.ACTIVE or loan.maturity_on >= last
+            assert (months[-1] == last) == due_last_month, (loan.id, loan.status, months[-1])
+
+
+def test_loans_spread_over_cities_industries_and_banks(app: Flask) -> None:
+    """Nine cities, many industries and banks, and more lending in the later months."""
+    report = seed(app)
+    first, last = report.window
+    with app.app_context():
+        cities = _distinct(Firm.region_code)
+        industries = _distinct(func.substr(Firm.industry_code, 1, 2))
+        banks = db.session.scalar(select(func.count(func.distinct(Loan.institution_id))))
+        assert cities == 9 and industries >= 20 and banks >= 40
+        early = _loans_between(first, _add(first, 6))
+        late = _loans_between(_add(last, -5), _add(last, 1))
+        assert late > early
+
+
+def _distinct(column: Any) -> int:
+    return db.session.scalar(select(func.count(func.distinct(column))).select_from(Loan).join(Firm))
+
+
+def _loans_between(start: dt.date, end: dt.date) -> int:
+    return db.session.scalar(
+        select(func.count(Loan.id)).where(Loan.disbursed_on >= start, Loan.disbursed_on < end)
+    )
+
+
+def _add(month: dt.date, months: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _next_month(month: dt.date) -> dt.date:
+    return _add(month, 1)
+
+
+@pytest.fixture(autouse=True)
+def _no_catalogue_cache() -> None:
+    """The matcher caches its catalogue per process; these tests add hundreds of products."""
+    from portal.matching.catalogue import invalidate_catalogue_cache
+
+    invalidate_catalogue_cache()
