@@ -1018,7 +1018,7 @@ def _seed_institutions(ctx: _Context) -> list[_Lender]:
     specs = [spec for spec in INSTITUTIONS if spec.name not in present]
     rows, lenders = [], []
     for spec, institution_id in zip(specs, ctx.ids(table, len(specs)), strict=True):
-        joined = _moment(_day_between(ctx.rng, PLATFORM_LAUNCH, dt.date(2024, 6, 30)), 10)
+        joined = _local(_day_between(ctx.rng, PLATFORM_LAUNCH, dt.date(2024, 6, 30)), 10)
         rows.append(
             {
                 "id": institution_id,
@@ -1066,7 +1066,7 @@ def _seed_products(ctx: _Context, lenders: list[_Lender]) -> None:
     product_rows, rule_rows = [], []
     ids = zip(ctx.ids(products, len(plan)), ctx.ids(rules, len(plan)), strict=True)
     for (lender, template), (product_id, rule_id) in zip(plan, ids, strict=True):
-        published = _moment(_day_between(ctx.rng, dt.date(2023, 1, 1), dt.date(2024, 9, 30)), 10)
+        published = _local(_day_between(ctx.rng, dt.date(2023, 1, 1), dt.date(2024, 9, 30)), 10)
         regions = [] if lender.region_code == "350000" else [lender.region_code]
         product_rows.append(_product_row(ctx, product_id, lender, template, published, regions))
         rule_rows.append(
@@ -1210,7 +1210,7 @@ def _seed_agencies(ctx: _Context) -> list[int]:
             "name": name,
             "short_name": short_name,
             "region_code": region_code,
-            "created_at": _moment(PLATFORM_LAUNCH, 9),
+            "created_at": _local(PLATFORM_LAUNCH, 9),
         }
         for (name, short_name, region_code), agency_id in zip(
             missing, ctx.ids(table, len(missing)), strict=True
@@ -1275,7 +1275,7 @@ def _seed_staff(ctx: _Context, lenders: list[_Lender], agencies: list[int]) -> N
     for (email, role, name, institution_id, agency_id), user_id in zip(
         plan, ctx.ids(User.__table__, len(plan)), strict=True
     ):
-        joined = _moment(_day_between(ctx.rng, PLATFORM_LAUNCH, dt.date(2024, 9, 30)), 9)
+        joined = _local(_day_between(ctx.rng, PLATFORM_LAUNCH, dt.date(2024, 9, 30)), 9)
         rows.append(_user_row(ctx, user_id, email, name, role, joined, None, institution_id,
                               agency_id))  # fmt: skip
         if role == Role.BANK_OFFICER and institution_id in by_id:
@@ -1706,7 +1706,7 @@ def _plan_firms(ctx: _Context, loans: list[_Loan]) -> list[_Firm]:
         start = max(PLATFORM_LAUNCH, firm.established_on + dt.timedelta(days=1))
         end = first_need - dt.timedelta(days=1)
         day = _day_between(rng, start, end) if start < end else end
-        firm.created_at = _moment(day, rng.uniform(8, 22))
+        firm.created_at = _local(day, rng.uniform(8, 22))
         firms.append(firm)
     users_target = ctx.scaled(TARGET_USERS)
     present = ctx.connection.execute(select(func.count(User.__table__.c.id))).scalar()
@@ -1747,7 +1747,7 @@ def _other_firm(ctx: _Context) -> _Firm:
     span = (ctx.today - start).days
     # Registrations grow over time: density rising linearly from launch to today.
     day = start + dt.timedelta(days=int(span * math.sqrt(rng.random())))
-    firm.created_at = min(_moment(day, rng.uniform(8, 22)), ctx.now - dt.timedelta(hours=1))
+    firm.created_at = min(_local(day, rng.uniform(8, 22)), ctx.now - dt.timedelta(hours=1))
     return firm
 
 
@@ -2807,10 +2807,6 @@ def _person(rng: random.Random) -> str:
     if rng.random() < 0.75:
         given += GIVEN[rng.randrange(len(GIVEN))]
     return surname + given
-
-
-def _moment(day: dt.date, hours: float) -> dt.datetime:
-    return _local(day, hours)
 
 
 def _day_between(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
