@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, case, extract, func, or_, select
+from sqlalchemy import Date, Float, Select, case, cast, extract, func, or_, select, tuple_
 
 from portal.dates import SHANGHAI
 from portal.enums import NON_PERFORMING, LeadStatus
@@ -192,14 +192,33 @@ def _firm_conditions(filters: Filters) -> list[Any]:
     return conditions
 
 
-def loans_in(filters: Filters) -> Select[Any]:
-    """Loans disbursed in the period that match the filters (a base for aggregates)."""
+def _firms_in(filters: Filters) -> Select[Any] | None:
+    """The ids of the firms a cut keeps, as a subquery for a semi-join on SQLite, else None.
+
+    SQLite joins row by row, so `firm_id IN (SELECT …)` lets it read only the period's rows;
+    PostgreSQL plans hash joins and is faster joining the firms (None: join them).
+    """
+    conditions = _firm_conditions(filters)
+    if not conditions or _postgres():
+        return None
+    return select(Firm.id).where(*conditions)
+
+
+def loans_in(filters: Filters, *, with_firm: bool = False) -> Select[Any]:
+    """Loans disbursed in the period that match the filters (a base for aggregates).
+
+    `with_firm` joins the firms, for callers that read firm columns.
+    """
     statement = (
         select(Loan)
-        .join(Firm, Firm.id == Loan.firm_id)
+        .select_from(Loan)
         .where(Loan.disbursed_on >= filters.start, Loan.disbursed_on < filters.period_end)
-        .where(*_firm_conditions(filters))
     )
+    conditions, firms = _firm_conditions(filters), _firms_in(filters)
+    if with_firm or (conditions and firms is None):
+        statement = statement.join(Firm, Firm.id == Loan.firm_id).where(*conditions)
+    elif firms is not None:
+        statement = statement.where(Loan.firm_id.in_(firms))
     if filters.institution_id:
         statement = statement.where(Loan.institution_id == filters.institution_id)
     if filters.product_id:
@@ -207,17 +226,26 @@ def loans_in(filters: Filters) -> Select[Any]:
     return statement
 
 
-def leads_in(filters: Filters) -> Select[Any]:
-    """Leads created in the period for needs of firms matching the filters."""
+def leads_in(filters: Filters, *, with_need: bool = False) -> Select[Any]:
+    """Leads created in the period for needs of firms matching the filters.
+
+    `with_need` joins the needs, for callers that read need columns.
+    """
     start = dt.datetime.combine(filters.start, dt.time(), tzinfo=SHANGHAI)
     end = dt.datetime.combine(filters.period_end, dt.time(), tzinfo=SHANGHAI)
     statement = (
         select(Lead)
-        .join(FinancingNeed, FinancingNeed.id == Lead.need_id)
-        .join(Firm, Firm.id == FinancingNeed.firm_id)
+        .select_from(Lead)
         .where(Lead.created_at >= start, Lead.created_at < end, Lead.institution_id.is_not(None))
-        .where(*_firm_conditions(filters))
     )
+    conditions, firms = _firm_conditions(filters), _firms_in(filters)
+    if firms is not None:
+        needs = select(FinancingNeed.id).where(FinancingNeed.firm_id.in_(firms))
+        statement = statement.where(Lead.need_id.in_(needs))
+    if with_need or (conditions and firms is None):
+        statement = statement.join(FinancingNeed, FinancingNeed.id == Lead.need_id)
+    if conditions and firms is None:
+        statement = statement.join(Firm, Firm.id == FinancingNeed.firm_id).where(*conditions)
     if filters.institution_id:
         statement = statement.where(Lead.institution_id == filters.institution_id)
     if filters.product_id:
@@ -241,6 +269,31 @@ def reports_in(filters: Filters) -> Select[Any]:
     return statement
 
 
+def _reported(filters: Filters) -> Select[Any]:
+    """Like reports_in, for aggregates over report columns only: the reports carry their bank,
+    so loans (and firms) are read only for a firm or product cut."""
+    statement = (
+        select(LoanStatusReport)
+        .select_from(LoanStatusReport)
+        .where(LoanStatusReport.period >= filters.start, LoanStatusReport.period <= filters.end)
+    )
+    conditions, firms = _firm_conditions(filters), _firms_in(filters)
+    if firms is not None:
+        loans = select(Loan.id).where(Loan.firm_id.in_(firms))
+        if filters.product_id:
+            loans = loans.where(Loan.product_id == filters.product_id)
+        statement = statement.where(LoanStatusReport.loan_id.in_(loans))
+    elif conditions or filters.product_id:
+        statement = statement.join(Loan, Loan.id == LoanStatusReport.loan_id)
+        if conditions:
+            statement = statement.join(Firm, Firm.id == Loan.firm_id).where(*conditions)
+        if filters.product_id:
+            statement = statement.where(Loan.product_id == filters.product_id)
+    if filters.institution_id:
+        statement = statement.where(LoanStatusReport.institution_id == filters.institution_id)
+    return statement
+
+
 # --- the figures -----------------------------------------------------------------------------
 
 _NPL = case(
@@ -253,13 +306,14 @@ _DECIDED = or_(_APPROVED, Lead.status == LeadStatus.DECLINED)
 def figures(filters: Filters) -> Figures:
     """Every figure of the dashboard and the monthly report for one cut of the data."""
     months = month_figures(filters)
-    summary = summary_figures(filters)
+    responses = response_medians(filters)
+    summary = summary_figures(filters, responses)
     summary.npl_ratio = next((m.npl_ratio for m in reversed(months) if m.reported_balance), None)
     return Figures(
         filters=filters,
         summary=summary,
         months=months,
-        banks=bank_figures(filters),
+        banks=bank_figures(filters, responses),
         by_region=grouped(filters, Firm.region_code),
         by_industry=grouped(filters, func.substr(Firm.industry_code, 1, 2)),
     )
@@ -287,7 +341,7 @@ def month_figures(filters: Filters) -> list[MonthFigures]:
         row.weighted_rate = _per(Decimal(rate_sum or 0), row.amount, FOUR)
         row.adjusted_rate = _per(Decimal(adjusted_sum or 0), row.amount, FOUR)
     npl = (
-        reports_in(filters)
+        _reported(filters)
         .with_only_columns(
             LoanStatusReport.period, func.sum(_NPL), func.sum(LoanStatusReport.balance)
         )
@@ -315,7 +369,9 @@ def _per(total: Decimal, count: Decimal | int, places: Decimal) -> Decimal | Non
     return (Decimal(total) / Decimal(count)).quantize(places, rounding=ROUND_HALF_UP)
 
 
-def summary_figures(filters: Filters) -> Summary:
+def summary_figures(
+    filters: Filters, responses: dict[int | None, Decimal] | None = None
+) -> Summary:
     summary = Summary()
     count, amount, rate_sum, adjusted_sum = db.session.execute(
         loans_in(filters).with_only_columns(
@@ -330,33 +386,33 @@ def summary_figures(filters: Filters) -> Summary:
     summary.weighted_rate = _per(Decimal(rate_sum or 0), summary.amount, FOUR)
     summary.adjusted_rate = _per(Decimal(adjusted_sum or 0), summary.amount, FOUR)
     summary.inclusive_loans, summary.inclusive_amount = _inclusive(filters)
-    _lead_figures(filters, summary)
+    _lead_figures(filters, summary, responses)
     _need_figures(filters, summary)
     return summary
 
 
 def _inclusive(filters: Filters) -> tuple[int, Decimal]:
     """Loans to small and micro firms whose credit from that bank is at most 1,000 万元."""
+    # Each qualifying firm–bank pair brings all its loans: add up the pairs' counts and sums.
     pairs = (
-        loans_in(filters)
-        .with_only_columns(Loan.firm_id, Loan.institution_id, func.sum(Loan.amount).label("credit"))
+        loans_in(filters, with_firm=True)
+        .with_only_columns(
+            func.count(Loan.id).label("loans"), func.sum(Loan.amount).label("credit")
+        )
         .where(Firm.size_class.in_(INCLUSIVE_SIZES))
         .group_by(Loan.firm_id, Loan.institution_id)
         .having(func.sum(Loan.amount) <= INCLUSIVE_CREDIT_CEILING)
         .subquery()
     )
     count, amount = db.session.execute(
-        loans_in(filters)
-        .with_only_columns(func.count(Loan.id), func.sum(Loan.amount))
-        .join(
-            pairs,
-            and_(pairs.c.firm_id == Loan.firm_id, pairs.c.institution_id == Loan.institution_id),
-        )
+        select(func.coalesce(func.sum(pairs.c.loans), 0), func.sum(pairs.c.credit))
     ).one()
-    return count, Decimal(amount or 0)
+    return int(count), Decimal(amount or 0)
 
 
-def _lead_figures(filters: Filters, summary: Summary) -> None:
+def _lead_figures(
+    filters: Filters, summary: Summary, responses: dict[int | None, Decimal] | None
+) -> None:
     approved, decided, breaches = db.session.execute(
         leads_in(filters).with_only_columns(
             func.count(case((_APPROVED, 1))),
@@ -369,57 +425,102 @@ def _lead_figures(filters: Filters, summary: Summary) -> None:
         decided,
         breaches,
     )
-    summary.median_response_hours = _median_hours(
-        db.session.execute(
-            leads_in(filters)
-            .with_only_columns(Lead.created_at, Lead.first_response_at)
-            .where(Lead.first_response_at.is_not(None))
-        ).all()
-    )
-    summary.median_claim_to_disbursement_days = _median_days(
-        db.session.execute(
-            leads_in(filters)
-            .with_only_columns(Lead.created_at, Loan.disbursed_on)
-            .join(Loan, Loan.lead_id == Lead.id)
-        ).all()
-    )
+    if responses is None:
+        responses = response_medians(filters)
+    summary.median_response_hours = responses.get(None)
+    claims = leads_in(filters).join(Loan, Loan.lead_id == Lead.id)
+    days = _days_between(Lead.created_at, Loan.disbursed_on)
+    if _postgres():
+        median = db.session.scalar(
+            claims.with_only_columns(func.percentile_cont(0.5).within_group(days))
+        )
+    else:
+        values = db.session.scalars(claims.with_only_columns(days)).all()
+        median = statistics.median(round(value) for value in values) if values else None
+    summary.median_claim_to_disbursement_days = None if median is None else _whole(median)
+
+
+def response_medians(filters: Filters) -> dict[int | None, Decimal]:
+    """Median hours from a lead's creation to the bank's first response: per bank, and over
+    all banks under the key None. The summary and the bank ranking share one query.
+
+    PostgreSQL takes the medians itself (percentile_cont, which averages the middle pair as
+    statistics.median does); SQLite has no percentile function, so it subtracts the timestamps
+    and hands back one float per lead, and Python takes the medians.
+    """
+    hours = _hours_between(Lead.created_at, Lead.first_response_at)
+    answered = leads_in(filters).where(Lead.first_response_at.is_not(None))
+    if _postgres():
+        rows = db.session.execute(
+            answered.with_only_columns(
+                Lead.institution_id, func.percentile_cont(0.5).within_group(hours)
+            ).group_by(func.grouping_sets(tuple_(Lead.institution_id), tuple_()))
+        )
+        return {bank: _tenth(value) for bank, value in rows if value is not None}
+    per_bank: dict[int | None, list[float]] = defaultdict(list)
+    for bank, value in db.session.execute(
+        answered.with_only_columns(Lead.institution_id, cast(hours, Float))
+    ):
+        per_bank[bank].append(value)
+        per_bank[None].append(value)
+    return {bank: _tenth(statistics.median(values)) for bank, values in per_bank.items()}
+
+
+def _whole(days: float) -> Decimal:
+    """6 rather than 6.0 when the median is a whole number of days (as statistics gives)."""
+    return Decimal(int(days)) if float(days).is_integer() else Decimal(str(float(days)))
+
+
+def _tenth(hours: float) -> Decimal:
+    return Decimal(str(round(float(hours), 1)))
+
+
+def _postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _hours_between(start: Any, end: Any) -> Any:
+    """Hours from one UTC timestamp column to another, computed by the database."""
+    if _postgres():
+        return extract("epoch", end - start) / 3600
+    return (func.julianday(end) - func.julianday(start)) * 24
+
+
+def _local_date(moment: Any) -> Any:
+    """The Asia/Shanghai calendar day of a UTC timestamp column (China keeps UTC+8 all year)."""
+    if _postgres():
+        return cast(func.timezone("Asia/Shanghai", moment), Date)
+    return func.date(moment, "+8 hours")
+
+
+def _days_between(moment: Any, day: Any) -> Any:
+    """Whole days from a timestamp's Shanghai calendar day to a date."""
+    if _postgres():
+        return day - _local_date(moment)
+    return func.julianday(day) - func.julianday(_local_date(moment))
 
 
 def _need_figures(filters: Filters, summary: Summary) -> None:
     """Needs with credit approved, and how many of them the same day they were submitted."""
-    rows = db.session.execute(
-        leads_in(filters)
-        .with_only_columns(FinancingNeed.id, FinancingNeed.created_at, func.min(Lead.decided_at))
+    first_approval = (
+        leads_in(filters, with_need=True)
+        .with_only_columns(
+            FinancingNeed.created_at.label("submitted"),
+            func.min(Lead.decided_at).label("approved"),
+        )
         .where(_APPROVED)
         .group_by(FinancingNeed.id, FinancingNeed.created_at)
-    ).all()
-    summary.credited_needs = len(rows)
-    summary.same_day_needs = sum(
-        1 for _id, submitted, approved in rows if _local_day(submitted) == _local_day(approved)
+        .subquery()
     )
+    same_day = _local_date(first_approval.c.submitted) == _local_date(first_approval.c.approved)
+    summary.credited_needs, summary.same_day_needs = db.session.execute(
+        select(func.count(), func.count(case((same_day, 1))))
+    ).one()
 
 
-def _local_day(moment: dt.datetime) -> dt.date:
-    if moment.tzinfo is None:  # SQLite hands back naive UTC
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(SHANGHAI).date()
-
-
-def _median_hours(pairs: list[tuple[dt.datetime, dt.datetime]]) -> Decimal | None:
-    hours = [(_aware(b) - _aware(a)).total_seconds() / 3600 for a, b in pairs]
-    return Decimal(str(round(statistics.median(hours), 1))) if hours else None
-
-
-def _median_days(pairs: list[tuple[dt.datetime, dt.date]]) -> Decimal | None:
-    days = [(disbursed - _local_day(created)).days for created, disbursed in pairs]
-    return Decimal(str(statistics.median(days))) if days else None
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
-def bank_figures(filters: Filters) -> list[BankFigures]:
+def bank_figures(
+    filters: Filters, responses: dict[int | None, Decimal] | None = None
+) -> list[BankFigures]:
     """Per-bank figures and the ranking (volume, then speed, approval rate and NPL ratio)."""
     names = dict(
         db.session.execute(select(FinancialInstitution.id, FinancialInstitution.short_name)).all()
@@ -450,20 +551,20 @@ def bank_figures(filters: Filters) -> list[BankFigures]:
     ):
         row = bank(institution_id)
         row.approved_leads, row.decided_leads, row.sla_breaches = approved, decided, breaches
-    responses: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
-    for institution_id, created, responded in db.session.execute(
-        leads_in(filters)
-        .with_only_columns(Lead.institution_id, Lead.created_at, Lead.first_response_at)
-        .where(Lead.first_response_at.is_not(None))
-    ):
-        responses[institution_id].append((created, responded))
-    for institution_id, pairs in responses.items():
-        bank(institution_id).median_response_hours = _median_hours(pairs)
+    if responses is None:
+        responses = response_medians(filters)
+    for institution_id, hours in responses.items():
+        if institution_id is not None:
+            bank(institution_id).median_response_hours = hours
     for institution_id, bad, total in db.session.execute(
-        reports_in(filters)
+        _reported(filters)
         .where(LoanStatusReport.period == filters.end)
-        .with_only_columns(Loan.institution_id, func.sum(_NPL), func.sum(LoanStatusReport.balance))
-        .group_by(Loan.institution_id)
+        .with_only_columns(
+            LoanStatusReport.institution_id,
+            func.sum(_NPL),
+            func.sum(LoanStatusReport.balance),
+        )
+        .group_by(LoanStatusReport.institution_id)
     ):
         row = bank(institution_id)
         row.npl_balance, row.reported_balance = Decimal(bad or 0), Decimal(total or 0)
@@ -484,7 +585,7 @@ def bank_figures(filters: Filters) -> list[BankFigures]:
 def grouped(filters: Filters, column: Any) -> list[GroupRow]:
     """Loan count and amount per value of a firm column (region, industry division)."""
     rows = db.session.execute(
-        loans_in(filters)
+        loans_in(filters, with_firm=True)
         .with_only_columns(column, func.count(Loan.id), func.sum(Loan.amount))
         .group_by(column)
         .order_by(func.sum(Loan.amount).desc())
