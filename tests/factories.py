@@ -9,7 +9,17 @@ import factory
 from werkzeug.security import generate_password_hash
 
 from portal.accounts.models import User
-from portal.enums import InstitutionKind, OnboardingStatus, Role, TaxCreditGrade
+from portal.catalog.models import BankProduct
+from portal.catalog.versions import record_rules
+from portal.db import utcnow
+from portal.enums import (
+    InstitutionKind,
+    OnboardingStatus,
+    ProductKind,
+    ProductStatus,
+    Role,
+    TaxCreditGrade,
+)
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.firms.standards import classify_size, make_credit_code
@@ -92,3 +102,36 @@ class UserFactory(BaseFactory):
         factory.SubFactory(AgencyFactory),
         None,
     )
+
+
+def published_product(
+    bank: FinancialInstitution,
+    name: str,
+    rate: str,
+    eligibility: str = "",
+    *,
+    instant_approval: str | None = None,
+    formula: str | None = None,
+) -> BankProduct:
+    """A published credit product of 10–500 万元 over 3–36 months, with rule version 1."""
+    product = BankProduct(
+        institution=bank,
+        name=name,
+        kind=ProductKind.CREDIT,
+        min_amount=Decimal("100000"),
+        max_amount=Decimal("5000000"),
+        min_term_months=3,
+        max_term_months=36,
+        min_rate=Decimal(rate),
+        max_rate=Decimal(rate) + 1,
+        guarantee_types=["credit"],
+        region_codes=[],
+        status=ProductStatus.PUBLISHED,
+        published_at=utcnow(),
+    )
+    db.session.add(product)
+    db.session.flush()
+    record_rules(
+        product, eligibility=eligibility, instant_approval=instant_approval, formula=formula
+    )
+    return product

@@ -33,8 +33,10 @@ def _pooled_lead_and_officers(app) -> tuple[int, list[int]]:
         db.session.commit()
         invalidate_catalogue_cache()
         need = needs.submit_need(
-            firm_user, db.session.get(Firm, firm_user.firm_id),
-            needs.NeedInput(Decimal("500000"), 12, "周转", GuaranteeType.CREDIT, None), "race",
+            firm_user,
+            db.session.get(Firm, firm_user.firm_id),
+            needs.NeedInput(Decimal("500000"), 12, "周转", GuaranteeType.CREDIT, None),
+            "race",
         )
         lead = leads.send_to_pool(firm_user, need)
         return lead.id, officer_ids

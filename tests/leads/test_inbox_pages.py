@@ -13,8 +13,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from portal.audit.models import AuditEntry
-from portal.catalog.models import BankProduct
-from portal.catalog.versions import record_rules
 from portal.dates import SHANGHAI, today_in_china
 from portal.db import utcnow
 from portal.enums import (
@@ -22,8 +20,6 @@ from portal.enums import (
     LeadOrigin,
     LeadStatus,
     NeedStatus,
-    ProductKind,
-    ProductStatus,
     Role,
 )
 from portal.extensions import db
@@ -31,32 +27,11 @@ from portal.leads.models import Lead, Loan
 from portal.matching.catalogue import invalidate_catalogue_cache
 from portal.matching.models import FinancingNeed
 from tests.factories import FirmFactory, InstitutionFactory, UserFactory
+from tests.factories import published_product as _product
 
 WAN = Decimal(10000)
 FIRM_NAME = "闽江精密制造有限公司"
 PURPOSE = "采购数控机床三台"
-
-
-def _product(bank, name: str, rate: str, eligibility: str, **rules: str | None) -> BankProduct:
-    product = BankProduct(
-        institution=bank,
-        name=name,
-        kind=ProductKind.CREDIT,
-        min_amount=10 * WAN,
-        max_amount=500 * WAN,
-        min_term_months=3,
-        max_term_months=36,
-        min_rate=Decimal(rate),
-        max_rate=Decimal(rate) + 1,
-        guarantee_types=["credit"],
-        region_codes=[],
-        status=ProductStatus.PUBLISHED,
-        published_at=utcnow(),
-    )
-    db.session.add(product)
-    db.session.flush()
-    record_rules(product, eligibility=eligibility, **rules)
-    return product
 
 
 @pytest.fixture

@@ -25,8 +25,11 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 def submit(market, amount="800000", key="k1") -> FinancingNeed:
     user = db.session.get(User, market.firm_user_id)
     data = needs.NeedInput(
-        amount=Decimal(amount), term_months=12, purpose="采购原材料",
-        guarantee_type=GuaranteeType.CREDIT, max_rate=None,
+        amount=Decimal(amount),
+        term_months=12,
+        purpose="采购原材料",
+        guarantee_type=GuaranteeType.CREDIT,
+        max_rate=None,
     )
     return needs.submit_need(user, db.session.get(Firm, market.firm_id), data, key)
 
@@ -56,7 +59,8 @@ def test_full_journey_from_need_to_loan(app, market):
 
         leads.accept(officer(market, "A"), lead_a)
         leads.record_decision(
-            officer(market, "A"), lead_a,
+            officer(market, "A"),
+            lead_a,
             leads.CreditDecision(amount=Decimal("800000"), rate=Decimal("3.20"), term_months=12),
         )
         leads.take_offer(firm_user, lead_a)
@@ -64,7 +68,9 @@ def test_full_journey_from_need_to_loan(app, market):
 
         loan = leads.disburse(officer(market, "A"), lead_a, "HT-2026-001", dt.date(2026, 11, 27))
         assert (loan.amount, loan.rate, loan.maturity_on) == (
-            Decimal("800000"), Decimal("3.20"), dt.date(2027, 11, 27)
+            Decimal("800000"),
+            Decimal("3.20"),
+            dt.date(2027, 11, 27),
         )
         assert db.session.get(FinancingNeed, need.id).status == NeedStatus.FULFILLED
         assert db.session.scalar(select(func.count(Loan.id))) == 1
@@ -170,7 +176,8 @@ def test_an_offer_is_taken_once(app, market):
         [lead] = leads.apply_to_products(firm_user, need, [market.products["A"]])
         leads.accept(officer(market, "A"), lead)
         leads.record_decision(
-            officer(market, "A"), lead,
+            officer(market, "A"),
+            lead,
             leads.CreditDecision(amount=Decimal("500000"), rate=Decimal("3.30"), term_months=12),
         )
         leads.take_offer(firm_user, lead)

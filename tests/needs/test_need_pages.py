@@ -12,17 +12,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from portal.catalog.models import BankProduct, PolicyProduct
+from portal.catalog.models import PolicyProduct
 from portal.catalog.versions import record_rules
 from portal.dates import today_in_china
-from portal.db import utcnow
 from portal.enums import (
     BenefitKind,
     LeadOrigin,
     LeadStatus,
     NeedStatus,
     PolicyKind,
-    ProductKind,
     ProductStatus,
     Role,
 )
@@ -31,31 +29,10 @@ from portal.leads.models import Lead
 from portal.matching.catalogue import invalidate_catalogue_cache
 from portal.matching.models import FinancingNeed, MatchResult
 from tests.factories import AgencyFactory, FirmFactory, InstitutionFactory, UserFactory
+from tests.factories import published_product as _product
 
 WAN = Decimal(10000)
 FIRM_NAME = "闽江精密制造有限公司"
-
-
-def _product(bank, name: str, rate: str, eligibility: str, **rules: str | None) -> BankProduct:
-    product = BankProduct(
-        institution=bank,
-        name=name,
-        kind=ProductKind.CREDIT,
-        min_amount=10 * WAN,
-        max_amount=500 * WAN,
-        min_term_months=3,
-        max_term_months=36,
-        min_rate=Decimal(rate),
-        max_rate=Decimal(rate) + 1,
-        guarantee_types=["credit"],
-        region_codes=[],
-        status=ProductStatus.PUBLISHED,
-        published_at=utcnow(),
-    )
-    db.session.add(product)
-    db.session.flush()
-    record_rules(product, eligibility=eligibility, **rules)
-    return product
 
 
 @pytest.fixture

@@ -26,9 +26,16 @@ def at(day: int, hour: int, month: int = 1) -> dt.datetime:
 
 def loan(bank, firm, day: dt.date, amount: str, rate: str, subsidy: str = "0", lead=None) -> Loan:
     row = Loan(
-        institution=bank, firm=firm, contract_no=f"C{day}{amount}", amount=D(amount),
-        rate=D(rate), subsidy_rate=D(subsidy), term_months=12, disbursed_on=day,
-        maturity_on=day.replace(year=2027), lead_id=lead.id if lead else None,
+        institution=bank,
+        firm=firm,
+        contract_no=f"C{day}{amount}",
+        amount=D(amount),
+        rate=D(rate),
+        subsidy_rate=D(subsidy),
+        term_months=12,
+        disbursed_on=day,
+        maturity_on=day.replace(year=2027),
+        lead_id=lead.id if lead else None,
     )
     db.session.add(row)
     db.session.flush()
@@ -38,17 +45,27 @@ def loan(bank, firm, day: dt.date, amount: str, rate: str, subsidy: str = "0", l
 def report(row: Loan, period: dt.date, balance: str, tier: FiveTierClass) -> None:
     db.session.add(
         LoanStatusReport(
-            loan_id=row.id, institution_id=row.institution_id, period=period,
-            balance=D(balance), five_tier_class=tier,
+            loan_id=row.id,
+            institution_id=row.institution_id,
+            period=period,
+            balance=D(balance),
+            five_tier_class=tier,
         )
     )
 
 
 def need(firm, user, submitted: dt.datetime) -> FinancingNeed:
     row = FinancingNeed(
-        firm=firm, submitted_by_id=user.id, amount=D("1000000"), term_months=12, purpose="周转",
-        guarantee_type=GuaranteeType.CREDIT, consent_at=submitted, consent_scope="s",
-        idempotency_key=f"n{submitted.isoformat()}", created_at=submitted,
+        firm=firm,
+        submitted_by_id=user.id,
+        amount=D("1000000"),
+        term_months=12,
+        purpose="周转",
+        guarantee_type=GuaranteeType.CREDIT,
+        consent_at=submitted,
+        consent_scope="s",
+        idempotency_key=f"n{submitted.isoformat()}",
+        created_at=submitted,
     )
     db.session.add(row)
     db.session.flush()
@@ -57,8 +74,13 @@ def need(firm, user, submitted: dt.datetime) -> FinancingNeed:
 
 def lead(need_row, bank, created, responded=None, approved=False, decided=None, **extra) -> Lead:
     row = Lead(
-        need_id=need_row.id, institution=bank, created_at=created, first_response_at=responded,
-        approved_amount=D("1000000") if approved else None, decided_at=decided, **extra,
+        need_id=need_row.id,
+        institution=bank,
+        created_at=created,
+        first_response_at=responded,
+        approved_amount=D("1000000") if approved else None,
+        decided_at=decided,
+        **extra,
     )
     db.session.add(row)
     db.session.flush()
@@ -69,22 +91,42 @@ def lead(need_row, bank, created, responded=None, approved=False, decided=None, 
 def dataset(app):
     with app.app_context():
         x, y = InstitutionFactory(short_name="银行X"), InstitutionFactory(short_name="银行Y")
-        f1 = FirmFactory(region_code="350100", industry_code="13", employees=50,
-                         revenue=D("30000000"))  # small
-        f2 = FirmFactory(region_code="350200", industry_code="52", employees=5,
-                         revenue=D("500000"))  # micro
-        f3 = FirmFactory(region_code="350100", industry_code="65", employees=150,
-                         revenue=D("20000000"))  # medium
+        f1 = FirmFactory(
+            region_code="350100", industry_code="13", employees=50, revenue=D("30000000")
+        )  # small
+        f2 = FirmFactory(
+            region_code="350200", industry_code="52", employees=5, revenue=D("500000")
+        )  # micro
+        f3 = FirmFactory(
+            region_code="350100", industry_code="65", employees=150, revenue=D("20000000")
+        )  # medium
         assert (f1.size_class, f2.size_class, f3.size_class) == ("small", "micro", "medium")
         user = UserFactory(role=Role.SME, firm=f1)
-        db.session.add(LprRate(effective_on=dt.date(2026, 1, 20), one_year=D("3.00"),
-                               over_five_years=D("3.50")))
+        db.session.add(
+            LprRate(
+                effective_on=dt.date(2026, 1, 20), one_year=D("3.00"), over_five_years=D("3.50")
+            )
+        )
         n1, n2, n3 = need(f1, user, at(8, 10)), need(f2, user, at(18, 9)), need(f3, user, at(25, 9))
-        a = lead(n1, x, at(8, 10), at(8, 12), approved=True, decided=at(8, 16),
-                 status=LeadStatus.DISBURSED)
+        a = lead(
+            n1,
+            x,
+            at(8, 10),
+            at(8, 12),
+            approved=True,
+            decided=at(8, 16),
+            status=LeadStatus.DISBURSED,
+        )
         lead(n2, y, at(18, 9), at(18, 19), decided=at(18, 19), status=LeadStatus.DECLINED)
-        lead(n2, x, at(19, 9), at(19, 13), approved=True, decided=at(20, 11),
-             status=LeadStatus.APPROVED)
+        lead(
+            n2,
+            x,
+            at(19, 9),
+            at(19, 13),
+            approved=True,
+            decided=at(20, 11),
+            status=LeadStatus.APPROVED,
+        )
         lead(n3, y, at(25, 9), status=LeadStatus.EXPIRED, sla_breached=True)
         l1 = loan(x, f1, dt.date(2026, 1, 10), "4000000", "4.00", "1.00", lead=a)
         l2 = loan(x, f1, dt.date(2026, 2, 5), "6000000", "3.50")
