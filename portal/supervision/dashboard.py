@@ -38,7 +38,7 @@ from portal.supervision.metrics import (
     BankFigures,
     Figures,
     Filters,
-    _firm_conditions,
+    firm_conditions,
     bank_figures,
     figures,
     next_month,
@@ -338,7 +338,7 @@ def missing_reports(filters: Filters, month: dt.date) -> list[tuple[int, str, in
         .join(FinancialInstitution, FinancialInstitution.id == Loan.institution_id)
         .outerjoin(report, and_(report.loan_id == Loan.id, report.period == month))
         .where(Loan.disbursed_on <= month_end, Loan.maturity_on >= month)
-        .where(*_firm_conditions(filters))
+        .where(*firm_conditions(filters))
         .group_by(Loan.institution_id, FinancialInstitution.short_name)
         .having(func.count(report.id) < func.count(Loan.id))
         .order_by(FinancialInstitution.short_name, Loan.institution_id)

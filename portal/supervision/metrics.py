@@ -181,7 +181,7 @@ def ratio(part: Decimal, whole: Decimal) -> Decimal | None:
 # --- filters as SQL --------------------------------------------------------------------------
 
 
-def _firm_conditions(filters: Filters) -> list[Any]:
+def firm_conditions(filters: Filters) -> list[Any]:
     conditions = []
     if filters.region_code:
         conditions.append(Firm.region_code == filters.region_code)
@@ -198,7 +198,7 @@ def _firms_in(filters: Filters) -> Select[Any] | None:
     SQLite joins row by row, so `firm_id IN (SELECT …)` lets it read only the period's rows;
     PostgreSQL plans hash joins and is faster joining the firms (None: join them).
     """
-    conditions = _firm_conditions(filters)
+    conditions = firm_conditions(filters)
     if not conditions or _postgres():
         return None
     return select(Firm.id).where(*conditions)
@@ -214,7 +214,7 @@ def loans_in(filters: Filters, *, with_firm: bool = False) -> Select[Any]:
         .select_from(Loan)
         .where(Loan.disbursed_on >= filters.start, Loan.disbursed_on < filters.period_end)
     )
-    conditions, firms = _firm_conditions(filters), _firms_in(filters)
+    conditions, firms = firm_conditions(filters), _firms_in(filters)
     if with_firm or (conditions and firms is None):
         statement = statement.join(Firm, Firm.id == Loan.firm_id).where(*conditions)
     elif firms is not None:
@@ -238,7 +238,7 @@ def leads_in(filters: Filters, *, with_need: bool = False) -> Select[Any]:
         .select_from(Lead)
         .where(Lead.created_at >= start, Lead.created_at < end, Lead.institution_id.is_not(None))
     )
-    conditions, firms = _firm_conditions(filters), _firms_in(filters)
+    conditions, firms = firm_conditions(filters), _firms_in(filters)
     if firms is not None:
         needs = select(FinancingNeed.id).where(FinancingNeed.firm_id.in_(firms))
         statement = statement.where(Lead.need_id.in_(needs))
@@ -260,7 +260,7 @@ def reports_in(filters: Filters) -> Select[Any]:
         .join(Loan, Loan.id == LoanStatusReport.loan_id)
         .join(Firm, Firm.id == Loan.firm_id)
         .where(LoanStatusReport.period >= filters.start, LoanStatusReport.period <= filters.end)
-        .where(*_firm_conditions(filters))
+        .where(*firm_conditions(filters))
     )
     if filters.institution_id:
         statement = statement.where(Loan.institution_id == filters.institution_id)
@@ -277,7 +277,7 @@ def _reported(filters: Filters) -> Select[Any]:
         .select_from(LoanStatusReport)
         .where(LoanStatusReport.period >= filters.start, LoanStatusReport.period <= filters.end)
     )
-    conditions, firms = _firm_conditions(filters), _firms_in(filters)
+    conditions, firms = firm_conditions(filters), _firms_in(filters)
     if firms is not None:
         loans = select(Loan.id).where(Loan.firm_id.in_(firms))
         if filters.product_id:

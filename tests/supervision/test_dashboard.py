@@ -15,19 +15,17 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.catalog.models import BankProduct
-from portal.dates import SHANGHAI
-from portal.enums import FiveTierClass, GuaranteeType, LeadStatus, ProductKind, Role
+from portal.enums import FiveTierClass, LeadStatus, ProductKind, Role
 from portal.extensions import db
-from portal.leads.models import Lead, Loan
-from portal.matching.models import FinancingNeed
 from portal.supervision import settings
-from portal.supervision.models import LoanStatusReport, LprRate
+from portal.supervision.models import LprRate
 from tests.factories import (
     AgencyFactory,
     FirmFactory,
     InstitutionFactory,
     UserFactory,
 )
+from tests.supervision.builders import at, lead, loan, need, report
 
 D = Decimal
 JAN, FEB = dt.date(2026, 1, 1), dt.date(2026, 2, 1)
@@ -35,76 +33,6 @@ JAN, FEB = dt.date(2026, 1, 1), dt.date(2026, 2, 1)
 TODAY = dt.date(2026, 3, 15)
 TABLES = ("months", "banks", "regions", "industries", "alerts")
 EVIL_NAME = '=HYPERLINK("http://evil.example","点我")'
-
-
-def at(day: int, hour: int, month: int = 1) -> dt.datetime:
-    return dt.datetime(2026, month, day, hour, tzinfo=SHANGHAI).astimezone(dt.UTC)
-
-
-def loan(bank, firm, day, amount, rate, subsidy="0", lead=None, product=None) -> Loan:
-    row = Loan(
-        institution=bank,
-        firm=firm,
-        contract_no=f"C{day}{amount}",
-        amount=D(amount),
-        rate=D(rate),
-        subsidy_rate=D(subsidy),
-        term_months=12,
-        disbursed_on=day,
-        maturity_on=day.replace(year=2027),
-        lead_id=lead.id if lead else None,
-        product_id=product.id if product else None,
-    )
-    db.session.add(row)
-    db.session.flush()
-    return row
-
-
-def report(row, period, balance, tier, overdue=0, contradicts=False) -> None:
-    db.session.add(
-        LoanStatusReport(
-            loan_id=row.id,
-            institution_id=row.institution_id,
-            period=period,
-            balance=D(balance),
-            five_tier_class=tier,
-            days_overdue=overdue,
-            contradicts_overdue_rules=contradicts,
-        )
-    )
-
-
-def need(firm, user, submitted) -> FinancingNeed:
-    row = FinancingNeed(
-        firm=firm,
-        submitted_by_id=user.id,
-        amount=D("1000000"),
-        term_months=12,
-        purpose="周转",
-        guarantee_type=GuaranteeType.CREDIT,
-        consent_at=submitted,
-        consent_scope="s",
-        idempotency_key=f"n{submitted.isoformat()}",
-        created_at=submitted,
-    )
-    db.session.add(row)
-    db.session.flush()
-    return row
-
-
-def lead(need_row, bank, created, responded=None, approved=False, decided=None, **extra) -> Lead:
-    row = Lead(
-        need_id=need_row.id,
-        institution=bank,
-        created_at=created,
-        first_response_at=responded,
-        approved_amount=D("1000000") if approved else None,
-        decided_at=decided,
-        **extra,
-    )
-    db.session.add(row)
-    db.session.flush()
-    return row
 
 
 def product(bank, name) -> BankProduct:

@@ -7,84 +7,15 @@ from decimal import Decimal
 
 import pytest
 
-from portal.dates import SHANGHAI
-from portal.enums import FiveTierClass, GuaranteeType, LeadStatus, Role
+from portal.enums import FiveTierClass, LeadStatus, Role
 from portal.extensions import db
-from portal.leads.models import Lead, Loan
-from portal.matching.models import FinancingNeed
 from portal.supervision.metrics import Filters, figures
-from portal.supervision.models import LoanStatusReport, LprRate
+from portal.supervision.models import LprRate
 from tests.factories import FirmFactory, InstitutionFactory, UserFactory
+from tests.supervision.builders import at, lead, loan, need, report
 
 D = Decimal
 JAN, FEB = dt.date(2026, 1, 1), dt.date(2026, 2, 1)
-
-
-def at(day: int, hour: int, month: int = 1) -> dt.datetime:
-    return dt.datetime(2026, month, day, hour, tzinfo=SHANGHAI).astimezone(dt.UTC)
-
-
-def loan(bank, firm, day: dt.date, amount: str, rate: str, subsidy: str = "0", lead=None) -> Loan:
-    row = Loan(
-        institution=bank,
-        firm=firm,
-        contract_no=f"C{day}{amount}",
-        amount=D(amount),
-        rate=D(rate),
-        subsidy_rate=D(subsidy),
-        term_months=12,
-        disbursed_on=day,
-        maturity_on=day.replace(year=2027),
-        lead_id=lead.id if lead else None,
-    )
-    db.session.add(row)
-    db.session.flush()
-    return row
-
-
-def report(row: Loan, period: dt.date, balance: str, tier: FiveTierClass) -> None:
-    db.session.add(
-        LoanStatusReport(
-            loan_id=row.id,
-            institution_id=row.institution_id,
-            period=period,
-            balance=D(balance),
-            five_tier_class=tier,
-        )
-    )
-
-
-def need(firm, user, submitted: dt.datetime) -> FinancingNeed:
-    row = FinancingNeed(
-        firm=firm,
-        submitted_by_id=user.id,
-        amount=D("1000000"),
-        term_months=12,
-        purpose="周转",
-        guarantee_type=GuaranteeType.CREDIT,
-        consent_at=submitted,
-        consent_scope="s",
-        idempotency_key=f"n{submitted.isoformat()}",
-        created_at=submitted,
-    )
-    db.session.add(row)
-    db.session.flush()
-    return row
-
-
-def lead(need_row, bank, created, responded=None, approved=False, decided=None, **extra) -> Lead:
-    row = Lead(
-        need_id=need_row.id,
-        institution=bank,
-        created_at=created,
-        first_response_at=responded,
-        approved_amount=D("1000000") if approved else None,
-        decided_at=decided,
-        **extra,
-    )
-    db.session.add(row)
-    db.session.flush()
-    return row
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from portal.supervision.fonts import FALLBACK_FONT, cjk_font, discover
 from portal.supervision.models import LoanStatusReport, LprRate, MonthlyReport
 from portal.supervision.pdf import percent_change, point_change
 from tests.factories import AgencyFactory, FirmFactory, InstitutionFactory, UserFactory
+from tests.supervision.builders import loan
 
 D = Decimal
 OCT = dt.date(2026, 10, 1)
@@ -36,24 +37,6 @@ needs_poppler = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in POPPLER),
     reason="poppler-utils (pdftotext, pdftoppm, pdffonts) is not installed; .ci/run installs it",
 )
-
-
-def loan(bank, firm, day: dt.date, amount: str, rate: str, subsidy: str = "0", lead=None) -> Loan:
-    row = Loan(
-        institution=bank,
-        firm=firm,
-        contract_no=f"C{day}{amount}",
-        amount=D(amount),
-        rate=D(rate),
-        subsidy_rate=D(subsidy),
-        term_months=12,
-        disbursed_on=day,
-        maturity_on=day.replace(year=day.year + 1),
-        lead_id=lead.id if lead else None,
-    )
-    db.session.add(row)
-    db.session.flush()
-    return row
 
 
 def report(row: Loan, balance: str, tier: FiveTierClass, overdue: int = 0, odd: bool = False):
