@@ -38,9 +38,9 @@ from portal.supervision.metrics import (
     BankFigures,
     Figures,
     Filters,
-    firm_conditions,
     bank_figures,
     figures,
+    firm_conditions,
     next_month,
     reports_in,
 )
