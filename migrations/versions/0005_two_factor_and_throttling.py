@@ -1,0 +1,24 @@
+"""Accounts: two-factor sign-in, recovery codes and sign-in throttling.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-27 21:50:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
