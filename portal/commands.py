@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from alembic import command as alembic_command
 from flask import Flask, current_app
@@ -10,11 +12,24 @@ from werkzeug.serving import run_simple
 
 from portal import migrate
 
-db_cli = AppGroup("db", help="Database migrations (Alembic).")
+db_cli = AppGroup("db", help="Database migrations (Alembic), backup and restore.")
 demo_cli = AppGroup("demo", help="Demo data and a one-command demo server.")
 i18n_cli = AppGroup("i18n", help="Message catalogues.")
 policies_cli = AppGroup("policies", help="Government policy files under policies/.")
 scheduler_cli = AppGroup("scheduler", help="The scheduled jobs (deadlines, reminders).")
+supervision_cli = AppGroup("supervision", help="Supervision data (the dashboard's rollups).")
+
+
+@supervision_cli.command("rebuild-rollups")
+def supervision_rebuild_rollups() -> None:
+    """Rebuild every dashboard rollup from the live tables (safe to run at any time)."""
+    import time
+
+    from portal.supervision.rollups import rebuild
+
+    started = time.perf_counter()
+    written = rebuild()
+    click.echo(f"Dashboard rollups rebuilt: {written:,} rows in {time.perf_counter() - started:.1f} s.")
 
 
 @scheduler_cli.command("run")
@@ -68,6 +83,41 @@ def db_downgrade(revision: str) -> None:
     click.echo(f"Database downgraded to {revision}.")
 
 
+@db_cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def db_backup(path: Path) -> None:
+    """Write a backup of the database to PATH (SQLite: a copy; PostgreSQL: pg_dump -Fc)."""
+    from portal.backup import BackupError, backup
+
+    try:
+        backup(current_app.config["DATABASE_URL"], path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backup written to {path}.")
+
+
+@db_cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace a database that already has tables.")
+def db_restore(path: Path, yes: bool) -> None:
+    """Replace the database with the backup at PATH (stop the web and scheduler services first)."""
+    from portal.backup import BackupError, is_empty, restore
+
+    url = current_app.config["DATABASE_URL"]
+    if not yes and not is_empty(url):
+        raise click.ClickException(
+            "The database is not empty; restoring replaces everything in it. "
+            "Run again with --yes to go ahead."
+        )
+    # No pooled connection of this process may hold the old database open.
+    current_app.extensions["portal.db"].dispose()
+    try:
+        restore(url, path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Database restored from {path}.")
+
+
 @db_cli.command("current")
 def db_current() -> None:
     """Show the database's current revision."""
@@ -107,7 +157,10 @@ def demo_seed(scale: str) -> None:
     if scale == "province":
         from portal.demo.province import seed_province
 
+        from portal.supervision.rollups import rebuild
+
         click.echo(seed_province().summary())
+        click.echo(f"Dashboard rollups rebuilt: {rebuild():,} rows.")
     _print_accounts()
 
 
@@ -141,13 +194,19 @@ def demo_run(host: str, port: int) -> None:
 
 
 def _print_accounts() -> None:
-    from portal.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
+    from portal.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET
 
     click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD})")
     for account in DEMO_ACCOUNTS:
         click.echo(f"  {account.email:<24} {account.role.value:<14} {account.role.label}")
+    click.echo(
+        f"Staff accounts (all but sme@) ask for a two-factor code: add the secret "
+        f"{DEMO_TOTP_SECRET} to an authenticator app (TOTP, SHA-1, 6 digits, 30 s),\n"
+        f'or print the current code with: python -c "import pyotp; '
+        f"print(pyotp.TOTP('{DEMO_TOTP_SECRET}').now())\""
+    )
 
 
 def register(app: Flask) -> None:
-    for group in (db_cli, demo_cli, i18n_cli, policies_cli, scheduler_cli):
+    for group in (db_cli, demo_cli, i18n_cli, policies_cli, scheduler_cli, supervision_cli):
         app.cli.add_command(group)

@@ -26,10 +26,25 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def proxy_count(value: str | None) -> int:
+    """The number of trusted proxies from its environment text; unset or empty means 0."""
+    text = (value or "").strip()
+    if not text:
+        return 0
+    if not text.isdigit():
+        raise RuntimeError(f"PROXY_FIX_X_FOR must be a whole number >= 0, not {value!r}")
+    return int(text)
+
+
 class BaseConfig:
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
     DATABASE_URL = normalise_database_url(os.environ.get("DATABASE_URL", _sqlite_default()))
+    # A streaming replica for the dashboard and monthly reports; unset, they read the primary.
+    REPORTING_DATABASE_URL = normalise_database_url(os.environ.get("REPORTING_DATABASE_URL", ""))
     REDIS_URL = os.environ.get("REDIS_URL")
+    # How many proxies (nginx, a load balancer) stand in front of the app and append to
+    # X-Forwarded-For. 0 trusts none: the address is the TCP peer's, and the header is ignored.
+    PROXY_FIX_X_FOR = proxy_count(os.environ.get("PROXY_FIX_X_FOR"))
 
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -44,7 +59,15 @@ class BaseConfig:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "crt_session"
     REMEMBER_COOKIE_DURATION = 0
-    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    # A session ends after 30 minutes without a request, and 8 hours after sign-in at most.
+    SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", 30 * 60))
+    SESSION_ABSOLUTE_TIMEOUT = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT", 8 * 3600))
+    PERMANENT_SESSION_LIFETIME = SESSION_ABSOLUTE_TIMEOUT
+
+    # Staff roles sign in with a second factor (TOTP); see portal/accounts/two_factor.py.
+    TWO_FACTOR_REQUIRED = True
+    # Sign-in failures are counted per 15-minute window (Redis when REDIS_URL is set).
+    LOGIN_THROTTLE_WINDOW = 15 * 60
 
     # Hash used for seeded bulk accounts and tests; production keeps werkzeug's default scrypt.
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a method name, not a password)
@@ -67,6 +90,7 @@ class TestingConfig(BaseConfig):
     DATABASE_URL = normalise_database_url(
         os.environ.get("TEST_DATABASE_URL", f"sqlite:///{INSTANCE_PATH / 'test.sqlite3'}")
     )
+    REPORTING_DATABASE_URL = ""  # tests that need a replica pass one explicitly
     WTF_CSRF_ENABLED = False
     # Tests create hundreds of users; a cheap hash keeps them fast and changes nothing they check.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105  (a method name)

@@ -1,6 +1,6 @@
 """Every model, imported in one place so that metadata is complete for Alembic and tests."""
 
-from portal.accounts.models import User
+from portal.accounts.models import RecoveryCode, ThrottleCounter, User
 from portal.audit.models import AuditEntry
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
 from portal.firms.models import Firm
@@ -8,7 +8,12 @@ from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads.models import Lead, Loan
 from portal.matching.models import FinancingNeed, MatchResult
 from portal.notifications.models import Notification
+from portal.scheduler.models import SchedulerRun
 from portal.supervision.models import (
+    DashboardLeadFact,
+    DashboardLoanFact,
+    DashboardReportCell,
+    DashboardReportMonth,
     LoanReportUpload,
     LoanStatusReport,
     LprRate,
@@ -19,6 +24,10 @@ from portal.supervision.models import (
 __all__ = [
     "AuditEntry",
     "BankProduct",
+    "DashboardLeadFact",
+    "DashboardLoanFact",
+    "DashboardReportCell",
+    "DashboardReportMonth",
     "FinancialInstitution",
     "FinancingNeed",
     "Firm",
@@ -32,7 +41,10 @@ __all__ = [
     "MonthlyReport",
     "Notification",
     "PolicyProduct",
+    "RecoveryCode",
     "RuleVersion",
+    "SchedulerRun",
     "SystemSetting",
+    "ThrottleCounter",
     "User",
 ]

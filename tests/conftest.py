@@ -8,14 +8,17 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import select, text, update
 
 from portal import create_app, migrate
+from portal.accounts.models import User
 from portal.config import normalise_database_url
 from portal.extensions import db
 from portal.i18n import compile_catalogues
@@ -93,9 +96,32 @@ def _empty_all_tables(engine: Any) -> None:
     from portal.matching.catalogue import invalidate_catalogue_cache
 
     with engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(table.delete())
+        with _audit_log_unlocked(connection):
+            for table in reversed(Base.metadata.sorted_tables):
+                connection.execute(table.delete())
     invalidate_catalogue_cache()
+
+
+@contextmanager
+def _audit_log_unlocked(connection: Any) -> Iterator[None]:
+    """Lift the append-only triggers of audit_log for this one transaction only.
+
+    Both databases change triggers transactionally: the triggers are back before the commit, and
+    a failure rolls the whole cleanup back with them. The application never does this.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+        yield
+        connection.execute(text("ALTER TABLE audit_log ENABLE TRIGGER USER"))
+        return
+    triggers = connection.execute(
+        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'")
+    ).all()
+    for name, _sql in triggers:
+        connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    yield
+    for _name, sql in triggers:
+        connection.exec_driver_sql(sql)
 
 
 @pytest.fixture
@@ -117,21 +143,66 @@ def create(app: Flask) -> Callable[..., Any]:
 
 
 class Auth:
-    """Sign in and out through the real forms."""
+    """Sign in and out through the real forms, the two-factor step included.
 
-    def __init__(self, client: FlaskClient) -> None:
+    Staff users made by the factories are enrolled with factories.TOTP_SECRET; the code page is
+    answered with the current code. A code is accepted once, so the user's last accepted step
+    is forgotten first: tests sign the same user in many times within 30 seconds.
+    """
+
+    def __init__(self, client: FlaskClient, app: Flask) -> None:
         self.client = client
+        self.app = app
 
-    def login(self, email: str, password: str = PASSWORD, **kwargs: Any) -> Any:
-        return self.client.post("/login", data={"email": email, "password": password}, **kwargs)
+    def login(
+        self, email: str, password: str = PASSWORD, *, secret: str | None = None, **kwargs: Any
+    ) -> Any:
+        follow = kwargs.pop("follow_redirects", False)
+        data = {"email": email, "password": password}
+        response = self.client.post("/login", data=data, **kwargs)
+        location = response.headers.get("Location", "")
+        if response.status_code == 302 and location.endswith("/login/verify"):
+            self.forget_last_code(email)
+            code = pyotp.TOTP(secret or factories.TOTP_SECRET).now()
+            return self.client.post(
+                "/login/verify", data={"code": code}, follow_redirects=follow, **kwargs
+            )
+        if response.status_code == 302 and location.endswith("/login/enrol"):
+            return self.enrol(email, **kwargs)
+        if follow and response.status_code == 302:
+            return self.client.get(location, follow_redirects=True)
+        return response
+
+    def enrol(self, email: str, **kwargs: Any) -> Any:
+        """Complete first-login enrolment as a user would: read the secret, send its code."""
+        self.client.get("/login/enrol")
+        with self.app.app_context():
+            secret = db.session.scalar(select(User.totp_secret).where(User.email == email.lower()))
+        assert secret, "enrolment page did not give the user a secret"
+        code = pyotp.TOTP(secret).now()
+        return self.client.post("/login/enrol", data={"code": code}, **kwargs)
+
+    def forget_last_code(self, email: str) -> None:
+        with self.app.app_context():
+            db.session.execute(
+                update(User).where(User.email == email.lower()).values(totp_last_step=None)
+            )
+            db.session.commit()
 
     def logout(self) -> Any:
         return self.client.post("/logout")
 
 
 @pytest.fixture
-def auth(client: FlaskClient) -> Auth:
-    return Auth(client)
+def auth(client: FlaskClient, app: Flask) -> Auth:
+    return Auth(client, app)
+
+
+def signed_in(app: Flask, email: str) -> FlaskClient:
+    """A new browser-like client signed in as this user (second factor included)."""
+    client = app.test_client()
+    Auth(client, app).login(email)
+    return client
 
 
 def csrf_token_from(html: str) -> str:

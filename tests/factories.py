@@ -28,6 +28,8 @@ from portal.institutions.models import FinancialInstitution, GovernmentAgency
 PASSWORD = "correct-horse-battery"
 # One cheap hash for every factory user: hashing hundreds of times would dominate the suite.
 PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+# Staff users come enrolled in two-factor sign-in with this secret; the `auth` fixture uses it.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 class BaseFactory(factory.alchemy.SQLAlchemyModelFactory):
@@ -101,6 +103,12 @@ class UserFactory(BaseFactory):
         factory.LazyAttribute(lambda o: o.role == Role.GOV_STAFF),
         factory.SubFactory(AgencyFactory),
         None,
+    )
+    totp_secret = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.role != Role.SME), TOTP_SECRET, None
+    )
+    totp_confirmed_at = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.role != Role.SME), factory.LazyFunction(utcnow), None
     )
 
 

@@ -15,6 +15,7 @@ from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
 from portal.demo.seed import (
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
+    DEMO_TOTP_SECRET,
     POLICY_DIR,
     SUBSIDY_POLICY,
     SeedReport,
@@ -103,10 +104,10 @@ def test_demo_accounts_belong_to_the_right_tenants(app: Flask) -> None:
 
 
 def test_demo_accounts_can_log_in(app: Flask, auth: Any) -> None:
-    """Each demo account signs in through the login form with DEMO_PASSWORD."""
+    """Each demo account signs in with DEMO_PASSWORD; staff with the printed TOTP secret."""
     _seed(app)
     for account in DEMO_ACCOUNTS:
-        response = auth.login(account.email, DEMO_PASSWORD)
+        response = auth.login(account.email, DEMO_PASSWORD, secret=DEMO_TOTP_SECRET)
         assert response.status_code == 302, account.email
         assert "/login" not in response.headers["Location"]
         auth.logout()

@@ -4,19 +4,28 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from portal.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from portal.accounts.passwords import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    is_common_password,
+)
 from portal.enums import ROLE_LABELS, Role
 from portal.firms import standards
 from portal.firms.forms import FirmProfileForm
+from portal.forms import Form
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("邮箱"), validators=[DataRequired(_l("请填写邮箱")), Length(max=254)])
     password = PasswordField(_l("密码"), validators=[DataRequired(_l("请填写密码"))])
+
+
+def not_common_password(form: Form, field: PasswordField) -> None:
+    if field.data and is_common_password(field.data):
+        raise ValidationError(_("这个密码过于常见，容易被猜中，请换一个更长、更独特的密码"))
 
 
 def _password_field(label: object) -> PasswordField:
@@ -29,6 +38,43 @@ def _password_field(label: object) -> PasswordField:
                 max=MAX_PASSWORD_LENGTH,
                 message=_l("密码长度应为 8 到 128 个字符"),
             ),
+            not_common_password,
+        ],
+        description=_l("8 到 128 个字符，可用空格和任意字符；不能是常见密码"),
+    )
+
+
+class TwoFactorForm(Form):
+    code = StringField(
+        _l("验证码"),
+        validators=[DataRequired(_l("请填写验证器上显示的 6 位验证码")), Length(max=32)],
+        description=_l(
+            "打开验证器应用（如微信小程序“腾讯身份验证器”、Google Authenticator），"
+            "输入产融通的 6 位数字；手机不在身边时可输入一个恢复码"
+        ),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True},
+    )
+
+
+class EnrolTwoFactorForm(Form):
+    code = StringField(
+        _l("验证码"),
+        validators=[DataRequired(_l("请填写验证器上显示的 6 位验证码")), Length(max=16)],
+        description=_l("添加账号后，输入验证器上显示的 6 位数字以完成绑定"),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class ChangePasswordForm(Form):
+    current_password = PasswordField(
+        _l("当前密码"), validators=[DataRequired(_l("请填写当前密码"))]
+    )
+    password = _password_field(_l("新密码"))
+    password_confirm = PasswordField(
+        _l("再次输入新密码"),
+        validators=[
+            DataRequired(_l("请再次输入新密码")),
+            EqualTo("password", _l("两次输入的密码不一致")),
         ],
     )
 
@@ -97,7 +143,7 @@ def credit_code_message(error: standards.CreditCodeError, raw: str) -> str:
 STAFF_ROLES = (Role.BANK_OFFICER, Role.BANK_ADMIN, Role.GOV_STAFF, Role.REGULATOR, Role.ADMIN)
 
 
-class StaffUserForm(AccountFieldsMixin, FlaskForm):
+class StaffUserForm(AccountFieldsMixin, Form):
     role = SelectField(
         _l("角色"),
         choices=[(r.value, ROLE_LABELS[r]) for r in STAFF_ROLES],

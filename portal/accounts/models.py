@@ -52,6 +52,11 @@ class User(Base):
     locale: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[dt.datetime | None]
+    # Two-factor sign-in (RFC 6238). The secret is set when enrolment starts and counts only once
+    # confirmed; the last accepted time step stops a code from being used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[dt.datetime | None]
+    totp_last_step: Mapped[int | None]
 
     firm: Mapped[Firm | None] = relationship(back_populates="users")
     institution: Mapped[FinancialInstitution | None] = relationship(back_populates="users")
@@ -74,5 +79,35 @@ class User(Base):
         """Invalidate every session this user holds."""
         self.session_token = new_session_token()
 
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_secret is not None and self.totp_confirmed_at is not None
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the authenticator app; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[dt.datetime | None]
+
+
+class ThrottleCounter(Base):
+    """Failed sign-in attempts per key and time window, when Redis is not configured.
+
+    One row per (key, window); workers increment it with an upsert, so the count holds across
+    processes and machines that share the database.
+    """
+
+    __tablename__ = "throttle_counters"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    hits: Mapped[int] = mapped_column(default=0)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)

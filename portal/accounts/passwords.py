@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
+
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
+# Length is the only composition rule (NIST SP 800-63B, ASVS V6.2): any character, spaces too.
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
+
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
 
 # Verifying against this keeps a login for an unknown email as slow as one for a known email.
 _DUMMY_HASH: dict[str, str] = {}
@@ -26,3 +32,14 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         check_password_hash(_DUMMY_HASH[method], password)
         return False
     return check_password_hash(password_hash, password)
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+def is_common_password(password: str) -> bool:
+    """Whether the password is on the shipped list of common passwords (case ignored)."""
+    return password.strip().lower() in _common_passwords()

@@ -1,4 +1,5 @@
-"""Sign-in, sign-out and firm self-registration."""
+"""Sign-in (password, then a second factor for staff), sign-out, firm self-registration and
+the signed-in user's own security settings."""
 
 from __future__ import annotations
 
@@ -7,30 +8,113 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portal.accounts import services
-from portal.accounts.forms import LoginForm, RegistrationForm
+from portal.accounts import services, two_factor
+from portal.accounts.forms import (
+    ChangePasswordForm,
+    EnrolTwoFactorForm,
+    LoginForm,
+    RegistrationForm,
+    TwoFactorForm,
+)
+from portal.accounts.throttle import Throttled
 from portal.authz import login_required_any, public
 from portal.redirects import safe_next
 
 bp = Blueprint("accounts", __name__)
 
 
+def _throttled(template: str, error: Throttled, **context: object) -> tuple[str, int, dict]:
+    message = _(
+        "尝试次数过多，为保护账户已暂停登录，请 %(minutes)s 分钟后再试。", minutes=error.minutes
+    )
+    flash(message, "error")
+    page = render_template(template, **context)
+    return page, 429, {"Retry-After": str(error.retry_after)}
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
-def login() -> str | Response:
+def login() -> str | Response | tuple[str, int, dict]:
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data, form.password.data)
+            user = services.authenticate(form.email.data, form.password.data, request.remote_addr)
+        except Throttled as error:
+            return _throttled("accounts/login.html", error, form=form)
         except services.InvalidCredentials:
             form.password.errors.append(_("邮箱或密码不正确"))
         else:
-            services.sign_in(user)
-            flash(_("欢迎回来，%(name)s", name=user.full_name), "success")
-            return redirect(safe_next(request.args.get("next"), "home.index"))
+            return _after_password(user)
     return render_template("accounts/login.html", form=form)
+
+
+def _after_password(user: services.User) -> Response:
+    next_url = request.args.get("next")
+    if not two_factor.required_for(user):
+        services.sign_in(user, request.remote_addr)
+        flash(_("欢迎回来，%(name)s", name=user.full_name), "success")
+        return redirect(safe_next(next_url, "home.index"))
+    services.begin_second_step(user, next_url)
+    if user.has_two_factor:
+        return redirect(url_for("accounts.second_step"))
+    return redirect(url_for("accounts.enrol"))
+
+
+@bp.route("/login/verify", methods=["GET", "POST"])
+@public
+def second_step() -> str | Response | tuple[str, int, dict]:
+    user = services.pending_user()
+    if user is None or not user.has_two_factor:
+        flash(_("请先输入邮箱和密码。"), "info")
+        return redirect(url_for("accounts.login"))
+    form = TwoFactorForm()
+    if form.validate_on_submit():
+        next_url = services.pending_next()
+        try:
+            services.complete_second_step(user, form.code.data, request.remote_addr)
+        except Throttled as error:
+            return _throttled("accounts/two_factor.html", error, form=form)
+        except services.InvalidCredentials:
+            form.code.errors.append(_("验证码不正确或已使用，请输入验证器上最新的 6 位数字"))
+        else:
+            flash(_("欢迎回来，%(name)s", name=user.full_name), "success")
+            return redirect(safe_next(next_url, "home.index"))
+    return render_template("accounts/two_factor.html", form=form)
+
+
+@bp.route("/login/enrol", methods=["GET", "POST"])
+@public
+def enrol() -> str | Response | tuple[str, int, dict]:
+    user = services.pending_user()
+    if user is None or user.has_two_factor:
+        flash(_("请先输入邮箱和密码。"), "info")
+        return redirect(url_for("accounts.login"))
+    services.start_enrolment(user)
+    form = EnrolTwoFactorForm()
+    context = _enrolment_context(user, form)
+    if form.validate_on_submit():
+        try:
+            codes = services.confirm_enrolment(user, form.code.data, request.remote_addr)
+        except Throttled as error:
+            return _throttled("accounts/enrol.html", error, **context)
+        except services.InvalidCredentials:
+            form.code.errors.append(_("验证码不正确，请确认手机时间准确后输入最新的 6 位数字"))
+        else:
+            flash(_("两步验证已开启。"), "success")
+            return render_template("accounts/recovery_codes.html", codes=codes, first_time=True)
+    return render_template("accounts/enrol.html", **context)
+
+
+def _enrolment_context(user: services.User, form: EnrolTwoFactorForm) -> dict[str, object]:
+    size, path = two_factor.qr_svg_path(two_factor.provisioning_uri(user))
+    return {
+        "form": form,
+        "qr_size": size,
+        "qr_path": path,
+        "secret": two_factor.grouped(user.totp_secret or ""),
+    }
 
 
 @bp.post("/logout")
@@ -39,6 +123,45 @@ def logout() -> Response:
     services.sign_out(current_user._get_current_object())
     flash(_("您已安全退出。"), "info")
     return redirect(url_for("accounts.login"))
+
+
+@bp.get("/account/security")
+@login_required_any
+def security() -> str:
+    user = current_user._get_current_object()
+    return render_template(
+        "accounts/security.html",
+        password_form=ChangePasswordForm(),
+        unused_codes=two_factor.unused_recovery_codes(user) if user.has_two_factor else None,
+    )
+
+
+@bp.post("/account/password")
+@login_required_any
+def change_password() -> str | Response | tuple[str, int]:
+    user = current_user._get_current_object()
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(user, form.current_password.data, form.password.data)
+        except services.InvalidCredentials:
+            form.current_password.errors.append(_("当前密码不正确"))
+        else:
+            flash(_("密码已修改，其他设备上的登录已失效。"), "success")
+            return redirect(url_for("accounts.security"))
+    unused = two_factor.unused_recovery_codes(user) if user.has_two_factor else None
+    page = render_template("accounts/security.html", password_form=form, unused_codes=unused)
+    return page, 400
+
+
+@bp.post("/account/recovery-codes")
+@login_required_any
+def regenerate_recovery_codes() -> str | Response:
+    user = current_user._get_current_object()
+    if not user.has_two_factor:
+        return redirect(url_for("accounts.security"))
+    codes = services.regenerate_recovery_codes(user)
+    return render_template("accounts/recovery_codes.html", codes=codes, first_time=False)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -63,7 +186,7 @@ def register() -> str | Response:
                 _("该统一社会信用代码已注册。如是本企业，请联系已注册的同事添加您")
             )
         else:
-            services.sign_in(user)
+            services.sign_in(user, request.remote_addr)
             flash(_("注册成功，企业规模已按国家标准自动划型。"), "success")
             return redirect(url_for("home.sme"))
     return render_template("accounts/register.html", form=form)

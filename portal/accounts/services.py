@@ -6,12 +6,15 @@ domain exceptions that views turn into messages.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from flask import session
 from flask_login import login_user, logout_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from portal.accounts import throttle, two_factor
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password, verify_password
 from portal.audit import service as audit
@@ -20,6 +23,7 @@ from portal.enums import Role
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.firms.services import build_firm
+from portal.i18n import LOCALE_SESSION_KEY
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 
 
@@ -79,24 +83,43 @@ def _duplicate_error(error: IntegrityError) -> AccountError:
     return CreditCodeTaken() if "credit_code" in text else EmailTaken()
 
 
-def authenticate(email: str, password: str) -> User:
-    """The active user with these credentials, or InvalidCredentials."""
+def authenticate(email: str, password: str, address: str | None = None) -> User:
+    """The active user with these credentials, or InvalidCredentials (or Throttled).
+
+    A failure is counted and logged in its own commit, so it stands whatever the caller does.
+    """
+    throttle.check(email, address)
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     if not verify_password(user.password_hash if user else None, password) or not (
         user and user.is_active
     ):
-        audit.record("auth.login_failed", actor=user, email=normalise_email(email)[:254])
-        db.session.commit()
+        _record_failure(email, address, user, step="password")
         raise InvalidCredentials
     return user
 
 
-def sign_in(user: User) -> None:
-    """Start a fresh session: a new token ends any session this user held before."""
+def _record_failure(email: str, address: str | None, user: User | None, *, step: str) -> None:
+    throttle.record_failure(email, address)
+    audit.record("auth.login_failed", actor=user, email=normalise_email(email)[:254], step=step)
+    db.session.commit()
+
+
+def sign_in(user: User, address: str | None = None) -> None:
+    """Start a fresh session: a new token ends any session this user held before.
+
+    Whatever the browser's session held before signing in is dropped (only the language
+    choice survives), so nothing planted in it before login carries over.
+    """
+    locale = session.get(LOCALE_SESSION_KEY)
+    session.clear()
+    if locale:
+        session[LOCALE_SESSION_KEY] = locale
     user.rotate_session_token()
     user.last_login_at = utcnow()
     login_user(user)
-    audit.record("auth.login", actor=user)
+    start_session_clock()
+    throttle.record_success(user.email, address)
+    audit.record("auth.login", actor=user, two_factor=user.has_two_factor)
     db.session.commit()
 
 
@@ -106,6 +129,138 @@ def sign_out(user: User) -> None:
     audit.record("auth.logout", actor=user)
     db.session.commit()
     logout_user()
+    session.clear()
+
+
+# --- Two-factor sign-in --------------------------------------------------------------------
+# Between the password and the code, the session holds only a pending marker: the user id, its
+# session token (so a password change or logout elsewhere voids it) and when it was made.
+
+PENDING_LOGIN = "pending_login"
+PENDING_LOGIN_SECONDS = 300
+
+
+def begin_second_step(user: User, next_url: str | None) -> None:
+    session.clear()
+    session[PENDING_LOGIN] = {
+        "user_id": user.id,
+        "token": user.session_token,
+        "at": int(time.time()),
+        "next": next_url,
+    }
+
+
+def pending_user() -> User | None:
+    """The user who gave the right password moments ago and owes the second step, if any."""
+    pending = session.get(PENDING_LOGIN)
+    if not isinstance(pending, dict):
+        return None
+    if time.time() - pending.get("at", 0) > PENDING_LOGIN_SECONDS:
+        session.pop(PENDING_LOGIN, None)
+        return None
+    user = db.session.get(User, pending.get("user_id") or 0)
+    if user is None or not user.is_active or user.session_token != pending.get("token"):
+        return None
+    return user
+
+
+def pending_next() -> str | None:
+    pending = session.get(PENDING_LOGIN)
+    return pending.get("next") if isinstance(pending, dict) else None
+
+
+def complete_second_step(user: User, code: str, address: str | None) -> None:
+    """Check an authenticator code or a recovery code, then sign in; else InvalidCredentials."""
+    throttle.check(user.email, address)
+    if two_factor.verify_code(user, code):
+        method = "totp"
+    elif two_factor.use_recovery_code(user, code):
+        method = "recovery_code"
+    else:
+        _record_failure(user.email, address, user, step="two_factor")
+        raise InvalidCredentials
+    audit.record("auth.two_factor", actor=user, method=method)
+    sign_in(user, address)
+
+
+def start_enrolment(user: User) -> None:
+    """Give the user a secret to add to an authenticator app (kept until confirmed)."""
+    if user.totp_secret is None or user.totp_confirmed_at is not None:
+        user.totp_secret = two_factor.new_secret()
+        user.totp_confirmed_at = None
+        user.totp_last_step = None
+        db.session.commit()
+
+
+def confirm_enrolment(user: User, code: str, address: str | None) -> list[str]:
+    """Bind the authenticator once it shows a valid code; returns the recovery codes to show."""
+    throttle.check(user.email, address)
+    if not two_factor.verify_code(user, code):
+        _record_failure(user.email, address, user, step="enrolment")
+        raise InvalidCredentials
+    user.totp_confirmed_at = utcnow()
+    codes = two_factor.issue_recovery_codes(user)
+    audit.record("auth.two_factor_enrolled", actor=user, obj=user)
+    sign_in(user, address)
+    return codes
+
+
+def regenerate_recovery_codes(user: User) -> list[str]:
+    codes = two_factor.issue_recovery_codes(user)
+    audit.record("auth.recovery_codes_regenerated", actor=user, obj=user)
+    db.session.commit()
+    return codes
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change the password after checking the current one; other sessions end."""
+    if not verify_password(user.password_hash, current):
+        raise InvalidCredentials
+    user.password_hash = hash_password(new)
+    user.rotate_session_token()
+    audit.record("auth.password_changed", actor=user, obj=user)
+    db.session.commit()
+    # The rotated token would sign this browser out too; keep it signed in, as the user asked.
+    login_user(user)
+
+
+def reset_two_factor(actor: User, user: User) -> None:
+    """An admin clears a user's authenticator (lost phone and codes); enrolment starts anew."""
+    user.totp_secret = None
+    user.totp_confirmed_at = None
+    user.totp_last_step = None
+    user.rotate_session_token()
+    two_factor.issue_recovery_codes(user)  # replaces the old codes; the new ones are never shown
+    audit.record("user.two_factor_reset", actor=actor, obj=user)
+    db.session.commit()
+
+
+# --- Session lifetime ------------------------------------------------------------------------
+
+SESSION_SIGNED_IN_AT = "signed_in_at"
+SESSION_SEEN_AT = "seen_at"
+
+
+def start_session_clock() -> None:
+    now = int(time.time())
+    session.permanent = True
+    session[SESSION_SIGNED_IN_AT] = now
+    session[SESSION_SEEN_AT] = now
+
+
+def session_expired(idle_limit: int, absolute_limit: int) -> bool:
+    """Whether the signed-in session has been idle or alive too long; else note this visit."""
+    now = int(time.time())
+    signed_in_at = session.get(SESSION_SIGNED_IN_AT)
+    seen_at = session.get(SESSION_SEEN_AT)
+    if not isinstance(signed_in_at, int) or not isinstance(seen_at, int):
+        return True
+    if now - seen_at > idle_limit or now - signed_in_at > absolute_limit:
+        return True
+    # Rewriting the cookie on every request is wasteful; a minute's precision is plenty.
+    if now - seen_at >= 60:
+        session[SESSION_SEEN_AT] = now
+    return False
 
 
 def create_staff_user(actor: User, data: dict[str, Any]) -> User:

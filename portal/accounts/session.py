@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user, logout_user
+from werkzeug.wrappers import Response
 
 from portal.accounts.models import User
 from portal.extensions import db, login_manager
@@ -17,6 +20,7 @@ def init_login(app: Flask) -> None:
     # "strong" drops the session when the client's address or agent changes mid-session.
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
+    app.before_request(end_expired_session)
 
 
 def load_user(user_id: str) -> User | None:
@@ -28,3 +32,19 @@ def load_user(user_id: str) -> User | None:
     if user is None or not user.is_active or user.session_token != token:
         return None
     return user
+
+
+def end_expired_session() -> Response | None:
+    """Sign out a session idle or alive past its limit, and say why on the sign-in page."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    from portal.accounts.services import session_expired
+
+    config = current_app.config
+    if not session_expired(config["SESSION_IDLE_TIMEOUT"], config["SESSION_ABSOLUTE_TIMEOUT"]):
+        return None
+    logout_user()
+    session.clear()
+    flash(_("为保护账户安全，长时间未操作或登录时间过长的会话已自动退出，请重新登录。"), "info")
+    come_back_to = request.full_path if request.method == "GET" else None
+    return redirect(url_for("accounts.login", next=come_back_to))

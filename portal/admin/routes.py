@@ -86,6 +86,22 @@ def set_active(user_id: int) -> Response:
     return redirect(url_for("admin.users"))
 
 
+@bp.post("/users/<int:user_id>/two-factor-reset")
+@requires(Permission.ADMIN_USERS_MANAGE)
+def reset_two_factor(user_id: int) -> Response:
+    """For a user who lost both phone and recovery codes: they enrol again at next sign-in."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = get_or_404(User, user_id, current_user)
+    if user.id == current_user.id:
+        flash(_("不能重置自己的两步验证，请联系另一位管理员。"), "error")
+        return redirect(url_for("admin.users"))
+    account_services.reset_two_factor(current_user, user)
+    flash(_("已重置 %(email)s 的两步验证，其下次登录时需重新绑定。", email=user.email), "success")
+    return redirect(url_for("admin.users"))
+
+
 @bp.route("/lpr", methods=["GET", "POST"])
 @requires(Permission.ADMIN_SETTINGS_MANAGE)
 def lpr() -> str | Response:

@@ -47,7 +47,7 @@ from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
 from portal.catalog.versions import current_version
 from portal.dates import SHANGHAI, today_in_china
 from portal.db import utcnow
-from portal.demo.seed import DEMO_PASSWORD
+from portal.demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from portal.enums import (
     NON_PERFORMING,
     BenefitKind,
@@ -1322,6 +1322,10 @@ def _user_row(
         "locale": None,
         "created_at": created_at,
         "last_login_at": None,
+        # Province staff are enrolled in two-factor sign-in with the demo secret.
+        "totp_secret": None if role == Role.SME else DEMO_TOTP_SECRET,
+        "totp_confirmed_at": None if role == Role.SME else created_at,
+        "totp_last_step": None,
     }
 
 

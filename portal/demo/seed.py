@@ -46,6 +46,9 @@ from portal.supervision.models import LoanStatusReport, LprRate
 
 # Printed by `flask demo seed` for every demo login; these accounts exist only in demo databases.
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105
+# Staff demo accounts come enrolled in two-factor sign-in with this authenticator secret, printed
+# beside them, so a demo needs only an authenticator app (or `python -m pyotp`-style tools).
+DEMO_TOTP_SECRET = "CRTDEMOFUJIANPORTALTWOFACTOR2345"  # noqa: S105
 RANDOM_SEED = 2026
 WAN = Decimal(10000)  # yuan per 万元
 
@@ -750,6 +753,9 @@ def _seed_users(
             user.institution = institutions[tenant]
         elif account.role == Role.GOV_STAFF:
             user.agency = agencies[tenant]
+        if account.role != Role.SME:
+            user.totp_secret = DEMO_TOTP_SECRET
+            user.totp_confirmed_at = ONBOARDED_AT
         db.session.add(user)
         report.users += 1
 

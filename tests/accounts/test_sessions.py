@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select
 
 from portal.audit.models import AuditEntry
@@ -122,3 +124,44 @@ def test_open_redirect_after_login_is_ignored(client, create):
         data={"email": "owner@firm.example.com", "password": PASSWORD},
     )
     assert response.headers["Location"] == "/home"
+
+
+def test_idle_session_ends_after_the_idle_limit(app, client, auth, create, monkeypatch):
+    """Thirty minutes without a request sign the user out, with a message saying why."""
+    from portal.accounts import services
+
+    user = create(UserFactory, email="owner@firm.example.com")
+    auth.login(user.email)
+    assert client.get("/firm").status_code == 200
+    later = time.time() + app.config["SESSION_IDLE_TIMEOUT"] + 1
+    monkeypatch.setattr(services.time, "time", lambda: later)
+    response = client.get("/firm")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "会话已自动退出" in page
+
+
+def test_active_session_still_ends_at_the_absolute_limit(app, client, auth, create, monkeypatch):
+    """Even a user who never stops clicking signs in again after eight hours."""
+    from portal.accounts import services
+
+    user = create(UserFactory, email="owner@firm.example.com")
+    start = time.time()
+    auth.login(user.email)
+    step = app.config["SESSION_IDLE_TIMEOUT"] - 60
+    now = start
+    while now - start <= app.config["SESSION_ABSOLUTE_TIMEOUT"]:
+        assert client.get("/firm").status_code == 200
+        now += step
+        monkeypatch.setattr(services.time, "time", lambda now=now: now)
+    assert client.get("/firm").status_code == 302
+
+
+def test_signing_in_drops_what_the_session_held_before(app, client, create):
+    """Session fixation: nothing put in the browser's session before sign-in survives it."""
+    user = create(UserFactory, email="owner@firm.example.com")
+    with client.session_transaction() as session:
+        session["planted"] = "by someone else"
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    with client.session_transaction() as session:
+        assert "planted" not in session

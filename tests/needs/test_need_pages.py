@@ -28,6 +28,7 @@ from portal.extensions import db
 from portal.leads.models import Lead
 from portal.matching.catalogue import invalidate_catalogue_cache
 from portal.matching.models import FinancingNeed, MatchResult
+from tests.conftest import signed_in
 from tests.factories import AgencyFactory, FirmFactory, InstitutionFactory, UserFactory
 from tests.factories import published_product as _product
 
@@ -115,12 +116,6 @@ def submit(client: FlaskClient, **overrides: str) -> int:
     response = client.post("/firm/needs/new", data=need_form(form_key(client), **overrides))
     assert response.status_code == 302, response.get_data(as_text=True)
     return int(re.search(r"/firm/needs/(\d+)$", response.headers["Location"]).group(1))
-
-
-def signed_in(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    client.post("/login", data={"email": email, "password": "correct-horse-battery"})
-    return client
 
 
 def leads_of(app: Flask, need_id: int) -> list[Lead]:

@@ -8,7 +8,6 @@ from types import SimpleNamespace
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from portal.accounts.models import User
@@ -20,6 +19,7 @@ from portal.extensions import db
 from portal.leads.models import Lead
 from portal.matching.catalogue import invalidate_catalogue_cache
 from portal.notifications.models import Notification
+from tests.conftest import signed_in
 from tests.factories import InstitutionFactory, UserFactory
 
 WAN = Decimal(10000)
@@ -62,12 +62,6 @@ def market(app: Flask) -> SimpleNamespace:
             sme=sme.email,
             product=product.id,
         )
-
-
-def signed_in(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    client.post("/login", data={"email": email, "password": "correct-horse-battery"})
-    return client
 
 
 def new_lead(app: Flask, market: SimpleNamespace) -> int:
