@@ -51,12 +51,7 @@ def requires(*permissions: Permission) -> Callable[[F], F]:
             if not current_user.is_authenticated:
                 return current_app.login_manager.unauthorized()
             if not any(role_has(current_user.role, p) for p in permissions):
-                current_app.logger.warning(
-                    "permission refused: user=%s role=%s endpoint=%s",
-                    current_user.id,
-                    current_user.role,
-                    request.endpoint,
-                )
+                _log_refusal()
                 abort(403)
             return view(*args, **kwargs)
 
@@ -64,6 +59,23 @@ def requires(*permissions: Permission) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def _log_refusal() -> None:
+    """Log a refused request, in the application log and in the audit log admins search."""
+    from portal.audit import service as audit
+    from portal.extensions import db
+
+    current_app.logger.warning(
+        "permission refused: user=%s role=%s endpoint=%s",
+        current_user.id,
+        current_user.role,
+        request.endpoint,
+    )
+    # The request's own work (if any) is abandoned by the 403; the refusal is kept on its own.
+    db.session.rollback()
+    audit.record("auth.permission_refused", endpoint=request.endpoint, method=request.method)
+    db.session.commit()
 
 
 def declared_access(view: Callable[..., Any]) -> object | None:

@@ -38,3 +38,22 @@ def test_undeclared_endpoint_is_refused(app: Flask):
     client = probe.test_client()
     assert client.get("/forgotten").status_code == 403
     assert client.get("/declared").get_data(as_text=True) == "fine"
+
+
+def test_permission_refusals_are_audited(app, client, auth, create):
+    """A firm user opening the regulators' dashboard is refused, and the refusal is recorded."""
+    from sqlalchemy import select
+
+    from portal.audit.models import AuditEntry
+    from portal.enums import Role
+    from portal.extensions import db
+    from tests.factories import UserFactory
+
+    user = create(UserFactory, role=Role.SME)
+    auth.login(user.email)
+    assert client.get("/dashboard/").status_code == 403
+    with app.app_context():
+        entry = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "auth.permission_refused")
+        ).one()
+    assert entry.actor_id == user.id and entry.detail["endpoint"] == "dashboard.index"
