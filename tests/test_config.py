@@ -42,3 +42,30 @@ def test_security_headers_on_every_page(client):
     assert "script-src 'self'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_production_sends_hsts_and_a_secure_httponly_samesite_cookie(app):
+    """In production the session cookie travels only over HTTPS, unreadable by scripts."""
+    from portal import create_app
+
+    production = create_app(
+        "production", SECRET_KEY="x" * 32, DATABASE_URL=app.config["DATABASE_URL"]
+    )
+    client = production.test_client()
+    page = client.get("/login", base_url="https://portal.example.gov.cn")
+    assert page.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    # The login form's CSRF token lives in the session, so the page set the cookie.
+    cookie = client.get_cookie("crt_session", domain="portal.example.gov.cn")
+    assert cookie is not None
+    assert cookie.secure and cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_pages_carry_no_inline_script_or_style(client):
+    """The CSP allows only our own files; every page keeps to it (no inline code to allow)."""
+    import re
+
+    for path in ("/", "/login", "/register", "/products", "/policies"):
+        html = client.get(path).get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>\s*\S", html), path
+        assert "<style" not in html and " style=" not in html, path
+        assert " onclick=" not in html and "javascript:" not in html, path
