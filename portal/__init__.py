@@ -20,6 +20,7 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     app.config.from_object(config_for(config_name))
     app.config.update(overrides)
     _require_secret_key(app)
+    trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
@@ -36,6 +37,19 @@ def _require_secret_key(app: Flask) -> None:
         )
 
 
+def trust_proxies(app: Flask) -> None:
+    """Take the client address from X-Forwarded-For, but only as set by our own proxies.
+
+    ProxyFix reads the address PROXY_FIX_X_FOR hops from the right of the header, so a value the
+    client typed into the header itself is never used. With 0 (the default) nothing is trusted.
+    """
+    hops = app.config.get("PROXY_FIX_X_FOR", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops)  # type: ignore[method-assign]
+
+
 def register_extensions(app: Flask) -> None:
     from portal.accounts.session import init_login
     from portal.extensions import babel, csrf, db
@@ -50,6 +64,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.accounts.routes import bp as accounts_bp
     from portal.admin.routes import bp as admin_bp
+    from portal.audit.routes import bp as audit_bp
     from portal.catalog.manage_routes import bp as products_bp
     from portal.catalog.policy_routes import bp as gov_policies_bp
     from portal.catalog.public_routes import bp as catalog_bp
@@ -69,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
         accounts_bp,
         home_bp,
         admin_bp,
+        audit_bp,
         i18n_bp,
         catalog_bp,
         products_bp,

@@ -18,6 +18,35 @@ i18n_cli = AppGroup("i18n", help="Message catalogues.")
 policies_cli = AppGroup("policies", help="Government policy files under policies/.")
 scheduler_cli = AppGroup("scheduler", help="The scheduled jobs (deadlines, reminders).")
 supervision_cli = AppGroup("supervision", help="Supervision data (the dashboard's rollups).")
+users_cli = AppGroup("users", help="Accounts an operator creates from the command line.")
+
+
+@users_cli.command("create-admin")
+@click.argument("email")
+@click.option("--name", "full_name", required=True, help="The administrator's full name.")
+@click.password_option(help="Asked for when not given (never stored in shell history).")
+def users_create_admin(email: str, full_name: str, password: str) -> None:
+    """Create a platform administrator: the first account of a new installation.
+
+    The administrator enrols an authenticator app at first sign-in and then creates the bank,
+    government and regulator accounts in the portal.
+    """
+    from portal.accounts.passwords import (
+        MAX_PASSWORD_LENGTH,
+        MIN_PASSWORD_LENGTH,
+        is_common_password,
+    )
+    from portal.accounts.services import EmailTaken, create_admin_from_cli
+
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise click.BadParameter("must be 8 to 128 characters", param_hint="password")
+    if is_common_password(password):
+        raise click.BadParameter("is a common password; choose another", param_hint="password")
+    try:
+        user = create_admin_from_cli(email, full_name, password)
+    except EmailTaken:
+        raise click.ClickException(f"{email} already has an account.") from None
+    click.echo(f"Administrator {user.email} created; two-factor enrolment at first sign-in.")
 
 
 @supervision_cli.command("rebuild-rollups")
@@ -29,7 +58,9 @@ def supervision_rebuild_rollups() -> None:
 
     started = time.perf_counter()
     written = rebuild()
-    click.echo(f"Dashboard rollups rebuilt: {written:,} rows in {time.perf_counter() - started:.1f} s.")
+    click.echo(
+        f"Dashboard rollups rebuilt: {written:,} rows in {time.perf_counter() - started:.1f} s."
+    )
 
 
 @scheduler_cli.command("run")
@@ -156,7 +187,6 @@ def demo_seed(scale: str) -> None:
     click.echo(report.summary())
     if scale == "province":
         from portal.demo.province import seed_province
-
         from portal.supervision.rollups import rebuild
 
         click.echo(seed_province().summary())
@@ -208,5 +238,13 @@ def _print_accounts() -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (db_cli, demo_cli, i18n_cli, policies_cli, scheduler_cli, supervision_cli):
+    for group in (
+        db_cli,
+        demo_cli,
+        i18n_cli,
+        policies_cli,
+        scheduler_cli,
+        users_cli,
+        supervision_cli,
+    ):
         app.cli.add_command(group)

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, Numeric, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names, so that Alembic can drop what it created on every database.
@@ -58,11 +58,12 @@ class Base(DeclarativeBase):
     type_annotation_map = {Decimal: Money, dt.datetime: UTCDateTime}
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def _tune_sqlite(engine: Engine, read_only: bool = False) -> None:
     """WAL, a busy timeout and foreign keys on every connection; our own BEGIN for savepoints.
 
     pysqlite opens transactions itself and breaks SAVEPOINT; the SQLAlchemy docs' recipe hands
-    transaction control back to SQLAlchemy.
+    transaction control back to SQLAlchemy. A read-only engine refuses writes (query_only) and
+    never takes the write lock.
     """
 
     @event.listens_for(engine, "connect")
@@ -73,11 +74,13 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql(_sqlite_begin_statement())
+        connection.exec_driver_sql("BEGIN" if read_only else _sqlite_begin_statement())
 
 
 def _sqlite_begin_statement() -> str:
@@ -93,24 +96,40 @@ def _sqlite_begin_statement() -> str:
     return "BEGIN IMMEDIATE"
 
 
-def make_engine(url: str, **options: Any) -> Engine:
-    """Create an engine with the settings each backend needs."""
+def make_engine(url: str, read_only: bool = False, **options: Any) -> Engine:
+    """Create an engine with the settings each backend needs; read_only refuses every write."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 10}, **options)
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, read_only)
         return engine
+    if read_only:
+        # Every transaction on these connections is READ ONLY, as on a streaming replica.
+        connect_args = options.setdefault("connect_args", {})
+        connect_args.setdefault("options", "-c default_transaction_read_only=on")
+    # A connection the server dropped (restart, failover) is noticed at checkout and replaced,
+    # and a server that does not answer fails the request in seconds, not minutes: the error
+    # handler turns both into a 503 and the next request after the database returns succeeds.
     options.setdefault("pool_pre_ping", True)
+    options.setdefault("connect_args", {}).setdefault("connect_timeout", 5)
     options.setdefault("pool_size", 5)
     options.setdefault("max_overflow", 10)
     return create_engine(url, **options)
 
 
 class Database:
-    """Holds the engine per app and a session scoped to the application context."""
+    """Holds the engines per app and sessions scoped to the application context.
+
+    `session` reads and writes the primary. `reporting` is for the heavy read-only queries of
+    the dashboard and the monthly reports: a read-only session on REPORTING_DATABASE_URL (a
+    streaming replica) when one is configured, otherwise the primary session itself, so those
+    queries see the request's own writes and the tests' rolled-back transaction.
+    """
 
     def __init__(self) -> None:
         self.factory = sessionmaker(expire_on_commit=False)
         self.session = scoped_session(self.factory, scopefunc=_context_scope)
+        self.reporting_factory = sessionmaker(expire_on_commit=False)
+        self._reporting = scoped_session(self.reporting_factory, scopefunc=_context_scope)
 
     def init_app(self, app: Flask) -> None:
         url = app.config["DATABASE_URL"]
@@ -118,14 +137,26 @@ class Database:
             _ensure_parent_dir(url)
         app.extensions["portal.db"] = make_engine(url)
         self.factory.configure(bind=app.extensions["portal.db"])
+        reporting_url = app.config.get("REPORTING_DATABASE_URL")
+        if reporting_url and reporting_url != url:
+            app.extensions["portal.db.reporting"] = make_engine(reporting_url, read_only=True)
+            self.reporting_factory.configure(bind=app.extensions["portal.db.reporting"])
         app.teardown_appcontext(self._remove_session)
 
     @property
     def engine(self) -> Engine:
         return current_app.extensions["portal.db"]
 
+    @property
+    def reporting(self) -> scoped_session[Session]:
+        """The session for reporting reads: the replica's when configured, else the primary's."""
+        if "portal.db.reporting" in current_app.extensions:
+            return self._reporting
+        return self.session
+
     def _remove_session(self, _exc: BaseException | None) -> None:
         self.session.remove()
+        self._reporting.remove()
 
 
 def _context_scope() -> int:

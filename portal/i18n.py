@@ -14,6 +14,7 @@ from flask import Blueprint, current_app, has_request_context, redirect, request
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal.audit import service as audit
 from portal.authz.access import public
 from portal.extensions import db
 from portal.redirects import safe_next
@@ -42,8 +43,9 @@ def switch_language() -> Response:
     locale = request.form.get("locale", "")
     if locale in current_app.config["SUPPORTED_LOCALES"]:
         session[LOCALE_SESSION_KEY] = locale
-        if current_user.is_authenticated:
+        if current_user.is_authenticated and current_user.locale != locale:
             current_user.locale = locale
+            audit.record("user.locale", obj=current_user._get_current_object(), locale=locale)
             db.session.commit()
     return redirect(safe_next(request.form.get("next"), "public.index"))
 

@@ -40,6 +40,7 @@ NAV_ITEMS = (
     NavItem("admin.index", _l("系统管理"), Permission.HOME_ADMIN),
     NavItem("admin.users", _l("用户管理"), Permission.ADMIN_USERS_MANAGE),
     NavItem("admin.lpr", _l("LPR 利率表"), Permission.ADMIN_SETTINGS_MANAGE),
+    NavItem("audit.index", _l("审计日志"), Permission.ADMIN_AUDIT_VIEW),
     NavItem("catalog.products", _l("贷款产品"), PUBLIC),
     NavItem("catalog.policies", _l("扶持政策"), PUBLIC),
 )

@@ -37,7 +37,9 @@ class Page(Generic[T]):
 def paginate(statement: Select[Any]) -> Page[Any]:
     """One page of a select, numbered from the `page` query argument."""
     size = current_app.config["PAGE_SIZE"]
-    number = max(request.args.get("page", 1, type=int) or 1, 1)
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    # Past the last page shows the last one: a huge ?page= must not overflow the OFFSET.
+    last = max(1, math.ceil((total or 0) / size))
+    number = min(max(request.args.get("page", 1, type=int) or 1, 1), last)
     items = db.session.scalars(statement.limit(size).offset((number - 1) * size)).all()
     return Page(list(items), number, size, total or 0)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_babel import format_decimal, get_locale
 from flask_login import current_user
 
@@ -109,7 +113,26 @@ def unread_notifications() -> int:
     return notifications.unread_count(current_user.id) or 0
 
 
+@functools.cache
+def _static_digest(path: str) -> str:
+    """A short hash of a static file's content (read once per process)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def version_static_urls(endpoint: str, values: dict[str, Any]) -> None:
+    """Add ?v=<content hash> to static URLs, so nginx may cache /static for a year.
+
+    A changed file gets a new URL at the next deploy; an unchanged one stays cached.
+    """
+    if endpoint != "static" or "filename" not in values or "v" in values:
+        return
+    path = Path(current_app.static_folder or "") / values["filename"]
+    if path.is_file():
+        values["v"] = _static_digest(str(path))
+
+
 def register(app: Flask) -> None:
+    app.url_defaults(version_static_urls)
     app.add_template_filter(to_wan, "wan")
     app.add_template_filter(local_date, "date")
     app.add_template_filter(local_datetime, "datetime")

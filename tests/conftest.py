@@ -95,10 +95,9 @@ def _empty_all_tables(engine: Any) -> None:
     from portal.db import Base
     from portal.matching.catalogue import invalidate_catalogue_cache
 
-    with engine.begin() as connection:
-        with _audit_log_unlocked(connection):
-            for table in reversed(Base.metadata.sorted_tables):
-                connection.execute(table.delete())
+    with engine.begin() as connection, _audit_log_unlocked(connection):
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
     invalidate_catalogue_cache()
 
 
@@ -115,7 +114,8 @@ def _audit_log_unlocked(connection: Any) -> Iterator[None]:
         connection.execute(text("ALTER TABLE audit_log ENABLE TRIGGER USER"))
         return
     triggers = connection.execute(
-        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'")
+        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :table"),
+        {"table": "audit_log"},
     ).all()
     for name, _sql in triggers:
         connection.exec_driver_sql(f'DROP TRIGGER "{name}"')

@@ -288,6 +288,23 @@ def create_staff_user(actor: User, data: dict[str, Any]) -> User:
     return user
 
 
+def create_admin_from_cli(email: str, full_name: str, password: str) -> User:
+    """The operator creates an administrator at the command line (no acting user)."""
+    if email_exists(email):
+        raise EmailTaken
+    user = User(
+        email=normalise_email(email),
+        password_hash=hash_password(password),
+        full_name=full_name.strip(),
+        role=Role.ADMIN,
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", actor=None, obj=user, role=str(Role.ADMIN), via="command line")
+    db.session.commit()
+    return user
+
+
 _TENANT_ROLES = {
     "institution_id": (Role.BANK_OFFICER, Role.BANK_ADMIN),
     "agency_id": (Role.GOV_STAFF,),

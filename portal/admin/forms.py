@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, SelectField, StringField
+from wtforms import DateField, SelectField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from portal.enums import ROLE_LABELS
+from portal.forms import Form, NumberField
 
 
-class LprForm(FlaskForm):
+class LprForm(Form):
     effective_on = DateField(
         _l("生效日期"), validators=[InputRequired(_l("请填写生效日期，格式 2026-11-20"))]
     )
-    one_year = DecimalField(
+    one_year = NumberField(
         _l("1 年期 LPR（%）"),
         places=4,
         validators=[
@@ -22,7 +22,7 @@ class LprForm(FlaskForm):
             NumberRange(min=0, max=20, message=_l("利率应在 0%% 到 20%% 之间")),
         ],
     )
-    over_five_years = DecimalField(
+    over_five_years = NumberField(
         _l("5 年期以上 LPR（%）"),
         places=4,
         validators=[
@@ -32,7 +32,7 @@ class LprForm(FlaskForm):
     )
 
 
-class UserFilterForm(FlaskForm):
+class UserFilterForm(Form):
     class Meta:
         csrf = False  # a GET search form changes nothing
 
@@ -44,5 +44,5 @@ class UserFilterForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """An empty form: just the CSRF token for a button that changes state."""

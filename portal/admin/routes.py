@@ -42,7 +42,10 @@ def index() -> str:
 @requires(Permission.ADMIN_USERS_MANAGE)
 def users() -> str:
     form = UserFilterForm(request.args)
-    page = paginate(services.user_query(form.q.data, form.role.data))
+    valid = form.validate()  # a malformed link lists every user and shows what was wrong
+    page = paginate(
+        services.user_query(form.q.data if valid else None, form.role.data if valid else None)
+    )
     return render_template("admin/users.html", form=form, page=page, confirm=ConfirmForm())
 
 

@@ -1,10 +1,14 @@
-"""The audit log: append-only record of state changes and views of firm data."""
+"""The audit log: append-only record of state changes and views of firm data.
+
+Migration 0006 adds database triggers that refuse UPDATE and DELETE on this table (and TRUNCATE
+on PostgreSQL): rows are only ever inserted.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, utcnow
@@ -12,6 +16,11 @@ from portal.db import Base, utcnow
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
+    # The admin search filters on these too (actor, action, firm and time have their own).
+    __table_args__ = (
+        Index("ix_audit_log_object", "object_type", "object_id"),
+        Index("ix_audit_log_remote_addr", "remote_addr"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

@@ -20,7 +20,11 @@ def record(
     firm_id: int | None = None,
     **detail: Any,
 ) -> AuditEntry:
-    """Add an audit entry to the current session (the caller commits)."""
+    """Add an audit entry to the current session (the caller commits).
+
+    Who: `actor`, or the signed-in user. From where: the request's remote address, which is the
+    client's only when ProxyFix trusts the right number of proxies (PROXY_FIX_X_FOR).
+    """
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user._get_current_object()
     entry = AuditEntry(
@@ -29,12 +33,21 @@ def record(
         actor_role=str(actor.role) if actor else None,
         remote_addr=request.remote_addr if has_request_context() else None,
         object_type=type(obj).__name__ if obj is not None else None,
-        object_id=getattr(obj, "id", None),
+        object_id=_object_id(obj),
         firm_id=firm_id,
         detail={k: _jsonable(v) for k, v in detail.items()},
     )
     db.session.add(entry)
     return entry
+
+
+def _object_id(obj: Any) -> int | None:
+    """The object's id; a row added in this transaction is flushed first so that it has one."""
+    if obj is None:
+        return None
+    if getattr(obj, "id", None) is None and obj in db.session.new:
+        db.session.flush()
+    return getattr(obj, "id", None)
 
 
 def _jsonable(value: Any) -> Any:

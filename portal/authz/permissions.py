@@ -74,14 +74,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REPORTS_ARCHIVE_VIEW,
         }
     ),
-    # Regulators read; regenerating a monthly report (derived data) is their one action.
+    # Regulators only read: they hold no permission whose views change anything. Regenerating a
+    # monthly report rewrites the archive every other role downloads, so only admins may do it.
     Role.REGULATOR: frozenset(
         {
             Permission.HOME_REGULATOR,
             Permission.SUPERVISION_VIEW,
             Permission.DASHBOARD_VIEW,
             Permission.REPORTS_ARCHIVE_VIEW,
-            Permission.REPORTS_REGENERATE,
         }
     ),
     Role.ADMIN: frozenset(

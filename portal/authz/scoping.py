@@ -36,6 +36,9 @@ LEAD_STATUSES_REVEALING_FIRM = (
     LeadStatus.DISBURSED,
 )
 
+# GB/T 2260 codes of a province end in four zeros (350000); a city's do not (350100).
+PROVINCE_SUFFIX = "0000"
+
 _RULES: dict[type, Rule] = {}
 
 
@@ -221,5 +224,9 @@ def _monthly_report_rule(actor: User) -> ColumnElement[bool]:
     if _is_bank(actor):
         return MonthlyReport.scope == f"bank:{actor.institution_id}"
     if actor.role == Role.GOV_STAFF and actor.agency is not None:
-        return MonthlyReport.scope.in_(("province", f"region:{actor.agency.region_code}"))
+        code = actor.agency.region_code
+        if code.endswith(PROVINCE_SUFFIX):
+            # A provincial agency's region is the whole province, as on its dashboard.
+            return (MonthlyReport.scope == "province") | MonthlyReport.scope.like("region:%")
+        return MonthlyReport.scope.in_(("province", f"region:{code}"))
     return false()

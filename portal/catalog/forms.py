@@ -6,9 +6,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
-    DecimalField,
     IntegerField,
     SelectField,
     StringField,
@@ -37,6 +35,7 @@ from portal.firms.forms import (
     region_choices,
     wan_to_yuan,
 )
+from portal.forms import Form, NumberField
 from portal.rules import RuleError, compile_formula, compile_rule
 
 
@@ -45,7 +44,7 @@ def rule_error_message(error: RuleError) -> str:
     return str(error)
 
 
-def validate_rule_text(_form: FlaskForm, field: TextAreaField) -> None:
+def validate_rule_text(_form: Form, field: TextAreaField) -> None:
     """A WTForms validator: the text must be a valid rule (empty allowed)."""
     try:
         compile_rule(field.data or "")
@@ -53,7 +52,7 @@ def validate_rule_text(_form: FlaskForm, field: TextAreaField) -> None:
         raise ValidationError(rule_error_message(error)) from None
 
 
-def validate_formula_text(_form: FlaskForm, field: TextAreaField) -> None:
+def validate_formula_text(_form: Form, field: TextAreaField) -> None:
     """A WTForms validator: the text must be a valid numeric formula."""
     try:
         compile_formula(field.data or "")
@@ -61,8 +60,8 @@ def validate_formula_text(_form: FlaskForm, field: TextAreaField) -> None:
         raise ValidationError(rule_error_message(error)) from None
 
 
-def _wan_field(label: object, required: str) -> DecimalField:
-    return DecimalField(
+def _wan_field(label: object, required: str) -> NumberField:
+    return NumberField(
         label,
         places=2,
         validators=[
@@ -72,8 +71,8 @@ def _wan_field(label: object, required: str) -> DecimalField:
     )
 
 
-def _rate_field(label: object, required: str) -> DecimalField:
-    return DecimalField(
+def _rate_field(label: object, required: str) -> NumberField:
+    return NumberField(
         label,
         places=2,
         validators=[
@@ -93,7 +92,7 @@ def _term_field(label: object, required: str) -> IntegerField:
     )
 
 
-class ProductForm(FlaskForm):
+class ProductForm(Form):
     name = StringField(
         _l("产品名称"), validators=[DataRequired(_l("请填写产品名称")), Length(max=80)]
     )
@@ -109,7 +108,7 @@ class ProductForm(FlaskForm):
     max_term_months = _term_field(_l("最长期限（月）"), _l("请填写最长期限"))
     min_rate = _rate_field(_l("最低年利率（%）"), _l("请填写最低年利率，如 3.45"))
     max_rate = _rate_field(_l("最高年利率（%）"), _l("请填写最高年利率，如 4.35"))
-    guarantee_fee_rate = DecimalField(
+    guarantee_fee_rate = NumberField(
         _l("担保费率（%/年）"),
         places=2,
         default=Decimal("0"),
@@ -157,7 +156,7 @@ class ProductForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.region_codes.choices = region_choices()
 
-    def validate_max_amount_wan(self, field: DecimalField) -> None:
+    def validate_max_amount_wan(self, field: NumberField) -> None:
         if self.min_amount_wan.data and field.data and field.data < self.min_amount_wan.data:
             raise ValidationError(_("最高额度不能低于最低额度"))
 
@@ -165,7 +164,7 @@ class ProductForm(FlaskForm):
         if self.min_term_months.data and field.data and field.data < self.min_term_months.data:
             raise ValidationError(_("最长期限不能短于最短期限"))
 
-    def validate_max_rate(self, field: DecimalField) -> None:
+    def validate_max_rate(self, field: NumberField) -> None:
         low, high = self.min_rate.data, field.data
         if low is not None and high is not None and high < low:
             raise ValidationError(_("最高年利率不能低于最低年利率"))
@@ -196,7 +195,7 @@ class ProductForm(FlaskForm):
         }
 
 
-class SampleFirmForm(FlaskForm):
+class SampleFirmForm(Form):
     """A made-up firm and need to try a product's rules on before publishing."""
 
     size_class = SelectField(
@@ -214,12 +213,12 @@ class SampleFirmForm(FlaskForm):
         default=40,
         validators=[InputRequired(_l("请填写从业人员数")), NumberRange(min=0, max=10_000_000)],
     )
-    revenue_wan = DecimalField(
+    revenue_wan = NumberField(
         _l("上年营业收入（万元）"),
         default=Decimal("1500"),
         validators=[InputRequired(_l("请填写营业收入")), NumberRange(min=0, max=MAX_WAN)],
     )
-    total_assets_wan = DecimalField(
+    total_assets_wan = NumberField(
         _l("资产总额（万元）"),
         default=Decimal("2000"),
         validators=[InputRequired(_l("请填写资产总额")), NumberRange(min=0, max=MAX_WAN)],
@@ -228,7 +227,7 @@ class SampleFirmForm(FlaskForm):
         _l("纳税信用等级"), choices=list(TAX_GRADE_LABELS.items()), default="A"
     )
     qualifications = MultiCheckboxField(_l("资质认定"), choices=list(QUALIFICATION_LABELS.items()))
-    amount_wan = DecimalField(
+    amount_wan = NumberField(
         _l("申请金额（万元）"),
         default=Decimal("200"),
         validators=[

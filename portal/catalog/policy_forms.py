@@ -7,8 +7,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -21,11 +20,12 @@ from wtforms.validators import (
 from portal.catalog.forms import validate_formula_text, validate_rule_text
 from portal.enums import BENEFIT_KIND_LABELS, POLICY_KIND_LABELS, PRODUCT_KIND_LABELS
 from portal.firms.forms import MAX_WAN, MultiCheckboxField, wan_to_yuan
+from portal.forms import Form, NumberField
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-class PolicyForm(FlaskForm):
+class PolicyForm(Form):
     slug = StringField(
         _l("政策编号"),
         validators=[DataRequired(_l("请填写政策编号")), Length(max=80)],
@@ -43,7 +43,7 @@ class PolicyForm(FlaskForm):
     source_date = DateField(_l("发文日期"), validators=[InputRequired(_l("请填写发文日期"))])
     valid_from = DateField(_l("生效日期"), validators=[InputRequired(_l("请填写生效日期"))])
     valid_to = DateField(_l("截止日期（可选）"), validators=[Optional()])
-    budget_wan = DecimalField(
+    budget_wan = NumberField(
         _l("资金规模（万元，可选）"),
         places=2,
         validators=[Optional(), NumberRange(min=0, max=MAX_WAN, message=_l("资金规模应不小于 0"))],
@@ -60,7 +60,7 @@ class PolicyForm(FlaskForm):
             "贴息填减免的百分点，如 lpr_one_year * 0.5；担保费补贴填比例，如 0.5；奖励填元。"
         ),
     )
-    benefit_cap_wan = DecimalField(
+    benefit_cap_wan = NumberField(
         _l("单户上限（万元，可选）"),
         places=2,
         validators=[Optional(), NumberRange(min=0, max=MAX_WAN, message=_l("上限应不小于 0"))],

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -17,9 +15,7 @@ from portal.catalog.versions import current_version, record_rules
 from portal.db import assign_changed, utcnow
 from portal.enums import ProductStatus
 from portal.extensions import db
-from portal.firms.models import Firm
-from portal.matching.facts import firm_facts
-from portal.rules import FactSource
+from portal.matching.rematch import EligibleFirms, count_eligible_firms
 
 
 class PolicyError(Exception):
@@ -92,34 +88,10 @@ def close_policy(actor: User, policy: PolicyProduct, reason: str) -> None:
     db.session.commit()
 
 
-@dataclass
-class WhatIf:
-    """How many registered firms a policy's eligibility rule admits, by city and size."""
-
-    total: int = 0
-    eligible: int = 0
-    by_region: Counter[str] = field(default_factory=Counter)
-    by_size: Counter[str] = field(default_factory=Counter)
-
-
-def what_if(version: RuleVersion, today: dt.date, batch: int = 5000) -> WhatIf:
+def what_if(version: RuleVersion, today: dt.date) -> EligibleFirms:
     """Count registered firms meeting the rule's firm conditions; counts only, no identities.
 
     There is no financing need yet, so clauses about the amount, term or price are left out:
     they are decided when a firm applies.
     """
-    firm_tests = [
-        clause.test
-        for clause in compiled(version).eligibility.clauses
-        if all(fact.source == FactSource.FIRM for fact in clause.facts)
-    ]
-    result = WhatIf()
-    rows = db.session.execute(select(Firm).execution_options(yield_per=batch)).scalars()
-    for firm in rows:
-        result.total += 1
-        facts = firm_facts(firm, today)
-        if all(test(facts) for test in firm_tests):
-            result.eligible += 1
-            result.by_region[firm.region_code] += 1
-            result.by_size[str(firm.size_class)] += 1
-    return result
+    return count_eligible_firms(db.session, compiled(version).eligibility, today)

@@ -6,85 +6,21 @@ so a bad link never breaks the list.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField
-from wtforms.validators import (
-    Length,
-    NumberRange,
-    Optional,
-    StopValidation,
-    ValidationError,
-)
+from wtforms import BooleanField, StringField
+from wtforms.validators import Length, NumberRange, Optional
 
 from portal.catalog.queries import PolicyFilters, ProductFilters, ProductSort
 from portal.enums import GUARANTEE_LABELS, POLICY_KIND_LABELS, PRODUCT_KIND_LABELS
 from portal.firms import standards
+from portal.forms import ChoiceField, Form, NumberField, WholeNumberField
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 
 TEN_THOUSAND = Decimal(10000)
 MAX_WAN = Decimal("10000000")  # 1,000 亿元: above any loan, below the column's limit
-
-
-class _StopAfterParseError:
-    """A value that did not parse gets its parse message only, not range errors on top."""
-
-    process_errors: list[Any]
-
-    def pre_validate(self, form: Any) -> None:
-        if self.process_errors:
-            raise StopValidation()
-
-
-class NumberField(_StopAfterParseError, DecimalField):
-    """A decimal input whose parse error says, in the page's language, what to type."""
-
-    def __init__(self, *args: Any, parse_message: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.parse_message = parse_message or _l("请输入数字")
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        if not valuelist or not str(valuelist[0]).strip():
-            self.data = None
-            return
-        try:
-            value = Decimal(str(valuelist[0]).strip().replace(",", ""))
-        except (InvalidOperation, ValueError):
-            self.data = None
-            raise ValueError(str(self.parse_message)) from None
-        if not value.is_finite():
-            self.data = None
-            raise ValueError(str(self.parse_message))
-        self.data = value
-
-
-class WholeNumberField(_StopAfterParseError, IntegerField):
-    """An integer input with a Chinese parse message."""
-
-    def __init__(self, *args: Any, parse_message: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.parse_message = parse_message or _l("请输入整数")
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        if not valuelist or not str(valuelist[0]).strip():
-            self.data = None
-            return
-        try:
-            self.data = int(str(valuelist[0]).strip())
-        except ValueError:
-            self.data = None
-            raise ValueError(str(self.parse_message)) from None
-
-
-class ChoiceField(SelectField):
-    """A drop-down whose "not a choice" error is in the page's language."""
-
-    def pre_validate(self, form: Any) -> None:
-        if not any(match for _value, _label, match, *_rest in self.iter_choices()):
-            raise ValidationError(str(_l("请从列表中选择")))
 
 
 def _clean(field: Any) -> Any:
@@ -94,7 +30,7 @@ def _clean(field: Any) -> Any:
     return field.data
 
 
-class ProductFilterForm(FlaskForm):
+class ProductFilterForm(Form):
     class Meta:
         csrf = False  # a GET search form changes nothing
 
@@ -178,7 +114,7 @@ class ProductFilterForm(FlaskForm):
         )
 
 
-class PolicyFilterForm(FlaskForm):
+class PolicyFilterForm(Form):
     class Meta:
         csrf = False  # a GET search form changes nothing
 

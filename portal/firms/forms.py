@@ -7,10 +7,8 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    DecimalField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -21,6 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.enums import QUALIFICATION_LABELS, TAX_GRADE_LABELS
 from portal.firms import standards
+from portal.forms import Form, NumberField
 
 MAX_WAN = Decimal("100000000")  # 1 万亿元: above any firm on the platform, below column limits
 
@@ -40,8 +39,16 @@ class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
+    def pre_validate(self, form: object) -> None:
+        # WTForms' own message for a value not on the list is English only.
+        if not self.validate_choice or not self.data:
+            return
+        offered = {value for value, *_rest in self.iter_choices()}
+        if any(value not in offered for value in self.data):
+            raise ValidationError(_("所选项不在可选范围内，请重新勾选"))
 
-class FirmProfileForm(FlaskForm):
+
+class FirmProfileForm(Form):
     name = StringField(
         _l("企业名称"), validators=[DataRequired(_l("请填写企业名称")), Length(max=120)]
     )
@@ -57,7 +64,7 @@ class FirmProfileForm(FlaskForm):
             NumberRange(min=0, max=10_000_000, message=_l("从业人员数应在 0 到 1000 万之间")),
         ],
     )
-    revenue_wan = DecimalField(
+    revenue_wan = NumberField(
         _l("上年营业收入（万元）"),
         places=2,
         validators=[
@@ -65,7 +72,7 @@ class FirmProfileForm(FlaskForm):
             NumberRange(min=0, max=MAX_WAN, message=_l("营业收入应为不小于 0 的金额（万元）")),
         ],
     )
-    total_assets_wan = DecimalField(
+    total_assets_wan = NumberField(
         _l("资产总额（万元）"),
         places=2,
         validators=[

@@ -48,10 +48,15 @@ class Firm(Base):
 
     def years_in_business(self, today: dt.date) -> int:
         """Whole years since establishment."""
-        years = today.year - self.established_on.year
-        if (today.month, today.day) < (self.established_on.month, self.established_on.day):
-            years -= 1
-        return max(years, 0)
+        return whole_years(self.established_on, today)
 
     def __repr__(self) -> str:
         return f"<Firm {self.id} {self.credit_code}>"
+
+
+def whole_years(since: dt.date, today: dt.date) -> int:
+    """Whole years from `since` to `today`, never negative."""
+    years = today.year - since.year
+    if (today.month, today.day) < (since.month, since.day):
+        years -= 1
+    return max(years, 0)

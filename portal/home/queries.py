@@ -12,12 +12,13 @@ from portal.audit.models import AuditEntry
 from portal.authz import get_or_404, scoped
 from portal.catalog.models import BankProduct, PolicyProduct
 from portal.dates import today_in_china
-from portal.enums import LeadStatus, OnboardingStatus, ProductStatus, Role
+from portal.enums import OnboardingStatus, ProductStatus, Role
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.firms.standards import FUJIAN_REGIONS
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads.models import Lead, Loan
+from portal.leads.queries import pool_statement
 from portal.matching.models import FinancingNeed
 
 
@@ -53,7 +54,9 @@ def sme_summary(actor: User, firm: Firm) -> dict[str, Any]:
 def bank_summary(actor: User) -> dict[str, Any]:
     institution = get_or_404(FinancialInstitution, actor.institution_id, actor)
     leads = _count_by(Lead.status, scoped(select(Lead), Lead, actor))
-    pooled = db.session.scalar(select(func.count(Lead.id)).where(Lead.status == LeadStatus.POOLED))
+    # The pool as this bank sees it: only needs one of its products fits (as on the pool page).
+    claimable = pool_statement(actor.institution_id).order_by(None).subquery()
+    pooled = db.session.scalar(select(func.count()).select_from(claimable))
     products = db.session.scalars(
         scoped(select(BankProduct), BankProduct, actor)
         .where(BankProduct.status == ProductStatus.PUBLISHED)

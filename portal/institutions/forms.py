@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from portal.accounts.forms import AccountFieldsMixin
 from portal.enums import INSTITUTION_KIND_LABELS, ONBOARDING_LABELS, OnboardingStatus
 from portal.firms import standards
+from portal.forms import Form
 from portal.institutions import services
 
 PHONE_PATTERN = r"^[0-9+\-() ]{7,32}$"
@@ -26,7 +26,7 @@ def region_choices() -> list[tuple[str, object]]:
     ]
 
 
-class InstitutionForm(FlaskForm):
+class InstitutionForm(Form):
     """The institution's part of the application; also the form for editing it."""
 
     name = StringField(
@@ -110,7 +110,7 @@ class ApplicationForm(AccountFieldsMixin, InstitutionForm):
         }
 
 
-class StatusFilterForm(FlaskForm):
+class StatusFilterForm(Form):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
@@ -137,7 +137,7 @@ _REASON_HINTS = {
 }
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     """Confirm one review decision; reject and suspend need a reason."""
 
     reason = TextAreaField(_l("理由"), render_kw={"rows": 4, "maxlength": 500})

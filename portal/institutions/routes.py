@@ -92,7 +92,8 @@ def my_application() -> str | Response:
 def review_list() -> str:
     form = StatusFilterForm(formdata=request.args)
     status = form.status.data if form.validate() else OnboardingStatus.APPLIED.value
-    page = paginate(services.review_query(current_user, status or None, form.q.data))
+    name = None if form.q.errors else form.q.data
+    page = paginate(services.review_query(current_user, status or None, name))
     return render_template(
         "institutions/review_list.html", form=form, page=page, status=status or None
     )

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
@@ -18,10 +17,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.catalog.public_forms import ChoiceField, NumberField, WholeNumberField
 from portal.dates import today_in_china
 from portal.enums import DECLINE_REASON_LABELS, LEAD_STATUS_LABELS, DeclineReason, LeadStatus
 from portal.firms.forms import wan_to_yuan
+from portal.forms import ChoiceField, Form, NumberField, WholeNumberField
 from portal.leads.services import CreditDecision
 
 MAX_LOAN_WAN = Decimal("1000000")
@@ -32,7 +31,7 @@ ALL_FILTER = "all"
 ACTIVE_STATUSES = (LeadStatus.OPEN, LeadStatus.ACCEPTED, LeadStatus.APPROVED)
 
 
-class InboxFilterForm(FlaskForm):
+class InboxFilterForm(Form):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
@@ -64,7 +63,7 @@ class LocalDateField(DateField):
             raise ValueError(_("日期格式应为 2026-11-27")) from exc
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(Form):
     reason = ChoiceField(
         _l("拒绝原因"),
         choices=[("", _l("请选择原因"))]
@@ -81,7 +80,7 @@ class DeclineForm(FlaskForm):
         return DeclineReason(self.reason.data)
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     amount_wan = NumberField(
         _l("批复金额（万元）"),
         places=2,
@@ -119,7 +118,7 @@ class DecisionForm(FlaskForm):
         )
 
 
-class DisburseForm(FlaskForm):
+class DisburseForm(Form):
     contract_no = StringField(
         _l("借款合同编号"),
         validators=[

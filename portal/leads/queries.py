@@ -23,7 +23,7 @@ from portal.accounts.models import User
 from portal.authz import scoped
 from portal.catalog.models import BankProduct
 from portal.dates import SHANGHAI
-from portal.enums import GuaranteeType, LeadStatus
+from portal.enums import GuaranteeType, LeadOrigin, LeadStatus
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.leads.models import Lead
@@ -88,6 +88,27 @@ def pool_statement(institution_id: int) -> Select[Any]:
         .where(Lead.status == LeadStatus.POOLED, eligible.exists(), ~already_here.exists())
         .order_by(Lead.created_at.desc(), Lead.id.desc())
     )
+
+
+def offered_to_bank(lead_id: int, institution_id: int) -> bool:
+    """Whether the lead went to the open pool with a need one of the bank's products fits.
+
+    Only such a lead was ever offered to the bank, so only it may be claimed, or be reported
+    as already claimed by another bank. Any other lead id is not the bank's to know of (404).
+    """
+    fits = (
+        select(MatchResult.id)
+        .join(BankProduct, BankProduct.id == MatchResult.product_id)
+        .where(
+            MatchResult.need_id == Lead.need_id,
+            MatchResult.eligible.is_(True),
+            BankProduct.institution_id == institution_id,
+        )
+    )
+    offered = select(Lead.id).where(
+        Lead.id == lead_id, Lead.origin == LeadOrigin.POOL, fits.exists()
+    )
+    return db.session.scalar(offered) is not None
 
 
 def teasers(leads: Iterable[Lead]) -> dict[int, Teaser]:

@@ -62,7 +62,10 @@ def pool() -> str:
 @bp.post("/<int:lead_id>/claim")
 @requires(Permission.BANK_LEADS_WORK)
 def claim(lead_id: int) -> Response:
-    # A pooled lead belongs to no bank yet: the service checks that this bank may claim it.
+    # A pooled lead belongs to no bank yet: a lead that was never offered to this bank is a 404,
+    # like another tenant's row; the service checks that the bank may still claim it.
+    if not queries.offered_to_bank(lead_id, current_user.institution_id):
+        abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:

@@ -253,7 +253,7 @@ def claim(actor: User, lead_id: int) -> Lead:
         db.session.rollback()
         raise LeadError(_("该线索已被其他银行领取"))
     db.session.refresh(lead)
-    audit.record("lead.claim", actor=actor, obj=lead)
+    audit.record("lead.claim", actor=actor, obj=lead, firm_id=lead.need.firm_id)
     notify(
         firm_user_ids(lead.need.firm_id),
         "lead.claimed",
@@ -312,7 +312,9 @@ def decline(actor: User, lead: Lead, reason: DeclineReason, note: str) -> None:
         first_response_at=lead.first_response_at or now,
         handled_by_id=actor.id,
     )
-    audit.record("lead.decline", actor=actor, obj=lead, reason=reason.value)
+    audit.record(
+        "lead.decline", actor=actor, obj=lead, firm_id=lead.need.firm_id, reason=reason.value
+    )
     _tell_firm(lead, "lead.declined", _("%(bank)s 未能受理您的融资申请", bank=_bank(lead)))
     db.session.commit()
 
@@ -342,6 +344,7 @@ def record_decision(actor: User, lead: Lead, decision: CreditDecision) -> None:
         "lead.decide",
         actor=actor,
         obj=lead,
+        firm_id=lead.need.firm_id,
         amount=decision.amount,
         rate=decision.rate,
         term=decision.term_months,
@@ -482,7 +485,12 @@ def expire_overdue(now: dt.datetime) -> int:
         if changed:
             expired += 1
             db.session.refresh(lead)
-            audit.record("lead.expire", obj=lead, institution=lead.institution_id)
+            audit.record(
+                "lead.expire",
+                obj=lead,
+                firm_id=lead.need.firm_id,
+                institution=lead.institution_id,
+            )
             _reroute(lead, now)
         db.session.commit()
     return expired

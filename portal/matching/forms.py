@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, TextAreaField
 from wtforms.validators import (
     DataRequired,
@@ -18,9 +17,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.catalog.public_forms import ChoiceField, NumberField, WholeNumberField
 from portal.enums import GUARANTEE_LABELS, GuaranteeType
 from portal.firms.forms import MultiCheckboxField, wan_to_yuan
+from portal.forms import ChoiceField, Form, NumberField, WholeNumberField
 from portal.leads.services import MAX_APPLICATIONS
 from portal.matching.services import NeedInput
 
@@ -33,7 +32,7 @@ def new_idempotency_key() -> str:
     return secrets.token_urlsafe(24)
 
 
-class NeedForm(FlaskForm):
+class NeedForm(Form):
     amount_wan = NumberField(
         _l("融资金额（万元）"),
         places=2,
@@ -82,7 +81,9 @@ class NeedForm(FlaskForm):
         CONSENT_TEXT,
         validators=[DataRequired(_l("请勾选同意后再提交：不同意则银行无法审核本需求"))],
     )
-    idempotency_key = HiddenField(validators=[DataRequired(), Length(max=64)])
+    idempotency_key = HiddenField(
+        validators=[DataRequired(_l("表单已失效，请刷新页面后重新提交")), Length(max=64)]
+    )
 
     def validate_idempotency_key(self, field: HiddenField) -> None:
         if not field.data or not field.data.replace("-", "").replace("_", "").isalnum():
@@ -109,7 +110,7 @@ class ProductChoiceField(MultiCheckboxField):
             raise ValueError(_("所选产品无效，请重新选择")) from exc
 
 
-class ApplyForm(FlaskForm):
+class ApplyForm(Form):
     """Choose up to three of the need's eligible products (checked again by the service)."""
 
     product_id = ProductChoiceField(

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
@@ -107,29 +107,32 @@ def run_matcher(need: FinancingNeed) -> MatchOutcome:
 
 
 def store_results(need: FinancingNeed, outcome: MatchOutcome) -> None:
-    """Store every product's result with the rule version that decided it."""
-    ranked = [(rank, m) for rank, m in enumerate(outcome.eligible, start=1)]
-    rows = [_result_row(need, m, rank) for rank, m in ranked]
+    """Store every product's result with the rule version that decided it.
+
+    A need has a result per published product (hundreds), and nothing reads them back in this
+    transaction, so they go in as one bulk INSERT of plain rows, not one ORM object each.
+    """
+    rows = [_result_row(need, m, rank) for rank, m in enumerate(outcome.eligible, start=1)]
     rows += [_result_row(need, m, None) for m in outcome.ineligible]
-    db.session.add_all(rows)
-    db.session.flush()
+    if rows:
+        db.session.execute(insert(MatchResult), rows)
 
 
-def _result_row(need: FinancingNeed, found: ProductMatch, rank: int | None) -> MatchResult:
-    return MatchResult(
-        need_id=need.id,
-        product_id=found.product.id,
-        rule_version_id=found.product.rules.version_id,
-        eligible=found.eligible,
-        instant_approved=found.instant_approved,
-        pre_approval_ref=_reference() if found.instant_approved else None,
-        limit_amount=found.limit if found.eligible else None,
-        rate=found.rate,
-        adjusted_rate=found.adjusted_rate if found.eligible else None,
-        annual_cost=found.annual_cost if found.eligible else None,
-        rank=rank,
-        explanation=_explanation(found),
-    )
+def _result_row(need: FinancingNeed, found: ProductMatch, rank: int | None) -> dict[str, Any]:
+    return {
+        "need_id": need.id,
+        "product_id": found.product.id,
+        "rule_version_id": found.product.rules.version_id,
+        "eligible": found.eligible,
+        "instant_approved": found.instant_approved,
+        "pre_approval_ref": _reference() if found.instant_approved else None,
+        "limit_amount": found.limit if found.eligible else None,
+        "rate": found.rate,
+        "adjusted_rate": found.adjusted_rate if found.eligible else None,
+        "annual_cost": found.annual_cost if found.eligible else None,
+        "rank": rank,
+        "explanation": _explanation(found),
+    }
 
 
 def _reference() -> str:

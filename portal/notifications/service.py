@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from portal.accounts.models import User
+from portal.audit import service as audit
 from portal.db import utcnow
 from portal.enums import Role
 from portal.extensions import db
@@ -82,9 +83,11 @@ def unread_count(user_id: int) -> int:
 
 
 def mark_all_read(user_id: int) -> None:
-    db.session.execute(
+    """Mark every unread notification of the user read, audited."""
+    marked = db.session.execute(
         update(Notification)
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
-    )
+    ).rowcount
+    audit.record("notifications.read_all", actor=db.session.get(User, user_id), count=marked)
     db.session.commit()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, jsonify, render_template
 from sqlalchemy import func, select
 
 from portal.authz import public
@@ -10,6 +10,7 @@ from portal.catalog.models import BankProduct, PolicyProduct
 from portal.enums import OnboardingStatus, ProductStatus
 from portal.extensions import db
 from portal.firms.models import Firm
+from portal.health import check as check_health
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Loan
 
@@ -31,12 +32,15 @@ def rules_help() -> str:
     return render_template("public/rules_help.html", facts=list(FACTS.values()))
 
 
-@bp.get("/healthz")
+@bp.get("/health")
 @public
-def healthz() -> tuple[dict[str, str], int]:
-    """For load balancers: the app answers and the database is reachable."""
-    db.session.execute(select(1))
-    return {"status": "ok"}, 200
+def health() -> Response:
+    """For load balancers and monitoring: the database, Redis and the scheduler's last runs."""
+    report, status = check_health()
+    response = jsonify(report)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def platform_stats() -> dict[str, object]:

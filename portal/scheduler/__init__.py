@@ -18,6 +18,7 @@ from flask import Flask
 
 from portal.db import utcnow
 from portal.extensions import db
+from portal.scheduler.runs import record_run
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,29 @@ def make_monthly_reports() -> int:
     return generate_due_reports(today_in_china())
 
 
+def purge_throttle_counters() -> int:
+    """Forget sign-in failure counters whose window has passed (database store only)."""
+    from portal.accounts.throttle import purge_expired
+
+    return purge_expired()
+
+
+def refresh_dashboard_rollups() -> int:
+    """Rebuild the dashboard rollups of the current and previous month."""
+    from portal.dates import today_in_china
+    from portal.supervision.rollups import refresh_recent
+
+    return refresh_recent(today_in_china())
+
+
+def rebuild_dashboard_rollups() -> int:
+    """Once a day, rebuild every month of the dashboard rollups (late reports, old leads)."""
+    from portal.dates import today_in_china
+    from portal.supervision.rollups import rebuild_daily
+
+    return rebuild_daily(today_in_china())
+
+
 # (job, how often) — each job is a plain function that needs only an app context. The monthly
 # jobs run hourly and do nothing once their month's work is done.
 JOBS: tuple[tuple[Callable[[], int], dt.timedelta], ...] = (
@@ -59,20 +83,29 @@ JOBS: tuple[tuple[Callable[[], int], dt.timedelta], ...] = (
     (warn_near_deadlines, dt.timedelta(minutes=10)),
     (remind_missing_loan_reports, dt.timedelta(hours=1)),
     (make_monthly_reports, dt.timedelta(hours=1)),
+    (refresh_dashboard_rollups, dt.timedelta(minutes=5)),  # rollups.REFRESH_EVERY
+    (rebuild_dashboard_rollups, dt.timedelta(hours=1)),
+    (purge_throttle_counters, dt.timedelta(hours=1)),
 )
 
 
 def run_job(app: Flask, job: Callable[[], int]) -> int:
-    """Run one job in a fresh app context; a failure is logged and the session rolled back."""
+    """Run one job in a fresh app context; a failure is logged and the session rolled back.
+
+    Either way the job's last run is recorded for the health endpoint.
+    """
     with app.app_context():
+        started_at = utcnow()
         try:
             done = job()
         except Exception:
             db.session.rollback()
             log.exception("scheduled job %s failed", job.__name__)
+            record_run(job.__name__, started_at, utcnow(), ok=False, handled=0)
             return 0
         if done:
             log.info("%s: %s", job.__name__, done)
+        record_run(job.__name__, started_at, utcnow(), ok=True, handled=done or 0)
         return done
 
 

@@ -1,4 +1,4 @@
-"""The archive of monthly PDF reports: list, download, and (regulators) generate again."""
+"""The archive of monthly PDF reports: list, download, and (admins) generate again."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from flask import Blueprint, flash, redirect, render_template, send_file, url_fo
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import defer
 from werkzeug.wrappers import Response
@@ -23,6 +22,7 @@ from portal.dates import today_in_china
 from portal.enums import OnboardingStatus
 from portal.extensions import db
 from portal.firms import standards
+from portal.forms import Form
 from portal.institutions.models import FinancialInstitution
 from portal.pagination import Page, paginate
 from portal.supervision import monthly
@@ -32,7 +32,7 @@ from portal.supervision.pdf import period_label
 bp = Blueprint("monthly_reports", __name__, url_prefix="/reports")
 
 
-class RegenerateForm(FlaskForm):
+class RegenerateForm(Form):
     period = StringField(
         _l("报告月份"),
         validators=[InputRequired(_l("请填写报告月份，格式 2026-10"))],

@@ -33,13 +33,12 @@ from portal.firms.models import Firm
 from portal.firms.standards import FUJIAN_REGIONS, INDUSTRY_DIVISIONS, industry_label
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Loan
+from portal.supervision import rollups
 from portal.supervision.exports import ExportTable
 from portal.supervision.metrics import (
     BankFigures,
     Figures,
     Filters,
-    bank_figures,
-    figures,
     firm_conditions,
     next_month,
     reports_in,
@@ -132,7 +131,7 @@ def filter_options(viewer: User) -> FilterOptions:
     ]
     banks = None
     if may_choose_bank(viewer):
-        rows = db.session.execute(
+        rows = db.reporting.execute(
             scoped(
                 select(FinancialInstitution.id, FinancialInstitution.short_name),
                 FinancialInstitution,
@@ -152,8 +151,8 @@ def _product_options(viewer: User) -> list[tuple[int, str]]:
     if is_bank_view(viewer):
         # A bank chooses among its own products only: other banks' products are theirs.
         statement = scoped(statement, BankProduct, viewer)
-        return [(pid, name) for pid, name, _bank in db.session.execute(statement)]
-    return [(pid, f"{bank} · {name}") for pid, name, bank in db.session.execute(statement)]
+        return [(pid, name) for pid, name, _bank in db.reporting.execute(statement)]
+    return [(pid, f"{bank} · {name}") for pid, name, bank in db.reporting.execute(statement)]
 
 
 def industry_options() -> list[tuple[str, str]]:
@@ -193,7 +192,7 @@ def _median(values: Sequence[Any]) -> Decimal | None:
 
 def compare_with_median(filters: Filters, institution_id: int) -> BankComparison:
     """The bank's own row and the per-metric median of every bank, for the same cut."""
-    banks = bank_figures(replace(filters, institution_id=None))
+    banks = rollups.dashboard_bank_figures(replace(filters, institution_id=None))
     own = next(
         (b for b in banks if b.institution_id == institution_id),
         BankFigures(institution_id, _bank_name(institution_id)),
@@ -203,7 +202,7 @@ def compare_with_median(filters: Filters, institution_id: int) -> BankComparison
 
 
 def _bank_name(institution_id: int) -> str:
-    return db.session.scalar(
+    return db.reporting.scalar(
         select(FinancialInstitution.short_name).where(FinancialInstitution.id == institution_id)
     ) or str(institution_id)
 
@@ -291,16 +290,10 @@ def _npl_detail(ratio: Decimal | None, threshold: Decimal) -> str:
 
 def contradiction_alerts(filters: Filters) -> list[Alert]:
     """Per bank: reports in the period whose five-tier class contradicts the overdue days."""
-    rows = db.session.execute(
-        reports_in(filters)
-        .where(LoanStatusReport.contradicts_overdue_rules.is_(True))
-        .join(FinancialInstitution, FinancialInstitution.id == Loan.institution_id)
-        .with_only_columns(
-            Loan.institution_id, FinancialInstitution.short_name, func.count(LoanStatusReport.id)
-        )
-        .group_by(Loan.institution_id, FinancialInstitution.short_name)
-        .order_by(func.count(LoanStatusReport.id).desc(), FinancialInstitution.short_name)
-    ).all()
+    if rollups.rebuilt_at() is not None:
+        rows = rollups.contradictions(filters)
+    else:
+        rows = _live_contradictions(filters)
     return [
         Alert(
             CONTRADICTION,
@@ -311,6 +304,19 @@ def contradiction_alerts(filters: Filters) -> list[Alert]:
         )
         for bank_id, name, count in rows
     ]
+
+
+def _live_contradictions(filters: Filters) -> list[Any]:
+    return db.reporting.execute(
+        reports_in(filters)
+        .where(LoanStatusReport.contradicts_overdue_rules.is_(True))
+        .join(FinancialInstitution, FinancialInstitution.id == Loan.institution_id)
+        .with_only_columns(
+            Loan.institution_id, FinancialInstitution.short_name, func.count(LoanStatusReport.id)
+        )
+        .group_by(Loan.institution_id, FinancialInstitution.short_name)
+        .order_by(func.count(LoanStatusReport.id).desc(), FinancialInstitution.short_name)
+    ).all()
 
 
 def report_check_month(filters: Filters, today: dt.date) -> dt.date:
@@ -348,7 +354,7 @@ def missing_reports(filters: Filters, month: dt.date) -> list[tuple[int, str, in
     if filters.product_id:
         statement = statement.where(Loan.product_id == filters.product_id)
     return [
-        (bank_id, name, due, done) for bank_id, name, due, done in db.session.execute(statement)
+        (bank_id, name, due, done) for bank_id, name, due, done in db.reporting.execute(statement)
     ]
 
 
@@ -393,6 +399,9 @@ class Dashboard:
     region: str | None = None
     weighted_lpr: Decimal | None = None
     report_month: dt.date | None = None  # the month checked for missing reports
+    # When the rollups the figures come from were refreshed and rebuilt; None: computed live.
+    refreshed_at: dt.datetime | None = None
+    rebuilt_at: dt.datetime | None = None
     key_figures: list[KeyFigure] = field(default_factory=list)
 
     @property
@@ -404,7 +413,7 @@ class Dashboard:
 def build(viewer: User, requested: Filters, threshold: Decimal, today: dt.date) -> Dashboard:
     """Every figure, table and alert the viewer may see for the cut they asked for."""
     filters = scoped_filters(viewer, requested)
-    result = figures(filters)
+    result = rollups.dashboard_figures(filters)
     comparison = None
     if is_bank_view(viewer):
         comparison = compare_with_median(filters, viewer.institution_id)
@@ -417,6 +426,8 @@ def build(viewer: User, requested: Filters, threshold: Decimal, today: dt.date) 
         region=locked_region(viewer),
         weighted_lpr=weighted_lpr(result),
         report_month=report_check_month(filters, today),
+        refreshed_at=rollups.refreshed_at(),
+        rebuilt_at=rollups.rebuilt_at(),
     )
     dashboard.key_figures = key_figures(dashboard)
     return dashboard

@@ -12,12 +12,11 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms.fields import MonthField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from portal.catalog.public_forms import ChoiceField, NumberField
 from portal.enums import SIZE_CLASS_LABELS
+from portal.forms import ChoiceField, Form, NumberField
 from portal.supervision.dashboard import (
     MAX_MONTHS,
     FilterOptions,
@@ -49,7 +48,7 @@ class MonthInputField(MonthField):
             raise ValidationError(_("月份应在 2000-01 至 2100-12 之间"))
 
 
-class DashboardFilterForm(FlaskForm):
+class DashboardFilterForm(Form):
     class Meta:
         csrf = False  # a GET filter changes nothing
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 from portal.authz import requires
 from portal.authz.permissions import Permission
 from portal.dates import today_in_china
-from portal.supervision import dashboard, exports, settings
+from portal.supervision import dashboard, exports, rollups, settings
 from portal.supervision.dashboard_forms import DashboardFilterForm
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -44,6 +44,7 @@ def index() -> str:
         export_args=form.query_args(view.filters, view.threshold),
         cell=dashboard.display_value,
         min_banks=dashboard.MIN_BANKS_FOR_MEDIAN,
+        refresh_minutes=int(rollups.REFRESH_EVERY.total_seconds() // 60),
     )
 
 

@@ -62,7 +62,10 @@ def to_csv(table: ExportTable) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([safe_cell(str(header)) for header in table.headers])
     for row in table.rows:
-        writer.writerow([safe_cell(_text(value)) for value in row])
+        # Only text is neutralised: a negative number stays a number, not "'-5".
+        writer.writerow(
+            [safe_cell(value) if isinstance(value, str) else _text(value) for value in row]
+        )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -78,7 +81,8 @@ def _xlsx_value(value: Any) -> Any:
 
 
 def _sheet_title(title: str) -> str:
-    return _SHEET_TITLE_FORBIDDEN.sub(" ", title).strip()[:31] or "Sheet1"
+    title = ILLEGAL_CHARACTERS_RE.sub("", _SHEET_TITLE_FORBIDDEN.sub(" ", title))
+    return title.strip()[:31] or "Sheet1"
 
 
 def to_xlsx(table: ExportTable) -> bytes:

@@ -1,7 +1,8 @@
 """Supervision figures, computed exactly as DESIGN.md defines them.
 
 Every figure can be cut by month range, region, industry, size class, bank and product. Sums and
-counts are SQL aggregates; medians are taken in Python over one column of durations.
+counts are SQL aggregates; medians are taken in Python over one column of durations. Every query
+reads through `db.reporting` (the read replica when REPORTING_DATABASE_URL is set).
 
 Definitions (DESIGN.md, "Supervision figures"):
 - loan volume: count and sum of disbursed amounts in the period; average per deal (笔均);
@@ -22,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -334,7 +336,7 @@ def month_figures(filters: Filters) -> list[MonthFigures]:
         )
         .group_by(year, month)
     )
-    for y, m, count, amount, rate_sum, adjusted_sum in db.session.execute(volume):
+    for y, m, count, amount, rate_sum, adjusted_sum in db.reporting.execute(volume):
         row = rows[dt.date(int(y), int(m), 1)]
         row.loans, row.amount = count, Decimal(amount or 0)
         row.average = _per(row.amount, count, TWO)
@@ -347,7 +349,7 @@ def month_figures(filters: Filters) -> list[MonthFigures]:
         )
         .group_by(LoanStatusReport.period)
     )
-    for period, bad, total in db.session.execute(npl):
+    for period, bad, total in db.reporting.execute(npl):
         row = rows[period]
         row.npl_balance, row.reported_balance = Decimal(bad or 0), Decimal(total or 0)
     _attach_lpr(rows)
@@ -355,7 +357,7 @@ def month_figures(filters: Filters) -> list[MonthFigures]:
 
 
 def _attach_lpr(rows: dict[dt.date, MonthFigures]) -> None:
-    rates = db.session.execute(
+    rates = db.reporting.execute(
         select(LprRate.effective_on, LprRate.one_year).order_by(LprRate.effective_on)
     ).all()
     for month, row in rows.items():
@@ -373,7 +375,7 @@ def summary_figures(
     filters: Filters, responses: dict[int | None, Decimal] | None = None
 ) -> Summary:
     summary = Summary()
-    count, amount, rate_sum, adjusted_sum = db.session.execute(
+    count, amount, rate_sum, adjusted_sum = db.reporting.execute(
         loans_in(filters).with_only_columns(
             func.count(Loan.id),
             func.sum(Loan.amount),
@@ -404,7 +406,7 @@ def _inclusive(filters: Filters) -> tuple[int, Decimal]:
         .having(func.sum(Loan.amount) <= INCLUSIVE_CREDIT_CEILING)
         .subquery()
     )
-    count, amount = db.session.execute(
+    count, amount = db.reporting.execute(
         select(func.coalesce(func.sum(pairs.c.loans), 0), func.sum(pairs.c.credit))
     ).one()
     return int(count), Decimal(amount or 0)
@@ -413,7 +415,7 @@ def _inclusive(filters: Filters) -> tuple[int, Decimal]:
 def _lead_figures(
     filters: Filters, summary: Summary, responses: dict[int | None, Decimal] | None
 ) -> None:
-    approved, decided, breaches = db.session.execute(
+    approved, decided, breaches = db.reporting.execute(
         leads_in(filters).with_only_columns(
             func.count(case((_APPROVED, 1))),
             func.count(case((_DECIDED, 1))),
@@ -431,11 +433,11 @@ def _lead_figures(
     claims = leads_in(filters).join(Loan, Loan.lead_id == Lead.id)
     days = _days_between(Lead.created_at, Loan.disbursed_on)
     if _postgres():
-        median = db.session.scalar(
+        median = db.reporting.scalar(
             claims.with_only_columns(func.percentile_cont(0.5).within_group(days))
         )
     else:
-        values = db.session.scalars(claims.with_only_columns(days)).all()
+        values = db.reporting.scalars(claims.with_only_columns(days)).all()
         median = statistics.median(round(value) for value in values) if values else None
     summary.median_claim_to_disbursement_days = None if median is None else _whole(median)
 
@@ -451,14 +453,14 @@ def response_medians(filters: Filters) -> dict[int | None, Decimal]:
     hours = _hours_between(Lead.created_at, Lead.first_response_at)
     answered = leads_in(filters).where(Lead.first_response_at.is_not(None))
     if _postgres():
-        rows = db.session.execute(
+        rows = db.reporting.execute(
             answered.with_only_columns(
                 Lead.institution_id, func.percentile_cont(0.5).within_group(hours)
             ).group_by(func.grouping_sets(tuple_(Lead.institution_id), tuple_()))
         )
         return {bank: _tenth(value) for bank, value in rows if value is not None}
     per_bank: dict[int | None, list[float]] = defaultdict(list)
-    for bank, value in db.session.execute(
+    for bank, value in db.reporting.execute(
         answered.with_only_columns(Lead.institution_id, cast(hours, Float))
     ):
         per_bank[bank].append(value)
@@ -476,7 +478,7 @@ def _tenth(hours: float) -> Decimal:
 
 
 def _postgres() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
+    return db.reporting.get_bind().dialect.name == "postgresql"
 
 
 def _hours_between(start: Any, end: Any) -> Any:
@@ -513,7 +515,7 @@ def _need_figures(filters: Filters, summary: Summary) -> None:
         .subquery()
     )
     same_day = _local_date(first_approval.c.submitted) == _local_date(first_approval.c.approved)
-    summary.credited_needs, summary.same_day_needs = db.session.execute(
+    summary.credited_needs, summary.same_day_needs = db.reporting.execute(
         select(func.count(), func.count(case((same_day, 1))))
     ).one()
 
@@ -523,7 +525,7 @@ def bank_figures(
 ) -> list[BankFigures]:
     """Per-bank figures and the ranking (volume, then speed, approval rate and NPL ratio)."""
     names = dict(
-        db.session.execute(select(FinancialInstitution.id, FinancialInstitution.short_name)).all()
+        db.reporting.execute(select(FinancialInstitution.id, FinancialInstitution.short_name)).all()
     )
     banks: dict[int, BankFigures] = {}
 
@@ -532,14 +534,14 @@ def bank_figures(
             banks[institution_id] = BankFigures(institution_id, names.get(institution_id, ""))
         return banks[institution_id]
 
-    for institution_id, count, amount in db.session.execute(
+    for institution_id, count, amount in db.reporting.execute(
         loans_in(filters)
         .with_only_columns(Loan.institution_id, func.count(Loan.id), func.sum(Loan.amount))
         .group_by(Loan.institution_id)
     ):
         row = bank(institution_id)
         row.loans, row.amount = count, Decimal(amount or 0)
-    for institution_id, approved, decided, breaches in db.session.execute(
+    for institution_id, approved, decided, breaches in db.reporting.execute(
         leads_in(filters)
         .with_only_columns(
             Lead.institution_id,
@@ -556,7 +558,7 @@ def bank_figures(
     for institution_id, hours in responses.items():
         if institution_id is not None:
             bank(institution_id).median_response_hours = hours
-    for institution_id, bad, total in db.session.execute(
+    for institution_id, bad, total in db.reporting.execute(
         _reported(filters)
         .where(LoanStatusReport.period == filters.end)
         .with_only_columns(
@@ -568,13 +570,19 @@ def bank_figures(
     ):
         row = bank(institution_id)
         row.npl_balance, row.reported_balance = Decimal(bad or 0), Decimal(total or 0)
+    return rank_banks(banks.values())
+
+
+def rank_banks(banks: Iterable[BankFigures]) -> list[BankFigures]:
+    """The banks in ranking order (volume, then speed, approval rate and NPL), ranks set."""
     ranked = sorted(
-        banks.values(),
+        banks,
         key=lambda b: (
             -b.amount,
             b.median_response_hours if b.median_response_hours is not None else Decimal(10**6),
             -(b.approval_rate or 0),
             b.npl_ratio or 0,
+            b.institution_id,  # ties in a stable order, whichever query found the bank first
         ),
     )
     for position, row in enumerate(ranked, start=1):
@@ -584,7 +592,7 @@ def bank_figures(
 
 def grouped(filters: Filters, column: Any) -> list[GroupRow]:
     """Loan count and amount per value of a firm column (region, industry division)."""
-    rows = db.session.execute(
+    rows = db.reporting.execute(
         loans_in(filters, with_firm=True)
         .with_only_columns(column, func.count(Loan.id), func.sum(Loan.amount))
         .group_by(column)

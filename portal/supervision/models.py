@@ -5,11 +5,23 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, Rate, utcnow
 from portal.enums import FiveTierClass, db_enum
+
+RollupMoney = Numeric(20, 2)  # sums of many balances, yuan
 
 
 class LoanStatusReport(Base):
@@ -68,9 +80,7 @@ class LoanReportUpload(Base):
     __tablename__ = "loan_report_uploads"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    institution_id: Mapped[int] = mapped_column(
-        ForeignKey("financial_institutions.id"), index=True
-    )
+    institution_id: Mapped[int] = mapped_column(ForeignKey("financial_institutions.id"), index=True)
     period: Mapped[dt.date]
     filename: Mapped[str] = mapped_column(String(200))
     sha256: Mapped[str] = mapped_column(String(64))
@@ -91,3 +101,88 @@ class SystemSetting(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+# --- dashboard rollups (portal.supervision.rollups) ------------------------------------------
+# Copies of the loan, lead and report rows the dashboard reads, with the firm's region, industry
+# division and size class carried along, so that no figure joins the 254,000 firms. Rebuilt from
+# the live tables by `portal.supervision.rollups`; never edited by hand.
+
+
+class DashboardLoanFact(Base):
+    """One disbursed loan, with the cut columns of its firm (volume, rates, inclusive lending)."""
+
+    __tablename__ = "dashboard_loan_facts"
+    __table_args__ = (Index("ix_dashboard_loan_facts_disbursed_on", "disbursed_on"),)
+
+    loan_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    disbursed_on: Mapped[dt.date]
+    institution_id: Mapped[int]
+    product_id: Mapped[int | None]
+    firm_id: Mapped[int]
+    region_code: Mapped[str] = mapped_column(String(6))
+    industry_division: Mapped[str] = mapped_column(String(2))
+    size_class: Mapped[str] = mapped_column(String(10))
+    amount: Mapped[Decimal]
+    rate: Mapped[Decimal] = mapped_column(Rate)
+    subsidy_rate: Mapped[Decimal] = mapped_column(Rate)
+
+
+class DashboardLeadFact(Base):
+    """One lead sent to a bank, with its durations worked out (medians cannot be summed)."""
+
+    __tablename__ = "dashboard_lead_facts"
+    __table_args__ = (Index("ix_dashboard_lead_facts_created_at", "created_at"),)
+
+    lead_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    created_at: Mapped[dt.datetime]
+    institution_id: Mapped[int]
+    product_id: Mapped[int | None]
+    need_id: Mapped[int]
+    region_code: Mapped[str] = mapped_column(String(6))
+    industry_division: Mapped[str] = mapped_column(String(2))
+    size_class: Mapped[str] = mapped_column(String(10))
+    approved: Mapped[bool]
+    decided: Mapped[bool]
+    sla_breached: Mapped[bool]
+    # Computed by the same SQL expressions as the live figures, so the medians are the same.
+    response_hours: Mapped[float | None] = mapped_column(Float)
+    claim_days: Mapped[float | None] = mapped_column(Float)
+    need_day: Mapped[dt.date]  # the need's submission day in Asia/Shanghai
+    approved_day: Mapped[dt.date | None]  # the approval day in Asia/Shanghai, if approved
+
+
+class DashboardReportCell(Base):
+    """Monthly status reports added up per month, bank, product and firm cut (the NPL ratio)."""
+
+    __tablename__ = "dashboard_report_cells"
+    __table_args__ = (Index("ix_dashboard_report_cells_period", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[dt.date]
+    institution_id: Mapped[int]
+    product_id: Mapped[int | None]
+    region_code: Mapped[str] = mapped_column(String(6))
+    industry_division: Mapped[str] = mapped_column(String(2))
+    size_class: Mapped[str] = mapped_column(String(10))
+    reports: Mapped[int]
+    balance: Mapped[Decimal] = mapped_column(RollupMoney)
+    npl_balance: Mapped[Decimal] = mapped_column(RollupMoney)
+    contradicting: Mapped[int]
+
+
+class DashboardReportMonth(Base):
+    """The same sums without product and industry: the NPL of the usual cuts in few rows."""
+
+    __tablename__ = "dashboard_report_months"
+    __table_args__ = (Index("ix_dashboard_report_months_period", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[dt.date]
+    institution_id: Mapped[int]
+    region_code: Mapped[str] = mapped_column(String(6))
+    size_class: Mapped[str] = mapped_column(String(10))
+    reports: Mapped[int]
+    balance: Mapped[Decimal] = mapped_column(RollupMoney)
+    npl_balance: Mapped[Decimal] = mapped_column(RollupMoney)
+    contradicting: Mapped[int]

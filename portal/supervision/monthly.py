@@ -2,8 +2,10 @@
 
 A scope is "province", "region:<prefecture code>" or "bank:<institution id>". Every figure comes
 from `metrics` (the same numbers as the dashboard); this module only chooses the cuts, renders
-and archives. The scheduler calls `generate_due_reports` hourly: on any day it makes the previous
-month's reports that do not exist yet, so running it again changes nothing.
+and archives. Figures are read through `db.reporting` (the read replica when one is configured);
+the archived PDF is written to the primary. The scheduler calls `generate_due_reports` hourly:
+on any day it makes the previous month's reports that do not exist yet, so running it again
+changes nothing.
 """
 
 from __future__ import annotations
@@ -83,7 +85,7 @@ def scope_label(key: str, bank_names: dict[int, str] | None = None) -> str:
     if scope.institution_id is not None:
         if bank_names is not None and scope.institution_id in bank_names:
             return bank_names[scope.institution_id]
-        name = db.session.scalar(
+        name = db.reporting.scalar(
             select(FinancialInstitution.short_name).where(
                 FinancialInstitution.id == scope.institution_id
             )
@@ -109,7 +111,7 @@ def last_finished_month(today: dt.date) -> dt.date:
 
 def scopes_for(period: dt.date) -> list[str]:
     """The province, the nine prefectures, and every approved bank with loans by that month."""
-    banks = db.session.scalars(
+    banks = db.reporting.scalars(
         select(Loan.institution_id)
         .join(FinancialInstitution, FinancialInstitution.id == Loan.institution_id)
         .where(
@@ -129,7 +131,7 @@ def _filters(start: dt.date, end: dt.date, scope: Scope) -> Filters:
 def contradicting_reports(filters: Filters) -> int:
     """Loan status reports in the cut whose five-tier class contradicts the overdue days."""
     return (
-        db.session.scalar(
+        db.reporting.scalar(
             metrics.reports_in(filters)
             .with_only_columns(func.count(LoanStatusReport.id))
             .where(LoanStatusReport.contradicts_overdue_rules.is_(True))
@@ -212,9 +214,13 @@ def generate_due_reports(today: dt.date) -> int:
             continue
         generate(month, key)
         made += 1
-        if key == PROVINCE:
-            _tell_regulators(month)
-            db.session.commit()
+        done.add(key)
+    if PROVINCE in done:
+        # Checked on every run, not only the run that made the report: a run stopped (killed,
+        # redeployed) after archiving the province report must not leave the regulators untold.
+        # The dedupe key makes it once a month.
+        _tell_regulators(month)
+        db.session.commit()
     if made:
         log.info("monthly reports for %s: %s made", month.isoformat(), made)
     return made

@@ -477,12 +477,12 @@ def upload_file(actor: User, period: dt.date, filename: str, received: Received)
             received.data, period, bank_loans_by_contract(institution_id)
         )
     except FileRefused as refused:
-        return _refuse(upload, [Problem(None, "", str(refused))])
+        return _refuse(actor, upload, [Problem(None, "", str(refused))])
     upload.row_count = checked.row_count
     if checked.errors:
-        return _refuse(upload, checked.errors)
+        return _refuse(actor, upload, checked.errors)
     if not checked.rows:
-        return _refuse(upload, [Problem(None, "", _("文件只有表头，没有数据行。"))])
+        return _refuse(actor, upload, [Problem(None, "", _("文件只有表头，没有数据行。"))])
     rows = [
         ReportRow(r.loan_id, r.balance, r.days_overdue, r.five_tier_class) for r in checked.rows
     ]
@@ -490,7 +490,7 @@ def upload_file(actor: User, period: dt.date, filename: str, received: Received)
         result = _apply(actor, institution_id, period, rows)
     except ReportingError as error:
         db.session.rollback()
-        return _refuse(upload, [Problem(None, "", str(error))])
+        return _refuse(actor, upload, [Problem(None, "", str(error))])
     warnings = [
         Problem(
             r.row,
@@ -522,10 +522,21 @@ def upload_file(actor: User, period: dt.date, filename: str, received: Received)
     return UploadOutcome(upload, result, still_missing)
 
 
-def _refuse(upload: LoanReportUpload, problems: Sequence[Problem]) -> UploadOutcome:
+def _refuse(actor: User, upload: LoanReportUpload, problems: Sequence[Problem]) -> UploadOutcome:
+    """Keep the refused upload and its problems, so the bank sees them; nothing is applied."""
     upload.applied = False
     upload.problems = _kept(problems)
     db.session.add(upload)
+    db.session.flush()
+    audit.record(
+        "loan_reports.upload_refused",
+        actor=actor,
+        obj=upload,
+        period=f"{upload.period:%Y-%m}",
+        filename=upload.filename,
+        sha256=upload.sha256,
+        problems=len(problems),
+    )
     db.session.commit()
     return UploadOutcome(upload, None)
 

@@ -11,14 +11,19 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
-from portal.catalog.public_forms import NumberField, WholeNumberField
 from portal.enums import FIVE_TIER_LABELS, FiveTierClass
-from portal.supervision.loan_files import MAX_BYTES, MAX_DAYS_OVERDUE, MAX_ROWS, parse_month
+from portal.forms import Form, NumberField, WholeNumberField
+from portal.supervision.loan_files import (
+    MAX_BYTES,
+    MAX_DAYS_OVERDUE,
+    MAX_ROWS,
+    MONEY_CEILING,
+    parse_month,
+)
 from portal.supervision.reporting import (
     SHOW_ALERTS,
     SHOW_ALL,
@@ -27,6 +32,8 @@ from portal.supervision.reporting import (
     latest_reportable,
 )
 
+# The largest balance NUMERIC(16, 2) holds.
+MONEY_LIMIT = MONEY_CEILING - Decimal("0.01")
 MONTH_INPUT = {"type": "month", "placeholder": "2026-10", "inputmode": "numeric"}
 
 
@@ -61,7 +68,7 @@ def default_month() -> str:
     return f"{last_month():%Y-%m}"
 
 
-class MonthFilterForm(FlaskForm):
+class MonthFilterForm(Form):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
@@ -89,7 +96,7 @@ class MonthFilterForm(FlaskForm):
         return period, show
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     month = MonthField(
         _l("报告月份"),
         default=default_month,
@@ -111,11 +118,13 @@ class UploadForm(FlaskForm):
 
 
 def _two_places(form: Any, field: Any) -> None:
-    if field.data is not None and field.data != field.data.quantize(Decimal("0.01")):
+    # The exponent, not quantize(): quantize fails on numbers wider than the decimal context.
+    exponent = field.data.normalize().as_tuple().exponent if field.data is not None else 0
+    if isinstance(exponent, int) and exponent < -2:
         raise ValidationError(_("金额最多保留两位小数（到分）"))
 
 
-class LoanReportForm(FlaskForm):
+class LoanReportForm(Form):
     month = MonthField(
         _l("报告月份"),
         default=default_month,
@@ -128,6 +137,7 @@ class LoanReportForm(FlaskForm):
         validators=[
             InputRequired(_l("请填写贷款余额，已结清的填 0")),
             NumberRange(min=0, message=_l("贷款余额不能为负数")),
+            NumberRange(max=MONEY_LIMIT, message=_l("贷款余额过大，请核对单位（元）")),
             _two_places,
         ],
     )

@@ -164,3 +164,23 @@ def test_demo_secret_is_printed_with_the_demo_accounts(app):
 
     result = app.test_cli_runner().invoke(args=["demo", "seed"])
     assert DEMO_TOTP_SECRET in result.output
+
+
+def test_operator_creates_the_first_admin_who_enrols_at_first_sign_in(app, auth):
+    """A new installation's first account comes from the command line; it enrols 2FA at once."""
+    result = app.test_cli_runner().invoke(
+        args=["users", "create-admin", "ops@portal.example.gov.cn", "--name", "运维管理员"],
+        input="a long admin pass phrase\na long admin pass phrase\n",
+    )
+    assert result.exit_code == 0, result.output
+    response = auth.login("ops@portal.example.gov.cn", "a long admin pass phrase")
+    assert "<code>" in response.get_data(as_text=True)  # the recovery codes after enrolment
+    assert auth.client.get("/admin/").status_code == 200
+
+
+def test_create_admin_refuses_a_common_password(app):
+    result = app.test_cli_runner().invoke(
+        args=["users", "create-admin", "ops@portal.example.gov.cn", "--name", "运维"],
+        input="password123\npassword123\n",
+    )
+    assert result.exit_code != 0 and "common password" in result.output

@@ -288,6 +288,20 @@ def test_a_missing_report_is_made_on_a_later_run(app, dataset):
         assert db.session.scalar(select(func.count(Notification.id))) == 0  # no regulators
 
 
+def test_regulators_are_told_after_a_run_that_stopped_before_telling_them(app, dataset):
+    """A run killed after archiving the province report: the next run tells them, once."""
+    with app.app_context():
+        regulator = UserFactory(role=Role.REGULATOR)
+        db.session.commit()
+        monthly.generate(OCT, "province")  # all the stopped run got done
+        assert monthly.generate_due_reports(NOV_1) == 11
+        assert monthly.generate_due_reports(NOV_1) == 0
+        told = db.session.scalars(
+            select(Notification).where(Notification.user_id == regulator.id)
+        ).all()
+        assert [n.dedupe_key for n in told] == [f"monthly-report-2026-10:{regulator.id}"]
+
+
 def test_regeneration_replaces_the_pdf_in_the_same_row(app, dataset):
     """Regenerating keeps the row id, stores the new PDF, sha256 and time, and is audited."""
     first_at = dt.datetime(2026, 11, 1, 1, tzinfo=dt.UTC)
@@ -417,10 +431,10 @@ def test_download_names_the_file_in_chinese(app, client, auth, create, archive):
     assert unquote(region.headers["Content-Disposition"]).endswith("_2026年10月_福州市.pdf")
 
 
-def test_regulator_regenerates_a_report(app, client, auth, create, archive, monkeypatch):
-    """A regulator posts a month and scope (with CSRF): the row is replaced and a flash says so."""
+def test_admin_regenerates_a_report(app, client, auth, create, archive, monkeypatch):
+    """An admin posts a month and scope (with CSRF): the row is replaced and a flash says so."""
     monkeypatch.setattr("portal.supervision.archive_routes.today_in_china", lambda: NOV_1)
-    auth.login(create(UserFactory, role=Role.REGULATOR).email)
+    auth.login(create(UserFactory, role=Role.ADMIN).email)
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     page = listed(client)
     assert "正在生成，约需数秒" in page
@@ -450,7 +464,7 @@ def test_regulator_regenerates_a_report(app, client, auth, create, archive, monk
 
 def test_regenerating_an_unfinished_month_is_refused(app, client, auth, create, dataset):
     """A month that has not ended (or a bad format) is an error that says what to fix."""
-    auth.login(create(UserFactory, role=Role.REGULATOR).email)
+    auth.login(create(UserFactory, role=Role.ADMIN).email)
     this_month = today_in_china().strftime("%Y-%m")
     html = client.post(
         "/reports/regenerate", data={"period": this_month, "scope": "province"}
@@ -464,8 +478,17 @@ def test_regenerating_an_unfinished_month_is_refused(app, client, auth, create, 
         assert db.session.scalar(select(func.count(MonthlyReport.id))) == 0
 
 
-def test_empty_archive_tells_regulators_how_to_make_one(client, auth, create):
-    """With no reports, a regulator reads that they appear on the 1st and how to make one now."""
-    auth.login(create(UserFactory, role=Role.REGULATOR).email)
+def test_empty_archive_tells_admins_how_to_make_one(client, auth, create):
+    """With no reports, an admin reads that they appear on the 1st and how to make one now."""
+    auth.login(create(UserFactory, role=Role.ADMIN).email)
     html = listed(client)
     assert "每月 1 日自动生成" in html and "生成报告" in html
+
+
+def test_regulators_read_the_archive_but_cannot_regenerate(client, auth, create, archive):
+    """Regulators only read: no generate form on their page, and posting one is refused."""
+    auth.login(create(UserFactory, role=Role.REGULATOR).email)
+    html = listed(client)
+    assert "生成报告" not in html and "/reports/regenerate" not in html
+    refused = client.post("/reports/regenerate", data={"period": "2026-10", "scope": "province"})
+    assert refused.status_code == 403

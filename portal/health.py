@@ -1,0 +1,90 @@
+"""What /health reports: the database, Redis and the scheduler's last runs.
+
+Load balancers and monitoring read it without signing in, so it names no hosts, versions or
+errors: only each dependency's state and each job's last run.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from portal.extensions import db
+from portal.scheduler.runs import last_runs
+
+log = logging.getLogger(__name__)
+OK, FAILED = "ok", "failed"
+
+
+def check() -> tuple[dict[str, Any], int]:
+    """The health report and its HTTP status: 200 while the primary database answers, else 503."""
+    checks = {"database": _database()}
+    if current_app.extensions.get("portal.db.reporting") is not None:
+        checks["reporting_database"] = _reporting_database()
+    if current_app.config.get("REDIS_URL"):
+        checks["redis"] = _redis(current_app.config["REDIS_URL"])
+    healthy = checks["database"] == OK
+    report: dict[str, Any] = {
+        "status": _overall(checks),
+        "checks": checks,
+        "scheduler": _scheduler() if healthy else {},
+    }
+    return report, 200 if healthy else 503
+
+
+def _overall(checks: dict[str, str]) -> str:
+    if checks["database"] != OK:
+        return "unavailable"
+    return "ok" if all(state == OK for state in checks.values()) else "degraded"
+
+
+def _database() -> str:
+    try:
+        db.session.execute(select(1))
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.warning("health: the database does not answer", exc_info=True)
+        return FAILED
+    return OK
+
+
+def _reporting_database() -> str:
+    try:
+        db.reporting.execute(select(1))
+    except SQLAlchemyError:
+        db.reporting.rollback()
+        log.warning("health: the reporting database does not answer", exc_info=True)
+        return FAILED
+    return OK
+
+
+def _redis(url: str) -> str:
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError:
+        log.warning("health: Redis does not answer", exc_info=True)
+        return FAILED
+    finally:
+        client.close()
+    return OK
+
+
+def _scheduler() -> dict[str, dict[str, Any]]:
+    """Each job's last run: when it finished and whether it succeeded."""
+    try:
+        runs = last_runs()
+    except SQLAlchemyError:
+        # The table is missing until the migrations have run; the database itself answered.
+        db.session.rollback()
+        return {}
+    return {
+        run.job: {"last_run": run.finished_at.isoformat(), "status": OK if run.ok else FAILED}
+        for run in runs
+    }

@@ -1,0 +1,214 @@
+"""The authorization matrix: what every visitor gets from every route, in one table.
+
+Each entry names an endpoint and a method and gives the answer for the anonymous visitor and
+for each role, with the permission (portal/authz/permissions.py) that decides it. Routes with
+path arguments are asked about rows of the visitor's own tenant (tests/authz/world.py), so
+"allowed" means the page really renders for them. A route missing from the table fails
+test_every_route_has_an_answer with its name: decide who may use it, then add it here.
+
+Answers:
+- OK: the view answered: 2xx, or a redirect that is not to the sign-in page; for a request that
+  changes state, also 400 (our empty form was refused after the access check let it through);
+- LOGIN: a redirect to the sign-in page;
+- DENIED: 403;
+- MISSING: 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from flask import Flask
+from werkzeug.routing import Rule
+from werkzeug.test import TestResponse
+
+from portal.enums import Role
+
+OK, LOGIN, DENIED, MISSING = "ok", "login", "403", "404"
+ANONYMOUS = "anonymous"
+VISITORS: tuple[str, ...] = (ANONYMOUS, *(role.value for role in Role))
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
+
+SME, OFFICER, BANK_ADMIN = Role.SME, Role.BANK_OFFICER, Role.BANK_ADMIN
+GOV, REGULATOR, ADMIN = Role.GOV_STAFF, Role.REGULATOR, Role.ADMIN
+BANKS = (OFFICER, BANK_ADMIN)
+DASHBOARD_ROLES = (BANK_ADMIN, GOV, REGULATOR, ADMIN)
+
+Answers = Mapping[str, str]
+
+
+def everyone(answer: str) -> Answers:
+    return dict.fromkeys(VISITORS, answer)
+
+
+PUBLIC: Answers = everyone(OK)
+SIGNED_IN: Answers = {**everyone(OK), ANONYMOUS: LOGIN}
+
+
+def only(*roles: Role) -> Answers:
+    """Signed-in users of these roles; other roles are refused, visitors sent to sign in."""
+    return {
+        ANONYMOUS: LOGIN,
+        **{role.value: OK if role in roles else DENIED for role in Role},
+    }
+
+
+def entry(endpoint: str, methods: str, answers: Answers) -> dict[tuple[str, str], Answers]:
+    return {(endpoint, method): answers for method in methods.split()}
+
+
+MATRIX: dict[tuple[str, str], Answers] = {
+    # --- accounts: sign-in, sign-out, registration, the user's own security settings ------------
+    # Public forms; a signed-in user who opens them is sent home and nothing changes.
+    **entry("accounts.login", "GET POST", PUBLIC),
+    **entry("accounts.register", "GET POST", PUBLIC),
+    # The second sign-in step belongs to a half-finished sign-in; without one, back to sign-in.
+    **entry("accounts.second_step", "GET POST", everyone(LOGIN)),
+    **entry("accounts.enrol", "GET POST", everyone(LOGIN)),
+    # Signing out ends on the sign-in page; a visitor who is not signed in is sent there too.
+    **entry("accounts.logout", "POST", everyone(LOGIN)),
+    # The user's own password and recovery codes: any signed-in user, for their own account only.
+    **entry("accounts.security", "GET", SIGNED_IN),
+    **entry("accounts.change_password", "POST", SIGNED_IN),
+    **entry("accounts.regenerate_recovery_codes", "POST", SIGNED_IN),
+    # --- pages anyone may read --------------------------------------------------------------------
+    **entry("public.index", "GET", PUBLIC),
+    **entry("public.rules_help", "GET", PUBLIC),
+    **entry("public.health", "GET", PUBLIC),
+    **entry("i18n.switch_language", "POST", PUBLIC),  # the visitor's own language cookie
+    # The public catalogue: published products of approved banks, published or closed policies.
+    **entry("catalog.products", "GET", PUBLIC),
+    **entry("catalog.product_detail", "GET", PUBLIC),
+    **entry("catalog.policies", "GET", PUBLIC),
+    **entry("catalog.policy_detail", "GET", PUBLIC),
+    # A bank applies to join before it has an account; a signed-in user is sent home.
+    **entry("institutions.apply", "GET POST", PUBLIC),
+    # --- home pages: each belongs to exactly one role (home:<role>:view) -------------------------
+    **entry("home.index", "GET", SIGNED_IN),  # sends each user to their role's home
+    **entry("home.sme", "GET", only(SME)),
+    **entry("home.firm_profile", "GET POST", only(SME)),  # firm:profile:edit
+    **entry("home.bank", "GET", only(OFFICER)),
+    **entry("home.bank_admin", "GET", only(BANK_ADMIN)),
+    **entry("home.gov", "GET", only(GOV)),
+    **entry("home.regulator", "GET", only(REGULATOR)),
+    **entry("admin.index", "GET", only(ADMIN)),
+    # --- notifications: every user has their own -------------------------------------------------
+    **entry("notifications.index", "GET", SIGNED_IN),
+    **entry("notifications.mark_read", "POST", SIGNED_IN),
+    # --- needs: firm:need:submit (firm users, their own firm's needs) -----------------------------
+    **entry("needs.index", "GET", only(SME)),
+    **entry("needs.new", "GET POST", only(SME)),
+    **entry("needs.detail", "GET", only(SME)),
+    **entry("needs.apply", "POST", only(SME)),
+    **entry("needs.route_best", "POST", only(SME)),
+    **entry("needs.pool", "POST", only(SME)),
+    **entry("needs.withdraw", "POST", only(SME)),
+    **entry("needs.take_offer", "POST", only(SME)),
+    **entry("needs.viewers", "GET", only(SME)),
+    # --- leads: bank:leads:work (officers and bank admins, their own bank's leads) ----------------
+    **entry("leads.index", "GET", only(*BANKS)),
+    **entry("leads.pool", "GET", only(*BANKS)),
+    **entry("leads.claim", "POST", only(*BANKS)),  # a pooled lead the bank may claim
+    **entry("leads.detail", "GET", only(*BANKS)),
+    **entry("leads.accept", "POST", only(*BANKS)),
+    **entry("leads.decline", "POST", only(*BANKS)),
+    **entry("leads.decide", "POST", only(*BANKS)),
+    **entry("leads.disburse", "POST", only(*BANKS)),
+    # --- loan status reports: bank:loan_reports:submit (their own bank's loans) -------------------
+    **entry("loan_reports.index", "GET", only(*BANKS)),
+    **entry("loan_reports.loan", "GET POST", only(*BANKS)),
+    **entry("loan_reports.upload", "POST", only(*BANKS)),
+    **entry("loan_reports.upload_detail", "GET", only(*BANKS)),
+    **entry("loan_reports.template_csv", "GET", only(*BANKS)),
+    **entry("loan_reports.template_xlsx", "GET", only(*BANKS)),
+    # --- bank products: bank:products:manage (bank admins, their own bank's products) -------------
+    **entry("products.index", "GET", only(BANK_ADMIN)),
+    **entry("products.new", "GET POST", only(BANK_ADMIN)),
+    **entry("products.detail", "GET POST", only(BANK_ADMIN)),  # POST tries the rules on a sample
+    **entry("products.edit", "GET POST", only(BANK_ADMIN)),
+    **entry("products.publish", "POST", only(BANK_ADMIN)),
+    **entry("products.archive", "POST", only(BANK_ADMIN)),
+    # --- onboarding: bank:onboarding:apply (the bank's own application) ---------------------------
+    **entry("institutions.my_application", "GET POST", only(BANK_ADMIN)),
+    # gov:onboarding:decide: the province's applications, decided by any government agency.
+    **entry("institutions.review_list", "GET", only(GOV)),
+    **entry("institutions.review_detail", "GET", only(GOV)),
+    **entry("institutions.approve", "GET POST", only(GOV)),
+    **entry("institutions.reject", "GET POST", only(GOV)),
+    **entry("institutions.suspend", "GET POST", only(GOV)),
+    **entry("institutions.reinstate", "GET POST", only(GOV)),
+    # --- policies: gov:policies:manage (government staff, their own agency's policies) ------------
+    **entry("gov_policies.index", "GET", only(GOV)),
+    **entry("gov_policies.new", "GET POST", only(GOV)),
+    **entry("gov_policies.detail", "GET", only(GOV)),
+    **entry("gov_policies.edit", "GET POST", only(GOV)),
+    **entry("gov_policies.publish", "POST", only(GOV)),
+    **entry("gov_policies.close", "POST", only(GOV)),
+    # --- supervision: supervision:dashboard:view_scoped -------------------------------------------
+    # A bank admin sees its own bank, government staff their region, regulators and admins all.
+    **entry("dashboard.index", "GET", only(*DASHBOARD_ROLES)),
+    **entry("dashboard.export", "GET", only(*DASHBOARD_ROLES)),
+    # supervision:reports:view: the monthly PDFs of the viewer's scope.
+    **entry("monthly_reports.index", "GET", only(*DASHBOARD_ROLES)),
+    **entry("monthly_reports.download", "GET", only(*DASHBOARD_ROLES)),
+    # supervision:reports:regenerate: rewrites the archive everyone downloads; admins only.
+    **entry("monthly_reports.regenerate", "POST", only(ADMIN)),
+    # --- administration: admin:users:manage, admin:settings:manage --------------------------------
+    **entry("admin.users", "GET", only(ADMIN)),
+    **entry("admin.new_user", "GET POST", only(ADMIN)),
+    **entry("admin.set_active", "POST", only(ADMIN)),
+    **entry("admin.reset_two_factor", "POST", only(ADMIN)),
+    **entry("admin.lpr", "GET POST", only(ADMIN)),
+    # admin:audit:view: the whole audit log and its CSV export.
+    **entry("audit.index", "GET", only(ADMIN)),
+    **entry("audit.export", "GET", only(ADMIN)),
+}
+
+# Allowed GETs with path arguments render (200), except these, which answer a redirect by design.
+REDIRECTING_GETS = {
+    # A pending application can only be approved or rejected: the other steps send the
+    # reviewer back to the application with a message.
+    "institutions.suspend",
+    "institutions.reinstate",
+}
+
+
+def routes(app: Flask) -> list[tuple[Rule, str]]:
+    """Every (rule, method) of the app but static files, reads first and sign-out last."""
+    found = [
+        (rule, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in sorted(rule.methods - IGNORED_METHODS)
+    ]
+    return sorted(
+        found,
+        key=lambda rm: (rm[0].endpoint == "accounts.logout", rm[1] != "GET", rm[0].endpoint),
+    )
+
+
+def url_for_rule(app: Flask, rule: Rule, values: Mapping[str, object]) -> str:
+    """The rule's URL with its arguments taken from `values` (nothing else added)."""
+    adapter = app.url_map.bind("localhost")
+    return adapter.build(rule.endpoint, {k: values[k] for k in rule.arguments})
+
+
+def answer_of(response: TestResponse, method: str) -> str:
+    """The matrix answer a response stands for, or "HTTP <status>" for anything else."""
+    status = response.status_code
+    if 300 <= status < 400:
+        target = urlsplit(response.headers.get("Location", "")).path
+        return LOGIN if target == "/login" else OK
+    if status < 300:
+        return OK
+    if status == 400 and method in UNSAFE_METHODS:
+        return OK
+    return {403: DENIED, 404: MISSING}.get(status, f"HTTP {status}")
+
+
+def request(client, method: str, url: str) -> TestResponse:
+    if method in UNSAFE_METHODS:
+        return client.open(url, method=method, data={})
+    return client.open(url, method=method)

@@ -1,0 +1,289 @@
+"""A small province with two of every tenant, built through the real services.
+
+Tenant A and tenant B each have a firm (福州 and 厦门), a bank, a government agency (of the
+firm's city), a user of every tenant role, a published product and policy, a need that became
+a lead, an offer and a loan, a monthly status report, a status-file upload and the monthly PDF
+reports of their bank and their city. A's and B's rows are made one after the other, so each
+id of A sits next to the same id of B: guessing the neighbouring id is guessing the other tenant.
+Firm A also has a need in the open pool, which every bank may claim.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from flask import Flask
+from sqlalchemy import func, inspect, select
+
+from portal.accounts.models import User
+from portal.audit.models import AuditEntry
+from portal.catalog.models import PolicyProduct
+from portal.catalog.versions import record_rules
+from portal.db import Base, utcnow
+from portal.enums import BenefitKind, FiveTierClass, GuaranteeType, PolicyKind, ProductStatus, Role
+from portal.extensions import db
+from portal.institutions.models import FinancialInstitution, GovernmentAgency
+from portal.leads import services as leads
+from portal.leads.models import Lead, Loan
+from portal.matching.catalogue import invalidate_catalogue_cache
+from portal.matching.models import FinancingNeed
+from portal.matching.services import NeedInput, submit_need
+from portal.supervision import reporting
+from portal.supervision.models import LoanReportUpload, MonthlyReport
+from tests.factories import AgencyFactory, InstitutionFactory, UserFactory, published_product
+
+TENANT_ROLES = (Role.SME, Role.BANK_OFFICER, Role.BANK_ADMIN, Role.GOV_STAFF)
+REGIONS = {"A": "350100", "B": "350200"}  # 福州, 厦门
+BANK_NAMES = {"A": "甲银行", "B": "乙银行"}
+# Distinct amounts, so that an export shows whose loan it counts: 123.40 and 234.50 万元.
+AMOUNTS = {"A": Decimal("1234000"), "B": Decimal("2345000")}
+CONTRACTS = {"A": "HT-A-0001", "B": "HT-B-0001"}
+FAKE_PDF = b"%PDF-1.4\n% authz test report\n"
+
+
+@dataclass
+class Tenant:
+    """One tenant's users (emails and ids by role) and rows (ids)."""
+
+    key: str
+    emails: dict[Role, str] = field(default_factory=dict)
+    user_ids: dict[Role, int] = field(default_factory=dict)
+    firm: int = 0
+    bank: int = 0
+    agency: int = 0
+    product: int = 0
+    policy: int = 0
+    need: int = 0
+    lead: int = 0
+    loan: int = 0
+    upload: int = 0
+    bank_report: int = 0
+    region_report: int = 0
+
+
+@dataclass
+class World:
+    a: Tenant
+    b: Tenant
+    regulator: str
+    admin: str
+    pending_institution: int  # an application waiting for review (not any tenant's row)
+    pooled_lead: int  # firm A's need in the open pool: any eligible bank may claim it
+    province_report: int
+    period: dt.date  # the reported month
+
+    def tenant(self, key: str) -> Tenant:
+        return self.a if key == "A" else self.b
+
+    def email(self, role: Role, key: str = "A") -> str:
+        """The email of a user of the role: tenant `key`'s for tenant roles."""
+        if role == Role.REGULATOR:
+            return self.regulator
+        if role == Role.ADMIN:
+            return self.admin
+        return self.tenant(key).emails[role]
+
+    def report_for(self, role: Role, key: str = "A") -> int:
+        """A monthly report the role may download: its bank's, its city's, or the province's."""
+        if role in (Role.BANK_OFFICER, Role.BANK_ADMIN):
+            return self.tenant(key).bank_report
+        if role == Role.GOV_STAFF:
+            return self.tenant(key).region_report
+        return self.province_report
+
+    def args_for(
+        self, role: Role | None, key: str = "A", endpoint: str | None = None
+    ) -> dict[str, int | str]:
+        """URL arguments that name the rows the role's user of tenant `key` may open.
+
+        A claim names the pooled lead: the only kind of lead a bank may claim.
+        """
+        t = self.tenant(key)
+        return {
+            "need_id": t.need,
+            "lead_id": self.pooled_lead if endpoint == "leads.claim" else t.lead,
+            "loan_id": t.loan,
+            "product_id": t.product,
+            "policy_id": t.policy,
+            "upload_id": t.upload,
+            "report_id": self.report_for(role, key) if role else self.province_report,
+            "institution_id": self.pending_institution,
+            "user_id": t.user_ids[Role.SME],
+            "table": "banks",
+            "fmt": "csv",
+        }
+
+
+Users = dict[tuple[str, Role], User]
+
+
+def build_world(app: Flask) -> World:
+    """Make both tenants and commit (the test's transaction is rolled back afterwards)."""
+    with app.app_context():
+        a, b = Tenant("A"), Tenant("B")
+        period = reporting.last_month()
+        pending = InstitutionFactory(onboarding_status="applied", short_name="待审银行")
+        users = _people(a, b)
+        regulator = UserFactory(role=Role.REGULATOR)
+        admin = UserFactory(role=Role.ADMIN)
+        _catalogue(a, b)
+        _lending(a, b, users, period)
+        province = _monthly(period, "province")
+        for t in (a, b):
+            t.region_report = _monthly(period, f"region:{REGIONS[t.key]}").id
+        for t in (a, b):
+            t.bank_report = _monthly(period, f"bank:{t.bank}").id
+        pooled_need = _need(users["A", Role.SME], Decimal("500000"), "A-pool")
+        pooled = leads.send_to_pool(users["A", Role.SME], pooled_need)
+        db.session.commit()
+        return World(a, b, regulator.email, admin.email, pending.id, pooled.id, province.id, period)
+
+
+def _people(a: Tenant, b: Tenant) -> Users:
+    """Each tenant's agency, bank and a user of every tenant role."""
+    agencies = {t.key: AgencyFactory(region_code=REGIONS[t.key]) for t in (a, b)}
+    banks = {
+        t.key: InstitutionFactory(short_name=BANK_NAMES[t.key], name=f"{BANK_NAMES[t.key]}福建分行")
+        for t in (a, b)
+    }
+    for t in (a, b):
+        t.bank, t.agency = banks[t.key].id, agencies[t.key].id
+    users: Users = {}
+    for role in TENANT_ROLES:
+        for t in (a, b):
+            tenancy = {
+                Role.SME: {"firm__region_code": REGIONS[t.key]},
+                Role.BANK_OFFICER: {"institution": banks[t.key]},
+                Role.BANK_ADMIN: {"institution": banks[t.key]},
+                Role.GOV_STAFF: {"agency": agencies[t.key]},
+            }[role]
+            user = UserFactory(role=role, **tenancy)
+            users[t.key, role] = user
+            t.emails[role], t.user_ids[role] = user.email, user.id
+    a.firm, b.firm = users["A", Role.SME].firm_id, users["B", Role.SME].firm_id
+    return users
+
+
+def _catalogue(a: Tenant, b: Tenant) -> None:
+    """A published product per bank (every firm qualifies) and a published policy per agency."""
+    for t in (a, b):
+        bank = db.session.get(FinancialInstitution, t.bank)
+        t.product = published_product(bank, f"{BANK_NAMES[t.key]}信用贷", "3.50").id
+    for t in (a, b):
+        t.policy = _published_policy(db.session.get(GovernmentAgency, t.agency), t.key).id
+    db.session.commit()
+    invalidate_catalogue_cache()
+
+
+def _lending(a: Tenant, b: Tenant, users: Users, period: dt.date) -> None:
+    """Each firm's need, applied to its own bank, lent, reported for `period` and uploaded."""
+    needs = {t.key: _need(users[t.key, Role.SME], AMOUNTS[t.key], t.key) for t in (a, b)}
+    for t in (a, b):
+        t.need = needs[t.key].id
+        [lead] = leads.apply_to_products(users[t.key, Role.SME], needs[t.key], [t.product])
+        t.lead = lead.id
+    for t in (a, b):
+        t.loan = _lend(users, t.key, db.session.get(Lead, t.lead), period).id
+    for t in (a, b):
+        officer = users[t.key, Role.BANK_OFFICER]
+        loan = db.session.get(Loan, t.loan)
+        reporting.report_one(officer, loan, period, AMOUNTS[t.key], 0, FiveTierClass.NORMAL)
+    for t in (a, b):
+        t.upload = _upload(t.bank, users[t.key, Role.BANK_OFFICER], period).id
+
+
+def _published_policy(agency, key: str) -> PolicyProduct:
+    policy = PolicyProduct(
+        slug=f"authz-policy-{key.lower()}",
+        title=f"{BANK_NAMES[key]}所在地贴息政策",
+        agency=agency,
+        kind=PolicyKind.INTEREST_SUBSIDY,
+        source_document=f"测试〔2026〕{key}号",
+        source_date=dt.date(2026, 1, 1),
+        valid_from=dt.date(2026, 1, 1),
+        benefit_kind=BenefitKind.RATE_POINTS,
+        # Stacks on no product kind: the matcher's prices stay those of the products.
+        applies_to_kinds=[],
+        status=ProductStatus.PUBLISHED,
+        published_at=utcnow(),
+    )
+    db.session.add(policy)
+    db.session.flush()
+    record_rules(policy, eligibility="", formula="0.5")
+    return policy
+
+
+def _need(user: User, amount: Decimal, key: str) -> FinancingNeed:
+    data = NeedInput(
+        amount=amount,
+        term_months=12,
+        purpose="采购原材料",
+        guarantee_type=GuaranteeType.CREDIT,
+        max_rate=None,
+    )
+    return submit_need(user, user.firm, data, f"authz-need-{key}")
+
+
+def _lend(users: Users, key: str, lead: Lead, period: dt.date) -> Loan:
+    """Accept, offer, take and disburse the tenant's lead in the month before `period`."""
+    officer, firm_user = users[key, Role.BANK_OFFICER], users[key, Role.SME]
+    leads.accept(officer, lead)
+    leads.record_decision(officer, lead, leads.CreditDecision(AMOUNTS[key], Decimal("3.50"), 12))
+    leads.take_offer(firm_user, lead)
+    disbursed_on = reporting.shift_month(period, -1).replace(day=5)
+    return leads.disburse(officer, lead, CONTRACTS[key], disbursed_on)
+
+
+def _upload(bank_id: int, officer: User, period: dt.date) -> LoanReportUpload:
+    row = LoanReportUpload(
+        institution_id=bank_id,
+        period=period,
+        filename=f"{period:%Y-%m}.csv",
+        sha256=hashlib.sha256(str(bank_id).encode()).hexdigest(),
+        row_count=1,
+        applied=True,
+        problems=[],
+        uploaded_by_id=officer.id,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def _monthly(period: dt.date, scope: str) -> MonthlyReport:
+    row = MonthlyReport(
+        period=period, scope=scope, pdf=FAKE_PDF, sha256=hashlib.sha256(FAKE_PDF).hexdigest()
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+# Refusals are recorded in the audit log (portal/authz/access.py): that entry is all they write.
+REFUSAL_ACTIONS = frozenset({"auth.permission_refused"})
+
+
+def row_counts(app: Flask) -> dict[str, int]:
+    """How many rows every table but the audit log holds: equal before and after means nothing
+    was added (see `audit_actions_since` for the audit log)."""
+    with app.app_context():
+        existing = set(inspect(db.session.connection()).get_table_names())
+        return {
+            table.name: db.session.scalar(select(func.count()).select_from(table))
+            for table in Base.metadata.sorted_tables
+            if table.name in existing and table.name != AuditEntry.__tablename__
+        }
+
+
+def last_audit_id(app: Flask) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.max(AuditEntry.id))) or 0
+
+
+def audit_actions_since(app: Flask, last_id: int) -> set[str]:
+    """The actions recorded in the audit log after entry `last_id`."""
+    with app.app_context():
+        return set(db.session.scalars(select(AuditEntry.action).where(AuditEntry.id > last_id)))

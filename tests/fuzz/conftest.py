@@ -1,0 +1,126 @@
+"""A small populated portal for the fuzz tests: one user per role and a lead in every state."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+
+from portal.catalog.models import PolicyProduct
+from portal.catalog.versions import record_rules
+from portal.enums import (
+    BenefitKind,
+    GuaranteeType,
+    OnboardingStatus,
+    PolicyKind,
+    ProductStatus,
+    Role,
+)
+from portal.extensions import db
+from portal.leads import services as lead_services
+from portal.leads.models import Lead, Loan
+from portal.leads.services import CreditDecision
+from portal.matching.catalogue import invalidate_catalogue_cache
+from portal.matching.services import NeedInput, submit_need
+from tests.factories import AgencyFactory, InstitutionFactory, UserFactory, published_product
+
+
+@dataclass
+class World:
+    admin: str
+    regulator: str
+    gov: str
+    sme: str
+    bank_admin: str
+    officer: str
+    applicant: str  # the administrator of a bank still in review
+    bank_id: int
+    applied_bank_id: int
+    product_id: int
+    policy_id: int
+    need_id: int
+    open_lead: int
+    accepted_lead: int
+    taken_lead: int
+    loan_id: int
+
+
+def _need(firm_user, key: str):
+    data = NeedInput(Decimal("500000"), 12, "采购原材料", GuaranteeType.CREDIT, None)
+    return submit_need(firm_user, firm_user.firm, data, key)
+
+
+def _lead(firm_user, product_id: int, key: str) -> Lead:
+    need = _need(firm_user, key)
+    [lead] = lead_services.apply_to_products(firm_user, need, [product_id])
+    return lead
+
+
+@pytest.fixture
+def world(app) -> World:
+    with app.app_context():
+        bank = InstitutionFactory(short_name="福州银行", name="福州测试银行福建分行")
+        applied = InstitutionFactory(onboarding_status=OnboardingStatus.APPLIED)
+        agency = AgencyFactory()
+        users = {
+            "admin": UserFactory(role=Role.ADMIN),
+            "regulator": UserFactory(role=Role.REGULATOR),
+            "gov": UserFactory(role=Role.GOV_STAFF, agency=agency),
+            "sme": UserFactory(role=Role.SME),
+            "bank_admin": UserFactory(role=Role.BANK_ADMIN, institution=bank),
+            "officer": UserFactory(role=Role.BANK_OFFICER, institution=bank),
+            "applicant": UserFactory(role=Role.BANK_ADMIN, institution=applied),
+        }
+        product = published_product(bank, "福州信用贷", "3.50", formula="min(amount, 3000000)")
+        policy = PolicyProduct(
+            agency=agency,
+            slug="fuzz-policy",
+            title="测试贴息政策",
+            kind=PolicyKind.INTEREST_SUBSIDY,
+            summary="",
+            source_document="闽财金〔2024〕15号",
+            source_date=dt.date(2024, 1, 1),
+            valid_from=dt.date(2024, 1, 1),
+            benefit_kind=BenefitKind.RATE_POINTS,
+            status=ProductStatus.DRAFT,
+            applies_to_kinds=[],
+        )
+        db.session.add(policy)
+        db.session.flush()
+        record_rules(policy, eligibility="", formula="0.5")
+        db.session.commit()
+        invalidate_catalogue_cache()
+
+        firm_user, officer = users["sme"], users["officer"]
+        open_lead = _lead(firm_user, product.id, "fuzz-open")
+        accepted = _lead(firm_user, product.id, "fuzz-accepted")
+        lead_services.accept(officer, accepted)
+        taken = _lead(firm_user, product.id, "fuzz-taken")
+        lead_services.accept(officer, taken)
+        lead_services.record_decision(
+            officer, taken, CreditDecision(Decimal("400000"), Decimal("3.6"), 12)
+        )
+        lead_services.take_offer(firm_user, taken)
+        loan_lead = _lead(firm_user, product.id, "fuzz-loan")
+        lead_services.accept(officer, loan_lead)
+        lead_services.record_decision(
+            officer, loan_lead, CreditDecision(Decimal("400000"), Decimal("3.6"), 12)
+        )
+        lead_services.take_offer(firm_user, loan_lead)
+        loan: Loan = lead_services.disburse(officer, loan_lead, "HT-FUZZ-001", dt.date(2025, 1, 15))
+        need = _need(firm_user, "fuzz-need")
+        db.session.commit()
+        return World(
+            **{role: user.email for role, user in users.items()},
+            bank_id=bank.id,
+            applied_bank_id=applied.id,
+            product_id=product.id,
+            policy_id=policy.id,
+            need_id=need.id,
+            open_lead=open_lead.id,
+            accepted_lead=accepted.id,
+            taken_lead=taken.id,
+            loan_id=loan.id,
+        )

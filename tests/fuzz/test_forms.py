@@ -1,0 +1,223 @@
+"""Every form, posted with arbitrary values by the role that uses it: never a 5xx, a Chinese
+message beside each refused field, and no write at all when the submission is refused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from hypothesis import given
+
+from tests.factories import credit_code_for
+from tests.fuzz.conftest import World
+from tests.fuzz.strategies import FUZZ, post_checked, submissions
+
+PASSWORD = "correct-horse-battery"
+NEW_PASSWORD = "a-new-Passw0rd-for-fuzz"
+ACCOUNT = {
+    "full_name": "张三",
+    "email": "fuzz-new@example.com",
+    "phone": "13800000000",
+    "password": NEW_PASSWORD,
+    "password_confirm": NEW_PASSWORD,
+}
+FIRM_PROFILE = {
+    "name": "福州模糊测试有限公司",
+    "legal_representative": "李四",
+    "region_code": "350100",
+    "industry_code": "13",
+    "employees": "50",
+    "revenue_wan": "1200",
+    "total_assets_wan": "800",
+    "established_on": "2018-05-01",
+    "tax_credit_grade": "A",
+    "qualifications": ["high_tech"],
+}
+INSTITUTION = {
+    "name": "模糊测试银行股份有限公司福州分行",
+    "short_name": "模糊测试银行",
+    "kind": "city_commercial",
+    "licence_no": "B0001H235010001",
+    "region_code": "350100",
+    "contact_name": "王五",
+    "contact_phone": "0591-87654321",
+    "application_note": "拟提供小微企业信用贷款。",
+}
+PRODUCT = {
+    "name": "模糊信用贷",
+    "kind": "credit",
+    "summary": "面向小微企业。",
+    "min_amount_wan": "10",
+    "max_amount_wan": "500",
+    "min_term_months": "3",
+    "max_term_months": "36",
+    "min_rate": "3.45",
+    "max_rate": "4.35",
+    "guarantee_fee_rate": "0",
+    "guarantee_types": ["credit"],
+    "region_codes": ["350100"],
+    "response_days": "3",
+    "eligibility": 'size_class in ["small", "micro"]',
+    "instant_approval": "",
+    "formula": "min(amount, revenue * 0.2, 3000000)",
+}
+SAMPLE_FIRM = {
+    "size_class": "small",
+    "region_code": "350100",
+    "industry_code": "13",
+    "years_in_business": "3",
+    "employees": "40",
+    "revenue_wan": "1500",
+    "total_assets_wan": "2000",
+    "tax_credit_grade": "A",
+    "qualifications": ["high_tech"],
+    "amount_wan": "200",
+    "term_months": "12",
+    "guarantee_type": "credit",
+}
+POLICY = {
+    "slug": "fuzz-new-policy",
+    "title": "模糊测试贴息",
+    "kind": "interest_subsidy",
+    "summary": "对小微企业贷款贴息。",
+    "source_document": "闽财金〔2024〕15号",
+    "source_date": "2024-01-01",
+    "valid_from": "2024-01-01",
+    "valid_to": "2026-12-31",
+    "budget_wan": "1000",
+    "benefit_kind": "rate_points",
+    "benefit_formula": "lpr_one_year * 0.5",
+    "benefit_cap_wan": "10",
+    "eligibility": 'size_class in ["small", "micro"]',
+    "applies_to_kinds": ["credit"],
+}
+NEED = {
+    "amount_wan": "200",
+    "term_months": "12",
+    "guarantee_type": "credit",
+    "max_rate": "4.5",
+    "purpose": "采购原材料",
+    "consent": "y",
+    "idempotency_key": "fuzz-key-0001",
+}
+# Viewing a firm's profile is logged, also when a lead form is shown again with its errors.
+LOGGED_VIEWS = frozenset({"audit_log"})
+
+
+@dataclass(frozen=True)
+class Case:
+    """One form: who posts it, where, a valid submission, and what a refusal may still write."""
+
+    role: str | None
+    url: Callable[[World], str]
+    valid: dict[str, Any]
+    skip: frozenset[str] = field(default_factory=frozenset)
+    always_renders: bool = False  # the page answers 200 also when the input is accepted
+
+
+CASES = {
+    "login": Case(
+        None,
+        lambda w: "/login",
+        {"email": "nobody@example.com", "password": "wrong-password"},
+        # A failed sign-in is counted (throttling) and logged, by design.
+        skip=frozenset({"throttle_counters", "audit_log", "users"}),
+    ),
+    "register": Case(
+        None,
+        lambda w: "/register",
+        {**ACCOUNT, **FIRM_PROFILE, "credit_code": credit_code_for(9_999_001), "consent": "y"},
+    ),
+    "admin_new_user": Case(
+        "admin",
+        lambda w: "/admin/users/new",
+        {**ACCOUNT, "role": "bank_officer", "institution_id": "0", "agency_id": "0"},
+    ),
+    "admin_lpr": Case(
+        "admin",
+        lambda w: "/admin/lpr",
+        {"effective_on": "2026-01-20", "one_year": "3.00", "over_five_years": "3.50"},
+    ),
+    "product_new": Case("bank_admin", lambda w: "/bank/products/new", PRODUCT),
+    "product_edit": Case("bank_admin", lambda w: f"/bank/products/{w.product_id}/edit", PRODUCT),
+    "product_trial": Case(
+        "bank_admin",
+        lambda w: f"/bank/products/{w.product_id}",
+        SAMPLE_FIRM,
+        always_renders=True,
+    ),
+    "policy_new": Case("gov", lambda w: "/gov/policies/new", POLICY),
+    "policy_edit": Case("gov", lambda w: f"/gov/policies/{w.policy_id}/edit", POLICY),
+    "firm_profile": Case("sme", lambda w: "/firm/profile", FIRM_PROFILE),
+    "institution_apply": Case(None, lambda w: "/institutions/apply", {**ACCOUNT, **INSTITUTION}),
+    "bank_onboarding": Case("applicant", lambda w: "/bank/onboarding", INSTITUTION),
+    "onboarding_reject": Case(
+        "gov",
+        lambda w: f"/gov/onboarding/{w.applied_bank_id}/reject",
+        {"reason": "材料不全，请补充金融许可证。"},
+    ),
+    "onboarding_suspend": Case(
+        "gov",
+        lambda w: f"/gov/onboarding/{w.bank_id}/suspend",
+        {"reason": "暂停整改，待核查。"},
+    ),
+    "need_new": Case("sme", lambda w: "/firm/needs/new", NEED),
+    "lead_decline": Case(
+        "officer",
+        lambda w: f"/bank/leads/{w.open_lead}/decline",
+        {"reason": "repayment_capacity", "note": "营业收入不足。"},
+        skip=LOGGED_VIEWS,
+    ),
+    "lead_decide": Case(
+        "officer",
+        lambda w: f"/bank/leads/{w.accepted_lead}/decide",
+        {"amount_wan": "40", "rate": "3.85", "term_months": "12"},
+        skip=LOGGED_VIEWS,
+    ),
+    "lead_disburse": Case(
+        "officer",
+        lambda w: f"/bank/leads/{w.taken_lead}/disburse",
+        {"contract_no": "HT-2026-0001", "disbursed_on": "2026-01-15"},
+        skip=LOGGED_VIEWS,
+    ),
+    "loan_report": Case(
+        "officer",
+        lambda w: f"/bank/loan-reports/loans/{w.loan_id}",
+        {
+            "month": "2025-06",
+            "balance": "350000.00",
+            "days_overdue": "0",
+            "five_tier_class": "normal",
+        },
+    ),
+    "report_regenerate": Case(
+        "regulator", lambda w: "/reports/regenerate", {"period": "2025-06", "scope": "province"}
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_form_survives_arbitrary_input(name, app, client, auth, world):
+    """Arbitrary values never give a 5xx; a refusal says what to fix and writes nothing."""
+    case = CASES[name]
+    if case.role:
+        auth.login(getattr(world, case.role))
+    url = case.url(world)
+
+    @FUZZ
+    @given(form=submissions(case.valid))
+    def check(form: dict[str, Any]) -> None:
+        post_checked(
+            app,
+            lambda: client.post(url, data=form),
+            skip=case.skip,
+            refused_when=(lambda r: False) if case.always_renders else _re_rendered,
+        )
+
+    check()
+
+
+def _re_rendered(response: Any) -> bool:
+    return response.status_code == 200
