@@ -8,8 +8,9 @@ connection so every test rolls back (warehouse's pattern).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, Numeric, create_engine, event
@@ -92,8 +93,20 @@ def _sqlite_begin_statement() -> str:
     side by side under WAL.
     """
     if has_request_context() and request.method in ("GET", "HEAD", "OPTIONS"):
-        return "BEGIN"
+        view = current_app.view_functions.get(request.endpoint or "")
+        return "BEGIN IMMEDIATE" if getattr(view, WRITES_ON_GET, False) else "BEGIN"
     return "BEGIN IMMEDIATE"
+
+
+WRITES_ON_GET = "_portal_writes_on_get"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def writes_on_get(view: F) -> F:
+    """Mark a GET view that writes (an audit entry of what was viewed), so that on SQLite its
+    transaction takes the write lock up front and queues behind other writers."""
+    setattr(view, WRITES_ON_GET, True)
+    return view
 
 
 def make_engine(url: str, read_only: bool = False, **options: Any) -> Engine:

@@ -69,3 +69,15 @@ def test_pages_carry_no_inline_script_or_style(client):
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>\s*\S", html), path
         assert "<style" not in html and " style=" not in html, path
         assert " onclick=" not in html and "javascript:" not in html, path
+
+
+def test_sqlite_views_that_record_what_was_viewed_take_the_write_lock_first(app):
+    """A GET that writes an audit entry must not fail with "database is locked" on SQLite."""
+    from portal.db import _sqlite_begin_statement
+
+    with app.test_request_context("/bank/leads/1", method="GET"):
+        assert _sqlite_begin_statement() == "BEGIN IMMEDIATE"
+    with app.test_request_context("/bank/leads/", method="GET"):
+        assert _sqlite_begin_statement() == "BEGIN"
+    with app.test_request_context("/bank/leads/", method="POST"):
+        assert _sqlite_begin_statement() == "BEGIN IMMEDIATE"

@@ -17,6 +17,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from portal.confirmation import confirm_field
 from portal.dates import today_in_china
 from portal.enums import DECLINE_REASON_LABELS, LEAD_STATUS_LABELS, DeclineReason, LeadStatus
 from portal.firms.forms import wan_to_yuan
@@ -75,6 +76,7 @@ class DeclineForm(Form):
         description=_l("选填，企业可以看到。最多 500 字"),
         validators=[Optional(), Length(max=500, message=_l("补充说明最多 500 字"))],
     )
+    confirmed = confirm_field(_l("我确认拒绝该线索，拒绝后不能撤回"))
 
     def decline_reason(self) -> DeclineReason:
         return DeclineReason(self.reason.data)
@@ -131,6 +133,7 @@ class DisburseForm(Form):
         default=today_in_china,
         validators=[InputRequired(_l("请填写放款日期，格式 2026-11-27"))],
     )
+    confirmed = confirm_field(_l("我确认该笔贷款已实际放款，合同编号和放款日期无误"))
 
     def validate_disbursed_on(self, field: DateField) -> None:
         if field.data and field.data > today_in_china():

@@ -27,7 +27,6 @@ from portal.enums import GuaranteeType, LeadOrigin, LeadStatus
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.leads.models import Lead
-from portal.leads.services import claimable_result
 from portal.matching.models import FinancingNeed, MatchResult
 
 OVERDUE = "overdue"
@@ -178,21 +177,45 @@ def pool_teasers(leads: Iterable[Lead], institution_id: int) -> dict[int, Teaser
     """Teasers of pooled leads, with the bank's own best match (product, pre-approval) filled in."""
     leads = list(leads)
     found = teasers(leads)
+    best = _best_eligible_results([lead.need_id for lead in leads], institution_id)
     for lead in leads:
-        result = claimable_result(lead, institution_id)
-        if result is None or lead.id not in found:
+        match = best.get(lead.need_id)
+        if match is None or lead.id not in found:
             found.pop(lead.id, None)
             continue
-        product = db.session.get(BankProduct, result.product_id)
+        result, product_name = match
         found[lead.id] = dataclasses.replace(
             found[lead.id],
             instant_approved=result.instant_approved,
             pre_approval_ref=result.pre_approval_ref if result.instant_approved else None,
             limit_amount=result.limit_amount,
             rate=result.rate,
-            product_name=product.name if product else None,
+            product_name=product_name,
         )
     return found
+
+
+def _best_eligible_results(
+    need_ids: list[int], institution_id: int
+) -> dict[int, tuple[MatchResult, str]]:
+    """For each need, the bank's best-ranked eligible result and its product's name: one query
+    for the whole page (what `claimable_result` answers for a single lead)."""
+    if not need_ids:
+        return {}
+    rows = db.session.execute(
+        select(MatchResult, BankProduct.name)
+        .join(BankProduct, BankProduct.id == MatchResult.product_id)
+        .where(
+            MatchResult.need_id.in_(need_ids),
+            MatchResult.eligible.is_(True),
+            BankProduct.institution_id == institution_id,
+        )
+        .order_by(MatchResult.need_id, MatchResult.rank)
+    ).all()
+    best: dict[int, tuple[MatchResult, str]] = {}
+    for result, name in rows:
+        best.setdefault(result.need_id, (result, name))
+    return best
 
 
 def deadline_state(lead: Lead, now: dt.datetime) -> str | None:

@@ -14,7 +14,7 @@ from portal.audit import service as audit
 from portal.authz import Permission, get_or_404, requires
 from portal.authz.scoping import LEAD_STATUSES_REVEALING_FIRM
 from portal.dates import today_in_china
-from portal.db import utcnow
+from portal.db import utcnow, writes_on_get
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.leads import queries
@@ -79,6 +79,7 @@ def claim(lead_id: int) -> Response:
 
 @bp.get("/<int:lead_id>")
 @requires(Permission.BANK_LEADS_WORK)
+@writes_on_get
 def detail(lead_id: int) -> str:
     """A teaser before acceptance; the firm's profile after it (each view is logged)."""
     return _render_detail(get_or_404(Lead, lead_id, current_user))
