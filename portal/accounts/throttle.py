@@ -132,6 +132,8 @@ def _retry_after() -> int:
 
 def check(email: str, address: str | None) -> None:
     """Raise Throttled if any counter for this attempt is already at its limit."""
+    if not current_app.config["LOGIN_THROTTLE_ENABLED"]:
+        return
     store = _store()
     for limit, key in _keys(email, address).items():
         if store.count(key) >= limit.attempts:

@@ -124,3 +124,19 @@ def test_redis_counts_are_shared_between_app_processes(app: Flask, create):
         store = throttle._store()
         for key in throttle._keys(user.email, address).values():
             store.clear(key)
+
+
+def test_production_cannot_switch_throttling_off(monkeypatch):
+    """The switch for scanning a development server is not read by the production config."""
+    import importlib
+
+    from portal import config
+
+    monkeypatch.setenv("LOGIN_THROTTLE", "off")
+    reloaded = importlib.reload(config)
+    try:
+        assert reloaded.ProductionConfig.LOGIN_THROTTLE_ENABLED is True
+        assert reloaded.DevelopmentConfig.LOGIN_THROTTLE_ENABLED is False
+    finally:
+        monkeypatch.delenv("LOGIN_THROTTLE")
+        importlib.reload(config)
