@@ -4,12 +4,15 @@ from the database that nothing was lost, doubled or half-applied.
     python -m bench.load --database-url postgresql://postgres@127.0.0.1:5432/portal_load \\
         --users 50 --duration 60
 
-The database is migrated and given the demo province (`flask demo seed`; both are idempotent)
-and one bank officer account per simulated officer, spread over the banks that publish products.
-gunicorn is started with CSRF on (the development config: production's secure cookies need
-HTTPS), the users run as threads with their own cookie sessions, and the summary says how many
-requests they made, how many failed with a 5xx, and what the database check found. The exit
-status is 0 only when errors, lost, doubled and half-applied are all zero.
+The database is migrated and given the demo province (`flask demo seed`; both are idempotent),
+bank officer accounts spread over the banks that publish products (one user in six is an
+officer), and returning firm users, each with a need already in the open pool; one firm user in
+three registers a new firm during the run instead. gunicorn is started with CSRF on (the
+development config: production's secure cookies need HTTPS), the users run as threads with
+their own cookie sessions, and the summary says how many requests they made, how many failed
+with a 5xx, and what the database check found (`bench.load_check`). The exit status is 0 only
+when errors, lost, doubled and half-applied are all zero. Use a database of its own: the run
+leaves its firms, needs and leads behind.
 """
 
 from __future__ import annotations
@@ -347,12 +350,13 @@ def run_load(
     rng = random.Random(seed)  # noqa: S311 - a repeatable mix of user actions, not secrets
     recorder, ledger = Recorder(), Ledger()
     officers = accounts.officers[: split(users)[0]]
+    clients = [PortalClient(base_url, recorder, agent=f"bench.load/{n}") for n in range(users)]
+    _sign_in(clients, officers, ledger)
     returning = iter(accounts.firms)
     started = time.monotonic()
     run = Run(base_url, ledger, started + duration, run_tag())
     threads = []
-    for n in range(users):
-        client = PortalClient(base_url, recorder, agent=f"bench.load/{n}")
+    for n, client in enumerate(clients):
         user_rng = random.Random(rng.random())  # noqa: S311 - as above
         if n < len(officers):
             work = _guarded(ledger, bank_officer, client, run, officers[n], user_rng)
@@ -368,6 +372,22 @@ def run_load(
     return Result(users, users - len(officers), len(officers), elapsed, recorder, ledger)
 
 
+def _sign_in(clients: list[PortalClient], officers: list[Account], ledger: Ledger) -> None:
+    """Sign the officers in (password and one-time code) before the clock starts."""
+    threads = [
+        threading.Thread(
+            target=_guarded(
+                ledger, client.login, officer.email, officer.password, officer.totp_secret
+            )
+        )
+        for client, officer in zip(clients, officers, strict=False)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+
+
 def _guarded(ledger: Ledger, work: Callable[..., None], *args: object) -> Callable[[], None]:
     """Run one user; an unexpected page or a dropped connection ends that user and is counted."""
 
@@ -375,7 +395,7 @@ def _guarded(ledger: Ledger, work: Callable[..., None], *args: object) -> Callab
         try:
             work(*args)
         except (PageError, requests.RequestException) as error:
-            message = f"{work.__name__}: {error}"
+            message = f"{getattr(work, '__name__', work)}: {error}"
             ledger.record(lambda led: led.aborted.append(message))
 
     return run

@@ -203,8 +203,10 @@ def send_to_pool(client: PortalClient, run: Run, need_id: int) -> None:
 
 
 def bank_officer(client: PortalClient, run: Run, officer: Account, rng: random.Random) -> None:
-    """Claim pooled leads (racing other banks), accept the ones won, then decide."""
-    client.login(officer.email, officer.password, officer.totp_secret)
+    """Claim pooled leads (racing other banks), accept the ones won, then decide.
+
+    The officer is already signed in: officers are at their desks when the run starts.
+    """
     while run.running():
         pool = client.get("/bank/leads/pool")
         leads = _claimable(pool)
@@ -248,6 +250,8 @@ def work_on(client: PortalClient, run: Run, lead_id: int, rng: random.Random) ->
             run.ledger.record(lambda ledger: ledger.approved.__setitem__(lead_id, amount))
         return
     form = form_in(page, f"{path}/decline")
-    page = client.post(f"{path}/decline", form.data(reason="amount", note="额度已用完"))
+    page = client.post(
+        f"{path}/decline", form.data(reason="amount", note="额度已用完", confirmed="y")
+    )
     if flashed_success(page.text):
         run.ledger.record(lambda ledger: ledger.declined.add(lead_id))

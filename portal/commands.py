@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -66,8 +69,6 @@ def supervision_rebuild_rollups() -> None:
 @scheduler_cli.command("run")
 def scheduler_run() -> None:
     """Run the scheduler in this process until stopped (run exactly one in production)."""
-    import logging
-
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     from portal.scheduler import configure
@@ -75,14 +76,23 @@ def scheduler_run() -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = current_app._get_current_object()
-    with scheduler_lock(app.extensions["portal.db"], app.instance_path):
+    with scheduler_lock(app.extensions["portal.db"], app.instance_path) as still_held:
         scheduler = BlockingScheduler(timezone="Asia/Shanghai")
         configure(scheduler, app)
+        scheduler.add_job(_exit_unless, "interval", seconds=30, args=[still_held])
         click.echo("Scheduler running (Ctrl+C to stop).")
         try:
             scheduler.start()
         except (KeyboardInterrupt, SystemExit):
             scheduler.shutdown(wait=False)
+
+
+def _exit_unless(still_held: Callable[[], bool]) -> None:
+    """Stop at once when the scheduler lock is lost (the database restarted): another scheduler
+    may now hold it. The service manager starts this one again, and it waits for the lock."""
+    if not still_held():
+        logging.getLogger("portal.scheduler").error("scheduler lock lost; exiting")
+        os._exit(75)  # EX_TEMPFAIL; every job is idempotent, an interrupted one is redone
 
 
 @policies_cli.command("load")

@@ -15,6 +15,7 @@ from portal.admin import services
 from portal.admin.forms import ConfirmForm, LprForm, UserFilterForm
 from portal.audit.models import AuditEntry
 from portal.authz import Permission, get_or_404, requires
+from portal.confirmation import Confirmation, confirmation_step
 from portal.extensions import db
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.pagination import paginate
@@ -70,7 +71,7 @@ def new_user() -> str | Response:
 
 @bp.post("/users/<int:user_id>/active")
 @requires(Permission.ADMIN_USERS_MANAGE)
-def set_active(user_id: int) -> Response:
+def set_active(user_id: int) -> str | Response:
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
@@ -79,6 +80,23 @@ def set_active(user_id: int) -> Response:
         flash(_("不能停用自己的账号。"), "error")
         return redirect(url_for("admin.users"))
     activate = request.form.get("active") == "1"
+    if not activate:
+        page = confirmation_step(
+            Confirmation(
+                title=_("停用用户"),
+                subject=f"{user.full_name} · {user.email}",
+                consequences=_(
+                    "停用后该用户立即被退出登录，不能再登录平台；其经办的记录保留。"
+                    "需要时可以再次启用。"
+                ),
+                checkbox=_("我确认停用该用户"),
+                button=_("确认停用"),
+                cancel_url=url_for("admin.users"),
+                danger=True,
+            )
+        )
+        if page is not None:
+            return page
     account_services.set_active(current_user, user, activate)
     message = (
         _("已启用 %(email)s", email=user.email)
@@ -91,7 +109,7 @@ def set_active(user_id: int) -> Response:
 
 @bp.post("/users/<int:user_id>/two-factor-reset")
 @requires(Permission.ADMIN_USERS_MANAGE)
-def reset_two_factor(user_id: int) -> Response:
+def reset_two_factor(user_id: int) -> str | Response:
     """For a user who lost both phone and recovery codes: they enrol again at next sign-in."""
     form = ConfirmForm()
     if not form.validate_on_submit():
@@ -100,6 +118,22 @@ def reset_two_factor(user_id: int) -> Response:
     if user.id == current_user.id:
         flash(_("不能重置自己的两步验证，请联系另一位管理员。"), "error")
         return redirect(url_for("admin.users"))
+    page = confirmation_step(
+        Confirmation(
+            title=_("重置两步验证"),
+            subject=f"{user.full_name} · {user.email}",
+            consequences=_(
+                "重置后该用户原有的验证器和恢复码全部作废，下次登录时必须重新绑定验证器。"
+                "请先通过可靠渠道核实本人身份。"
+            ),
+            checkbox=_("我确认已核实本人身份，重置其两步验证"),
+            button=_("确认重置"),
+            cancel_url=url_for("admin.users"),
+            danger=True,
+        )
+    )
+    if page is not None:
+        return page
     account_services.reset_two_factor(current_user, user)
     flash(_("已重置 %(email)s 的两步验证，其下次登录时需重新绑定。", email=user.email), "success")
     return redirect(url_for("admin.users"))

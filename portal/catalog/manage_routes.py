@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from portal.catalog import product_services as services
 from portal.catalog.forms import ProductForm, SampleFirmForm
 from portal.catalog.models import BankProduct, RuleVersion
 from portal.catalog.versions import current_version
+from portal.confirmation import Confirmation, confirmation_step
 from portal.extensions import db
 from portal.firms.forms import wan_to_yuan, yuan_to_wan_field
 from portal.institutions.models import FinancialInstitution
@@ -93,8 +94,23 @@ def detail(product_id: int) -> str:
 
 @bp.post("/<int:product_id>/publish")
 @requires(Permission.BANK_PRODUCTS_MANAGE)
-def publish(product_id: int) -> Response:
-    product = _confirmed_product(product_id)
+def publish(product_id: int) -> str | Response:
+    product = get_or_404(BankProduct, product_id, current_user)
+    page = confirmation_step(
+        Confirmation(
+            title=_("发布产品"),
+            subject=product.name,
+            consequences=_(
+                "发布后，企业即可在产品目录中看到并申请该产品，平台立即按其当前规则为企业匹配和秒批。"
+                "发布的规则版本会被决策记录引用，之后修改将生成新版本。"
+            ),
+            checkbox=_("我确认发布该产品"),
+            button=_("确认发布"),
+            cancel_url=url_for("products.detail", product_id=product.id),
+        )
+    )
+    if page is not None:
+        return page
     try:
         services.publish_product(current_user, product)
     except (NotApproved, services.ProductError) as error:
@@ -106,17 +122,27 @@ def publish(product_id: int) -> Response:
 
 @bp.post("/<int:product_id>/archive")
 @requires(Permission.BANK_PRODUCTS_MANAGE)
-def archive(product_id: int) -> Response:
-    product = _confirmed_product(product_id)
+def archive(product_id: int) -> str | Response:
+    product = get_or_404(BankProduct, product_id, current_user)
+    page = confirmation_step(
+        Confirmation(
+            title=_("下架产品"),
+            subject=product.name,
+            consequences=_(
+                "下架后该产品立即从产品目录和匹配结果中消失，企业不能再申请；"
+                "已有的线索和贷款不受影响。下架的产品不能重新发布。"
+            ),
+            checkbox=_("我确认下架该产品"),
+            button=_("确认下架"),
+            cancel_url=url_for("products.detail", product_id=product.id),
+            danger=True,
+        )
+    )
+    if page is not None:
+        return page
     services.archive_product(current_user, product)
     flash(_("产品已下架。已有的线索和贷款不受影响。"), "success")
     return redirect(url_for("products.detail", product_id=product.id))
-
-
-def _confirmed_product(product_id: int) -> BankProduct:
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    return get_or_404(BankProduct, product_id, current_user)
 
 
 def _prefill(form: ProductForm, product: BankProduct) -> None:

@@ -14,6 +14,7 @@ from portal.catalog import policy_services as services
 from portal.catalog.models import PolicyProduct, RuleVersion
 from portal.catalog.policy_forms import PolicyForm
 from portal.catalog.versions import current_version
+from portal.confirmation import Confirmation, confirmation_step
 from portal.dates import today_in_china
 from portal.extensions import db
 from portal.firms.forms import yuan_to_wan_field
@@ -87,8 +88,23 @@ def detail(policy_id: int) -> str:
 
 @bp.post("/<int:policy_id>/publish")
 @requires(Permission.GOV_POLICIES_MANAGE)
-def publish(policy_id: int) -> Response:
-    policy = _confirmed_policy(policy_id)
+def publish(policy_id: int) -> str | Response:
+    policy = get_or_404(PolicyProduct, policy_id, current_user)
+    page = confirmation_step(
+        Confirmation(
+            title=_("发布政策"),
+            subject=policy.title,
+            consequences=_(
+                "发布后，企业和银行即可看到该政策，匹配时立即按其当前规则计算贴息或补贴。"
+                "之后修改规则将生成新版本，已记录的决策仍引用原版本。"
+            ),
+            checkbox=_("我确认发布该政策"),
+            button=_("确认发布"),
+            cancel_url=url_for("gov_policies.detail", policy_id=policy.id),
+        )
+    )
+    if page is not None:
+        return page
     try:
         services.publish_policy(current_user, policy)
     except services.PolicyError as error:
@@ -100,12 +116,30 @@ def publish(policy_id: int) -> Response:
 
 @bp.post("/<int:policy_id>/close")
 @requires(Permission.GOV_POLICIES_MANAGE)
-def close(policy_id: int) -> Response:
-    policy = _confirmed_policy(policy_id)
+def close(policy_id: int) -> str | Response:
+    policy = get_or_404(PolicyProduct, policy_id, current_user)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
     reason = (request.form.get("reason") or "").strip()
     if not 4 <= len(reason) <= 500:
         flash(_("请填写关闭原因（4 到 500 字）。"), "error")
         return redirect(url_for("gov_policies.detail", policy_id=policy.id) + "#close")
+    page = confirmation_step(
+        Confirmation(
+            title=_("关闭政策"),
+            subject=policy.title,
+            consequences=_(
+                "关闭后新发放的贷款不再享受此政策，且不能重新开启；已享受的支持不受影响。"
+            ),
+            checkbox=_("我确认关闭该政策，关闭后不能重新开启"),
+            button=_("确认关闭"),
+            cancel_url=url_for("gov_policies.detail", policy_id=policy.id),
+            danger=True,
+            summary=[(_("关闭原因"), reason)],
+        )
+    )
+    if page is not None:
+        return page
     try:
         services.close_policy(current_user, policy, reason)
     except services.PolicyError as error:
@@ -113,12 +147,6 @@ def close(policy_id: int) -> Response:
     else:
         flash(_("政策已关闭，新发放的贷款不再享受此政策。"), "success")
     return redirect(url_for("gov_policies.detail", policy_id=policy.id))
-
-
-def _confirmed_policy(policy_id: int) -> PolicyProduct:
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    return get_or_404(PolicyProduct, policy_id, current_user)
 
 
 def _prefill(form: PolicyForm, policy: PolicyProduct) -> None:

@@ -9,6 +9,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from portal.accounts.forms import AccountFieldsMixin
+from portal.confirmation import confirm_field
 from portal.enums import INSTITUTION_KIND_LABELS, ONBOARDING_LABELS, OnboardingStatus
 from portal.firms import standards
 from portal.forms import Form
@@ -136,17 +137,26 @@ _REASON_HINTS = {
     "reinstate": _l("将通知机构，最多 500 字"),
 }
 
+_CONFIRM_LABELS = {
+    "approve": _l("我确认批准该机构准入"),
+    "reject": _l("我确认驳回该机构的准入申请"),
+    "suspend": _l("我确认暂停该机构，其产品将立即从目录隐藏"),
+    "reinstate": _l("我确认恢复该机构"),
+}
+
 
 class DecisionForm(Form):
     """Confirm one review decision; reject and suspend need a reason."""
 
     reason = TextAreaField(_l("理由"), render_kw={"rows": 4, "maxlength": 500})
+    confirmed = confirm_field(_l("我确认执行此操作"))
 
     def __init__(self, action: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.decision = services.DECISIONS[action]
         self.reason.label.text = _REASON_LABELS[action]
         self.reason.description = _REASON_HINTS[action]
+        self.confirmed.label.text = str(_CONFIRM_LABELS[action])
         if self.decision.reason_required:
             self.reason.flags.required = True
 

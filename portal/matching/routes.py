@@ -18,6 +18,7 @@ from portal.admin.forms import ConfirmForm
 from portal.audit.models import AuditEntry
 from portal.authz import Permission, get_or_404, requires, scoped
 from portal.catalog.models import BankProduct
+from portal.confirmation import Confirmation, confirmation_step
 from portal.enums import BenefitKind, LeadStatus
 from portal.extensions import db
 from portal.firms.models import Firm
@@ -183,8 +184,24 @@ def pool(need_id: int) -> Response:
 
 @bp.post("/<int:need_id>/withdraw")
 @requires(Permission.FIRM_NEED_SUBMIT)
-def withdraw(need_id: int) -> Response:
+def withdraw(need_id: int) -> str | Response:
     need = _confirmed_need(need_id)
+    page = confirmation_step(
+        Confirmation(
+            title=_("撤回需求"),
+            subject=_need_subject(need),
+            consequences=_(
+                "撤回后，已推送给银行的申请和抢单池中的线索都会关闭，银行不能再受理；"
+                "撤回不能恢复，如仍需融资请重新提交需求。"
+            ),
+            checkbox=_("我确认撤回该融资需求"),
+            button=_("确认撤回"),
+            cancel_url=url_for("needs.detail", need_id=need.id),
+            danger=True,
+        )
+    )
+    if page is not None:
+        return page
     try:
         withdraw_need(current_user, need)
     except NeedError as error:
@@ -196,7 +213,7 @@ def withdraw(need_id: int) -> Response:
 
 @bp.post("/<int:need_id>/offers/<int:lead_id>/take")
 @requires(Permission.FIRM_NEED_SUBMIT)
-def take_offer(need_id: int, lead_id: int) -> Response:
+def take_offer(need_id: int, lead_id: int) -> str | Response:
     need = _confirmed_need(need_id)
     lead = get_or_404(Lead, lead_id, current_user)
     if lead.need_id != need.id:
@@ -204,6 +221,9 @@ def take_offer(need_id: int, lead_id: int) -> Response:
     if lead.offer_taken_at is not None:
         flash(_("您已接受该方案，请等待银行放款。"), "info")
         return _back_to(need)
+    page = confirmation_step(_take_offer_confirmation(need, lead))
+    if page is not None:
+        return page
     try:
         lead_services.take_offer(current_user, lead)
     except LeadError as error:
@@ -211,6 +231,37 @@ def take_offer(need_id: int, lead_id: int) -> Response:
     else:
         flash(_("已接受该方案，其他银行的申请已关闭。银行将联系您办理放款。"), "success")
     return _back_to(need)
+
+
+def _need_subject(need: FinancingNeed) -> str:
+    return _(
+        "融资需求 #%(id)s · %(amount)s 万元 · %(n)s 个月",
+        id=need.id,
+        amount=to_wan(need.amount),
+        n=need.term_months,
+    )
+
+
+def _take_offer_confirmation(need: FinancingNeed, lead: Lead) -> Confirmation:
+    bank = lead.institution.short_name if lead.institution else "—"
+    summary = [(_("银行"), bank)]
+    if lead.approved_amount is not None:
+        summary += [
+            (_("批复金额"), _("%(amount)s 万元", amount=to_wan(lead.approved_amount))),
+            (_("年利率"), percent(lead.approved_rate)),
+            (_("期限"), _("%(n)s 个月", n=lead.approved_term_months)),
+        ]
+    return Confirmation(
+        title=_("接受授信方案"),
+        subject=_need_subject(need),
+        consequences=_(
+            "接受后，该银行将为您办理放款，本需求的其他银行申请和方案会全部关闭，且不能恢复。"
+        ),
+        checkbox=_("我确认接受该方案，并关闭其他银行的申请"),
+        button=_("确认接受"),
+        cancel_url=url_for("needs.detail", need_id=need.id),
+        summary=summary,
+    )
 
 
 # --- who viewed the firm's data --------------------------------------------------------------

@@ -18,6 +18,7 @@ from wtforms.validators import InputRequired, ValidationError
 
 from portal.authz import Permission, get_or_404, requires, scoped
 from portal.authz.permissions import role_has
+from portal.confirmation import confirm_field
 from portal.dates import today_in_china
 from portal.enums import OnboardingStatus
 from portal.extensions import db
@@ -39,6 +40,7 @@ class RegenerateForm(Form):
         description=_l("格式 2026-10；只能选已结束的月份。"),
     )
     scope = SelectField(_l("报告范围"), validators=[InputRequired(_l("请选择报告范围"))])
+    confirmed = confirm_field(_l("我确认按当前数据生成；同月份、同范围的已有报告将被替换"))
 
     def validate_period(self, field: StringField) -> None:
         try:

@@ -15,6 +15,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
+from portal.confirmation import confirm_field
 from portal.enums import FIVE_TIER_LABELS, FiveTierClass
 from portal.forms import Form, NumberField, WholeNumberField
 from portal.supervision.loan_files import (
@@ -115,6 +116,7 @@ class UploadForm(Form):
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         },
     )
+    confirmed = confirm_field(_l("我确认用此文件替换本行该月的全部报送"))
 
 
 def _two_places(form: Any, field: Any) -> None:

@@ -28,7 +28,18 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, case, delete, extract, func, insert, or_, select, tuple_
+from sqlalchemy import (
+    Select,
+    case,
+    delete,
+    extract,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    type_coerce,
+)
 
 from portal.dates import SHANGHAI
 from portal.db import utcnow
@@ -514,9 +525,13 @@ def _lead_figures(filters: Filters, summary: Summary, bank: Any) -> None:
         func.count(case((LeadF.sla_breached.is_(True), 1))),
     )
     if postgres:
+        # Typed as the live expressions are, so that SQLAlchemy hands back the same values
+        # (a Numeric rounds percentile_cont's float to ten places before the hours are rounded).
+        hours = metrics._hours_between(Lead.created_at, Lead.first_response_at).type
+        days = metrics._days_between(Lead.created_at, Loan.disbursed_on).type
         measures += (
-            func.percentile_cont(0.5).within_group(LeadF.response_hours),
-            func.percentile_cont(0.5).within_group(LeadF.claim_days),
+            type_coerce(func.percentile_cont(0.5).within_group(LeadF.response_hours), hours),
+            type_coerce(func.percentile_cont(0.5).within_group(LeadF.claim_days), days),
         )
     found = _grouping_sets(
         _leads(filters), {"bank": LeadF.institution_id}, (("bank",), ()), measures

@@ -150,7 +150,9 @@ def test_admin_reset_makes_the_user_enrol_again(app, client, auth, create):
     user = create(UserFactory, role=Role.GOV_STAFF)
     admin = create(UserFactory, role=Role.ADMIN)
     auth.login(admin.email)
-    response = client.post(f"/admin/users/{user.id}/two-factor-reset")
+    asked = client.post(f"/admin/users/{user.id}/two-factor-reset").get_data(as_text=True)
+    assert "我确认已核实本人身份" in asked
+    response = client.post(f"/admin/users/{user.id}/two-factor-reset", data={"confirmed": "y"})
     assert response.status_code == 302
     auth.logout()
     assert password_step(client, user.email).headers["Location"].endswith("/login/enrol")

@@ -83,7 +83,10 @@ def test_deactivating_a_user_ends_their_session(app, admin_client, create):
     victim_client = app.test_client()
     victim_client.post("/login", data={"email": victim.email, "password": "correct-horse-battery"})
     assert victim_client.get("/firm").status_code == 200
-    admin_client.post(f"/admin/users/{victim.id}/active", data={"active": "0"})
+    asked = admin_client.post(f"/admin/users/{victim.id}/active", data={"active": "0"})
+    assert "我确认停用该用户" in asked.get_data(as_text=True)
+    assert victim_client.get("/firm").status_code == 200  # not yet: the admin has not confirmed
+    admin_client.post(f"/admin/users/{victim.id}/active", data={"active": "0", "confirmed": "y"})
     assert victim_client.get("/firm").status_code == 302
 
 

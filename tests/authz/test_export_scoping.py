@@ -171,7 +171,11 @@ def test_upload_cannot_report_another_banks_loan(app, client, auth, world):
     csv.writer(out).writerows([header, [CONTRACTS["A"], month, "1", "400", "损失"]])
     response = client.post(
         "/bank/loan-reports/upload",
-        data={"month": month, "file": (io.BytesIO(out.getvalue().encode()), "a.csv")},
+        data={
+            "month": month,
+            "file": (io.BytesIO(out.getvalue().encode()), "a.csv"),
+            "confirmed": "y",
+        },
         content_type="multipart/form-data",
     )
     assert response.status_code in (200, 302)

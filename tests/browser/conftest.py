@@ -33,7 +33,7 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORTS = {"phone": {"width": 375, "height": 812}, "desktop": {"width": 1440, "height": 900}}
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SECRET_KEY = "browser-journeys-only-not-a-real-key"  # noqa: S105
+SECRET_KEY = "browser-journeys-only-not-a-real-key"
 
 SESSION = Session()
 
@@ -90,8 +90,18 @@ class LiveServer:
         """Start gunicorn and wait until it answers."""
         log = (self.root / "server.log").open("wb")
         self.process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4",
-             "--bind", f"127.0.0.1:{self.port}", "wsgi:app"],
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "wsgi:app",
+            ],
             cwd=PROJECT_ROOT,
             env=self.env,
             stdout=log,

@@ -1,4 +1,4 @@
-"""What every browser journey does on every page: accessibility, layout, console, speed, screenshots.
+"""What every browser journey does on each page: accessibility, layout, console, speed, screenshots.
 
 A journey calls `journey.step("what happened")` after each page it reaches. The step waits for the
 page, checks it (axe-core serious/critical violations, horizontal scrolling, console errors and CSP
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pyotp
-from playwright.sync_api import ConsoleMessage, Error, Page
+from playwright.sync_api import ConsoleMessage, Error, Locator, Page
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_ROOT / "artifacts"
@@ -147,8 +147,9 @@ class Journey:
 
     def _console(self, message: ConsoleMessage) -> None:
         if message.type == "error" and not any(a in message.text for a in self.allowed_console):
-            self.problems.append(f"console error on {message.page.url if message.page else '?'}:"
-                                 f" {message.text}")
+            self.problems.append(
+                f"console error on {message.page.url if message.page else '?'}:" f" {message.text}"
+            )
 
     def _page_error(self, error: Error) -> None:
         self.problems.append(f"uncaught exception: {error}")
@@ -216,9 +217,28 @@ class Journey:
                 f"{where} transferred {metric.transfer_bytes} bytes (budget {PAGE_BUDGET_BYTES})"
             )
 
+    def submit(self, button: str, within: Locator | None = None) -> None:
+        """Press a form's named button, ticking its confirmation box or page when asked."""
+        pressed = (within or self.page).get_by_role("button", name=button).first
+        _tick_confirmation(pressed.locator("xpath=ancestor::form"))
+        pressed.click()
+        self.page.wait_for_load_state("load")
+        confirmation = self.page.locator("form.confirm-form")
+        if confirmation.count():
+            self.step("confirm")
+            _tick_confirmation(confirmation)
+            confirmation.locator("button[type=submit]").click()
+            self.page.wait_for_load_state("load")
+
     def finish(self) -> None:
         """Fail with every problem the journey met."""
         assert not self.problems, "\n".join(self.problems)
+
+
+def _tick_confirmation(form: Locator) -> None:
+    box = form.locator("input[name=confirmed]")
+    if box.count():
+        box.check()
 
 
 def tab_to(page: Page, selector: str, limit: int = 40) -> None:

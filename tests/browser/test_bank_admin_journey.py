@@ -32,14 +32,14 @@ def test_bank_admin_writes_checks_and_publishes_a_rule(
     page.get_by_label("信用（无担保）").check()
     page.fill("#formula", "min(amount, revenue * 0.2, 3000000)")
     page.fill("#eligibility", 'tax_credit_grade in ["A", "B"] and reveune >= 3000000')
-    page.get_by_role("button", name="保存").click()
+    journey.submit("保存")
     journey.step("rule-error")
     error = page.locator("#eligibility-error")
     expect(error).to_contain_text("reveune")
     expect(error).to_contain_text("revenue")
 
     page.fill("#eligibility", 'tax_credit_grade in ["A", "B"] and revenue >= 3000000')
-    page.get_by_role("button", name="保存").click()
+    journey.submit("保存")
     journey.step("saved-draft")
     expect(page.get_by_role("heading", name=name)).to_be_visible()
 
@@ -47,11 +47,11 @@ def test_bank_admin_writes_checks_and_publishes_a_rule(
     page.fill("#revenue_wan", "800")
     page.fill("#amount_wan", "100")
     page.fill("#term_months", "12")
-    page.get_by_role("button", name="试算").click()
+    journey.submit("试算")
     journey.step("sample-firm-tried")
     expect(page.locator("main")).to_contain_text("符合")
 
-    page.get_by_role("button", name="发布").first.click()
+    journey.submit("发布")
     journey.step("published")
     expect(page.locator(".flash--success")).to_be_visible()
 

@@ -40,35 +40,35 @@ def test_officer_works_inbox_and_reports_loans(
 
     page.get_by_role("link", name="抢单池").first.click()
     journey.step("pool")
-    page.locator(f'form[action="/bank/leads/{pooled}/claim"] button').click()
+    journey.submit("领取", within=page.locator(f'form[action="/bank/leads/{pooled}/claim"]'))
     journey.step("claimed")
     expect(page.locator(".flash--success")).to_be_visible()
 
     journey.goto(f"/bank/leads/{to_accept}", "lead-to-accept")
-    page.get_by_role("button", name="受理").click()
+    journey.submit("受理")
     journey.step("accepted")
     page.fill("#amount_wan", "90")
     page.fill("#rate", "3.65")
     page.fill("#term_months", "12")
-    page.get_by_role("button", name="发送授信方案").click()
+    journey.submit("发送授信方案")
     journey.step("credit-decision")
     server_data.take_offer(server_app, "sme@demo.local", to_accept)
     page.reload()
     journey.step("offer-taken")
     page.fill("#contract_no", f"XY-{to_accept}-2026")
     page.fill("#disbursed_on", dt.date.today().isoformat())
-    page.get_by_role("button", name="登记放款").click()
+    journey.submit("登记放款")
     journey.step("disbursed")
     expect(page.locator(".flash--success")).to_be_visible()
     assert server_data.lead_status(server_app, to_accept) == "disbursed"
 
     journey.goto(f"/bank/leads/{to_decline}", "lead-to-decline")
-    page.get_by_role("button", name="拒绝该线索").click()
+    journey.submit("拒绝该线索")
     journey.step("decline-needs-reason")
     expect(page.locator(".field__error").first).to_be_visible()
     page.select_option("#reason", index=1)
     page.fill("#note", "企业近期有多笔对外担保，需补充材料后再申请")
-    page.get_by_role("button", name="拒绝该线索").click()
+    journey.submit("拒绝该线索")
     journey.step("declined")
     assert server_data.lead_status(server_app, to_decline) == "declined"
 
@@ -96,7 +96,7 @@ def _upload_month(journey: Journey, tmp_path: Any) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text(filled("很好"), encoding="utf-8")
     page.set_input_files("#file", bad)
-    page.get_by_role("button", name="上传并导入").click()
+    journey.submit("上传并导入")
     journey.step("upload-refused")
     error = page.locator("main table tbody tr", has_text="很好")
     expect(error.locator("td").nth(0)).to_have_text("2")
@@ -107,6 +107,6 @@ def _upload_month(journey: Journey, tmp_path: Any) -> None:
     good = tmp_path / "good.csv"
     good.write_text(filled("正常"), encoding="utf-8")
     page.set_input_files("#file", good)
-    page.get_by_role("button", name="上传并导入").click()
+    journey.submit("上传并导入")
     journey.step("upload-applied")
     expect(page.locator(".flash--success")).to_be_visible()

@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from portal.demo.seed import DEMO_BANK
 from portal.firms.standards import make_credit_code
@@ -20,7 +20,9 @@ def _register(journey: Journey) -> str:
     suffix = secrets.token_hex(3)
     email = f"finance-{suffix}@minjiang-tools.example"
     journey.goto("/register", "register")
-    page.fill("#credit_code", make_credit_code("9", "1", "350100", f"W{secrets.randbelow(10**7):07d}"))
+    page.fill(
+        "#credit_code", make_credit_code("9", "1", "350100", f"W{secrets.randbelow(10**7):07d}")
+    )
     page.fill("#name", f"福州榕城精工机械有限公司{suffix}")
     page.select_option("#region_code", "350100")
     page.select_option("#industry_code", "34")
@@ -46,7 +48,7 @@ def _fill_profile(journey: Journey) -> None:
     journey.goto("/firm/profile", "profile")
     page.fill("#legal_representative", "陈立新")
     page.get_by_label("专精特新").check()
-    page.get_by_role("button", name="保存").click()
+    journey.submit("保存")
     journey.step("profile-saved")
     expect(page.locator(".flash--success")).to_be_visible()
 
@@ -60,17 +62,18 @@ def _submit_need(journey: Journey) -> int:
     page.select_option("#guarantee_type", "credit")
     page.fill("#purpose", "采购数控机床零部件，补充流动资金")
     page.check("#consent")
-    page.get_by_role("button", name="提交并匹配").click()
+    journey.submit("提交并匹配")
     journey.step("matches")
     return int(page.url.rstrip("/").rsplit("/", 1)[1])
 
 
-def _apply_to_two_banks(page: Page) -> None:
+def _apply_to_two_banks(journey: Journey) -> None:
     """Tick the demo bank's best product and the best product of one other bank."""
+    page = journey.page
     rows = page.locator("main table tbody tr").filter(has=page.locator("input[type=checkbox]"))
     rows.filter(has_text=DEMO_BANK.removesuffix("福州分行")).first.locator("input").check()
     rows.filter(has_not_text=DEMO_BANK.removesuffix("福州分行")).first.locator("input").check()
-    page.get_by_role("button", name="申请所选产品").click()
+    journey.submit("申请所选产品")
 
 
 def _demo_bank_offers(open_journey: Callable[[str], Journey], lead_id: int) -> None:
@@ -79,12 +82,12 @@ def _demo_bank_offers(open_journey: Callable[[str], Journey], lead_id: int) -> N
     page = officer.page
     demo_sign_in(officer, "bank@demo.local")
     officer.goto(f"/bank/leads/{lead_id}", "lead")
-    page.get_by_role("button", name="受理").click()
+    officer.submit("受理")
     officer.step("accepted")
     page.fill("#amount_wan", "100")
     page.fill("#rate", "3.45")
     page.fill("#term_months", "12")
-    page.get_by_role("button", name="发送授信方案").click()
+    officer.submit("发送授信方案")
     officer.step("offer-sent")
 
 
@@ -103,7 +106,7 @@ def test_new_firm_registers_applies_and_takes_an_offer(
     journey.step("why-not-matched")
     expect(page.locator("details li li").first).to_be_visible()
 
-    _apply_to_two_banks(page)
+    _apply_to_two_banks(journey)
     journey.step("applied")
     leads = server_data.leads_of_need(server_app, need_id)
     assert len(leads) == 2 and DEMO_BANK in leads, leads
@@ -116,7 +119,7 @@ def test_new_firm_registers_applies_and_takes_an_offer(
     offers = page.locator("main article")
     expect(offers).to_have_count(2)
     demo_offer = offers.filter(has_text="兴业银行")
-    demo_offer.get_by_role("button", name="接受此方案").click()
+    journey.submit("接受此方案", within=demo_offer)
     journey.step("offer-taken")
     expect(page.locator(".flash--success")).to_be_visible()
     assert server_data.lead_status(server_app, leads[DEMO_BANK]) == "approved"

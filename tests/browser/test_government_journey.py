@@ -52,7 +52,7 @@ def test_government_approves_a_bank_and_publishes_a_policy(
     page.get_by_role("link", name="批准").first.click()
     journey.step("approve-form")
     page.fill("#reason", "材料齐全，同意接入平台。")
-    page.get_by_role("button", name="确认批准").click()
+    journey.submit("确认批准")
     journey.step("approved")
     expect(page.locator(".flash--success")).to_be_visible()
 
@@ -69,9 +69,9 @@ def test_government_approves_a_bank_and_publishes_a_policy(
     page.fill("#summary", "对福州市成立不满五年的科技型中小企业，按贷款利率给予 1 个百分点贴息。")
     page.fill("#eligibility", 'region_code == "350100" and years_in_business < 5')
     page.fill("#benefit_formula", "1")
-    page.get_by_role("button", name="保存").click()
+    journey.submit("保存")
     journey.step("policy-draft")
-    page.get_by_role("button", name="发布").first.click()
+    journey.submit("发布")
     journey.step("policy-published")
     expect(page.locator(".flash--success")).to_be_visible()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -83,6 +84,6 @@ def test_keyboard_only_sign_in_and_need(open_journey: Callable[[str], Journey]) 
     page.keyboard.press("Space")
     tab_to(page, "main form button[type=submit]")
     page.keyboard.press("Enter")
-    page.wait_for_url("**/firm/needs/*")
+    page.wait_for_url(re.compile(r"/firm/needs/\d+$"))
     journey.step("need-submitted")
     expect(page.get_by_role("heading", level=1)).to_contain_text("融资需求")

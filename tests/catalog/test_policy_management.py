@@ -53,11 +53,11 @@ def test_draft_publish_and_close(app, client, gov_user):
         50_000_000,
         gov_user.agency_id,
     )
-    client.post(f"/gov/policies/{policy.id}/publish")
+    client.post(f"/gov/policies/{policy.id}/publish", data={"confirmed": "y"})
     assert _policy(app).status == "published"
     refused = client.post(f"/gov/policies/{policy.id}/close", data={"reason": ""})
     assert refused.status_code == 302 and _policy(app).status == "published"
-    client.post(f"/gov/policies/{policy.id}/close", data={"reason": "资金已用完"})
+    client.post(f"/gov/policies/{policy.id}/close", data={"reason": "资金已用完", "confirmed": "y"})
     closed = _policy(app)
     assert closed.status == "archived" and closed.closed_at is not None
 
@@ -129,3 +129,16 @@ def test_what_if_leaves_out_conditions_on_the_need(app, client, create, gov_user
     )
     page = client.get(f"/gov/policies/{_policy(app).id}?what_if=1").get_data(as_text=True)
     assert "在 1 家注册企业中，1 家符合条件" in page
+
+
+def test_close_waits_for_confirmation_and_keeps_the_reason(app, client, gov_user):
+    """Closing without the ticked box asks again, carrying the reason; nothing changes."""
+    client.post("/gov/policies/new", data=policy_form())
+    policy = _policy(app)
+    asked = client.post(f"/gov/policies/{policy.id}/publish").get_data(as_text=True)
+    assert "我确认发布该政策" in asked and _policy(app).status == "draft"
+    client.post(f"/gov/policies/{policy.id}/publish", data={"confirmed": "y"})
+    asked = client.post(f"/gov/policies/{policy.id}/close", data={"reason": "资金已用完"})
+    html = asked.get_data(as_text=True)
+    assert "我确认关闭该政策" in html and 'name="reason" value="资金已用完"' in html
+    assert _policy(app).status == "published"

@@ -134,9 +134,9 @@ def test_approved_bank_publishes_and_archives(app, client, bank_admin):
     """An approved bank publishes a draft, then archives it after confirming."""
     client.post("/bank/products/new", data=product_form())
     product = _product(app)
-    client.post(f"/bank/products/{product.id}/publish")
+    client.post(f"/bank/products/{product.id}/publish", data={"confirmed": "y"})
     assert _product(app).status == "published"
-    client.post(f"/bank/products/{product.id}/archive")
+    client.post(f"/bank/products/{product.id}/archive", data={"confirmed": "y"})
     assert _product(app).status == "archived"
 
 
@@ -150,7 +150,9 @@ def test_unapproved_bank_cannot_publish(app, client, auth, create, status):
     auth.login(admin.email)
     client.post("/bank/products/new", data=product_form())
     product = _product(app)
-    page = client.post(f"/bank/products/{product.id}/publish", follow_redirects=True)
+    page = client.post(
+        f"/bank/products/{product.id}/publish", data={"confirmed": "y"}, follow_redirects=True
+    )
     assert "暂不能发布产品" in page.get_data(as_text=True)
     assert _product(app).status == "draft"
 
@@ -189,3 +191,19 @@ def test_amount_range_must_be_ordered(app, client, bank_admin):
     )
     assert "最高额度不能低于最低额度" in response.get_data(as_text=True)
     assert _product(app) is None
+
+
+def test_publish_and_archive_wait_for_confirmation(app, client, bank_admin):
+    """Without the ticked "我确认" box, publish and archive show the confirmation step only."""
+    client.post("/bank/products/new", data=product_form())
+    product = _product(app)
+    asked = client.post(f"/bank/products/{product.id}/publish").get_data(as_text=True)
+    assert "确认：发布产品" in asked and "我确认发布该产品" in asked
+    assert _product(app).status == "draft"
+    again = client.post(f"/bank/products/{product.id}/publish", data={"step": "confirm"})
+    assert "请先勾选“我确认”一项再提交" in again.get_data(as_text=True)
+    assert _product(app).status == "draft"
+    client.post(f"/bank/products/{product.id}/publish", data={"confirmed": "y"})
+    asked = client.post(f"/bank/products/{product.id}/archive").get_data(as_text=True)
+    assert "我确认下架该产品" in asked
+    assert _product(app).status == "published"

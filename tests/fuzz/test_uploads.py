@@ -84,7 +84,7 @@ def send(app, client, data: bytes, name: str, month: str = MONTH) -> LoanReportU
     uploads_before, reports_before = _state(app)
     response = client.post(
         "/bank/loan-reports/upload",
-        data={"month": month, "file": (io.BytesIO(data), name)},
+        data={"month": month, "file": (io.BytesIO(data), name), "confirmed": "y"},
         content_type="multipart/form-data",
         follow_redirects=True,
     )

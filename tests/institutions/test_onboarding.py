@@ -77,7 +77,9 @@ def reviewer(create, auth):
 
 
 def decide(client, institution_id: int, action: str, reason: str = "") -> Any:
-    return client.post(f"/gov/onboarding/{institution_id}/{action}", data={"reason": reason})
+    return client.post(
+        f"/gov/onboarding/{institution_id}/{action}", data={"reason": reason, "confirmed": "y"}
+    )
 
 
 # Applying -------------------------------------------------------------------------------------
@@ -448,7 +450,8 @@ def test_csrf_protects_decisions_when_enabled(app, client, applicant, reviewer, 
     assert client.post(url, data={"reason": ""}).status_code == 400
     assert institution_state(app, applicant.institution_id)[0] == APPLIED
     token = csrf_token_from(client.get(url).get_data(as_text=True))
-    assert client.post(url, data={"reason": "", "csrf_token": token}).status_code == 302
+    confirmed = {"reason": "", "csrf_token": token, "confirmed": "y"}
+    assert client.post(url, data=confirmed).status_code == 302
     assert institution_state(app, applicant.institution_id)[0] == APPROVED
 
 
@@ -491,3 +494,11 @@ def test_catalogue_clause_keeps_only_approved_institutions(app, create):
         )
     assert ids[APPROVED] in visible
     assert not visible & {ids[APPLIED], ids[REJECTED], ids[SUSPENDED]}
+
+
+def test_decision_needs_the_confirmation_box(app, client, applicant, reviewer):
+    """A decision posted without the ticked box is refused beside the box; nothing changes."""
+    url = f"/gov/onboarding/{applicant.institution_id}/approve"
+    html = client.post(url, data={"reason": ""}).get_data(as_text=True)
+    assert "请先勾选“我确认”一项再提交" in html and "我确认批准该机构准入" in html
+    assert institution_state(app, applicant.institution_id)[0] == APPLIED

@@ -180,7 +180,8 @@ def test_decline_with_a_reason(app, market, firm, officers):
     assert "请选择拒绝原因" in response.get_data(as_text=True)
     assert reload(app, lead.id).status == LeadStatus.OPEN
     officers[0].post(
-        f"/bank/leads/{lead.id}/decline", data={"reason": "collateral", "note": "需补充抵押物"}
+        f"/bank/leads/{lead.id}/decline",
+        data={"reason": "collateral", "note": "需补充抵押物", "confirmed": "y"},
     )
     declined = reload(app, lead.id)
     assert declined.status == LeadStatus.DECLINED
@@ -213,7 +214,11 @@ def test_firm_takes_an_offer_and_other_leads_close(app, market, firm, officers):
     mine, theirs = leads[market.bank_ids[0]], leads[market.bank_ids[1]]
     decide(officers[0], mine.id)
     decide(officers[1], theirs.id, rate="3.60")
-    response = firm.post(f"/firm/needs/{mine.need_id}/offers/{mine.id}/take", follow_redirects=True)
+    response = firm.post(
+        f"/firm/needs/{mine.need_id}/offers/{mine.id}/take",
+        data={"confirmed": "y"},
+        follow_redirects=True,
+    )
     assert "其他银行的申请已关闭" in response.get_data(as_text=True)
     assert reload(app, mine.id).offer_taken_at is not None
     closed = reload(app, theirs.id)
@@ -231,18 +236,26 @@ def test_disbursement_creates_a_loan(app, market, firm, officers):
         officers[0]
         .post(
             f"/bank/leads/{lead.id}/disburse",
-            data={"contract_no": "HT-2026-001", "disbursed_on": today_in_china().isoformat()},
+            data={
+                "contract_no": "HT-2026-001",
+                "disbursed_on": today_in_china().isoformat(),
+                "confirmed": "y",
+            },
             follow_redirects=True,
         )
         .get_data(as_text=True)
     )
     assert "企业尚未接受本行的授信方案" in page
-    firm.post(f"/firm/needs/{lead.need_id}/offers/{lead.id}/take")
+    firm.post(f"/firm/needs/{lead.need_id}/offers/{lead.id}/take", data={"confirmed": "y"})
     page = officers[0].get(f"/bank/leads/{lead.id}").get_data(as_text=True)
     assert "登记放款" in page and today_in_china().isoformat() in page
     officers[0].post(
         f"/bank/leads/{lead.id}/disburse",
-        data={"contract_no": "HT-2026-001", "disbursed_on": today_in_china().isoformat()},
+        data={
+            "contract_no": "HT-2026-001",
+            "disbursed_on": today_in_china().isoformat(),
+            "confirmed": "y",
+        },
     )
     assert reload(app, lead.id).status == LeadStatus.DISBURSED
     with app.app_context():
@@ -257,7 +270,7 @@ def test_future_disbursement_date_is_refused(app, market, firm, officers):
     """A disbursement date after today is refused with a message."""
     lead = applied(app, firm, market.fast)[market.bank_ids[0]]
     decide(officers[0], lead.id)
-    firm.post(f"/firm/needs/{lead.need_id}/offers/{lead.id}/take")
+    firm.post(f"/firm/needs/{lead.need_id}/offers/{lead.id}/take", data={"confirmed": "y"})
     tomorrow = today_in_china() + dt.timedelta(days=1)
     response = officers[0].post(
         f"/bank/leads/{lead.id}/disburse",
@@ -340,3 +353,30 @@ def test_pool_lists_only_claimable_leads_and_claim_works_once(app, market, firm,
     assert reload(app, pooled.id).institution_id == market.bank_ids[0]
     with app.app_context():
         assert db.session.scalar(select(func.count(Lead.id)).where(Lead.need_id == need_id)) == 1
+
+
+def test_irreversible_lead_steps_wait_for_confirmation(app, market, firm, officers):
+    """Decline, taking an offer and disbursing change nothing until the box is ticked."""
+    lead = applied(app, firm, market.fast)[market.bank_ids[0]]
+    html = (
+        officers[0]
+        .post(f"/bank/leads/{lead.id}/decline", data={"reason": "collateral"})
+        .get_data(as_text=True)
+    )
+    assert "请先勾选“我确认”一项再提交" in html
+    assert reload(app, lead.id).status == LeadStatus.OPEN
+    decide(officers[0], lead.id)
+    html = firm.post(f"/firm/needs/{lead.need_id}/offers/{lead.id}/take").get_data(as_text=True)
+    assert "确认：接受授信方案" in html and "70.00 万元" in html
+    assert reload(app, lead.id).offer_taken_at is None
+    firm.post(f"/firm/needs/{lead.need_id}/offers/{lead.id}/take", data={"confirmed": "y"})
+    html = (
+        officers[0]
+        .post(
+            f"/bank/leads/{lead.id}/disburse",
+            data={"contract_no": "HT-9", "disbursed_on": today_in_china().isoformat()},
+        )
+        .get_data(as_text=True)
+    )
+    assert "请先勾选“我确认”一项再提交" in html
+    assert reload(app, lead.id).status == LeadStatus.APPROVED

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, create_engine, text
 from bench.load import ROOT, portal_env
 from portal.config import normalise_database_url
 
-OVERDUE = 200
+OVERDUE = 100
 MONTHLY_SCOPES = 10  # the province and its nine prefectures (no bank has loans here)
 
 

@@ -289,7 +289,13 @@ def test_withdraw_closes_open_leads(app, firm_client, market):
     """Withdrawing the need closes its leads with a reason the banks can read."""
     need_id = submit(firm_client)
     firm_client.post(f"/firm/needs/{need_id}/route-best")
-    response = firm_client.post(f"/firm/needs/{need_id}/withdraw", follow_redirects=True)
+    asked = firm_client.post(f"/firm/needs/{need_id}/withdraw").get_data(as_text=True)
+    assert "我确认撤回该融资需求" in asked
+    with app.app_context():
+        assert db.session.get(FinancingNeed, need_id).status == NeedStatus.ROUTED
+    response = firm_client.post(
+        f"/firm/needs/{need_id}/withdraw", data={"confirmed": "y"}, follow_redirects=True
+    )
     assert "需求已撤回" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(FinancingNeed, need_id).status == NeedStatus.WITHDRAWN

@@ -449,9 +449,17 @@ def test_admin_regenerates_a_report(app, client, auth, create, archive, monkeypa
     )
     with app.app_context():
         before = db.session.get(MonthlyReport, archive["reports"]["province"]).generated_at
-    response = client.post(
+    unconfirmed = client.post(
         "/reports/regenerate",
         data={"csrf_token": token, "period": "2026-10", "scope": "province"},
+    )
+    assert "请先勾选“我确认”" in unconfirmed.get_data(as_text=True)
+    with app.app_context():
+        unchanged = db.session.get(MonthlyReport, archive["reports"]["province"]).generated_at
+        assert unchanged == before
+    response = client.post(
+        "/reports/regenerate",
+        data={"csrf_token": token, "period": "2026-10", "scope": "province", "confirmed": "y"},
     )
     assert response.status_code == 302 and response.headers["Location"].endswith("/reports/")
     assert "已生成2026年10月“全省”月度报告" in listed(client)

@@ -103,7 +103,7 @@ def xlsx_file(rows) -> bytes:
 def upload(client, data: bytes, name: str = "october.csv", month: str = MONTH):
     return client.post(
         f"{BASE}/upload",
-        data={"month": month, "file": (io.BytesIO(data), name)},
+        data={"month": month, "file": (io.BytesIO(data), name), "confirmed": "y"},
         content_type="multipart/form-data",
         follow_redirects=True,
     )
@@ -278,6 +278,12 @@ def test_upload_form_errors(app, client, auth, banks):
     future = reporting.shift_month(reporting.latest_reportable(), 2)
     page = upload(client, csv_file(GOOD), month=f"{future:%Y-%m}").get_data(as_text=True)
     assert "不能选择未来的月份" in page
+    unconfirmed = client.post(
+        f"{BASE}/upload",
+        data={"month": MONTH, "file": (io.BytesIO(csv_file(GOOD)), "october.csv")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "请先勾选“我确认”一项再提交" in unconfirmed
     assert uploads(app) == []
 
 
