@@ -228,5 +228,7 @@ def _monthly_report_rule(actor: User) -> ColumnElement[bool]:
         if code.endswith(PROVINCE_SUFFIX):
             # A provincial agency's region is the whole province, as on its dashboard.
             return (MonthlyReport.scope == "province") | MonthlyReport.scope.like("region:%")
-        return MonthlyReport.scope.in_(("province", f"region:{code}"))
+        # A city's staff see their city only, as on the dashboard: the province report has
+        # every city's figures in its tables.
+        return MonthlyReport.scope == f"region:{code}"
     return false()
