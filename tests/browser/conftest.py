@@ -194,12 +194,14 @@ def open_journey(
         journey.finish()
 
 
-@pytest.fixture
-def server_app(live_server: LiveServer) -> Any:
+@pytest.fixture(scope="session")
+def server_app(live_server: LiveServer) -> Iterator[Any]:
     """The portal bound to the live server's database, for setting up what no journey covers."""
     from portal import create_app
 
-    return create_app("development", DATABASE_URL=live_server.database_url)
+    app = create_app("development", DATABASE_URL=live_server.database_url)
+    yield app
+    app.extensions["portal.db"].dispose()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

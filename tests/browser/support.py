@@ -37,6 +37,9 @@ document.addEventListener('securitypolicyviolation', (e) => {
 });
 """
 
+# Hidden inputs carry per-request tokens; without them, equal markup means an equal axe result.
+MARKUP = """() => document.documentElement.outerHTML.replace(/value="[^"]*"/g, '')"""
+
 RUN_AXE = """
 async () => {
   const result = await axe.run(document, {resultTypes: ['violations']});
@@ -92,6 +95,7 @@ class Session:
 
     metrics: list[PageMetric] = field(default_factory=list)
     accessibility: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    checked_markup: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
 
     def write(self) -> None:
         """Save page-metrics.json and accessibility.json under artifacts/."""
@@ -147,9 +151,8 @@ class Journey:
 
     def _console(self, message: ConsoleMessage) -> None:
         if message.type == "error" and not any(a in message.text for a in self.allowed_console):
-            self.problems.append(
-                f"console error on {message.page.url if message.page else '?'}:" f" {message.text}"
-            )
+            where = message.page.url if message.page else "?"
+            self.problems.append(f"console error on {where}: {message.text}")
 
     def _page_error(self, error: Error) -> None:
         self.problems.append(f"uncaught exception: {error}")
@@ -163,9 +166,9 @@ class Journey:
         self.page.goto(self.url(path))
         self.step(label)
 
-    def step(self, label: str, page: Page | None = None) -> None:
+    def step(self, label: str) -> None:
         """Check the page just reached and save its screenshot as NN-label.png."""
-        page = page or self.page
+        page = self.page
         page.wait_for_load_state("load")
         self.steps += 1
         where = page_key(page.url, self.base_url)
@@ -189,7 +192,10 @@ class Journey:
             )
 
     def _check_axe(self, page: Page, where: str) -> None:
-        violations = page.evaluate(RUN_AXE)
+        markup = (self.viewport, hash(page.evaluate(MARKUP)))
+        violations = self.session.checked_markup.get(markup)
+        if violations is None:
+            violations = self.session.checked_markup[markup] = page.evaluate(RUN_AXE)
         if violations:
             self.session.accessibility[f"{where} ({self.viewport})"] = violations
         for v in violations:
@@ -255,6 +261,12 @@ def tab_to(page: Page, selector: str, limit: int = 40) -> None:
     raise AssertionError(f"{selector} is not reachable with Tab ({limit} presses)")
 
 
+# The server refuses a code whose time step is not after the account's last one; the live server
+# is ours alone, so remembering the steps we used tells which code it will take next.
+_STEP = 30
+_last_step: dict[str, int] = {}
+
+
 def sign_in(journey: Journey, email: str, password: str, totp_secret: str | None) -> None:
     """Sign in through the form, and answer the two-factor page when it appears."""
     page = journey.page
@@ -267,7 +279,7 @@ def sign_in(journey: Journey, email: str, password: str, totp_secret: str | None
         return
     assert totp_secret, f"{email} was asked for a two-factor code, but no secret is known"
     journey.step("two-factor")
-    answer_two_factor(page, totp_secret)
+    answer_two_factor(page, email, totp_secret)
 
 
 def demo_sign_in(journey: Journey, email: str) -> None:
@@ -277,17 +289,18 @@ def demo_sign_in(journey: Journey, email: str) -> None:
     sign_in(journey, email, seed.DEMO_PASSWORD, getattr(seed, "DEMO_TOTP_SECRET", None))
 
 
-def answer_two_factor(page: Page, secret: str) -> None:
-    """Type a TOTP code; a code already used in this time step is refused, so try the next ones."""
+def answer_two_factor(page: Page, email: str, secret: str) -> None:
+    """Type the code of the first time step the account has not used (waiting for it if needed)."""
     totp = pyotp.TOTP(secret)
-    for attempt in range(3):
-        code = totp.now() if attempt == 0 else totp.at(time.time() + 30)
-        if attempt == 2:
-            time.sleep(30 - time.time() % 30 + 1)
-            code = totp.now()
-        page.fill("input[name=code]", code)
+    for _ in range(3):
+        now = int(time.time() // _STEP)
+        step = max(now, _last_step.get(email, now - 1) + 1)
+        if step > now + 1:  # the server accepts one step of clock drift either way
+            time.sleep((step - 1) * _STEP - time.time() + 0.5)
+        page.fill("input[name=code]", totp.at(step * _STEP))
         page.locator("input[name=code]").press("Enter")
         page.wait_for_load_state("load")
+        _last_step[email] = step
         if page.locator("input[name=code]").count() == 0:
             return
-    raise AssertionError("the two-factor code was refused three times")
+    raise AssertionError(f"the two-factor code for {email} was refused three times")

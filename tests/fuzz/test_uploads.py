@@ -81,6 +81,7 @@ def _latest_upload(app) -> LoanReportUpload | None:
 
 def send(app, client, data: bytes, name: str, month: str = MONTH) -> LoanReportUpload | None:
     """Upload and check the invariants; return the recorded upload (None if none was recorded)."""
+    assert client.get("/bank/loan-reports/").status_code == 200, "not signed in as a bank"
     uploads_before, reports_before = _state(app)
     response = client.post(
         "/bank/loan-reports/upload",
