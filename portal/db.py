@@ -8,12 +8,14 @@ connection so every test rolls back (warehouse's pattern).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, Numeric, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -168,8 +170,15 @@ class Database:
         return self.session
 
     def _remove_session(self, _exc: BaseException | None) -> None:
-        self.session.remove()
-        self._reporting.remove()
+        for session in (self.session, self._reporting):
+            try:
+                session.remove()
+            except DBAPIError:
+                # The database went away after the response was made: the rollback of the
+                # finished request fails. The pool has dropped the connection and nothing
+                # uncommitted is lost, so the response stands; forget the broken session.
+                logging.getLogger(__name__).warning("session closed on a lost connection")
+                session.registry.clear()
 
 
 def _context_scope() -> int:

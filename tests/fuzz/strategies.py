@@ -169,7 +169,8 @@ def changed_tables(before: Mapping[str, str], after: Mapping[str, str]) -> set[s
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 FIELD_ERROR = re.compile(r'<p class="field__error" id="([^"]+)-error" role="alert">(.*?)</p>', re.S)
-FLASH_ERROR = re.compile(r'<div class="flash flash--error"[^>]*>(.*?)</div>', re.S)
+# The form's error banner (a div) and flashed error messages (list items).
+FLASH_ERROR = re.compile(r'<(?:div|li) class="flash flash--error"[^>]*>(.*?)</(?:div|li)>', re.S)
 
 
 @contextmanager
