@@ -6,7 +6,8 @@
 Starts gunicorn on a fresh demo database (SQLite, CSRF on, development config so that cookies
 work over plain HTTP), signs each demo account in (second factor included) and hands Wapiti the
 session cookie and the same User-Agent (sessions are bound to the agent). Logout and the
-language switch are excluded so the scan keeps its session. Wapiti is kept out of the project's
+language switch are excluded so the scan keeps its session; each report lists the pages crawled,
+which shows the scan was signed in. Wapiti is kept out of the project's
 virtualenv: it pins its own versions of common libraries.
 """
 
@@ -38,9 +39,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_portal(workdir: Path, port: int) -> subprocess.Popen[bytes]:
+def start_portal(workdir: Path, port: int, throttle: bool) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
+        "LOGIN_THROTTLE": "on" if throttle else "off",
         "PORTAL_ENV": "development",
         "SECRET_KEY": os.urandom(16).hex(),
         "DATABASE_URL": f"sqlite:///{workdir / 'scan.sqlite3'}",
@@ -87,24 +89,38 @@ def _csrf(html: str) -> str:
     return html[start : html.index('"', start)]
 
 
-def scan(wapiti: str, base: str, label: str, cookie: str | None, out: Path, minutes: int) -> Path:
+def scan(
+    wapiti: str, base: str, label: str, cookie: str | None, out: Path, minutes: int, modules: str
+) -> Path:
     report = out / f"wapiti-{label}.json"
     command = [
         wapiti, "-u", f"{base}/", "--scope", "folder", "-A", AGENT,
         "-x", f"{base}/logout", "-x", f"{base}/language",
         "--max-scan-time", str(minutes * 60), "--max-links-per-page", "40",
         "--flush-session", "-f", "json", "-o", str(report), "--no-bugreport", "-v", "0",
+        "--detailed-report", "1",
     ]  # fmt: skip
+    if modules:
+        command += ["-m", modules]
     if cookie:
-        command += ["-C", f"crt_session={cookie}", "--drop-set-cookie"]
+        # Not with --drop-set-cookie: Wapiti then drops this cookie too.
+        command += ["-C", f"crt_session={cookie}"]
     subprocess.run(command, check=True)  # noqa: S603
     return report
 
 
-def summarise(report: Path) -> dict[str, int]:
+def summarise(report: Path) -> str:
+    """Findings by kind, and how many pages the crawl reached (signed-in pages prove the
+    session held)."""
     data = json.loads(report.read_text())
     findings = {**data.get("vulnerabilities", {}), **data.get("anomalies", {})}
-    return {name: len(items) for name, items in findings.items() if items}
+    found = {name: len(items) for name, items in findings.items() if items}
+    pages = data.get("infos", {}).get("crawled_pages", [])
+    paths = sorted({page["request"]["url"].split("?")[0].replace(_BASE[0], "") for page in pages})
+    return f"{found or 'no findings'}; {len(paths)} pages crawled: {' '.join(paths)}"
+
+
+_BASE: list[str] = [""]
 
 
 def main() -> None:
@@ -113,18 +129,28 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("scan-reports"))
     parser.add_argument("--minutes", type=int, default=4, help="time limit per role")
     parser.add_argument("--roles", default="anonymous," + ",".join(a.role for a in DEMO_ACCOUNTS))
+    parser.add_argument("--modules", default="", help="Wapiti modules (default: its own set)")
+    parser.add_argument(
+        "--no-throttle",
+        action="store_true",
+        help="switch sign-in throttling off, so that SQL-injection probes of the login form "
+        "compare real answers rather than 429 pages",
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    _BASE[0] = base
     with tempfile.TemporaryDirectory() as workdir:
-        server = start_portal(Path(workdir), port)
+        server = start_portal(Path(workdir), port, throttle=not args.no_throttle)
         try:
             for label in args.roles.split(","):
                 account = next((a for a in DEMO_ACCOUNTS if a.role == label), None)
                 cookie = session_cookie(base, account.email) if account else None
-                report = scan(args.wapiti, base, label, cookie, args.out, args.minutes)
-                print(f"{label:<14} {summarise(report) or 'no findings'}", flush=True)
+                report = scan(
+                    args.wapiti, base, label, cookie, args.out, args.minutes, args.modules
+                )
+                print(f"{label:<14} {summarise(report)}", flush=True)
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
