@@ -19,6 +19,7 @@ from sqlalchemy import select, text, update
 
 from portal import create_app, migrate
 from portal.accounts.models import User
+from portal.catalog import page_cache
 from portal.config import normalise_database_url
 from portal.extensions import db
 from portal.i18n import compile_catalogues
@@ -75,6 +76,7 @@ def _transaction(app: Flask, request: pytest.FixtureRequest) -> Iterator[None]:
     commit for real instead, and every table is emptied afterwards.
     """
     engine = app.extensions["portal.db"]
+    page_cache.clear()  # pages kept by an earlier test may match this test's fingerprint
     if request.node.get_closest_marker("real_commits"):
         yield
         _empty_all_tables(engine)

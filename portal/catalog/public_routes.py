@@ -12,6 +12,7 @@ from flask_login import current_user
 from portal.authz import public
 from portal.catalog import pricing, queries
 from portal.catalog.models import PolicyProduct, RuleVersion
+from portal.catalog.page_cache import cached_for_anonymous
 from portal.catalog.public_forms import PolicyFilterForm, ProductFilterForm
 from portal.catalog.versions import current_version
 from portal.dates import today_in_china
@@ -34,6 +35,7 @@ TWO_PLACES = Decimal("0.01")
 
 @bp.get("/products")
 @public
+@cached_for_anonymous
 def products() -> str:
     form = ProductFilterForm(request.args)
     form.set_banks(queries.approved_institutions())
@@ -50,6 +52,7 @@ def products() -> str:
 
 @bp.get("/products/<int:product_id>")
 @public
+@cached_for_anonymous
 def product_detail(product_id: int) -> str:
     product = queries.get_visible_product(product_id)
     if product is None:
@@ -76,6 +79,7 @@ def product_detail(product_id: int) -> str:
 
 @bp.get("/policies")
 @public
+@cached_for_anonymous
 def policies() -> str:
     form = PolicyFilterForm(request.args)
     form.set_agencies(queries.policy_agencies())
@@ -94,6 +98,7 @@ def policies() -> str:
 
 @bp.get("/policies/<int:policy_id>")
 @public
+@cached_for_anonymous
 def policy_detail(policy_id: int) -> str:
     policy = queries.get_public_policy(policy_id)
     if policy is None:
