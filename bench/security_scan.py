@@ -65,6 +65,7 @@ def start_portal(workdir: Path, port: int, throttle: bool) -> subprocess.Popen[b
             return server
         except requests.RequestException:
             time.sleep(0.2)
+    server.terminate()
     raise RuntimeError("portal did not start")
 
 

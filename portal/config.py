@@ -73,6 +73,9 @@ class BaseConfig:
     # Hash used for seeded bulk accounts and tests; production keeps werkzeug's default scrypt.
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a method name, not a password)
     PAGE_SIZE = 25
+    # Anonymous catalogue pages are served from a per-process cache whose catalogue fingerprint
+    # is re-read at most this often (portal/catalog/page_cache.py).
+    PAGE_CACHE_FINGERPRINT_SECONDS = 1.0
 
 
 class ProductionConfig(BaseConfig):
@@ -96,6 +99,8 @@ class TestingConfig(BaseConfig):
     )
     REPORTING_DATABASE_URL = ""  # tests that need a replica pass one explicitly
     WTF_CSRF_ENABLED = False
+    # Tests change the catalogue and look at once: read the fingerprint on every request.
+    PAGE_CACHE_FINGERPRINT_SECONDS = 0.0
     # Tests create hundreds of users; a cheap hash keeps them fast and changes nothing they check.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105  (a method name)
 

@@ -3,9 +3,11 @@
 The product and policy pages are the portal's most visited and the same for every anonymous
 visitor, except for the visitor's CSRF token in the header's language form. A page is kept per
 process under its language, its full URL, the date and the catalogue's fingerprint (the one-row
-query that also tells the matcher when to rebuild), so a product published, a policy closed or
-a bank suspended shows at once. Fields the fingerprint does not watch (a bank's name, say) may
-show up to `MAX_AGE_SECONDS` late. The visitor's own CSRF token is put back into every copy.
+query that also tells the matcher when to rebuild). The fingerprint is read at most once per
+`PAGE_CACHE_FINGERPRINT_SECONDS` (a second) per process, since the query costs more than
+serving a stored page: a product published, a policy closed or a bank suspended shows within
+that second. Fields the fingerprint does not watch (a bank's name, say) may show up to
+`MAX_AGE_SECONDS` late. The visitor's own CSRF token is put back into every copy.
 
 Signed-in users, and visitors with a message waiting to be shown, always get a fresh page.
 """
@@ -19,7 +21,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import request, session
+from flask import current_app, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -35,6 +37,8 @@ _TOKEN_MARK = "\x1fcsrf-token\x1f"  # noqa: S105  (a placeholder, not a secret)
 
 _lock = threading.Lock()
 _pages: OrderedDict[tuple[Any, ...], tuple[float, str]] = OrderedDict()
+# The last fingerprint read, per database: (when, date, fingerprint).
+_fingerprints: dict[int, tuple[float, Any, tuple[Any, ...]]] = {}
 
 
 def cached_for_anonymous(view: F) -> F:
@@ -57,10 +61,25 @@ def cached_for_anonymous(view: F) -> F:
 
 
 def _key() -> tuple[Any, ...]:
+    today = today_in_china()
+    return (str(get_locale()), request.full_path, today, *_fingerprint(today))
+
+
+def _fingerprint(today: Any) -> tuple[Any, ...]:
+    from portal.extensions import db
     from portal.matching.catalogue import catalogue_fingerprint
 
-    today = today_in_china()
-    return (str(get_locale()), request.full_path, today, *catalogue_fingerprint(today))
+    engine_id = id(db.engine)
+    now = time.monotonic()
+    with _lock:
+        found = _fingerprints.get(engine_id)
+    ttl = current_app.config["PAGE_CACHE_FINGERPRINT_SECONDS"]
+    if found is not None and found[1] == today and now - found[0] < ttl:
+        return found[2]
+    fingerprint = catalogue_fingerprint(today)
+    with _lock:
+        _fingerprints[engine_id] = (now, today, fingerprint)
+    return fingerprint
 
 
 def _get(key: tuple[Any, ...]) -> str | None:
@@ -88,3 +107,4 @@ def clear() -> None:
     """Forget every stored page (tests, and after bulk changes made outside the portal)."""
     with _lock:
         _pages.clear()
+        _fingerprints.clear()

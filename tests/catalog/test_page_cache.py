@@ -87,3 +87,22 @@ def test_languages_are_kept_apart(app, client, create):
     english.post("/language", data={"locale": "en"})
     assert '<html lang="en"' in english.get("/products").get_data(as_text=True)
     assert '<html lang="zh-CN"' in chinese
+
+
+def test_with_a_fingerprint_interval_a_change_shows_once_it_has_passed(
+    app, client, create, monkeypatch
+):
+    """In production the fingerprint is read at most once a second: a change waits that long."""
+    from portal.catalog import page_cache
+
+    product_id = a_product(app, create)
+    monkeypatch.setitem(app.config, "PAGE_CACHE_FINGERPRINT_SECONDS", 3600)
+    clock = [1000.0]
+    monkeypatch.setattr(page_cache.time, "monotonic", lambda: clock[0])
+    assert "榕城科创贷" in client.get("/products").get_data(as_text=True)
+    with app.app_context():
+        db.session.get(BankProduct, product_id).status = ProductStatus.ARCHIVED
+        db.session.commit()
+    assert "榕城科创贷" in client.get("/products").get_data(as_text=True)  # within the interval
+    clock[0] += 3601
+    assert "榕城科创贷" not in client.get("/products").get_data(as_text=True)
