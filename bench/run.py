@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import re
 import secrets
 import shutil
@@ -266,8 +267,8 @@ def wrk(url: str, seconds: int, connections: int, cookie: str = "") -> dict[str,
     return result
 
 
-# Seconds a firm waits after each answer in the paced run: twenty firms then send about twenty
-# needs a second, far above a province's busiest hour, without queueing behind each other.
+# Mean seconds a firm waits after each answer in the paced run: twenty firms then send about
+# twenty needs a second, far above a province's busiest hour.
 PACED_PAUSE = 1.0
 
 
@@ -300,6 +301,11 @@ class NeedLoad:
 
         def firm(index: int) -> None:
             browser, token = self.browsers[index], self.tokens[index]
+            # Paced firms start and pause at random (mean `pause`), as people do; in step they
+            # would all arrive in the same instant every time and measure a burst, not a load.
+            jitter = random.Random(index)  # noqa: S311  (think time, not security)
+            if pause:
+                time.sleep(jitter.uniform(0, pause))
             n = 0
             while time.monotonic() < stop_at:
                 n += 1
@@ -309,7 +315,7 @@ class NeedLoad:
                 else:
                     failures[index] += 1
                 if pause:
-                    time.sleep(pause)
+                    time.sleep(jitter.uniform(0, 2 * pause))
 
         threads = [threading.Thread(target=firm, args=(i,)) for i in range(len(self.browsers))]
         started = time.monotonic()
