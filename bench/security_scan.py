@@ -97,7 +97,8 @@ def scan(
     command = [
         wapiti, "-u", f"{base}/", "--scope", "folder", "-A", AGENT,
         "-x", f"{base}/logout", "-x", f"{base}/language",
-        "--max-scan-time", str(minutes * 60), "--max-links-per-page", "40",
+        "--max-scan-time", str(minutes * 60), "--max-attack-time", str(minutes * 30),
+        "--max-links-per-page", "40",
         "--flush-session", "-f", "json", "-o", str(report), "--no-bugreport", "-v", "0",
         "--detailed-report", "1",
     ]  # fmt: skip
