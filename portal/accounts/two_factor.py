@@ -15,7 +15,7 @@ import time
 import pyotp
 import qrcode
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from portal.accounts.models import RecoveryCode, User
 from portal.db import utcnow
@@ -123,10 +123,6 @@ def use_recovery_code(user: User, code: str) -> bool:
 
 
 def unused_recovery_codes(user: User) -> int:
-    return len(
-        db.session.scalars(
-            select(RecoveryCode.id).where(
-                RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
-            )
-        ).all()
+    return db.session.scalar(
+        select(func.count()).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
     )
