@@ -22,6 +22,7 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     _require_secret_key(app)
     trust_proxies(app)
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_request_hooks(app)
     register_errorhandlers(app)
@@ -31,9 +32,17 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
 
 
 def _require_secret_key(app: Flask) -> None:
-    if not app.config.get("SECRET_KEY"):
+    key = app.config.get("SECRET_KEY")
+    if not key:
         raise RuntimeError(
             "SECRET_KEY is not set. Set it in the environment (production has no default)."
+        )
+    size = len(key.encode() if isinstance(key, str) else key)
+    minimum = app.config.get("SECRET_KEY_MIN_BYTES", 0)
+    if size < minimum:
+        raise RuntimeError(
+            f"SECRET_KEY is {size} bytes long; at least {minimum} are needed. Make one with: "
+            "python3 -c 'import secrets; print(secrets.token_hex(32))'"
         )
 
 
@@ -52,13 +61,21 @@ def trust_proxies(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from portal.accounts.session import init_login
+    from portal.audit import chain
     from portal.extensions import babel, csrf, db
     from portal.i18n import select_locale
 
     db.init_app(app)
+    chain.listen()
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     init_login(app)
+
+
+def register_url_converters(app: Flask) -> None:
+    from portal.urls import register
+
+    register(app)
 
 
 def register_blueprints(app: Flask) -> None:

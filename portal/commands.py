@@ -1,4 +1,4 @@
-"""Command-line commands: `flask --app wsgi db|demo|i18n ...`."""
+"""Command-line commands: `flask --app wsgi db|demo|i18n|audit ...`."""
 
 from __future__ import annotations
 
@@ -15,7 +15,12 @@ from werkzeug.serving import run_simple
 
 from portal import migrate
 
-db_cli = AppGroup("db", help="Database migrations (Alembic), backup and restore.")
+audit_cli = AppGroup("audit", help="The audit log (its hash chain).")
+db_cli = AppGroup(
+    "db",
+    help="Database migrations (Alembic), backup, restore and the application's role; "
+    "as the owner (MIGRATION_DATABASE_URL, else DATABASE_URL).",
+)
 demo_cli = AppGroup("demo", help="Demo data and a one-command demo server.")
 i18n_cli = AppGroup("i18n", help="Message catalogues.")
 policies_cli = AppGroup("policies", help="Government policy files under policies/.")
@@ -114,6 +119,7 @@ def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: head)."""
     migrate.upgrade(revision)
     click.echo(f"Database upgraded to {revision}.")
+    _grant_configured_app_role()
 
 
 @db_cli.command("downgrade")
@@ -122,6 +128,7 @@ def db_downgrade(revision: str) -> None:
     """Reverse migrations down to REVISION (default: one step; 'base' removes everything)."""
     migrate.downgrade(revision)
     click.echo(f"Database downgraded to {revision}.")
+    _grant_configured_app_role()
 
 
 @db_cli.command("backup")
@@ -131,7 +138,7 @@ def db_backup(path: Path) -> None:
     from portal.backup import BackupError, backup
 
     try:
-        backup(current_app.config["DATABASE_URL"], path)
+        backup(migrate.owner_url(), path)
     except BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Backup written to {path}.")
@@ -144,7 +151,7 @@ def db_restore(path: Path, yes: bool) -> None:
     """Replace the database with the backup at PATH (stop the web and scheduler services first)."""
     from portal.backup import BackupError, is_empty, restore
 
-    url = current_app.config["DATABASE_URL"]
+    url = migrate.owner_url()
     if not yes and not is_empty(url):
         raise click.ClickException(
             "The database is not empty; restoring replaces everything in it. "
@@ -157,6 +164,89 @@ def db_restore(path: Path, yes: bool) -> None:
     except BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Database restored from {path}.")
+    # The restore brings no privileges back (--no-privileges): grant the app's role again.
+    _grant_configured_app_role()
+
+
+@db_cli.command("grant-app-role")
+@click.argument("role", required=False)
+@click.option("--sql", "print_sql", is_flag=True, help="Print the SQL instead of running it.")
+def db_grant_app_role(role: str | None, print_sql: bool) -> None:
+    """Grant ROLE (default: DATABASE_URL's user) what the application needs, as the owner.
+
+    SELECT, INSERT, UPDATE, DELETE on every table and USAGE on every sequence, now and for
+    tables later migrations add; on audit_log SELECT and INSERT only. PostgreSQL only.
+    """
+    from portal.db_roles import RoleError, grant_app_role, grant_statements
+
+    role = role or _configured_app_role()
+    if role is None:
+        raise click.UsageError(
+            "Name the ROLE, or set DATABASE_URL to the application's role and "
+            "MIGRATION_DATABASE_URL to the owner's."
+        )
+    try:
+        if print_sql:
+            click.echo("".join(f"{statement};\n" for statement in grant_statements(role)), nl=False)
+            return
+        grant_app_role(migrate.owner_url(), role)
+    except RoleError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Granted the application's privileges to {role} (audit_log: SELECT, INSERT).")
+
+
+def _configured_app_role() -> str | None:
+    from portal.db_roles import app_role
+
+    return app_role(current_app.config["DATABASE_URL"], migrate.owner_url())
+
+
+def _grant_configured_app_role() -> None:
+    """After a schema change, grant the application's own role again, when it is a separate one."""
+    from portal.db_roles import RoleError, grant_app_role
+
+    role = _configured_app_role()
+    if role is None:
+        return
+    try:
+        grant_app_role(migrate.owner_url(), role)
+    except RoleError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Granted the application's privileges to {role} again.")
+
+
+@audit_cli.command("verify")
+@click.option(
+    "--expect",
+    "expected",
+    metavar="HASH",
+    help="A last hash printed earlier: fail if that entry is no longer in the log.",
+)
+def audit_verify(expected: str | None) -> None:
+    """Check the audit log's hash chain; name the first broken entry and exit 1 if there is one."""
+    from portal.audit.chain import holds, verify
+    from portal.extensions import db
+
+    result = verify(db.session)
+    broken = result.broken
+    if broken is None and expected and not holds(db.session, expected):
+        click.echo(
+            f"Audit log BROKEN: entry missing: no entry has the hash {expected} any more; "
+            "the newest entries were removed.",
+            err=True,
+        )
+        raise SystemExit(1)
+    if broken is None:
+        head = f"; last entry {result.head_id}, hash {result.head_hash}" if result.head_id else ""
+        click.echo(f"Audit log intact: {result.checked:,} entries{head}.")
+        return
+    at = broken.at.strftime("%Y-%m-%d %H:%M:%S UTC") if broken.at else "unknown time"
+    click.echo(
+        f"Audit log BROKEN at entry {broken.entry_id} ({at}): {broken.kind}: "
+        f"{broken.explanation}. The {result.checked:,} entries before it are intact.",
+        err=True,
+    )
+    raise SystemExit(1)
 
 
 @db_cli.command("current")
@@ -249,6 +339,7 @@ def _print_accounts() -> None:
 
 def register(app: Flask) -> None:
     for group in (
+        audit_cli,
         db_cli,
         demo_cli,
         i18n_cli,

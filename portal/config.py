@@ -38,7 +38,14 @@ def proxy_count(value: str | None) -> int:
 
 class BaseConfig:
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
+    # The shortest SECRET_KEY create_app() accepts, in bytes (UTF-8). The key signs the session
+    # cookie: a short one can be guessed offline from any cookie, and then anyone can sign in as
+    # anyone. Production asks for 32 random bytes (secrets.token_hex(32) gives 64 characters).
+    SECRET_KEY_MIN_BYTES = 0
     DATABASE_URL = normalise_database_url(os.environ.get("DATABASE_URL", _sqlite_default()))
+    # The schema owner's URL for migrations, backups and restores (`flask db ...`). Unset: they
+    # use DATABASE_URL. In production DATABASE_URL is a role that owns nothing (docs/deploy.md).
+    MIGRATION_DATABASE_URL = normalise_database_url(os.environ.get("MIGRATION_DATABASE_URL", ""))
     # A streaming replica for the dashboard and monthly reports; unset, they read the primary.
     REPORTING_DATABASE_URL = normalise_database_url(os.environ.get("REPORTING_DATABASE_URL", ""))
     REDIS_URL = os.environ.get("REDIS_URL")
@@ -79,6 +86,7 @@ class BaseConfig:
 
 
 class ProductionConfig(BaseConfig):
+    SECRET_KEY_MIN_BYTES = 32
     SESSION_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
 
@@ -98,6 +106,7 @@ class TestingConfig(BaseConfig):
         os.environ.get("TEST_DATABASE_URL", f"sqlite:///{INSTANCE_PATH / 'test.sqlite3'}")
     )
     REPORTING_DATABASE_URL = ""  # tests that need a replica pass one explicitly
+    MIGRATION_DATABASE_URL = ""  # tests that need an owner apart pass one explicitly
     WTF_CSRF_ENABLED = False
     # Tests change the catalogue and look at once: read the fingerprint on every request.
     PAGE_CACHE_FINGERPRINT_SECONDS = 0.0

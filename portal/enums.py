@@ -53,8 +53,8 @@ class OnboardingStatus(StrEnum):
 
 ONBOARDING_LABELS = {
     OnboardingStatus.APPLIED: _l("待审核"),
-    OnboardingStatus.APPROVED: _l("已准入"),
-    OnboardingStatus.REJECTED: _l("未通过"),
+    OnboardingStatus.APPROVED: _l("已批准"),
+    OnboardingStatus.REJECTED: _l("已拒绝"),
     OnboardingStatus.SUSPENDED: _l("已暂停"),
 }
 

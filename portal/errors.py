@@ -8,6 +8,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from portal.authz.refusals import record_refusal
 from portal.extensions import db
 
 # Seconds a client is asked to wait when the database cannot be reached.
@@ -24,6 +25,8 @@ def register(app: Flask) -> None:
 
 def _render_error(error: HTTPException | Exception) -> tuple[str, int]:
     code = error.code if isinstance(error, HTTPException) and error.code else 500
+    if code == 403:
+        record_refusal()  # whichever check refused: logged, and audited at a bounded rate
     if code >= 500:
         # Whatever the failed request had started must not leak into the next one.
         db.session.rollback()

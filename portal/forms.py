@@ -5,21 +5,25 @@ text areas, e-mail, password and hidden fields): a value holding a control chara
 tab, line feed or carriage return is refused beside the field. PostgreSQL cannot store NUL in
 text at all, and the other control characters are never typed by a person.
 
-Numbers are read by `NumberField` and `WholeNumberField`, which refuse NaN, infinities and
-anything that is not a plain number with a message saying what to type; a value that did not
+Numbers are read by `NumberField` and `WholeNumberField`, each with its quantity from
+`portal.numbers`: NaN, infinities, over-long text and anything that is not a plain number get
+the field's parse message; a value outside the quantity's range or with too many decimal places
+gets the field's range message (or the quantity's, naming range and unit). A value that did not
 parse gets that message only, not range errors on top.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, SelectField, StringField
-from wtforms.validators import StopValidation, ValidationError
+from wtforms.validators import NumberRange, StopValidation, ValidationError
+
+from portal.numbers import NumberError, Quantity, parse_number, parse_whole
 
 ALLOWED_CONTROLS = frozenset("\t\n\r")
 
@@ -57,44 +61,68 @@ class _StopAfterParseError:
             raise StopValidation()
 
 
-class NumberField(_StopAfterParseError, DecimalField):
-    """A decimal input whose parse error says, in the page's language, what to type."""
+def _ranges(field: Any) -> list[NumberRange]:
+    return [v for v in field.validators if isinstance(v, NumberRange)]
 
-    def __init__(self, *args: Any, parse_message: Any = None, **kwargs: Any) -> None:
+
+def _narrowed(quantity: Quantity, field: Any) -> Quantity:
+    """The quantity within the field's own NumberRange limits, so its message names them."""
+    for limit in _ranges(field):
+        low = max(quantity.low, limit.min) if limit.min is not None else None
+        high = min(quantity.high, limit.max) if limit.max is not None else None
+        quantity = quantity.narrow(low, high)
+    return quantity
+
+
+def _range_message(field: Any, error: NumberError) -> str:
+    """The field's own wording of the limit missed if it has one, else the quantity's."""
+    for limit in _ranges(field):
+        bound = limit.min if error.problem == "below" else limit.max
+        if error.problem in ("below", "above") and bound is not None and limit.message:
+            return str(limit.message) % {"min": limit.min, "max": limit.max}
+    return error.render(gettext)
+
+
+def _read(field: Any, valuelist: list[Any], parse: Any) -> None:
+    """Parse the submitted text through the numeric domain; a refusal says what to type."""
+    if not valuelist or not str(valuelist[0]).strip():
+        field.data = None
+        return
+    try:
+        field.data = parse(valuelist[0], field.quantity)
+    except NumberError as error:
+        field.data = None
+        if error.problem == "syntax":
+            raise ValueError(str(field.parse_message)) from None
+        raise ValueError(_range_message(field, error)) from None
+
+
+class NumberField(_StopAfterParseError, DecimalField):
+    """A decimal input read into its quantity; a refusal says what to type, in the page language."""
+
+    def __init__(
+        self, *args: Any, quantity: Quantity, parse_message: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.quantity = _narrowed(quantity, self)
         self.parse_message = parse_message or _l("请输入数字")
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        if not valuelist or not str(valuelist[0]).strip():
-            self.data = None
-            return
-        try:
-            value = Decimal(str(valuelist[0]).strip().replace(",", ""))
-        except (InvalidOperation, ValueError):
-            self.data = None
-            raise ValueError(str(self.parse_message)) from None
-        if not value.is_finite():
-            self.data = None
-            raise ValueError(str(self.parse_message))
-        self.data = value
+        _read(self, valuelist, parse_number)
 
 
 class WholeNumberField(_StopAfterParseError, IntegerField):
-    """An integer input with a Chinese parse message."""
+    """An integer input read into its quantity, with a Chinese parse message."""
 
-    def __init__(self, *args: Any, parse_message: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, quantity: Quantity, parse_message: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.quantity = _narrowed(quantity, self)
         self.parse_message = parse_message or _l("请输入整数")
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        if not valuelist or not str(valuelist[0]).strip():
-            self.data = None
-            return
-        try:
-            self.data = int(str(valuelist[0]).strip())
-        except ValueError:
-            self.data = None
-            raise ValueError(str(self.parse_message)) from None
+        _read(self, valuelist, parse_whole)
 
 
 class ChoiceField(SelectField):

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
-from portal.authz.permissions import Permission, role_has
+from portal.authz.access import current_user_has
+from portal.authz.permissions import Permission
 
 PUBLIC = "public"  # shown to everyone, signed in or not
 
@@ -54,7 +54,7 @@ def navigation_for() -> list[NavItem]:
 def _visible(item: NavItem) -> bool:
     if item.permission == PUBLIC:
         return True
-    return current_user.is_authenticated and role_has(current_user.role, item.permission)
+    return current_user_has(item.permission)
 
 
 def _exists(endpoint: str) -> bool:

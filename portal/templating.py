@@ -18,6 +18,7 @@ from portal.dates import SHANGHAI
 from portal.firms import standards
 from portal.navigation import navigation_for
 from portal.notifications import service as notifications
+from portal.rules.explain import format_number
 
 TEN_THOUSAND = Decimal(10000)
 
@@ -27,7 +28,12 @@ def to_wan(amount: Decimal | int | None, places: int = 2) -> str:
     if amount is None:
         return "—"
     quantum = Decimal(1).scaleb(-places)
-    wan = (Decimal(amount) / TEN_THOUSAND).quantize(quantum, rounding=ROUND_HALF_UP)
+    try:
+        wan = (Decimal(amount) / TEN_THOUSAND).quantize(quantum, rounding=ROUND_HALF_UP)
+    except ArithmeticError:  # beyond any stored amount: shown plainly rather than failing a page
+        return format_number(Decimal(amount))
+    if not wan.is_finite():
+        return format_number(wan)
     return format_decimal(wan, format=f"#,##0.{'0' * places}" if places else "#,##0")
 
 
@@ -51,7 +57,11 @@ def percent(value: Decimal | None) -> str:
     """A rate stored in percent: 3.4500 → '3.45%'."""
     if value is None:
         return "—"
-    return f"{Decimal(value).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}%"
+    try:
+        shown = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    except ArithmeticError:  # beyond any stored rate: shown plainly rather than failing a page
+        return f"{format_number(Decimal(value))}%"
+    return f"{shown if shown.is_finite() else format_number(shown)}%"
 
 
 LABELS = {
@@ -110,7 +120,7 @@ def unread_notifications() -> int:
     """The signed-in user's unread notifications, for the header; 0 for visitors."""
     if not current_user.is_authenticated:
         return 0
-    return notifications.unread_count(current_user.id) or 0
+    return notifications.unread_count(current_user) or 0
 
 
 @functools.cache

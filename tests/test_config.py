@@ -17,6 +17,22 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
         create_app("production", DATABASE_URL=f"sqlite:///{tmp_path / 'p.sqlite3'}")
 
 
+@pytest.mark.parametrize("key", ["x" * 31, "short", "密" * 10])  # 10 Chinese characters: 30 bytes
+def test_production_refuses_to_start_with_a_short_secret_key(tmp_path, key):
+    """A SECRET_KEY under 32 bytes (counted in UTF-8) stops the production app from starting."""
+    with pytest.raises(RuntimeError, match="at least 32"):
+        create_app("production", SECRET_KEY=key, DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}")
+
+
+def test_production_starts_with_a_32_byte_secret_key(tmp_path):
+    """32 bytes is enough (secrets.token_hex(32), as the deploy guide says, gives 64)."""
+    for key in ("x" * 32, "密" * 11):
+        app = create_app(
+            "production", SECRET_KEY=key, DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}"
+        )
+        assert app.config["SECRET_KEY"] == key
+
+
 def test_postgres_urls_use_psycopg3():
     """Plain postgres:// URLs are routed to the psycopg 3 driver."""
     assert normalise_database_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"

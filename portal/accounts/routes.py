@@ -18,6 +18,7 @@ from portal.accounts.forms import (
 )
 from portal.accounts.throttle import Throttled
 from portal.authz import login_required_any, public
+from portal.authz.permissions import BANK_ROLES, institution_approved
 from portal.redirects import safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -52,7 +53,7 @@ def login() -> str | Response | tuple[str, int, dict]:
 
 def _after_password(user: services.User) -> Response:
     next_url = request.args.get("next")
-    if not two_factor.required_for(user):
+    if not _second_factor_due(user):
         services.sign_in(user, request.remote_addr)
         flash(_("欢迎回来，%(name)s", name=user.full_name), "success")
         return redirect(safe_next(next_url, "home.index"))
@@ -60,6 +61,17 @@ def _after_password(user: services.User) -> Response:
     if user.has_two_factor:
         return redirect(url_for("accounts.second_step"))
     return redirect(url_for("accounts.enrol"))
+
+
+def _second_factor_due(user: services.User) -> bool:
+    """Staff give a second factor; a bank not (yet) approved only once it has enrolled one.
+
+    Such a bank user holds no bank power (portal/authz/permissions.py) in a session begun
+    without a code, so enrolment waits for the first sign-in after approval.
+    """
+    if not two_factor.required_for(user):
+        return False
+    return user.has_two_factor or user.role not in BANK_ROLES or institution_approved(user)
 
 
 @bp.route("/login/verify", methods=["GET", "POST"])

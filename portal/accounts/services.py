@@ -18,6 +18,7 @@ from portal.accounts import throttle, two_factor
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password, verify_password
 from portal.audit import service as audit
+from portal.authz.access import SECOND_FACTOR_SESSION_KEY
 from portal.db import utcnow
 from portal.enums import Role
 from portal.extensions import db
@@ -86,34 +87,38 @@ def _duplicate_error(error: IntegrityError) -> AccountError:
 def authenticate(email: str, password: str, address: str | None = None) -> User:
     """The active user with these credentials, or InvalidCredentials (or Throttled).
 
-    A failure is counted and logged in its own commit, so it stands whatever the caller does.
+    The attempt is counted before the password is checked (so however many arrive at once, no
+    more than the limit are checked); a failure is logged in its own commit, so it stands
+    whatever the caller does, and a success gives the count back.
     """
-    throttle.check(email, address)
+    attempt = throttle.begin(email, address, step="password")
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     if not verify_password(user.password_hash if user else None, password) or not (
         user and user.is_active
     ):
-        _record_failure(email, address, user, step="password")
+        _record_failure(email, user, step="password")
         raise InvalidCredentials
+    attempt.succeeded()
     return user
 
 
-def _record_failure(email: str, address: str | None, user: User | None, *, step: str) -> None:
-    throttle.record_failure(email, address)
+def _record_failure(email: str, user: User | None, *, step: str) -> None:
     audit.record("auth.login_failed", actor=user, email=normalise_email(email)[:254], step=step)
     db.session.commit()
 
 
-def sign_in(user: User, address: str | None = None) -> None:
+def sign_in(user: User, address: str | None = None, *, second_factor: bool = False) -> None:
     """Start a fresh session: a new token ends any session this user held before.
 
     Whatever the browser's session held before signing in is dropped (only the language
-    choice survives), so nothing planted in it before login carries over.
+    choice survives), so nothing planted in it before login carries over. The session notes
+    whether it began with a second factor: bank powers need one (portal/authz/permissions.py).
     """
     locale = session.get(LOCALE_SESSION_KEY)
     session.clear()
     if locale:
         session[LOCALE_SESSION_KEY] = locale
+    session[SECOND_FACTOR_SESSION_KEY] = second_factor
     user.rotate_session_token()
     user.last_login_at = utcnow()
     login_user(user)
@@ -170,17 +175,21 @@ def pending_next() -> str | None:
 
 
 def complete_second_step(user: User, code: str, address: str | None) -> None:
-    """Check an authenticator code or a recovery code, then sign in; else InvalidCredentials."""
-    throttle.check(user.email, address)
+    """Check an authenticator code or a recovery code, then sign in; else InvalidCredentials.
+
+    Counted before the check like a password; each code is accepted by one request only.
+    """
+    attempt = throttle.begin(user.email, address, step="two_factor")
     if two_factor.verify_code(user, code):
         method = "totp"
     elif two_factor.use_recovery_code(user, code):
         method = "recovery_code"
     else:
-        _record_failure(user.email, address, user, step="two_factor")
+        _record_failure(user.email, user, step="two_factor")
         raise InvalidCredentials
     audit.record("auth.two_factor", actor=user, method=method)
-    sign_in(user, address)
+    sign_in(user, address, second_factor=True)
+    attempt.succeeded()
 
 
 def start_enrolment(user: User) -> None:
@@ -194,14 +203,15 @@ def start_enrolment(user: User) -> None:
 
 def confirm_enrolment(user: User, code: str, address: str | None) -> list[str]:
     """Bind the authenticator once it shows a valid code; returns the recovery codes to show."""
-    throttle.check(user.email, address)
+    attempt = throttle.begin(user.email, address, step="enrolment")
     if not two_factor.verify_code(user, code):
-        _record_failure(user.email, address, user, step="enrolment")
+        _record_failure(user.email, user, step="enrolment")
         raise InvalidCredentials
     user.totp_confirmed_at = utcnow()
     codes = two_factor.issue_recovery_codes(user)
     audit.record("auth.two_factor_enrolled", actor=user, obj=user)
-    sign_in(user, address)
+    sign_in(user, address, second_factor=True)
+    attempt.succeeded()
     return codes
 
 

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
+from portal.accounts import devices
 from portal.accounts.models import User
 from portal.extensions import db, login_manager
 
@@ -21,6 +22,8 @@ def init_login(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
     app.before_request(end_expired_session)
+    # A successful sign-in earns the browser a device cookie (see devices.py and throttle.py).
+    app.after_request(devices.set_cookie)
 
 
 def load_user(user_id: str) -> User | None:

@@ -2,7 +2,9 @@
 
 Staff roles that see many firms' data (bank, government, regulator, admin) must use it; firms
 may not yet. A code is accepted once: the last accepted time step is stored, so a code seen
-over someone's shoulder cannot be replayed within its 30 seconds.
+over someone's shoulder cannot be replayed within its 30 seconds. Codes are spent by
+conditional UPDATEs whose row count decides, never by reading and then writing, so of several
+requests sending one code at the same moment exactly one is accepted.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import time
 import pyotp
 import qrcode
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.accounts.models import RecoveryCode, User
 from portal.db import utcnow
@@ -79,9 +82,27 @@ def verify_code(user: User, code: str) -> bool:
     if user.totp_secret is None or not code.isdigit() or len(code) != 6:
         return False
     step = _matching_step(user.totp_secret, code, time.time())
-    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+    return step is not None and _claim_step(user, step)
+
+
+def _claim_step(user: User, step: int) -> bool:
+    """Record `step` as the last one used, unless it or a later step already was.
+
+    PostgreSQL makes a concurrent UPDATE of the row wait for the first one's commit and then
+    re-checks the condition; SQLite runs writers one at a time. Either way one request wins.
+    """
+    claimed = db.session.execute(
+        update(User)
+        .where(
+            User.id == user.id,
+            or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
         return False
-    user.totp_last_step = step
+    set_committed_value(user, "totp_last_step", step)
     return True
 
 
@@ -108,18 +129,18 @@ def issue_recovery_codes(user: User) -> list[str]:
 
 
 def use_recovery_code(user: User, code: str) -> bool:
-    """Spend one unused recovery code; the caller commits."""
-    match = db.session.scalar(
-        select(RecoveryCode).where(
+    """Spend one unused recovery code, atomically (only one request can); the caller commits."""
+    spent = db.session.execute(
+        update(RecoveryCode)
+        .where(
             RecoveryCode.user_id == user.id,
             RecoveryCode.code_hash == _hash_recovery_code(code),
             RecoveryCode.used_at.is_(None),
         )
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
     )
-    if match is None:
-        return False
-    match.used_at = utcnow()
-    return True
+    return spent.rowcount > 0
 
 
 def unused_recovery_codes(user: User) -> int:

@@ -8,6 +8,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 
 from portal.enums import ROLE_LABELS
 from portal.forms import Form, NumberField
+from portal.numbers import RATE_PERCENT
 
 
 class LprForm(Form):
@@ -16,6 +17,7 @@ class LprForm(Form):
     )
     one_year = NumberField(
         _l("1 年期 LPR（%）"),
+        quantity=RATE_PERCENT,
         places=4,
         validators=[
             InputRequired(_l("请填写 1 年期 LPR，如 3.00")),
@@ -24,6 +26,7 @@ class LprForm(Form):
     )
     over_five_years = NumberField(
         _l("5 年期以上 LPR（%）"),
+        quantity=RATE_PERCENT,
         places=4,
         validators=[
             InputRequired(_l("请填写 5 年期以上 LPR，如 3.50")),

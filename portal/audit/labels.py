@@ -12,6 +12,7 @@ ACTION_LABELS: dict[str, object] = {
     # Accounts and sign-in
     "auth.login": _l("登录成功"),
     "auth.login_failed": _l("登录失败"),
+    "auth.login_locked": _l("登录尝试过多被暂停"),
     "auth.logout": _l("退出登录"),
     "auth.permission_refused": _l("访问被拒绝"),
     "auth.two_factor": _l("通过两步验证"),
@@ -66,6 +67,8 @@ ACTION_LABELS: dict[str, object] = {
     "loan_reports.upload_refused": _l("贷款月报文件被拒收"),
     "monthly_report.generate": _l("生成月度报告"),
     "monthly_report.regenerate": _l("重新生成月度报告"),
+    "monthly_report.download": _l("下载月度报告"),
+    "dashboard.export": _l("导出监管看板数据"),
     "lpr.save": _l("维护 LPR"),
     "setting.save": _l("修改系统设置"),
     "audit.export": _l("导出审计日志"),

@@ -1,7 +1,9 @@
 """The audit log: append-only record of state changes and views of firm data.
 
 Migration 0006 adds database triggers that refuse UPDATE and DELETE on this table (and TRUNCATE
-on PostgreSQL): rows are only ever inserted.
+on PostgreSQL): rows are only ever inserted. In production the application's database role may
+only SELECT and INSERT here (`flask --app wsgi db grant-app-role`), so it cannot lift them; and
+each entry is chained to the one before by a hash (migration 0009, portal/audit/chain.py).
 """
 
 from __future__ import annotations
@@ -33,3 +35,7 @@ class AuditEntry(Base):
     # The firm whose data this concerns, so a firm can list who viewed its profile.
     firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), index=True)
     detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    # The hash chain (portal/audit/chain.py, filled in at commit): the previous entry's hash, and
+    # SHA-256 over this entry's fields and prev_hash. Unique: no two entries follow the same one.
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    entry_hash: Mapped[str] = mapped_column(String(64))

@@ -11,16 +11,39 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, current_app, request
+from flask import abort, current_app, request, session
 from flask_login import current_user
 
-from portal.authz.permissions import Permission, role_has
+from portal.authz.permissions import Permission, holds_bank_powers, user_has
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 ACCESS_ATTR = "_portal_access"
 PUBLIC = "public"
 ANY_USER = "any_user"
+# Set by sign-in: whether this session began with the second factor (see portal/accounts).
+SECOND_FACTOR_SESSION_KEY = "second_factor"
+
+
+def session_second_factor() -> bool:
+    """Whether the current session began with a second factor (or none is required)."""
+    if not current_app.config["TWO_FACTOR_REQUIRED"]:
+        return True
+    return session.get(SECOND_FACTOR_SESSION_KEY) is True
+
+
+def current_user_has(permission: Permission) -> bool:
+    """Whether the signed-in user holds the permission in this session."""
+    return current_user.is_authenticated and user_has(
+        current_user, permission, second_factor=session_second_factor()
+    )
+
+
+def current_user_holds_bank_powers() -> bool:
+    """Whether the signed-in user may act for its bank in this session."""
+    return current_user.is_authenticated and holds_bank_powers(
+        current_user, second_factor=session_second_factor()
+    )
 
 
 def public(view: F) -> F:
@@ -43,39 +66,21 @@ def login_required_any(view: F) -> F:
 
 
 def requires(*permissions: Permission) -> Callable[[F], F]:
-    """Only a signed-in user whose role holds one of the permissions may use this view."""
+    """Only a signed-in user who holds one of the permissions now may use this view."""
 
     def decorate(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
                 return current_app.login_manager.unauthorized()
-            if not any(role_has(current_user.role, p) for p in permissions):
-                _log_refusal()
-                abort(403)
+            if not any(current_user_has(p) for p in permissions):
+                abort(403)  # audited by the 403 handler (portal/authz/refusals.py)
             return view(*args, **kwargs)
 
         setattr(wrapper, ACCESS_ATTR, frozenset(permissions))
         return wrapper  # type: ignore[return-value]
 
     return decorate
-
-
-def _log_refusal() -> None:
-    """Log a refused request, in the application log and in the audit log admins search."""
-    from portal.audit import service as audit
-    from portal.extensions import db
-
-    current_app.logger.warning(
-        "permission refused: user=%s role=%s endpoint=%s",
-        current_user.id,
-        current_user.role,
-        request.endpoint,
-    )
-    # The request's own work (if any) is abandoned by the 403; the refusal is kept on its own.
-    db.session.rollback()
-    audit.record("auth.permission_refused", endpoint=request.endpoint, method=request.method)
-    db.session.commit()
 
 
 def declared_access(view: Callable[..., Any]) -> object | None:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from portal.enums import Role
+from portal.enums import OnboardingStatus, Role
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
 
 class Permission(StrEnum):
@@ -99,6 +103,41 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
+BANK_ROLES = frozenset({Role.BANK_OFFICER, Role.BANK_ADMIN})
+
+# A bank's users hold their role's permissions only while the institution is approved and the
+# session began with the second factor. Until then (applied, rejected) and while it is
+# suspended, the administrator may only follow the institution's own application; officers
+# may do nothing but look after their own account.
+UNAPPROVED_BANK_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.BANK_ADMIN: frozenset({Permission.BANK_ONBOARDING_APPLY}),
+    Role.BANK_OFFICER: frozenset(),
+}
+
+
 def role_has(role: Role, permission: Permission) -> bool:
-    """Whether the role holds the permission."""
+    """Whether the role holds the permission (before any onboarding gate; see `user_has`)."""
     return permission in ROLE_PERMISSIONS[role]
+
+
+def institution_approved(user: User) -> bool:
+    """Whether the user's institution is approved (False for users without one)."""
+    institution = user.institution
+    return institution is not None and institution.onboarding_status == OnboardingStatus.APPROVED
+
+
+def holds_bank_powers(user: User, *, second_factor: bool) -> bool:
+    """Whether a bank user may act for its bank: approved, in a session begun with a code."""
+    return user.role in BANK_ROLES and institution_approved(user) and second_factor
+
+
+def user_permissions(user: User, *, second_factor: bool) -> frozenset[Permission]:
+    """The permissions the user holds now: its role's, gated for bank users by onboarding."""
+    if user.role in BANK_ROLES and not holds_bank_powers(user, second_factor=second_factor):
+        return UNAPPROVED_BANK_PERMISSIONS[user.role]
+    return ROLE_PERMISSIONS[user.role]
+
+
+def user_has(user: User, permission: Permission, *, second_factor: bool) -> bool:
+    """Whether the user holds the permission now (see `user_permissions`)."""
+    return permission in user_permissions(user, second_factor=second_factor)

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, false, select, true
 
 from portal.accounts.models import User
 from portal.audit.models import AuditEntry
+from portal.authz.permissions import institution_approved
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
 from portal.enums import LeadStatus, Role
 from portal.extensions import db
@@ -78,7 +79,12 @@ def get_or_404(model: type[M], object_id: int, actor: User) -> M:
 
 
 def _is_bank(actor: User) -> bool:
-    return actor.role in BANK_ROLES
+    """A bank user whose institution is approved: only they see the bank's rows.
+
+    An applicant (applied, rejected) or a suspended bank's user sees none of them, whatever
+    page lets a query through; they see their institution (its application) and themselves.
+    """
+    return actor.role in BANK_ROLES and institution_approved(actor)
 
 
 @tenant_rule(Firm)
@@ -177,7 +183,7 @@ def _rule_version_rule(actor: User) -> ColumnElement[bool]:
 
 @tenant_rule(FinancialInstitution)
 def _institution_rule(actor: User) -> ColumnElement[bool]:
-    if _is_bank(actor):
+    if actor.role in BANK_ROLES:
         return FinancialInstitution.id == actor.institution_id
     if actor.role in (Role.GOV_STAFF, Role.REGULATOR):
         return true()
@@ -197,7 +203,7 @@ def _agency_rule(actor: User) -> ColumnElement[bool]:
 def _user_rule(actor: User) -> ColumnElement[bool]:
     if actor.role == Role.SME:
         return User.firm_id == actor.firm_id
-    if actor.role == Role.BANK_ADMIN:
+    if actor.role == Role.BANK_ADMIN and _is_bank(actor):
         return User.institution_id == actor.institution_id
     if actor.role == Role.GOV_STAFF:
         return User.agency_id == actor.agency_id
@@ -206,6 +212,9 @@ def _user_rule(actor: User) -> ColumnElement[bool]:
 
 @tenant_rule(Notification)
 def _notification_rule(actor: User) -> ColumnElement[bool]:
+    if actor.role in BANK_ROLES and not _is_bank(actor):
+        # Until approval (and while suspended) only the news about the application itself.
+        return (Notification.user_id == actor.id) & Notification.kind.like("institution.%")
     return Notification.user_id == actor.id
 
 

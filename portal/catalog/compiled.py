@@ -1,6 +1,12 @@
 """Compiled rules per rule version, compiled once per process.
 
 A RuleVersion never changes after it is written, so its id is a safe cache key.
+
+A stored version that no longer validates (saved before a check existed, e.g. a constant out
+of the rule language's range) still compiles here, into rules that cannot be evaluated: its
+eligibility fails for everyone with a "cannot be evaluated" explanation, it has no instant
+approval and no formula, and `problem` says why. So the match, the product page and the trial
+skip that product instead of failing, and `portal.catalog.rule_health` tells its owner.
 """
 
 from __future__ import annotations
@@ -9,7 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from portal.catalog.models import RuleVersion
-from portal.rules import CompiledFormula, CompiledRule, compile_formula, compile_rule
+from portal.rules import CompiledFormula, CompiledRule, RuleError, compile_formula, compile_rule
+from portal.rules.compiler import unevaluable_rule
 
 
 @dataclass(frozen=True)
@@ -19,6 +26,7 @@ class CompiledRules:
     eligibility: CompiledRule
     instant_approval: CompiledRule | None
     formula: CompiledFormula | None
+    problem: str | None = None  # why the stored rules cannot be evaluated; None when they can
 
 
 def compiled(version: RuleVersion) -> CompiledRules:
@@ -36,10 +44,20 @@ def _compile(
     instant_approval: str | None,
     formula: str | None,
 ) -> CompiledRules:
-    return CompiledRules(
-        version_id=version_id,
-        version=number,
-        eligibility=compile_rule(eligibility or ""),
-        instant_approval=compile_rule(instant_approval) if instant_approval else None,
-        formula=compile_formula(formula) if formula else None,
-    )
+    try:
+        return CompiledRules(
+            version_id=version_id,
+            version=number,
+            eligibility=compile_rule(eligibility or ""),
+            instant_approval=compile_rule(instant_approval) if instant_approval else None,
+            formula=compile_formula(formula) if formula else None,
+        )
+    except RuleError as error:
+        return CompiledRules(
+            version_id=version_id,
+            version=number,
+            eligibility=unevaluable_rule(eligibility or ""),
+            instant_approval=None,
+            formula=None,
+            problem=str(error),
+        )

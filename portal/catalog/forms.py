@@ -7,7 +7,6 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
@@ -35,7 +34,8 @@ from portal.firms.forms import (
     region_choices,
     wan_to_yuan,
 )
-from portal.forms import Form, NumberField
+from portal.forms import Form, NumberField, WholeNumberField
+from portal.numbers import AMOUNT_WAN, EMPLOYEES, MONTHS, RATE_PERCENT, WORKING_DAYS, YEARS
 from portal.rules import RuleError, compile_formula, compile_rule
 
 
@@ -63,6 +63,7 @@ def validate_formula_text(_form: Form, field: TextAreaField) -> None:
 def _wan_field(label: object, required: str) -> NumberField:
     return NumberField(
         label,
+        quantity=AMOUNT_WAN,
         places=2,
         validators=[
             InputRequired(required),
@@ -74,6 +75,7 @@ def _wan_field(label: object, required: str) -> NumberField:
 def _rate_field(label: object, required: str) -> NumberField:
     return NumberField(
         label,
+        quantity=RATE_PERCENT,
         places=2,
         validators=[
             InputRequired(required),
@@ -82,9 +84,10 @@ def _rate_field(label: object, required: str) -> NumberField:
     )
 
 
-def _term_field(label: object, required: str) -> IntegerField:
-    return IntegerField(
+def _term_field(label: object, required: str) -> WholeNumberField:
+    return WholeNumberField(
         label,
+        quantity=MONTHS,
         validators=[
             InputRequired(required),
             NumberRange(min=1, max=360, message=_l("期限应在 1 到 360 个月之间")),
@@ -110,6 +113,7 @@ class ProductForm(Form):
     max_rate = _rate_field(_l("最高年利率（%）"), _l("请填写最高年利率，如 4.35"))
     guarantee_fee_rate = NumberField(
         _l("担保费率（%/年）"),
+        quantity=RATE_PERCENT,
         places=2,
         default=Decimal("0"),
         validators=[
@@ -122,8 +126,9 @@ class ProductForm(Form):
         _l("接受的担保方式"), choices=list(GUARANTEE_LABELS.items())
     )
     region_codes = MultiCheckboxField(_l("服务地区（不选即全省）"), choices=[])
-    response_days = IntegerField(
+    response_days = WholeNumberField(
         _l("响应时限（工作日）"),
+        quantity=WORKING_DAYS,
         validators=[
             Optional(),
             NumberRange(min=1, max=30, message=_l("响应时限应在 1 到 30 个工作日之间")),
@@ -160,7 +165,7 @@ class ProductForm(Form):
         if self.min_amount_wan.data and field.data and field.data < self.min_amount_wan.data:
             raise ValidationError(_("最高额度不能低于最低额度"))
 
-    def validate_max_term_months(self, field: IntegerField) -> None:
+    def validate_max_term_months(self, field: WholeNumberField) -> None:
         if self.min_term_months.data and field.data and field.data < self.min_term_months.data:
             raise ValidationError(_("最长期限不能短于最短期限"))
 
@@ -203,25 +208,29 @@ class SampleFirmForm(Form):
     )
     region_code = SelectField(_l("所在地市"), default="350100")
     industry_code = SelectField(_l("所属行业"), default="13")
-    years_in_business = IntegerField(
+    years_in_business = WholeNumberField(
         _l("经营年限（年）"),
+        quantity=YEARS,
         default=3,
-        validators=[InputRequired(_l("请填写经营年限")), NumberRange(min=0, max=200)],
+        validators=[InputRequired(_l("请填写经营年限"))],
     )
-    employees = IntegerField(
+    employees = WholeNumberField(
         _l("从业人员（人）"),
+        quantity=EMPLOYEES,
         default=40,
-        validators=[InputRequired(_l("请填写从业人员数")), NumberRange(min=0, max=10_000_000)],
+        validators=[InputRequired(_l("请填写从业人员数"))],
     )
     revenue_wan = NumberField(
         _l("上年营业收入（万元）"),
+        quantity=AMOUNT_WAN.narrow(high=MAX_WAN),
         default=Decimal("1500"),
-        validators=[InputRequired(_l("请填写营业收入")), NumberRange(min=0, max=MAX_WAN)],
+        validators=[InputRequired(_l("请填写营业收入"))],
     )
     total_assets_wan = NumberField(
         _l("资产总额（万元）"),
+        quantity=AMOUNT_WAN.narrow(high=MAX_WAN),
         default=Decimal("2000"),
-        validators=[InputRequired(_l("请填写资产总额")), NumberRange(min=0, max=MAX_WAN)],
+        validators=[InputRequired(_l("请填写资产总额"))],
     )
     tax_credit_grade = SelectField(
         _l("纳税信用等级"), choices=list(TAX_GRADE_LABELS.items()), default="A"
@@ -229,16 +238,18 @@ class SampleFirmForm(Form):
     qualifications = MultiCheckboxField(_l("资质认定"), choices=list(QUALIFICATION_LABELS.items()))
     amount_wan = NumberField(
         _l("申请金额（万元）"),
+        quantity=AMOUNT_WAN,
         default=Decimal("200"),
         validators=[
             InputRequired(_l("请填写申请金额")),
             NumberRange(min=Decimal("0.01"), max=MAX_WAN, message=_l("金额应大于 0（单位万元）")),
         ],
     )
-    term_months = IntegerField(
+    term_months = WholeNumberField(
         _l("贷款期限（月）"),
+        quantity=MONTHS.narrow(high=360),
         default=12,
-        validators=[InputRequired(_l("请填写贷款期限")), NumberRange(min=1, max=360)],
+        validators=[InputRequired(_l("请填写贷款期限"))],
     )
     guarantee_type = SelectField(
         _l("担保方式"), choices=list(GUARANTEE_LABELS.items()), default="credit"

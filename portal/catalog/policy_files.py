@@ -67,14 +67,16 @@ from portal.db import assign_changed, utcnow
 from portal.enums import BenefitKind, PolicyKind, ProductKind, ProductStatus
 from portal.extensions import db
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
+from portal.numbers import MONEY_YUAN, NumberError, check_value, parse_number
 from portal.rules import RuleError, compile_formula, compile_rule
+from portal.rules.explain import format_number
 
 FILE_SUFFIXES = (".yaml", ".yml")
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 REGION_PATTERN = re.compile(r"\d{6}")
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 INDEXED_PART = re.compile(r"(\w+)\[(\d+)\]")
-MAX_MONEY = Decimal("1e14")  # Money is NUMERIC(16, 2)
+POLICY_MONEY = MONEY_YUAN.narrow(low=Decimal("0.01"))  # budgets and caps are above 0
 
 # The fields each mapping may hold; anything else is a typo and is reported, never ignored.
 ALLOWED_FIELDS: dict[str, tuple[str, ...]] = {
@@ -416,6 +418,23 @@ def _read_status(reader: _Reader) -> ProductStatus | None:
     return STATUSES[value]
 
 
+def _number_text(value: int | float) -> str:
+    """A number the YAML parser read, as text: 0.5 → "0.5"; a 5,000-digit integer → "1E+4999"."""
+    return repr(value) if isinstance(value, float) else format_number(value)
+
+
+def _shown(value: object, limit: int = 40) -> str:
+    """A value as the file wrote it, cut short for a message (never failing on a huge number)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        text = _number_text(value)
+    else:
+        try:
+            text = value if isinstance(value, str) else repr(value)
+        except ValueError:  # a list holding an integer too long to print
+            text = "…"
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _as_number(text: str) -> Decimal | None:
     """The formula's value when it is a plain number, such as "0.5"."""
     try:
@@ -485,11 +504,11 @@ class _Reader:
         """A non-empty string, stripped; with `numbers`, 0.5 is taken as the text "0.5"."""
         value = self.value(path, required=required)
         if numbers and isinstance(value, int | float) and not isinstance(value, bool):
-            value = str(value)
+            value = _number_text(value)
         if value is None:
             return None
         if not isinstance(value, str):
-            self.problem(path, f"应为文本，实际为 {value!r}")
+            self.problem(path, f"应为文本，实际为 {_shown(value)}")
             return None
         value = value.strip()
         if not value:
@@ -512,9 +531,9 @@ class _Reader:
         """A six-digit GB/T 2260 code; an unquoted 350000 is accepted as "350000"."""
         value = self.value(path)
         if isinstance(value, int) and not isinstance(value, bool):
-            value = str(value)
+            value = _number_text(value)
         if value is not None and not (isinstance(value, str) and REGION_PATTERN.fullmatch(value)):
-            self.problem(path, f"“{value}” 不是 6 位行政区划代码")
+            self.problem(path, f"“{_shown(value)}” 不是 6 位行政区划代码")
             return None
         return value
 
@@ -549,19 +568,19 @@ class _Reader:
         value = self.value(path, required=False)
         if value is None:
             return None
-        amount = None
-        if not isinstance(value, bool):
-            try:
-                amount = Decimal(str(value).strip())
-            except InvalidOperation:
-                amount = None
-        if amount is None or not amount.is_finite() or not 0 < amount < MAX_MONEY:
-            self.problem(path, f"“{value}” 应为大于 0 的金额（元），例如 200000000")
+        try:
+            if isinstance(value, bool) or not isinstance(value, int | float | str):
+                raise NumberError("", problem="syntax")
+            if isinstance(value, int):
+                return check_value(value, POLICY_MONEY)
+            text = value if isinstance(value, str) else _number_text(value)
+            return parse_number(text, POLICY_MONEY)
+        except NumberError as error:
+            if error.problem == "places":
+                self.problem(path, "金额最多保留两位小数")
+            else:
+                self.problem(path, f"“{_shown(value)}” 应为大于 0 的金额（元），例如 200000000")
             return None
-        if amount != amount.quantize(Decimal("0.01")):
-            self.problem(path, "金额最多保留两位小数")
-            return None
-        return amount
 
     def rule(self, path: str, compile_text: Callable[[str], object]) -> str | None:
         """A rule or formula text that compiles; the rule language's message names the column."""

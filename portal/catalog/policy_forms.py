@@ -21,6 +21,7 @@ from portal.catalog.forms import validate_formula_text, validate_rule_text
 from portal.enums import BENEFIT_KIND_LABELS, POLICY_KIND_LABELS, PRODUCT_KIND_LABELS
 from portal.firms.forms import MAX_WAN, MultiCheckboxField, wan_to_yuan
 from portal.forms import Form, NumberField
+from portal.numbers import AMOUNT_WAN
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -45,6 +46,7 @@ class PolicyForm(Form):
     valid_to = DateField(_l("截止日期（可选）"), validators=[Optional()])
     budget_wan = NumberField(
         _l("资金规模（万元，可选）"),
+        quantity=AMOUNT_WAN,
         places=2,
         validators=[Optional(), NumberRange(min=0, max=MAX_WAN, message=_l("资金规模应不小于 0"))],
     )
@@ -62,6 +64,7 @@ class PolicyForm(Form):
     )
     benefit_cap_wan = NumberField(
         _l("单户上限（万元，可选）"),
+        quantity=AMOUNT_WAN,
         places=2,
         validators=[Optional(), NumberRange(min=0, max=MAX_WAN, message=_l("上限应不小于 0"))],
     )

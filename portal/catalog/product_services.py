@@ -89,6 +89,7 @@ class TrialResult:
     instant_approved: bool
     instant_failures: list[ClauseFailure]
     limit: Decimal | None
+    problem: str | None = None  # why the stored rules cannot be evaluated, naming the place
 
 
 def try_rules(version: RuleVersion, facts: dict[str, Any]) -> TrialResult:
@@ -105,6 +106,7 @@ def try_rules(version: RuleVersion, facts: dict[str, Any]) -> TrialResult:
         instant_approved=bool(instant and instant.passed and eligibility.passed),
         instant_failures=list(instant.failures) if instant else [],
         limit=_yuan(limit),
+        problem=rules.problem,
     )
 
 

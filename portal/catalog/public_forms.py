@@ -18,6 +18,7 @@ from portal.enums import GUARANTEE_LABELS, POLICY_KIND_LABELS, PRODUCT_KIND_LABE
 from portal.firms import standards
 from portal.forms import ChoiceField, Form, NumberField, WholeNumberField
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
+from portal.numbers import AMOUNT_WAN, MONTHS, RATE_PERCENT
 
 TEN_THOUSAND = Decimal(10000)
 MAX_WAN = Decimal("10000000")  # 1,000 亿元: above any loan, below the column's limit
@@ -53,6 +54,7 @@ class ProductFilterForm(Form):
     )
     amount = NumberField(
         _l("贷款金额（万元）"),
+        quantity=AMOUNT_WAN,
         parse_message=_l("金额请填写数字，单位万元，如 100"),
         validators=[
             Optional(),
@@ -61,6 +63,7 @@ class ProductFilterForm(Form):
     )
     term = WholeNumberField(
         _l("贷款期限（月）"),
+        quantity=MONTHS,
         parse_message=_l("期限请填写整月数，如 12"),
         validators=[
             Optional(),
@@ -74,6 +77,7 @@ class ProductFilterForm(Form):
     )
     max_rate = NumberField(
         _l("最高可接受年利率（%）"),
+        quantity=RATE_PERCENT,
         parse_message=_l("利率请填写数字，如 4.5"),
         validators=[
             Optional(),

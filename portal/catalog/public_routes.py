@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from portal.authz import public
 from portal.catalog import pricing, queries
+from portal.catalog.compiled import compiled
 from portal.catalog.models import PolicyProduct, RuleVersion
 from portal.catalog.page_cache import cached_for_anonymous
 from portal.catalog.public_forms import PolicyFilterForm, ProductFilterForm
@@ -68,6 +69,7 @@ def product_detail(product_id: int) -> str:
         rules=rules,
         eligibility=_sentences(rules.eligibility if rules else None),
         instant_conditions=_sentences(rules.instant_approval if rules else None),
+        unavailable=rules is not None and compiled(rules).problem is not None,
         pricing=product_pricing,
         benefits=[(p, _benefit_text(p, product_pricing)) for p in product_pricing.stacking],
         lpr=lpr,

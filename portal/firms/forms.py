@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -19,7 +18,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.enums import QUALIFICATION_LABELS, TAX_GRADE_LABELS
 from portal.firms import standards
-from portal.forms import Form, NumberField
+from portal.forms import Form, NumberField, WholeNumberField
+from portal.numbers import AMOUNT_WAN, EMPLOYEES
 
 MAX_WAN = Decimal("100000000")  # 1 万亿元: above any firm on the platform, below column limits
 
@@ -57,8 +57,9 @@ class FirmProfileForm(Form):
     industry_code = SelectField(
         _l("所属行业（国民经济行业分类）"), validators=[DataRequired(_l("请选择所属行业"))]
     )
-    employees = IntegerField(
+    employees = WholeNumberField(
         _l("从业人员（人）"),
+        quantity=EMPLOYEES,
         validators=[
             InputRequired(_l("请填写从业人员数，整数")),
             NumberRange(min=0, max=10_000_000, message=_l("从业人员数应在 0 到 1000 万之间")),
@@ -66,6 +67,7 @@ class FirmProfileForm(Form):
     )
     revenue_wan = NumberField(
         _l("上年营业收入（万元）"),
+        quantity=AMOUNT_WAN,
         places=2,
         validators=[
             InputRequired(_l("请填写营业收入，单位万元，如 850.5")),
@@ -74,6 +76,7 @@ class FirmProfileForm(Form):
     )
     total_assets_wan = NumberField(
         _l("资产总额（万元）"),
+        quantity=AMOUNT_WAN,
         places=2,
         validators=[
             InputRequired(_l("请填写资产总额，单位万元")),

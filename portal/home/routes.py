@@ -8,11 +8,14 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.authz import Permission, get_or_404, login_required_any, requires
+from portal.authz.access import current_user_has, current_user_holds_bank_powers
+from portal.authz.permissions import BANK_ROLES
 from portal.enums import Role
 from portal.firms import services as firm_services
 from portal.firms.forms import FirmProfileForm, yuan_to_wan_field
 from portal.firms.models import Firm
 from portal.home import queries
+from portal.institutions.models import FinancialInstitution
 
 bp = Blueprint("home", __name__)
 
@@ -28,8 +31,13 @@ ROLE_HOME = {
 
 @bp.get("/home")
 @login_required_any
-def index() -> Response:
-    """Send each user to their role's home."""
+def index() -> str | Response:
+    """Send each user to their role's home; a bank not (yet) approved to where it stands."""
+    if current_user.role in BANK_ROLES and not current_user_holds_bank_powers():
+        if current_user_has(Permission.BANK_ONBOARDING_APPLY):
+            return redirect(url_for("institutions.my_application"))
+        institution = get_or_404(FinancialInstitution, current_user.institution_id, current_user)
+        return render_template("home/bank_closed.html", institution=institution)
     return redirect(url_for(ROLE_HOME[current_user.role]))
 
 

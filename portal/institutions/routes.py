@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from portal.accounts.services import sign_in
 from portal.authz import Permission, get_or_404, public, requires
+from portal.authz.access import current_user_holds_bank_powers
 from portal.enums import ONBOARDING_LABELS, OnboardingStatus
 from portal.institutions import services
 from portal.institutions.forms import (
@@ -84,6 +85,7 @@ def my_application() -> str | Response:
         form=form,
         editable=editable,
         statuses=OnboardingStatus,
+        bank_powers=current_user_holds_bank_powers(),
     )
 
 

@@ -120,10 +120,12 @@ _NOTICE_TITLES = {
     "reinstate": _l("本机构已恢复正常"),
 }
 _NOTICE_BODIES = {
-    "approve": _l("贵机构已通过准入审核，现在可以发布产品。"),
+    "approve": _l(
+        "贵机构已通过准入审核。请重新登录并按提示开启两步验证，之后即可进入机构管理、发布产品。"
+    ),
     "reject": _l("贵机构的准入申请未通过审核。请按审核意见修改后重新提交。"),
     "suspend": _l("贵机构已被暂停，产品暂不在平台目录展示，也不能发布新产品。"),
-    "reinstate": _l("贵机构已恢复正常，产品将重新在平台目录展示。"),
+    "reinstate": _l("贵机构已恢复正常，产品将重新在平台目录展示。请重新登录后继续办理业务。"),
 }
 
 
@@ -282,6 +284,8 @@ def decide(
         to_status=str(decision.target),
     )
     _notify_admins(institution, action, text)
+    if decision.target == OnboardingStatus.APPROVED:
+        _end_sessions(institution)
     db.session.commit()
 
 
@@ -329,6 +333,17 @@ def _update_where_status(
         return False
     db.session.refresh(institution)
     return True
+
+
+def _end_sessions(institution: FinancialInstitution) -> None:
+    """Sign the institution's users out, so bank powers begin at a fresh sign-in.
+
+    That sign-in asks for the second factor (enrolling it the first time); a session begun
+    before approval, with the password alone, never gains bank powers.
+    """
+    users = db.session.scalars(select(User).where(User.institution_id == institution.id)).all()
+    for user in users:
+        user.rotate_session_token()
 
 
 def _notify_admins(institution: FinancialInstitution, action: str, reason: str | None) -> None:

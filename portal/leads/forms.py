@@ -23,6 +23,7 @@ from portal.enums import DECLINE_REASON_LABELS, LEAD_STATUS_LABELS, DeclineReaso
 from portal.firms.forms import wan_to_yuan
 from portal.forms import ChoiceField, Form, NumberField, WholeNumberField
 from portal.leads.services import CreditDecision
+from portal.numbers import AMOUNT_WAN, MONTHS, RATE_PERCENT
 
 MAX_LOAN_WAN = Decimal("1000000")
 
@@ -85,6 +86,7 @@ class DeclineForm(Form):
 class DecisionForm(Form):
     amount_wan = NumberField(
         _l("批复金额（万元）"),
+        quantity=AMOUNT_WAN,
         places=2,
         parse_message=_l("批复金额应为数字，单位万元，如 150"),
         validators=[
@@ -96,6 +98,7 @@ class DecisionForm(Form):
     )
     rate = NumberField(
         _l("年利率（%）"),
+        quantity=RATE_PERCENT,
         places=2,
         parse_message=_l("年利率应为数字，如 3.85"),
         validators=[
@@ -105,6 +108,7 @@ class DecisionForm(Form):
     )
     term_months = WholeNumberField(
         _l("期限（个月）"),
+        quantity=MONTHS,
         parse_message=_l("期限应为整数个月，如 12"),
         validators=[
             InputRequired(_l("请填写期限，整数个月，如 12")),

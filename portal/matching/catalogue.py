@@ -34,7 +34,6 @@ from portal.extensions import db
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Lead
 from portal.matching.engine import Catalogue, CataloguePolicy, CatalogueProduct
-from portal.rules import RuleError
 from portal.supervision.lpr import latest_lpr
 from portal.supervision.models import LprRate
 
@@ -150,15 +149,13 @@ def response_hours(
 
 
 def _compiled(versions: dict[int, RuleVersion]) -> dict[int, CompiledRules]:
-    """Compiled rules per owner id; a version that no longer compiles is left out, and logged."""
+    """Compiled rules per owner id. A version that no longer validates is kept, compiled into
+    rules that cannot be evaluated (see portal.catalog.compiled); it is logged."""
     rules = {}
     for owner_id, version in versions.items():
-        try:
-            rules[owner_id] = compiled(version)
-        except RuleError:
-            log.warning(
-                "rules of version %s do not compile; owner %s left out", version.id, owner_id
-            )
+        rules[owner_id] = compiled(version)
+        if rules[owner_id].problem is not None:
+            log.warning("rules of version %s cannot be evaluated (owner %s)", version.id, owner_id)
     return rules
 
 
@@ -196,4 +193,5 @@ def _policy(policy: PolicyProduct, rules: CompiledRules) -> CataloguePolicy:
         benefit_kind=policy.benefit_kind,
         benefit_cap=policy.benefit_cap,
         rules=rules,
+        agency_id=policy.agency_id,
     )

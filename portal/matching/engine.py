@@ -104,6 +104,7 @@ class CataloguePolicy:
     benefit_kind: BenefitKind
     benefit_cap: Decimal | None  # yuan per firm per year; None: no cap
     rules: CompiledRules
+    agency_id: int | None = None  # who hears when its rules cannot be evaluated
 
 
 @dataclass(frozen=True, eq=False)

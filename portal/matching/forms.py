@@ -22,6 +22,7 @@ from portal.firms.forms import MultiCheckboxField, wan_to_yuan
 from portal.forms import ChoiceField, Form, NumberField, WholeNumberField
 from portal.leads.services import MAX_APPLICATIONS
 from portal.matching.services import NeedInput
+from portal.numbers import AMOUNT_WAN, MONTHS, RATE_PERCENT
 
 MAX_NEED_WAN = Decimal("1000000")  # 100 亿元: far above any small-business loan
 CONSENT_TEXT = _l("同意将本企业信息提供给本需求推送到的银行，用于融资审核")
@@ -35,6 +36,7 @@ def new_idempotency_key() -> str:
 class NeedForm(Form):
     amount_wan = NumberField(
         _l("融资金额（万元）"),
+        quantity=AMOUNT_WAN,
         places=2,
         parse_message=_l("融资金额应为数字，单位万元，如 200"),
         validators=[
@@ -48,6 +50,7 @@ class NeedForm(Form):
     )
     term_months = WholeNumberField(
         _l("融资期限（个月）"),
+        quantity=MONTHS,
         parse_message=_l("期限应为整数个月，如 12"),
         validators=[
             InputRequired(_l("请填写融资期限，整数个月，如 12")),
@@ -61,6 +64,7 @@ class NeedForm(Form):
     )
     max_rate = NumberField(
         _l("可接受的最高年利率（%）"),
+        quantity=RATE_PERCENT,
         places=2,
         parse_message=_l("年利率应为数字，如 4.5"),
         description=_l("选填。如 4.5 表示年利率不超过 4.5%"),

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.catalog.rule_health import report_policy, report_product
 from portal.dates import today_in_china
 from portal.db import utcnow
 from portal.enums import GuaranteeType, LeadCloseReason, LeadStatus, NeedStatus
@@ -20,7 +21,7 @@ from portal.extensions import db
 from portal.firms.models import Firm
 from portal.leads.models import Lead
 from portal.matching.catalogue import load_catalogue
-from portal.matching.engine import MatchOutcome, ProductMatch, match
+from portal.matching.engine import Catalogue, MatchOutcome, ProductMatch, match
 from portal.matching.facts import firm_facts, need_facts
 from portal.matching.models import FinancingNeed, MatchResult
 from portal.notifications.service import bank_user_ids, notify, path_for
@@ -103,7 +104,27 @@ def run_matcher(need: FinancingNeed) -> MatchOutcome:
         guarantee_type=str(need.guarantee_type),
         purpose=need.purpose,
     )
-    return match(load_catalogue(today), firm_facts(need.firm, today), facts)
+    catalogue = load_catalogue(today)
+    outcome = match(catalogue, firm_facts(need.firm, today), facts)
+    report_unevaluable(catalogue, outcome)
+    return outcome
+
+
+def report_unevaluable(catalogue: Catalogue, outcome: MatchOutcome) -> None:
+    """Tell each owner whose rule could not be evaluated in this match (once per version)."""
+    for policy in catalogue.policies:
+        rules = policy.rules
+        if rules.problem is not None and policy.agency_id is not None:
+            report_policy(
+                policy.agency_id, policy.id, policy.title, rules.version_id, rules.version
+            )
+    for found in (*outcome.eligible, *outcome.ineligible):
+        reasons = (*found.reasons, *found.instant_reasons)
+        if any(reason.failure.unevaluable for reason in reasons):
+            product, rules = found.product, found.product.rules
+            report_product(
+                product.institution_id, product.id, product.name, rules.version_id, rules.version
+            )
 
 
 def store_results(need: FinancingNeed, outcome: MatchOutcome) -> None:

@@ -30,7 +30,7 @@ def index() -> str:
     return render_template(
         "notifications/index.html",
         page=paginate(statement),
-        unread=unread_count(current_user.id),
+        unread=unread_count(current_user),
         confirm=ConfirmForm(),
     )
 

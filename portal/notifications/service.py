@@ -10,8 +10,9 @@ from sqlalchemy import func, select, update
 from portal.accounts.models import User
 from portal.audit import service as audit
 from portal.db import utcnow
-from portal.enums import Role
+from portal.enums import OnboardingStatus, Role
 from portal.extensions import db
+from portal.institutions.models import FinancialInstitution
 from portal.notifications.models import Notification
 
 BANK_ROLES = (Role.BANK_OFFICER, Role.BANK_ADMIN)
@@ -55,13 +56,20 @@ def _already_sent(dedupe_key: str) -> bool:
 
 
 def bank_user_ids(institution_id: int) -> list[int]:
-    """Active officers and admins of a bank: who hears about its leads."""
+    """Active officers and admins of an approved bank: who hears about its leads.
+
+    A bank that is not approved (or is suspended) holds no bank powers, so it hears nothing
+    about leads, loans or reports until it is approved again.
+    """
     return list(
         db.session.scalars(
-            select(User.id).where(
+            select(User.id)
+            .join(FinancialInstitution, FinancialInstitution.id == User.institution_id)
+            .where(
                 User.institution_id == institution_id,
                 User.role.in_(BANK_ROLES),
                 User.is_active.is_(True),
+                FinancialInstitution.onboarding_status == OnboardingStatus.APPROVED,
             )
         )
     )
@@ -74,10 +82,15 @@ def firm_user_ids(firm_id: int) -> list[int]:
     )
 
 
-def unread_count(user_id: int) -> int:
+def unread_count(user: User) -> int:
+    """The user's unread notifications among those the scoping layer lets them read."""
+    from portal.authz.scoping import scope_clause  # the scoping layer imports our models
+
     return db.session.scalar(
         select(func.count(Notification.id)).where(
-            Notification.user_id == user_id, Notification.read_at.is_(None)
+            scope_clause(Notification, user),
+            Notification.user_id == user.id,
+            Notification.read_at.is_(None),
         )
     )
 

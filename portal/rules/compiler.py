@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from portal.rules.errors import RuleError
+from portal.numbers import within
+from portal.rules.errors import RuleError, is_division_by_zero
 from portal.rules.explain import (
     Simple,
     Threshold,
@@ -276,6 +277,8 @@ class ClauseFailure:
     threshold: Threshold | None = None  # the constant compared with
     actual: Any = None  # the fact's value in the facts evaluated
     undefined: bool = False  # the clause could not be computed (e.g. division by zero)
+    # The rule itself cannot be evaluated (a number out of range): the owner must fix it.
+    unevaluable: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,15 +300,21 @@ class Clause:
     parts: tuple[Simple, ...] | None  # set when the clause tests one fact against constants
     part_tests: tuple[Evaluator, ...]  # one test per part, to find the one that failed
     facts: tuple[Fact, ...]
+    unevaluable: str | None = None  # set on the one clause of a rule that cannot be evaluated
 
     def failure(self, facts: Facts) -> ClauseFailure | None:
         """None if the clause holds for the facts, else an explained failure."""
+        if self.unevaluable is not None:
+            return ClauseFailure(
+                self.text, render(self.unevaluable), undefined=True, unevaluable=True
+            )
         try:
             if self.raw(facts):
                 return None
         except ArithmeticError as error:
             explanation = explain_undefined(error, self.text, self.facts, facts)
-            return ClauseFailure(self.text, explanation, undefined=True)
+            unevaluable = not is_division_by_zero(error)
+            return ClauseFailure(self.text, explanation, undefined=True, unevaluable=unevaluable)
         if self.parts is None:
             return ClauseFailure(self.text, explain_composite(self.text, self.facts, facts))
         failed = next(
@@ -382,13 +391,14 @@ class CompiledFormula:
         self.facts_used: frozenset[str] = frozenset(fact.name for fact in facts_in(node))
 
     def evaluate(self, facts: Facts) -> Decimal | None:
-        """The formula's exact value, or None where it is undefined (e.g. division by zero)."""
+        """The formula's exact value, or None where it is undefined (e.g. division by zero)
+        or out of the range any amount can take."""
         try:
             value = self.function(facts)
         except ArithmeticError:
             return None
         value = Decimal(value)  # integer-only formulas yield int
-        return value if value.is_finite() else None
+        return value if within(value) else None
 
     def __repr__(self) -> str:
         return f"CompiledFormula({self.text!r})"
@@ -397,6 +407,30 @@ class CompiledFormula:
 def _always(facts: Facts) -> bool:
     """The test of an empty eligibility rule: everyone qualifies."""
     return True
+
+
+def _never(facts: Facts) -> bool:
+    """The test of a rule that cannot be evaluated: nobody qualifies until it is fixed."""
+    return False
+
+
+UNEVALUABLE = N_("条件暂时无法计算，暂不可申请；已通知发布机构修正")
+
+
+def unevaluable_rule(text: str) -> CompiledRule:
+    """A stored rule that no longer validates (e.g. a number out of range): one clause that
+    always fails, explained as "cannot be evaluated", so every caller is safe by default."""
+    clause = Clause(
+        render(N_("规则暂时无法计算")),
+        Literal(False, 0, 0),
+        _never,
+        _never,
+        None,
+        (),
+        (),
+        unevaluable=UNEVALUABLE,
+    )
+    return CompiledRule(text, (clause,))
 
 
 def _top_level_clauses(node: Node) -> tuple[Node, ...]:

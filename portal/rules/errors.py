@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import InvalidOperation
+from decimal import DivisionUndefined
 
 
 class RuleError(ValueError):
@@ -31,5 +31,13 @@ class RuleError(ValueError):
 
 
 def is_division_by_zero(error: ArithmeticError) -> bool:
-    """Whether an arithmetic error came from dividing by zero (0 / 0 is InvalidOperation)."""
-    return isinstance(error, ZeroDivisionError | InvalidOperation)
+    """Whether an arithmetic error came from dividing by zero (0 / 0 included).
+
+    Decimal's DivisionByZero and DivisionUndefined (0 / 0) are ZeroDivisionErrors; any other
+    InvalidOperation or an Overflow is a number out of range, not a division by zero.
+    """
+    if isinstance(error, ZeroDivisionError):
+        return True
+    # The C decimal module raises 0 / 0 as InvalidOperation([DivisionUndefined]).
+    signals = error.args[0] if error.args and isinstance(error.args[0], list) else error.args
+    return any(signal is DivisionUndefined for signal in signals)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Context, Decimal
 
 from portal.rules.errors import is_division_by_zero
 from portal.rules.facts import Fact, FactSource, FactType
@@ -13,6 +13,9 @@ from portal.rules.i18n import N_, render
 WAN = Decimal(10000)  # yuan per 万元
 CENT = Decimal("0.01")
 _PLAIN_DIGITS = 20  # beyond this many digits, numbers are shown in scientific notation
+# Display arithmetic that can neither overflow nor raise, whatever Decimal it is given: a
+# result it cannot hold exactly to the cent comes back as NaN and is shown another way.
+_DISPLAY = Context(prec=60, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[], rounding=ROUND_HALF_UP)
 
 Threshold = Decimal | str | tuple[Decimal | str, ...]
 
@@ -92,9 +95,11 @@ def format_number(value: Decimal | int) -> str:
         if abs(value) < 10**_PLAIN_DIGITS:
             return str(value)
         value = Decimal(value)  # str() of a huge int is refused by Python's digit limit
-    if value == 0:
+    if not value.is_finite():
+        return str(value)
+    if value.is_zero():
         return "0"  # not "0E-8" or "-0"
-    normal = value.normalize()
+    normal = _DISPLAY.normalize(value)
     if abs(normal.adjusted()) > _PLAIN_DIGITS:
         return str(normal)
     return format(normal, "f")
@@ -103,11 +108,12 @@ def format_number(value: Decimal | int) -> str:
 def format_money(value: Decimal | int) -> str:
     """Yuan shown in 万元 from 10,000 up, with thousands separators and up to 2 decimals."""
     value = Decimal(value)
-    in_wan = abs(value) >= WAN
-    amount = value / WAN if in_wan else value
-    try:
-        rounded = amount.quantize(CENT, rounding=ROUND_HALF_UP)
-    except InvalidOperation:  # too many digits to round: show it as it is
+    if not value.is_finite():
+        return format_number(value)
+    in_wan = value.copy_abs() >= WAN
+    amount = _DISPLAY.divide(value, WAN) if in_wan else value
+    rounded = _DISPLAY.quantize(amount, CENT)
+    if not rounded.is_finite():  # too many digits to round: show it as it is
         text = format_number(amount)
     else:
         text = f"{rounded:,f}".rstrip("0").rstrip(".") if rounded else "0"

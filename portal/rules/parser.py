@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import ast
 import difflib
+import re
 from collections.abc import Callable
 from decimal import Decimal
 
+from portal.numbers import MAX_TEXT, RULE_CONSTANT, RULE_RESULT_LIMIT, plain, within
 from portal.rules.errors import RuleError, is_division_by_zero
 from portal.rules.facts import FACTS, Fact
 from portal.rules.i18n import N_, render
@@ -32,6 +34,8 @@ from portal.rules.nodes import (
 from portal.rules.source import Source, check_length, normalise, parse_python, refuse_comments
 
 MAX_DEPTH = 100
+# An exponent of four or more digits is far outside the rule constants' range.
+_EXPONENT = re.compile(r"[eE][+-]?0*\d{4,}")
 FUNCTIONS = ("min", "max")
 BOOLEAN_NAMES = {"true": True, "false": False}
 
@@ -175,12 +179,29 @@ class _Parser:
             )
         if isinstance(value, str):
             return Literal(value, start, end)
-        if isinstance(value, int):
-            return Literal(Decimal(value), start, end)
-        if isinstance(value, float):
+        if isinstance(value, int | float):
             # Read the digits as typed: going through float would lose exactness.
-            return Literal(Decimal(self.source.text[start:end].replace("_", "")), start, end)
+            return Literal(self.number(node, self.source.text[start:end]), start, end)
         raise self.unsupported(node)
+
+    def number(self, node: ast.Constant, text: str) -> Decimal:
+        """A numeric constant read into the rule constants' range, or an error at its place."""
+        cleaned = text.replace("_", "")
+        if len(cleaned) <= MAX_TEXT and not _EXPONENT.search(cleaned):
+            value = Decimal(cleaned)
+            if RULE_CONSTANT.contains(value):
+                return value
+        raise self.error(
+            node,
+            N_(
+                "数字“%(text)s”超出范围（%(position)s）：规则中的数字应在 %(low)s 至 %(high)s "
+                "之间，最多 %(places)s 位小数"
+            ),
+            text=_shorten(text),
+            low=plain(RULE_CONSTANT.low),
+            high=plain(RULE_CONSTANT.high),
+            places=RULE_CONSTANT.places,
+        )
 
     def _name(self, node: ast.Name, depth: int) -> Node:
         """A fact, true or false; anything else is an unknown field."""
@@ -289,7 +310,14 @@ class _Parser:
         except ArithmeticError as error:
             if is_division_by_zero(error):
                 raise self.error(node, N_("除数为零（%(position)s）")) from None
-            raise self.error(node, N_("数值超出范围（%(position)s）")) from None
+            value = None
+        if value is None or not within(value):
+            raise self.error(
+                node,
+                N_("计算结果超出范围（%(position)s）：应在 %(low)s 至 %(high)s 之间"),
+                low=plain(-RULE_RESULT_LIMIT),
+                high=plain(RULE_RESULT_LIMIT),
+            )
         return Literal(value, node.start, node.end)
 
     # -- conditions ---------------------------------------------------------------------------

@@ -16,10 +16,12 @@ from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, ValidationError
 
+from portal.audit import service as audit
 from portal.authz import Permission, get_or_404, requires, scoped
 from portal.authz.permissions import role_has
 from portal.confirmation import confirm_field
 from portal.dates import today_in_china
+from portal.db import writes_on_get
 from portal.enums import OnboardingStatus
 from portal.extensions import db
 from portal.firms import standards
@@ -47,6 +49,10 @@ class RegenerateForm(Form):
             month = dt.datetime.strptime((field.data or "").strip(), "%Y-%m").date()
         except ValueError:
             raise ValidationError(_("月份格式应为 2026-10（年-月）")) from None
+        if month < monthly.EARLIEST_MONTH:
+            raise ValidationError(
+                _("最早可生成 %(earliest)s 的报告", earliest=f"{monthly.EARLIEST_MONTH:%Y-%m}")
+            )
         newest = monthly.last_finished_month(today_in_china())
         if month > newest:
             raise ValidationError(
@@ -74,7 +80,9 @@ def index() -> str:
 
 @bp.get("/<int:report_id>.pdf")
 @requires(Permission.REPORTS_ARCHIVE_VIEW)
+@writes_on_get
 def download(report_id: int) -> Response:
+    """The archived PDF as a download; each download is recorded."""
     report = get_or_404(MonthlyReport, report_id, current_user)
     response = send_file(
         io.BytesIO(report.pdf),
@@ -90,6 +98,14 @@ def download(report_id: int) -> Response:
         report, monthly.scope_label(report.scope)
     )
     response.headers["Cache-Control"] = "private, no-store"
+    audit.record(
+        "monthly_report.download",
+        obj=report,
+        period=report.period.isoformat(),
+        scope=report.scope,
+        sha256=report.sha256,
+    )
+    db.session.commit()
     return response
 
 

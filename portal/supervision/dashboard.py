@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -699,6 +699,15 @@ def export_table(t: Table) -> ExportTable:
             [plain_value(v, c.kind) for v, c in zip(row, t.columns, strict=True)] for row in t.rows
         ],
     )
+
+
+def filters_detail(filters: Filters) -> dict[str, str]:
+    """The cut an export was made of, as text for its audit entry (`filter_start`, …)."""
+    return {
+        f"filter_{key}": f"{value:%Y-%m}" if isinstance(value, dt.date) else str(value)
+        for key, value in asdict(filters).items()
+        if value is not None
+    }
 
 
 def export_names(d: Dashboard, key: str) -> tuple[str, str]:

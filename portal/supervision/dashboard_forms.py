@@ -17,6 +17,7 @@ from wtforms.validators import NumberRange, Optional, ValidationError
 
 from portal.enums import SIZE_CLASS_LABELS
 from portal.forms import ChoiceField, Form, NumberField
+from portal.numbers import SHARE_PERCENT
 from portal.supervision.dashboard import (
     MAX_MONTHS,
     FilterOptions,
@@ -65,6 +66,7 @@ class DashboardFilterForm(Form):
     product = ChoiceField(_l("产品"), choices=[], validators=[Optional()])
     npl_threshold = NumberField(
         _l("不良率预警阈值（%）"),
+        quantity=SHARE_PERCENT,
         parse_message=_l("阈值请填写数字，如 3"),
         validators=[
             Optional(),

@@ -5,9 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
+from portal.audit import service as audit
 from portal.authz import requires
 from portal.authz.permissions import Permission
 from portal.dates import today_in_china
+from portal.db import writes_on_get
+from portal.extensions import db
 from portal.supervision import dashboard, exports, rollups, settings
 from portal.supervision.dashboard_forms import DashboardFilterForm
 
@@ -50,8 +53,18 @@ def index() -> str:
 
 @bp.get("/export/<any(months, banks, regions, industries, alerts):table>.<any(csv, xlsx):fmt>")
 @requires(Permission.DASHBOARD_VIEW)
+@writes_on_get
 def export(table: str, fmt: str) -> Response:
+    """One table of the dashboard as CSV or XLSX; the export is recorded with its filters."""
     _form, view = _dashboard()
     filename, fallback = dashboard.export_names(view, table)
     rows = dashboard.export_table(dashboard.table(view, table))
+    audit.record(
+        "dashboard.export",
+        table=table,
+        format=fmt,
+        rows=len(rows.rows),
+        **dashboard.filters_detail(view.filters),
+    )
+    db.session.commit()
     return exports.export_response(rows, fmt, filename, fallback)

@@ -20,25 +20,24 @@ import datetime as dt
 import hashlib
 import io
 import re
-import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import IO, Any
 
 from flask_babel import gettext as _
 
 from portal.enums import FiveTierClass
+from portal.numbers import DAYS, MONEY_YUAN, NumberError, Quantity, check_value, parse_number
+from portal.supervision import spreadsheets
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
 MAX_DAYS_OVERDUE = 99_999
+DAYS_OVERDUE = DAYS.narrow(high=MAX_DAYS_OVERDUE)
 # NUMERIC(16, 2): anything at or above this cannot be stored, whatever the loan.
 MONEY_CEILING = Decimal("1e14")
-# A small XLSX file that unpacks to more than this is refused (a "zip bomb" guard).
-MAX_XLSX_UNPACKED = 200 * 1024 * 1024
-MAX_XLSX_MEMBERS = 2_000
 CHUNK = 64 * 1024
 
 CONTRACT, PERIOD, BALANCE, DAYS, TIER = "contract_no", "period", "balance", "days_overdue", "tier"
@@ -83,11 +82,12 @@ OTHER_KINDS = (
 )
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# Unicode category Cc (C0 and C1 controls) but tab, CR and LF: a sign of binary content.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # A CSV cell that Excel would run as a formula if we wrote it as is (OWASP "CSV injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MONTH_TEXT = re.compile(r"(\d{4})-(\d{2})")
-AMOUNT_TEXT = re.compile(r"(-?)(\d+)(?:\.(\d+))?")
-WHOLE_TEXT = re.compile(r"(-?)(\d+)(?:\.0+)?")
+ZERO_FRACTION = re.compile(r"(?<=\d)\.0+$")  # "12.0" days is 12 days
 
 
 # Records an error on the current row: fail(column, message).
@@ -250,74 +250,39 @@ def decode_text(data: bytes) -> str:
 
 
 def _looks_binary(text: str) -> bool:
-    return any(unicodedata.category(c) == "Cc" and c not in "\t\r\n" for c in text)
+    return CONTROL_CHARACTER.search(text) is not None
 
 
 def _read_csv(data: bytes) -> Table:
     text = decode_text(data)
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        return _collect("csv", enumerate(reader, start=1))
-    except csv.Error as error:
-        raise FileRefused(
-            _("CSV 格式有误（第 %(row)s 行附近）：%(detail)s", row=reader.line_num, detail=error)
-        ) from None
+    return _collect("csv", spreadsheets.read_csv(text, delimiter, MAX_ROWS))
 
 
 def _read_xlsx(data: bytes) -> Table:
-    import openpyxl
-
-    _check_archive(data)
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a damaged file; all mean "cannot read"
-        raise FileRefused(
-            _("无法读取这个 Excel 文件。请在 Excel 中打开后另存为 .xlsx，再重新上传。")
-        ) from None
-    try:
-        if not workbook.worksheets:
-            raise FileRefused(_("Excel 文件中没有工作表。"))
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        return _collect("xlsx", enumerate((list(r) for r in rows), start=1))
-    except FileRefused:
-        raise
-    except Exception:
-        raise FileRefused(
-            _("无法读取这个 Excel 文件。请在 Excel 中打开后另存为 .xlsx，再重新上传。")
-        ) from None
-    finally:
-        workbook.close()
-
-
-def _check_archive(data: bytes) -> None:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        members = archive.infolist()
-    if len(members) > MAX_XLSX_MEMBERS or sum(m.file_size for m in members) > MAX_XLSX_UNPACKED:
-        raise FileRefused(_("Excel 文件解压后过大，无法处理。请只保留月报所需的一张工作表。"))
+    # Read as a stream, so the cost follows what the file holds, not what it declares.
+    return _collect("xlsx", spreadsheets.read_xlsx(data, MAX_ROWS))
 
 
 def _collect(kind: str, numbered: Iterable[tuple[int, list[Any]]]) -> Table:
-    """The first row is the header; blank rows are skipped; more than MAX_ROWS is refused."""
-    iterator: Iterator[tuple[int, list[Any]]] = iter(numbered)
-    header: list[Any] | None = None
-    table = Table(kind=kind, header=[])
-    for number, cells in iterator:
-        if header is None:
-            header = cells
-            table.header = cells
-            continue
-        if _blank(cells):
-            continue
-        if len(table.rows) >= MAX_ROWS:
-            raise FileRefused(
-                _("文件超过 %(n)s 行数据（不含表头）。请拆分成几个文件分别上传。", n=MAX_ROWS)
-            )
-        table.rows.append((number, cells))
-    if header is None or _blank(header):
-        raise FileRefused(_("文件第 1 行应为表头（合同编号、报告月份……），请使用下载的模板。"))
+    """Row 1 is the header; blank rows are skipped; more than MAX_ROWS is refused."""
+    try:
+        rows = iter(numbered)
+        number, header = next(rows, (0, []))
+        if number != 1 or _blank(header):
+            raise FileRefused(_("文件第 1 行应为表头（合同编号、报告月份……），请使用下载的模板。"))
+        table = Table(kind=kind, header=header)
+        for number, cells in rows:
+            if _blank(cells):
+                continue
+            if len(table.rows) >= MAX_ROWS:
+                raise FileRefused(
+                    _("文件超过 %(n)s 行数据（不含表头）。请拆分成几个文件分别上传。", n=MAX_ROWS)
+                )
+            table.rows.append((number, cells))
+    except spreadsheets.Unreadable as refused:
+        raise FileRefused(str(refused)) from None
     return table
 
 
@@ -531,64 +496,71 @@ def parse_month(text: str) -> dt.date | None:
 
 
 def parse_amount(value: Any) -> tuple[Decimal | None, str | None]:
-    """A balance in yuan: (amount, None) or (None, what is wrong)."""
-    if isinstance(value, bool):
-        return None, _("贷款余额应为数字（元），如 1234567.89。")
-    if isinstance(value, int | float | Decimal):
-        text = _number_text(value)
-    else:
-        text = _text(value)
-        if text is None:
-            return None, _("请填写贷款余额（元），已结清的填 0。")
-        text = text.replace(",", "")
-    match = AMOUNT_TEXT.fullmatch(text)
-    if not match:
-        return None, _(
-            "贷款余额“%(value)s”不是数字，应填写金额（元），如 1234567.89。", value=_shown(text)
-        )
-    if match.group(1):
-        return None, _("贷款余额不能为负数。")
-    if match.group(3) and len(match.group(3).rstrip("0")) > 2:
-        return None, _("贷款余额最多保留两位小数（到分）。")
+    """A balance in yuan: (amount, None) or (None, what is wrong), read through portal.numbers."""
+    text = None
     try:
-        amount = Decimal(text).quantize(Decimal("0.01"))
-    except InvalidOperation:
-        return None, _("贷款余额“%(value)s”不是数字。", value=_shown(text))
-    if amount >= MONEY_CEILING:
-        return None, _("贷款余额过大，请核对单位（元）。")
-    return amount, None
+        if isinstance(value, bool):
+            raise NumberError("", problem="syntax")
+        if isinstance(value, int | float | Decimal):
+            amount = _cell_number(value, MONEY_YUAN)
+        else:
+            text = _text(value)
+            if text is None:
+                return None, _("请填写贷款余额（元），已结清的填 0。")
+            amount = parse_number(text, MONEY_YUAN)
+    except NumberError as error:
+        return None, _amount_problem(error.problem, text)
+    return amount.quantize(Decimal("0.01")), None
+
+
+def _amount_problem(problem: str, text: str | None) -> str:
+    """What is wrong with a balance, in the words of the loan file's column."""
+    if problem == "below":
+        return _("贷款余额不能为负数。")
+    if problem == "above":
+        return _("贷款余额过大，请核对单位（元）。")
+    if problem == "places":
+        return _("贷款余额最多保留两位小数（到分）。")
+    if text is None:
+        return _("贷款余额应为数字（元），如 1234567.89。")
+    return _("贷款余额“%(value)s”不是数字，应填写金额（元），如 1234567.89。", value=_shown(text))
 
 
 def parse_days(value: Any) -> tuple[int | None, str | None]:
-    """Days overdue: (days, None) or (None, what is wrong)."""
-    wrong = _("逾期天数应为不小于 0 的整数，未逾期填 0。")
-    if isinstance(value, bool):
-        return None, wrong
-    if isinstance(value, int | float | Decimal):
-        text = _number_text(value)
-    else:
-        text = _text(value)
-        if text is None:
-            return None, _("请填写逾期天数，未逾期填 0。")
-    match = WHOLE_TEXT.fullmatch(text)
-    if not match or match.group(1):
-        return None, wrong
-    days = int(match.group(2))
-    if days > MAX_DAYS_OVERDUE:
-        return None, _("逾期天数不能超过 %(n)s。", n=MAX_DAYS_OVERDUE)
-    return days, None
+    """Days overdue: (days, None) or (None, what is wrong), read through portal.numbers."""
+    try:
+        if isinstance(value, bool):
+            raise NumberError("", problem="syntax")
+        if isinstance(value, int | float | Decimal):
+            days = _cell_number(value, DAYS_OVERDUE)
+        else:
+            text = _text(value)
+            if text is None:
+                return None, _("请填写逾期天数，未逾期填 0。")
+            days = parse_number(ZERO_FRACTION.sub("", text), DAYS_OVERDUE)
+    except NumberError as error:
+        if error.problem == "above":
+            return None, _("逾期天数不能超过 %(n)s。", n=MAX_DAYS_OVERDUE)
+        return None, _("逾期天数应为不小于 0 的整数，未逾期填 0。")
+    return int(days), None
+
+
+def _cell_number(value: int | float | Decimal, quantity: Quantity) -> Decimal:
+    """A number a spreadsheet stored as a number, checked against the quantity."""
+    if isinstance(value, float):
+        # repr gives the shortest text that reads back as the same float: 0.1, not 0.1000…0555.
+        return (
+            parse_number(repr(value), quantity)
+            if not value.is_integer()
+            else (check_value(int(value), quantity))
+        )
+    return check_value(value, quantity)
 
 
 def parse_tier(text: str) -> FiveTierClass | None:
     """A class by its Chinese name or its English code."""
     text = text.strip()
     return TIER_NAMES.get(text) or TIER_CODES.get(text.lower())
-
-
-def _number_text(value: int | float | Decimal) -> str:
-    if isinstance(value, float):
-        return repr(value) if not value.is_integer() else str(int(value))
-    return str(value)
 
 
 def _text(value: Any) -> str | None:

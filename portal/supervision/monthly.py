@@ -42,6 +42,9 @@ PREFECTURES: tuple[str, ...] = tuple(
     code for code, _ in standards.FUJIAN_REGIONS if code != standards.FUJIAN_REGIONS[0][0]
 )
 TREND_MONTHS = 12
+# The earliest month a report may be made for: the platform holds nothing older, and a report
+# compares with the year before, which must still be on the calendar (year 1 has none).
+EARLIEST_MONTH = dt.date(2000, 1, 1)
 _SCOPE = re.compile(r"^(?:(province)|region:(\d{6})|bank:([1-9]\d{0,9}))$")
 
 

@@ -3,6 +3,10 @@
 Pure rendering: every number comes in as `metrics.Figures`; nothing here queries the database.
 All Chinese text uses the font `fonts.cjk_font()` registered (a TrueType font, embedded as a
 subset), and every Paragraph wraps with `wordWrap='CJK'`, since Chinese has no spaces to break at.
+
+Every Paragraph is made by `paragraph()`, which escapes its text: names come from banks and
+people, and ReportLab reads markup in a Paragraph (`<img src>` fetches a URL or reads a file,
+an unknown tag or font stops the build). ReportLab is also told to trust no URL at all.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from xml.sax.saxutils import escape
 
+from reportlab import rl_config
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
@@ -65,6 +71,25 @@ RED = colors.HexColor("#b83a3a")
 GREY = colors.HexColor("#6b7280")
 RULE = colors.HexColor("#d5dbe3")
 ZEBRA = colors.HexColor("#f3f6f9")
+
+
+def _trust_no_url() -> None:
+    """Make ReportLab refuse every URL (http, https, ftp, data, file) it is asked to open.
+
+    ReportLab reads these settings when it first opens a resource, so this runs on import,
+    before any report is built. Its host patterns are globs matched against a URL's host,
+    which never contains a slash: "/" trusts no host.
+    """
+    rl_config.trustedHosts = ["/"]
+    rl_config.trustedSchemes = []
+
+
+_trust_no_url()
+
+
+def paragraph(text: str, style: ParagraphStyle) -> Paragraph:
+    """A Paragraph of plain text: & < > are escaped, so no name is ever read as markup."""
+    return Paragraph(escape(text), style)
 
 
 # --- numbers as text -------------------------------------------------------------------------
@@ -440,7 +465,7 @@ def _overview(
     else:
         change = point_change(s.npl_ratio, previous_month.summary.npl_ratio, scale=100)
         parts.append(f"月末不良贷款率 {share(s.npl_ratio)}，较上月{_described(change)}。")
-    return [Paragraph("一、总体情况", styles["h1"]), Paragraph("".join(parts), styles["body"])]
+    return [paragraph("一、总体情况", styles["h1"]), paragraph("".join(parts), styles["body"])]
 
 
 def _described(change: str) -> str:
@@ -475,12 +500,12 @@ def _key_figures(
         )
     widths = [0.28, 0.13, 0.13, 0.16, 0.13, 0.17]
     table = _table(header, rows, widths, styles, numeric_from=1)
-    note = Paragraph(
+    note = paragraph(
         "环比与上月比较，同比与去年同月比较；金额、笔数、时长为变动百分比，"
         "利率与占比类指标为变动的百分点；“—”表示无可比基数。",
         styles["note"],
     )
-    return [Paragraph("二、核心指标", styles["h1"]), table, Spacer(1, 2 * mm), note]
+    return [paragraph("二、核心指标", styles["h1"]), table, Spacer(1, 2 * mm), note]
 
 
 def _charts(
@@ -491,23 +516,23 @@ def _charts(
     first, last = period_label(months[0].month), period_label(months[-1].month)
     return [
         CondPageBreak(90 * mm),
-        Paragraph("三、近12个月趋势", styles["h1"]),
-        Paragraph(f"统计区间：{first} 至 {last}。", styles["note"]),
-        KeepTogether([Paragraph("图1 月度放款金额", styles["h2"]), _amount_chart(months, font)]),
+        paragraph("三、近12个月趋势", styles["h1"]),
+        paragraph(f"统计区间：{first} 至 {last}。", styles["note"]),
+        KeepTogether([paragraph("图1 月度放款金额", styles["h2"]), _amount_chart(months, font)]),
         KeepTogether(
             [
-                Paragraph("图2 加权平均利率、贴息后利率与1年期LPR（%）", styles["h2"]),
+                paragraph("图2 加权平均利率、贴息后利率与1年期LPR（%）", styles["h2"]),
                 _rate_chart(months, font)
                 if any(m.weighted_rate is not None or m.lpr is not None for m in months)
-                else Paragraph("近12个月无放款利率与LPR数据。", styles["note"]),
+                else paragraph("近12个月无放款利率与LPR数据。", styles["note"]),
             ]
         ),
         KeepTogether(
             [
-                Paragraph(f"图3 月末不良贷款率（%，红色为高于{share(npl_alert)}）", styles["h2"]),
+                paragraph(f"图3 月末不良贷款率（%，红色为高于{share(npl_alert)}）", styles["h2"]),
                 _npl_chart(months, font, npl_alert)
                 if any(m.npl_ratio is not None for m in months)
-                else Paragraph("近12个月无贷后报送数据。", styles["note"]),
+                else paragraph("近12个月无贷后报送数据。", styles["note"]),
             ]
         ),
     ]
@@ -688,9 +713,9 @@ def _industry_name(division: str) -> str:
 
 
 def _region_table(figures: Figures, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
-    heading = Paragraph("四、分地区放款情况", styles["h1"])
+    heading = paragraph("四、分地区放款情况", styles["h1"])
     if not figures.by_region:
-        return [heading, Paragraph("本月无放款。", styles["body"])]
+        return [heading, paragraph("本月无放款。", styles["body"])]
     rows = _group_rows(figures.by_region, figures.summary.amount, _region_name)
     header = ["地区", *GROUP_HEADER[1:]]
     table = _table(header, [*rows, _total_row(figures)], GROUP_WIDTHS, styles, total=True)
@@ -698,9 +723,9 @@ def _region_table(figures: Figures, styles: dict[str, ParagraphStyle]) -> list[F
 
 
 def _industry_table(figures: Figures, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
-    heading = Paragraph("五、分行业放款情况", styles["h1"])
+    heading = paragraph("五、分行业放款情况", styles["h1"])
     if not figures.by_industry:
-        return [heading, Paragraph("本月无放款。", styles["body"])]
+        return [heading, paragraph("本月无放款。", styles["body"])]
     top, rest = figures.by_industry[:TOP_INDUSTRIES], figures.by_industry[TOP_INDUSTRIES:]
     rows = _group_rows(top, figures.summary.amount, _industry_name)
     if rest:
@@ -718,10 +743,10 @@ def _industry_table(figures: Figures, styles: dict[str, ParagraphStyle]) -> list
 def _bank_table(
     banks: list[BankFigures], styles: dict[str, ParagraphStyle], npl_alert: Decimal
 ) -> list[Flowable]:
-    heading = Paragraph("六、机构排名" if len(banks) != 1 else "六、机构情况", styles["h1"])
+    heading = paragraph("六、机构排名" if len(banks) != 1 else "六、机构情况", styles["h1"])
     if not banks:
-        return [heading, Paragraph("本月无机构数据。", styles["body"])]
-    note = Paragraph(
+        return [heading, paragraph("本月无机构数据。", styles["body"])]
+    note = paragraph(
         "按放款金额排序，金额相同时依次比较首次响应速度、审批通过率和不良贷款率。",
         styles["note"],
     )
@@ -762,10 +787,10 @@ def _alerts(
     styles: dict[str, ParagraphStyle],
     npl_alert: Decimal,
 ) -> list[Flowable]:
-    story: list[Flowable] = [CondPageBreak(50 * mm), Paragraph("七、风险提示", styles["h1"])]
+    story: list[Flowable] = [CondPageBreak(50 * mm), paragraph("七、风险提示", styles["h1"])]
     high = [b for b in figures.banks if b.npl_ratio is not None and b.npl_ratio > npl_alert]
     story.append(
-        Paragraph(
+        paragraph(
             f"1. 不良贷款率高于 {share(npl_alert)} 的机构：{len(high)} 家。",
             styles["alert" if high else "body"],
         )
@@ -779,7 +804,7 @@ def _alerts(
         story += [_table(header, rows, [0.4, 0.18, 0.21, 0.21], styles), Spacer(1, 2 * mm)]
     breaches = figures.summary.sla_breaches
     story.append(
-        Paragraph(
+        paragraph(
             f"2. 超过响应时限未答复的线索：{count(breaches)} 笔。",
             styles["alert" if breaches else "body"],
         )
@@ -790,13 +815,13 @@ def _alerts(
         header = ["机构", "超时线索（笔）", "审批通过率"]
         if len(late) > TOP_LATE:
             story.append(
-                Paragraph(
+                paragraph(
                     f"共 {len(late)} 家机构有超时，列出最多的 {TOP_LATE} 家：", styles["note"]
                 )
             )
         story += [_table(header, rows, [0.5, 0.25, 0.25], styles), Spacer(1, 2 * mm)]
     story.append(
-        Paragraph(
+        paragraph(
             f"3. 五级分类与逾期天数不符的贷后报送：{count(contradicting_reports)} 笔"
             "（逾期90天以上应至少为次级，270天以上至少为可疑，360天以上为损失）。",
             styles["alert" if contradicting_reports else "body"],
@@ -814,8 +839,8 @@ def _notes(styles: dict[str, ParagraphStyle]) -> list[Flowable]:
         "普惠型小微企业贷款：发放给小型、微型企业且该企业在该机构授信总额不超过1000万元（含）的贷款。",
         "审批通过率 = 获批线索 ÷ 已决策线索；当日获批率 = 融资需求提交当日即获批的比例。",
     )
-    story: list[Flowable] = [Spacer(1, 4 * mm), Paragraph("统计口径", styles["h2"])]
-    story += [Paragraph(f"· {line}", styles["note"]) for line in lines]
+    story: list[Flowable] = [Spacer(1, 4 * mm), paragraph("统计口径", styles["h2"])]
+    story += [paragraph(f"· {line}", styles["note"]) for line in lines]
     return story
 
 
@@ -837,9 +862,9 @@ def _table(
 
     def cell(text: str, column: int) -> Paragraph:
         numeric = column >= numeric_from and column not in text_cols
-        return Paragraph(_escape(text), styles["cell_right" if numeric else "cell"])
+        return paragraph(text, styles["cell_right" if numeric else "cell"])
 
-    data = [[Paragraph(_escape(h), styles["head"]) for h in header]]
+    data = [[paragraph(h, styles["head"]) for h in header]]
     data += [[cell(text, column) for column, text in enumerate(row)] for row in rows]
     table = Table(data, colWidths=[w * CONTENT_WIDTH for w in widths], repeatRows=1)
     commands: list[tuple] = [
@@ -861,7 +886,3 @@ def _table(
         ]
     table.setStyle(TableStyle(commands))
     return table
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 from portal.confirmation import confirm_field
 from portal.enums import FIVE_TIER_LABELS, FiveTierClass
 from portal.forms import Form, NumberField, WholeNumberField
+from portal.numbers import DAYS, MONEY_YUAN
 from portal.supervision.loan_files import (
     MAX_BYTES,
     MAX_DAYS_OVERDUE,
@@ -134,6 +135,7 @@ class LoanReportForm(Form):
     )
     balance = NumberField(
         _l("贷款余额（元）"),
+        quantity=MONEY_YUAN,
         description=_l("月末本金余额，以元为单位，已结清的填 0"),
         parse_message=_l("请输入金额数字（元），如 1234567.89"),
         validators=[
@@ -145,6 +147,7 @@ class LoanReportForm(Form):
     )
     days_overdue = WholeNumberField(
         _l("逾期天数"),
+        quantity=DAYS,
         description=_l("未逾期填 0"),
         parse_message=_l("逾期天数应为整数"),
         validators=[

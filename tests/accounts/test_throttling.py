@@ -3,7 +3,6 @@ the database or in Redis, and a lock lasts only until its window ends."""
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 
@@ -14,6 +13,7 @@ from portal.accounts import throttle
 from portal.enums import Role
 from tests.conftest import PASSWORD
 from tests.factories import UserFactory
+from tests.redis_server import REDIS_URL, redis_available
 
 
 def attempt(client, email: str, password: str, address: str = "203.0.113.7"):
@@ -90,21 +90,8 @@ def test_success_clears_the_pair_count(client, create):
     assert attempt(client, user.email, PASSWORD).status_code == 302
 
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def _redis_available() -> bool:
-    try:
-        import redis
-
-        redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping()
-    except Exception:
-        return False
-    return True
-
-
 @pytest.mark.real_commits
-@pytest.mark.skipif(not _redis_available(), reason="Redis is not reachable")
+@pytest.mark.skipif(not redis_available(), reason="Redis is not reachable")
 def test_redis_counts_are_shared_between_app_processes(app: Flask, create):
     """Two app instances (as two gunicorn workers) share one Redis count."""
     from portal import create_app
@@ -121,7 +108,7 @@ def test_redis_counts_are_shared_between_app_processes(app: Flask, create):
     for worker in workers:
         assert attempt(worker.test_client(), user.email, PASSWORD, address).status_code == 429
     with workers[0].app_context():
-        store = throttle._store()
+        store = throttle.counter_store()
         for key in throttle._keys(user.email, address).values():
             store.clear(key)
 

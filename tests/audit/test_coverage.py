@@ -388,6 +388,8 @@ COMMITS_WITHOUT_ENTRY = {
     "supervision/reporting.py:remind_missing_reports": "reminders only, once per bank and month",
     "accounts/services.py:start_enrolment": "an unconfirmed secret; confirm_enrolment() records",
     "accounts/throttle.py:purge_expired": "removes expired sign-in failure counters",
+    "accounts/throttle.py:hit": "a sign-in attempt counter, committed before the check",
+    "accounts/throttle.py:give_back": "a successful attempt's count given back at once",
     "scheduler/runs.py:record_run": "bookkeeping of scheduled job runs for /health",
     "supervision/rollups.py:rebuild": "derived dashboard figures, recomputed from records",
     "supervision/rollups.py:refresh_recent": "derived dashboard figures, recomputed from records",

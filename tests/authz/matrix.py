@@ -166,6 +166,26 @@ MATRIX: dict[tuple[str, str], Answers] = {
     **entry("audit.export", "GET", only(ADMIN)),
 }
 
+# A bank that is not approved (applied, rejected or suspended) holds none of its role's powers
+# (portal/authz/permissions.py). Its users get what every signed-in user gets (their own account,
+# notifications, public pages); its administrator also the application's status page. Every
+# other route the matrix opens to their role is refused.
+UNAPPROVED_BANK_ALLOWED: dict[Role, frozenset[str]] = {
+    BANK_ADMIN: frozenset({"institutions.my_application"}),
+    OFFICER: frozenset(),
+}
+
+
+def unapproved_bank_answer(endpoint: str, method: str, role: Role) -> str:
+    """What a user of a bank that is not approved gets from the route."""
+    answers = MATRIX[endpoint, method]
+    if answers[role.value] != OK or endpoint in UNAPPROVED_BANK_ALLOWED[role]:
+        return answers[role.value]
+    if all(answers[other.value] == OK for other in Role):
+        return OK
+    return DENIED
+
+
 # Allowed GETs with path arguments render (200), except these, which answer a redirect by design.
 REDIRECTING_GETS = {
     # A pending application can only be approved or rejected: the other steps send the

@@ -18,7 +18,7 @@ from decimal import Decimal
 from flask import Flask
 from sqlalchemy import func, inspect, select
 
-from portal.accounts.models import User
+from portal.accounts.models import ThrottleCounter, User
 from portal.audit.models import AuditEntry
 from portal.catalog.models import PolicyProduct
 from portal.catalog.versions import record_rules
@@ -262,19 +262,21 @@ def _monthly(period: dt.date, scope: str) -> MonthlyReport:
     return row
 
 
-# Refusals are recorded in the audit log (portal/authz/access.py): that entry is all they write.
+# Refusals are recorded in the audit log (portal/authz/refusals.py): that entry, and the counter
+# that bounds how many are recorded, are all they write.
 REFUSAL_ACTIONS = frozenset({"auth.permission_refused"})
+NOT_COUNTED = frozenset({AuditEntry.__tablename__, ThrottleCounter.__tablename__})
 
 
 def row_counts(app: Flask) -> dict[str, int]:
-    """How many rows every table but the audit log holds: equal before and after means nothing
-    was added (see `audit_actions_since` for the audit log)."""
+    """How many rows every table but the audit log (and the refusal counters) holds: equal before
+    and after means nothing was added (see `audit_actions_since` for the audit log)."""
     with app.app_context():
         existing = set(inspect(db.session.connection()).get_table_names())
         return {
             table.name: db.session.scalar(select(func.count()).select_from(table))
             for table in Base.metadata.sorted_tables
-            if table.name in existing and table.name != AuditEntry.__tablename__
+            if table.name in existing and table.name not in NOT_COUNTED
         }
 
 

@@ -6,8 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from portal.catalog.models import BankProduct, RuleVersion
+from portal.catalog.product_services import publish_product
 from portal.enums import OnboardingStatus, Role
 from portal.extensions import db
+from portal.institutions.services import NotApproved
 from tests.factories import InstitutionFactory, UserFactory
 
 GOOD_RULE = 'size_class in ["small", "micro"] and tax_credit_grade in ["A", "B"]'
@@ -144,16 +146,23 @@ def test_approved_bank_publishes_and_archives(app, client, bank_admin):
     "status", [OnboardingStatus.APPLIED, OnboardingStatus.REJECTED, OnboardingStatus.SUSPENDED]
 )
 def test_unapproved_bank_cannot_publish(app, client, auth, create, status):
-    """A bank that is not approved may draft but not publish, and is told why."""
-    bank = create(InstitutionFactory, onboarding_status=status)
+    """A bank that is not approved has no product pages, and the service refuses to publish."""
+    bank = create(InstitutionFactory, onboarding_status=OnboardingStatus.APPROVED)
     admin = create(UserFactory, role=Role.BANK_ADMIN, institution=bank)
     auth.login(admin.email)
     client.post("/bank/products/new", data=product_form())
     product = _product(app)
-    page = client.post(
-        f"/bank/products/{product.id}/publish", data={"confirmed": "y"}, follow_redirects=True
-    )
-    assert "暂不能发布产品" in page.get_data(as_text=True)
+    with app.app_context():
+        db.session.get(type(bank), bank.id).onboarding_status = status
+        db.session.commit()
+    assert client.get("/bank/products/").status_code == 403
+    publish = client.post(f"/bank/products/{product.id}/publish", data={"confirmed": "y"})
+    assert publish.status_code == 403
+    # The service refuses too, whoever calls it (a draft made before the suspension).
+    with app.app_context():
+        draft = db.session.get(BankProduct, product.id)
+        with pytest.raises(NotApproved, match="暂不能发布产品"):
+            publish_product(db.session.get(type(admin), admin.id), draft)
     assert _product(app).status == "draft"
 
 

@@ -3,16 +3,31 @@ message beside each refused field, and no write at all when the submission is re
 
 from __future__ import annotations
 
+import inspect
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import import_module
 from typing import Any
 
 import pytest
+from flask_wtf import FlaskForm
 from hypothesis import given
+from wtforms import DecimalField, FloatField, IntegerField
+from wtforms.fields.core import UnboundField
 
+import portal
+from portal.forms import NumberField, WholeNumberField
 from tests.factories import credit_code_for
 from tests.fuzz.conftest import World
-from tests.fuzz.strategies import FUZZ, post_checked, submissions
+from tests.fuzz.strategies import (
+    FIELD_ERROR,
+    FUZZ,
+    NUMBER_EXTREMES,
+    SIGNED_ZERO,
+    post_checked,
+    submissions,
+)
 
 PASSWORD = "correct-horse-battery"
 NEW_PASSWORD = "a-new-Passw0rd-for-fuzz"
@@ -251,3 +266,122 @@ def test_control_characters_are_refused_beside_the_field(name, key, app, client,
     # Text fields say "control characters"; drop-downs and dates say the value is not valid.
     assert response.status_code == 200
     assert f'id="{key}-error"' in response.get_data(as_text=True)
+
+
+# Every numeric input of every form, by the form's case name.
+NUMBER_FIELDS = {
+    "admin_lpr": ("one_year", "over_five_years"),
+    "firm_profile": ("employees", "revenue_wan", "total_assets_wan"),
+    "lead_decide": ("amount_wan", "rate", "term_months"),
+    "loan_report": ("balance", "days_overdue"),
+    "need_new": ("amount_wan", "term_months", "max_rate"),
+    "policy_new": ("budget_wan", "benefit_cap_wan"),
+    "policy_edit": ("budget_wan", "benefit_cap_wan"),
+    "product_new": (
+        "min_amount_wan",
+        "max_amount_wan",
+        "min_term_months",
+        "max_term_months",
+        "min_rate",
+        "max_rate",
+        "guarantee_fee_rate",
+        "response_days",
+    ),
+    "product_edit": ("min_amount_wan", "max_rate", "response_days"),
+    "product_trial": (
+        "years_in_business",
+        "employees",
+        "revenue_wan",
+        "total_assets_wan",
+        "amount_wan",
+        "term_months",
+    ),
+    "register": ("employees", "revenue_wan", "total_assets_wan"),
+}
+NUMBER_INPUTS = [
+    (name, key, value)
+    for name, keys in sorted(NUMBER_FIELDS.items())
+    for key in keys
+    for value in (*NUMBER_EXTREMES, SIGNED_ZERO)
+]
+
+
+# Query-string filters with numbers, driven in test_queries_and_buttons.
+FILTER_NUMBERS = frozenset({"amount", "term", "max_rate", "npl_threshold", "object_id"})
+
+
+def test_number_fields_cover_every_numeric_input():
+    """Every number field of every form reads through portal.numbers and is driven above."""
+    driven = {key for keys in NUMBER_FIELDS.values() for key in keys} | FILTER_NUMBERS
+    for cls in _form_classes():
+        for attribute, unbound in inspect.getmembers(cls, lambda v: isinstance(v, UnboundField)):
+            where = f"{cls.__module__}.{cls.__name__}.{attribute}"
+            kind = unbound.field_class
+            if issubclass(kind, NumberField | WholeNumberField):
+                assert "quantity" in unbound.kwargs, f"{where} has no quantity"
+                assert attribute in driven, f"{where} is not driven with extremes"
+            elif issubclass(kind, DecimalField | IntegerField | FloatField):
+                raise AssertionError(f"{where} does not read through portal.numbers")
+
+
+def _form_classes() -> list[type]:
+    found = []
+    for module_info in pkgutil.walk_packages(portal.__path__, "portal."):
+        if ".demo" in module_info.name or module_info.name.endswith("__main__"):
+            continue
+        module = import_module(module_info.name)
+        for _name, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, FlaskForm) and cls.__module__ == module.__name__:
+                found.append(cls)
+    return found
+
+
+@pytest.mark.parametrize(("name", "key", "value"), NUMBER_INPUTS)
+def test_number_extremes_get_a_message_and_write_nothing(
+    name, key, value, app, client, auth, world
+):
+    """NaN, infinities, exponents of a million digits, 60 digits, "1_000", full-width digits: a
+    message beside the field, no 5xx and no write; "-0" is zero, accepted only where 0 is."""
+    case = CASES[name]
+    if case.role:
+        auth.login(getattr(world, case.role))
+    form = {**case.valid, key: value}
+    response = post_checked(
+        app,
+        lambda: client.post(case.url(world), data=form),
+        skip=case.skip,
+        refused_when=(lambda r: False) if case.always_renders else _re_rendered,
+    )
+    html = response.get_data(as_text=True)
+    if value != SIGNED_ZERO:
+        assert response.status_code == 200
+        assert f'id="{key}-error"' in html, f"{key}={value!r} got no message"
+
+
+RULE_FIELDS = [
+    ("product_new", "eligibility", 'size_class == "small" and revenue > 1e9999999', "第 37 列"),
+    ("product_new", "eligibility", "revenue > 1e-999999999", "第 11 列"),
+    ("product_new", "instant_approval", "amount <= 1e999999", "第 11 列"),
+    ("product_new", "instant_approval", "amount <= 1000000000000000 * 1000", "第 11 列"),
+    ("product_new", "formula", "1e999999", "第 1 列"),
+    ("product_new", "formula", "min(amount, revenue * " + "9" * 60 + ")", "第 23 列"),
+    ("policy_new", "eligibility", "total_assets >= -1e999999999", "第 18 列"),
+    ("policy_new", "benefit_formula", "lpr_one_year * 1e999999", "第 16 列"),
+    ("policy_new", "benefit_formula", "0.000000001", "第 1 列"),
+]
+
+
+@pytest.mark.parametrize(("name", "key", "text", "position"), RULE_FIELDS)
+def test_rule_constants_out_of_range_are_refused_at_their_position(
+    name, key, text, position, app, client, auth, world
+):
+    """Every rule field refuses a constant out of range, saying where it is; nothing is saved."""
+    case = CASES[name]
+    auth.login(getattr(world, case.role))
+    form = {**case.valid, key: text}
+    response = post_checked(app, lambda: client.post(case.url(world), data=form), skip=case.skip)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    shown = dict(FIELD_ERROR.findall(html))
+    assert key in shown, f"{key} got no message"
+    assert "超出范围" in shown[key] and position in shown[key], shown[key]

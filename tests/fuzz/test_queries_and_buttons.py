@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import portal
 from portal.forms import Form
 from tests.fuzz.conftest import World
-from tests.fuzz.strategies import FUZZ, VALUE, isolated
+from tests.fuzz.strategies import FUZZ, NUMBER_EXTREMES, VALUE, isolated
 
 PARAMS = st.dictionaries(
     st.sampled_from(
@@ -135,3 +135,26 @@ def test_every_form_derives_from_the_portal_form():
         for _name, cls in inspect.getmembers(module, inspect.isclass):
             if issubclass(cls, FlaskForm) and cls.__module__ == module.__name__:
                 assert issubclass(cls, Form), f"{cls.__module__}.{cls.__name__}"
+
+
+NUMBER_FILTERS = [
+    (None, "/products", "amount"),
+    (None, "/products", "term"),
+    (None, "/products", "max_rate"),
+    ("regulator", "/dashboard/", "npl_threshold"),
+    ("admin", "/admin/audit/", "object_id"),
+]
+
+
+@pytest.mark.parametrize(("role", "path", "key"), NUMBER_FILTERS)
+@pytest.mark.parametrize("value", NUMBER_EXTREMES)
+def test_number_filters_refuse_extremes_with_a_message(
+    app, client, auth, world, role, path, key, value
+):
+    """Each extreme in a numeric filter: the page answers, the filter says what to type."""
+    if role:
+        auth.login(getattr(world, role))
+    with isolated():
+        response = client.get(path, query_string={key: value})
+        assert response.status_code == 200
+        assert f'id="{key}-error"' in response.get_data(as_text=True)

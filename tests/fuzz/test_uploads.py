@@ -9,6 +9,7 @@ import re
 import zipfile
 
 import openpyxl
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -18,7 +19,7 @@ from portal.extensions import db
 from portal.supervision.loan_files import HEADERS, MAX_BYTES, MAX_ROWS
 from portal.supervision.models import LoanReportUpload, LoanStatusReport
 from tests.fuzz.conftest import World
-from tests.fuzz.strategies import FUZZ, VALUE, isolated
+from tests.fuzz.strategies import FUZZ, NUMBER_EXTREMES, VALUE, isolated
 
 MONTH = "2025-06"
 HEADER = ["合同编号", "报告月份", "贷款余额（元）", "逾期天数", "五级分类"]
@@ -237,3 +238,27 @@ def test_too_many_rows_is_refused(app, client, auth, world):
     upload = send(app, client, csv_bytes([GOOD_ROW] * (MAX_ROWS + 1), "utf-8"), "october.csv")
     assert not upload.applied
     assert f"{MAX_ROWS}" in upload.problems[0]["message"]
+
+
+# Numbers a spreadsheet may store as numbers rather than text, beyond any balance or day count.
+NUMBER_CELLS = [10**60, -(10**60), float("inf"), float("-inf"), float("nan"), 1e308, 1e-300]
+
+
+@pytest.mark.parametrize("column", [2, 3], ids=["balance", "days_overdue"])
+@pytest.mark.parametrize("value", [*NUMBER_EXTREMES, *NUMBER_CELLS], ids=repr)
+@pytest.mark.parametrize("as_xlsx", [False, True], ids=["csv", "xlsx"])
+def test_number_extremes_in_a_row_are_refused_at_their_cell(
+    app, client, auth, world, column, value, as_xlsx
+):
+    """Each extreme in the balance or the days column: the file is refused, naming that cell."""
+    if isinstance(value, int) and as_xlsx:
+        pytest.skip("a worksheet cannot hold an integer of 60 digits as a number")
+    auth.login(world.officer)
+    row = [*GOOD_ROW]
+    row[column] = value
+    data = xlsx_bytes([row]) if as_xlsx else csv_bytes([row], "utf-8")
+    with isolated():
+        upload = send(app, client, data, "october.xlsx" if as_xlsx else "october.csv")
+        assert upload is not None and not upload.applied
+        assert [p["row"] for p in upload.problems] == [2]  # the header is row 1
+        assert [p["column"] for p in upload.problems] == [HEADER[column]]

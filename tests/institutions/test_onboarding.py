@@ -57,14 +57,12 @@ def institution_state(app: Any, institution_id: int) -> tuple[OnboardingStatus, 
 @pytest.fixture
 def applicant(app, create):
     """An institution waiting for review, with its bank admin (and an officer, not notified)."""
+    bank = create(InstitutionFactory, onboarding_status=APPLIED, name="闽东城市商业银行")
     admin = create(
-        UserFactory,
-        role=Role.BANK_ADMIN,
-        email="admin@applicant.example.com",
-        institution__onboarding_status=APPLIED,
-        institution__name="闽东城市商业银行",
+        UserFactory, role=Role.BANK_ADMIN, email="admin@applicant.example.com", institution=bank
     )
-    create(UserFactory, role=Role.BANK_OFFICER, institution_id=admin.institution_id)
+    officer = create(UserFactory, role=Role.BANK_OFFICER, institution=bank)
+    assert officer.institution_id == admin.institution_id
     return admin
 
 
@@ -234,7 +232,7 @@ def test_approved_institution_cannot_edit_its_application(app, client, auth, cre
     admin = create(UserFactory, role=Role.BANK_ADMIN, institution__name="已准入银行")
     auth.login(admin.email)
     html = client.get("/bank/onboarding").get_data(as_text=True)
-    assert "已准入" in html
+    assert "已批准" in html
     assert "保存修改" not in html
     response = client.post(
         "/bank/onboarding", data={"name": "改名银行", "short_name": "改名", "kind": "other"}

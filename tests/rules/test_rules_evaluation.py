@@ -7,7 +7,14 @@ from decimal import Decimal
 import pytest
 
 from portal.enums import QUALIFICATION_LABELS, SIZE_CLASS_LABELS
-from portal.rules import FACTS, ClauseFailure, compile_formula, compile_rule, describe_rule
+from portal.rules import (
+    FACTS,
+    ClauseFailure,
+    RuleError,
+    compile_formula,
+    compile_rule,
+    describe_rule,
+)
 
 WAN = Decimal(10000)
 
@@ -265,10 +272,16 @@ def test_formula_division_by_zero_is_none():
     assert compile_formula("revenue / employees").evaluate(firm(revenue=0, employees=0)) is None
 
 
-def test_formula_overflow_is_none():
-    """Arithmetic beyond Decimal's range returns None."""
-    formula = compile_formula("revenue * 1e999999 * 1e999999")
-    assert formula.evaluate(firm()) is None
+def test_formula_with_constants_out_of_range_is_refused_at_its_position():
+    """A constant beyond the rule constants' range cannot be saved; the message names where."""
+    with pytest.raises(RuleError, match="第 11 列"):
+        compile_formula("revenue * 1e999999 * 1e999999")
+
+
+def test_formula_result_out_of_range_is_none():
+    """A formula whose value leaves the range any amount can take yields None, not a number."""
+    formula = compile_formula("revenue * revenue * revenue")
+    assert formula.evaluate({**firm(), "revenue": Decimal("1e14")}) is None
 
 
 def test_facts_used():

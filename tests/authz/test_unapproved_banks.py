@@ -1,0 +1,116 @@
+"""A bank that is not approved (applied, rejected, suspended) holds no bank power anywhere."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from portal.accounts.models import User
+from portal.authz import scoped
+from portal.catalog.models import BankProduct
+from portal.enums import OnboardingStatus, Role
+from portal.extensions import db
+from portal.institutions.models import FinancialInstitution
+from portal.leads.models import Lead, Loan
+from portal.notifications.service import bank_user_ids
+from portal.supervision.models import LoanReportUpload, MonthlyReport
+from tests.authz.matrix import (
+    MATRIX,
+    MISSING,
+    answer_of,
+    request,
+    routes,
+    unapproved_bank_answer,
+    url_for_rule,
+)
+from tests.authz.world import (
+    REFUSAL_ACTIONS,
+    World,
+    audit_actions_since,
+    build_world,
+    last_audit_id,
+    row_counts,
+)
+
+UNAPPROVED = (OnboardingStatus.APPLIED, OnboardingStatus.REJECTED, OnboardingStatus.SUSPENDED)
+BANK_ROLES = (Role.BANK_ADMIN, Role.BANK_OFFICER)
+# The walk names the bank's own product, which left the public catalogue with the approval.
+PUBLIC_PAGE_OF_OWN_PRODUCT = "catalog.product_detail"
+# What the walk's requests to the user's own account and notifications record.
+OWN_ACCOUNT_ACTIONS = frozenset(
+    {"auth.recovery_codes_regenerated", "notifications.read_all", "auth.logout"}
+)
+
+
+def set_status(app: Flask, institution_id: int, status: OnboardingStatus) -> None:
+    with app.app_context():
+        db.session.get(FinancialInstitution, institution_id).onboarding_status = status
+        db.session.commit()
+
+
+def walk(app: Flask, client, world: World, role: Role) -> list[str]:
+    """Every route as the signed-in user of tenant A's bank; the answers that are wrong."""
+    wrong = []
+    for rule, method in routes(app):
+        if (rule.endpoint, method) not in MATRIX:
+            continue  # reported by test_every_route_has_an_answer
+        expected = unapproved_bank_answer(rule.endpoint, method, role)
+        if rule.endpoint == PUBLIC_PAGE_OF_OWN_PRODUCT:
+            expected = MISSING
+        url = url_for_rule(app, rule, world.args_for(role, endpoint=rule.endpoint))
+        got = answer_of(request(client, method, url), method)
+        if got != expected:
+            wrong.append(f"{method} {url} ({rule.endpoint}): expected {expected}, got {got}")
+    return wrong
+
+
+@pytest.mark.parametrize("role", BANK_ROLES)
+@pytest.mark.parametrize("status", UNAPPROVED)
+def test_every_bank_route_is_refused_until_approved(app, client, auth, status, role):
+    """Walk app.url_map as a bank user whose bank is applied, rejected or suspended."""
+    world = build_world(app)
+    set_status(app, world.a.bank, status)
+    auth.login(world.email(role))
+    counts, last_id = bank_rows(app), last_audit_id(app)
+    wrong = walk(app, client, world, role)
+    assert not wrong, f"{role} of a {status} bank:\n" + "\n".join(wrong)
+    assert bank_rows(app) == counts, "a refused bank user changed something"
+    assert audit_actions_since(app, last_id) <= REFUSAL_ACTIONS | OWN_ACCOUNT_ACTIONS
+
+
+def bank_rows(app: Flask) -> dict[str, int]:
+    """Row counts of every table but the user's own recovery codes (theirs to renew)."""
+    counts = row_counts(app)
+    counts.pop("recovery_codes")
+    return counts
+
+
+def test_walk_expects_bank_pages_refused(app):
+    """Control: the expectations do refuse the bank's pages and keep the status page."""
+    assert unapproved_bank_answer("products.index", "GET", Role.BANK_ADMIN) == "403"
+    assert unapproved_bank_answer("leads.index", "GET", Role.BANK_OFFICER) == "403"
+    assert unapproved_bank_answer("dashboard.export", "GET", Role.BANK_ADMIN) == "403"
+    assert unapproved_bank_answer("loan_reports.upload", "POST", Role.BANK_OFFICER) == "403"
+    assert unapproved_bank_answer("institutions.my_application", "POST", Role.BANK_ADMIN) == "ok"
+    assert unapproved_bank_answer("notifications.index", "GET", Role.BANK_OFFICER) == "ok"
+
+
+@pytest.mark.parametrize("status", UNAPPROVED)
+def test_scoping_shows_an_unapproved_bank_none_of_its_rows(app, status):
+    """Whatever page lets a query through, the scoping layer gives such a bank no bank rows."""
+    world = build_world(app)
+    set_status(app, world.a.bank, status)
+    with app.app_context():
+        for role in BANK_ROLES:
+            actor = db.session.get(User, world.a.user_ids[role])
+            for model in (Lead, Loan, BankProduct, LoanReportUpload, MonthlyReport):
+                assert db.session.scalars(scoped(select(model), model, actor)).all() == [], model
+            own = db.session.scalars(
+                scoped(select(FinancialInstitution), FinancialInstitution, actor)
+            ).all()
+            assert [i.id for i in own] == [world.a.bank]
+            colleagues = db.session.scalars(scoped(select(User), User, actor)).all()
+            assert [u.id for u in colleagues] == [actor.id]
+        assert bank_user_ids(world.a.bank) == []
+        assert len(bank_user_ids(world.b.bank)) == 2
