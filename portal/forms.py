@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange, StopValidation, ValidationError
+from wtforms.widgets import TextInput
 
 from portal.numbers import NumberError, Quantity, parse_number, parse_whole
 
@@ -98,11 +99,20 @@ def _read(field: Any, valuelist: list[Any], parse: Any) -> None:
 
 
 class NumberField(_StopAfterParseError, DecimalField):
-    """A decimal input read into its quantity; a refusal says what to type, in the page language."""
+    """A decimal input read into its quantity; a refusal says what to type, in the page language.
+
+    Rendered as a text input with a decimal keypad, not `type=number`: a browser sends an empty
+    value for a number input it cannot read (1e999999, a full-width ３６．５), which an optional
+    field would take as "no limit" without a word. As text, what was typed reaches the server
+    and gets a message.
+    """
+
+    widget = TextInput()
 
     def __init__(
         self, *args: Any, quantity: Quantity, parse_message: Any = None, **kwargs: Any
     ) -> None:
+        kwargs["render_kw"] = {"inputmode": "decimal", **(kwargs.get("render_kw") or {})}
         super().__init__(*args, **kwargs)
         self.quantity = _narrowed(quantity, self)
         self.parse_message = parse_message or _l("请输入数字")
@@ -112,11 +122,14 @@ class NumberField(_StopAfterParseError, DecimalField):
 
 
 class WholeNumberField(_StopAfterParseError, IntegerField):
-    """An integer input read into its quantity, with a Chinese parse message."""
+    """An integer input read into its quantity, with a Chinese parse message (text, as above)."""
+
+    widget = TextInput()
 
     def __init__(
         self, *args: Any, quantity: Quantity, parse_message: Any = None, **kwargs: Any
     ) -> None:
+        kwargs["render_kw"] = {"inputmode": "numeric", **(kwargs.get("render_kw") or {})}
         super().__init__(*args, **kwargs)
         self.quantity = _narrowed(quantity, self)
         self.parse_message = parse_message or _l("请输入整数")

@@ -4,8 +4,8 @@ Forms, query strings, uploaded spreadsheets, policy files and rule constants all
 through `parse_number(text, quantity)`. A quantity names its range, how many decimal places it
 keeps and its unit, so every refusal can say what to type ("请输入 0 至 36 之间的数字（%）").
 Full-width digits and punctuation, which a Chinese input method may produce, read as their
-ASCII forms. Text is checked before `Decimal()` sees it: over-long text, anything but ASCII digits with an
-optional sign, point and short exponent (no NaN, Infinity or "1_000"), and a
+ASCII forms. Text is checked before `Decimal()` sees it: over-long text, anything but ASCII
+digits with an optional sign, point and short exponent (no NaN, Infinity or "1_000"), and a
 value outside the range or with more decimal places than the quantity keeps are all refused.
 So nothing downstream ever meets a number it cannot compute with, store or show.
 

@@ -12,11 +12,14 @@ skip that product instead of failing, and `portal.catalog.rule_health` tells its
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
 from functools import lru_cache
 
 from portal.catalog.models import RuleVersion
 from portal.rules import CompiledFormula, CompiledRule, RuleError, compile_formula, compile_rule
 from portal.rules.compiler import unevaluable_rule
+
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -61,3 +64,14 @@ def _compile(
             formula=None,
             problem=str(error),
         )
+
+
+def pre_approved_limit(value: Decimal | None, ceiling: Decimal) -> Decimal | None:
+    """秒批's limit: the formula's value (or the ceiling, without a formula) capped at the ceiling.
+
+    None unless it is above zero: a pre-approval always names a limit, so a formula that gives
+    none for a firm (undefined, out of range, zero or negative) approves nothing.
+    """
+    limit = ceiling if value is None else min(value, ceiling)
+    limit = limit.quantize(CENT, rounding=ROUND_DOWN)
+    return limit if limit > 0 else None

@@ -67,7 +67,9 @@ def _wan_field(label: object, required: str) -> NumberField:
         places=2,
         validators=[
             InputRequired(required),
-            NumberRange(min=Decimal("0.01"), max=MAX_WAN, message=_l("金额应大于 0（单位万元）")),
+            NumberRange(
+                min=Decimal("0.01"), max=MAX_WAN, message=_l("金额应在 0.01 到 %(max)s 万元之间")
+            ),
         ],
     )
 
@@ -242,7 +244,9 @@ class SampleFirmForm(Form):
         default=Decimal("200"),
         validators=[
             InputRequired(_l("请填写申请金额")),
-            NumberRange(min=Decimal("0.01"), max=MAX_WAN, message=_l("金额应大于 0（单位万元）")),
+            NumberRange(
+                min=Decimal("0.01"), max=MAX_WAN, message=_l("金额应在 0.01 到 %(max)s 万元之间")
+            ),
         ],
     )
     term_months = WholeNumberField(

@@ -80,7 +80,9 @@ def detail(product_id: int) -> str:
     sample = SampleFirmForm()
     trial = None
     if sample.validate_on_submit() and version is not None:
-        trial = services.try_rules(version, _sample_facts(sample, product))
+        facts = _sample_facts(sample, product)
+        ceiling = min(product.max_amount, facts["amount"])
+        trial = services.try_rules(version, facts, ceiling)
     return render_template(
         "catalog/manage_detail.html",
         product=product,

@@ -48,7 +48,10 @@ class PolicyForm(Form):
         _l("资金规模（万元，可选）"),
         quantity=AMOUNT_WAN,
         places=2,
-        validators=[Optional(), NumberRange(min=0, max=MAX_WAN, message=_l("资金规模应不小于 0"))],
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=MAX_WAN, message=_l("资金规模应在 0 到 %(max)s 万元之间")),
+        ],
     )
     benefit_kind = SelectField(_l("支持方式"), choices=list(BENEFIT_KIND_LABELS.items()))
     benefit_formula = TextAreaField(
@@ -66,7 +69,10 @@ class PolicyForm(Form):
         _l("单户上限（万元，可选）"),
         quantity=AMOUNT_WAN,
         places=2,
-        validators=[Optional(), NumberRange(min=0, max=MAX_WAN, message=_l("上限应不小于 0"))],
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=MAX_WAN, message=_l("上限应在 0 到 %(max)s 万元之间")),
+        ],
     )
     eligibility = TextAreaField(
         _l("支持对象（准入规则）"),

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from portal.accounts.models import User
 from portal.audit import service as audit
-from portal.catalog.compiled import compiled
+from portal.catalog.compiled import compiled, pre_approved_limit
 from portal.catalog.models import BankProduct, RuleVersion
 from portal.catalog.versions import current_version, record_rules
 from portal.db import assign_changed, utcnow
@@ -16,6 +16,7 @@ from portal.enums import ProductStatus
 from portal.extensions import db
 from portal.institutions.models import FinancialInstitution
 from portal.institutions.services import ensure_can_publish
+from portal.matching.engine import NO_POSITIVE_LIMIT
 from portal.rules import ClauseFailure
 
 
@@ -92,25 +93,29 @@ class TrialResult:
     problem: str | None = None  # why the stored rules cannot be evaluated, naming the place
 
 
-def try_rules(version: RuleVersion, facts: dict[str, Any]) -> TrialResult:
-    """Evaluate a stored rule version against sample facts, explaining every failed clause."""
+def try_rules(version: RuleVersion, facts: dict[str, Any], ceiling: Decimal) -> TrialResult:
+    """Evaluate a stored rule version against sample facts, explaining every failed clause.
+
+    The limit is worked out as the matcher does (`pre_approved_limit`), up to `ceiling`: the
+    product's maximum or the amount asked, whichever is lower.
+    """
     rules = compiled(version)
     eligibility = rules.eligibility.evaluate(facts)
     instant = rules.instant_approval.evaluate(facts) if rules.instant_approval else None
-    limit = rules.formula.evaluate(facts) if rules.formula else None
+    value = rules.formula.evaluate(facts) if rules.formula else None
+    limit = None if rules.formula and value is None else pre_approved_limit(value, ceiling)
+    instant_failures = list(instant.failures) if instant else []
+    instant_approved = bool(instant and instant.passed and eligibility.passed)
+    if instant_approved and limit is None:
+        instant_approved = False
+        instant_failures.append(NO_POSITIVE_LIMIT.render(facts))
     return TrialResult(
         version=version.version,
         eligible=eligibility.passed,
         failures=list(eligibility.failures),
         instant_offered=rules.instant_approval is not None,
-        instant_approved=bool(instant and instant.passed and eligibility.passed),
-        instant_failures=list(instant.failures) if instant else [],
-        limit=_yuan(limit),
+        instant_approved=instant_approved,
+        instant_failures=instant_failures,
+        limit=limit,
         problem=rules.problem,
     )
-
-
-def _yuan(amount: Decimal | None) -> Decimal | None:
-    if amount is None:
-        return None
-    return max(amount, Decimal(0)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

@@ -58,7 +58,9 @@ class ProductFilterForm(Form):
         parse_message=_l("金额请填写数字，单位万元，如 100"),
         validators=[
             Optional(),
-            NumberRange(min=Decimal("0.01"), max=MAX_WAN, message=_l("金额应大于 0（万元）")),
+            NumberRange(
+                min=Decimal("0.01"), max=MAX_WAN, message=_l("金额应在 0.01 到 %(max)s 万元之间")
+            ),
         ],
     )
     term = WholeNumberField(

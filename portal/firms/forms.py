@@ -71,7 +71,7 @@ class FirmProfileForm(Form):
         places=2,
         validators=[
             InputRequired(_l("请填写营业收入，单位万元，如 850.5")),
-            NumberRange(min=0, max=MAX_WAN, message=_l("营业收入应为不小于 0 的金额（万元）")),
+            NumberRange(min=0, max=MAX_WAN, message=_l("营业收入应在 0 到 %(max)s 万元之间")),
         ],
     )
     total_assets_wan = NumberField(
@@ -80,7 +80,7 @@ class FirmProfileForm(Form):
         places=2,
         validators=[
             InputRequired(_l("请填写资产总额，单位万元")),
-            NumberRange(min=0, max=MAX_WAN, message=_l("资产总额应为不小于 0 的金额（万元）")),
+            NumberRange(min=0, max=MAX_WAN, message=_l("资产总额应在 0 到 %(max)s 万元之间")),
         ],
     )
     established_on = DateField(

@@ -125,6 +125,19 @@ class DecisionForm(Form):
 
 
 class DisburseForm(Form):
+    amount_wan = NumberField(
+        _l("放款金额（万元）"),
+        quantity=AMOUNT_WAN,
+        places=2,
+        description=_l("不超过批复金额；不填按批复金额放款"),
+        parse_message=_l("放款金额应为数字，单位万元，如 150"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=Decimal("0.01"), max=MAX_LOAN_WAN, message=_l("放款金额应大于 0（万元）")
+            ),
+        ],
+    )
     contract_no = StringField(
         _l("借款合同编号"),
         validators=[
@@ -138,6 +151,10 @@ class DisburseForm(Form):
         validators=[InputRequired(_l("请填写放款日期，格式 2026-11-27"))],
     )
     confirmed = confirm_field(_l("我确认该笔贷款已实际放款，合同编号和放款日期无误"))
+
+    def amount(self) -> Decimal | None:
+        """The disbursed amount in yuan, or None for the whole offered amount."""
+        return None if self.amount_wan.data is None else wan_to_yuan(self.amount_wan.data)
 
     def validate_disbursed_on(self, field: DateField) -> None:
         if field.data and field.data > today_in_china():

@@ -19,9 +19,11 @@ from portal.matching.models import FinancingNeed
 class Lead(Base):
     __tablename__ = "leads"
     __table_args__ = (
-        # Only a pooled lead may be without a bank; claiming it sets one.
+        # Only a pooled lead may be without a bank; claiming it sets one. An unclaimed pooled
+        # lead closes without one when its need is settled or withdrawn.
         CheckConstraint(
-            "institution_id IS NOT NULL OR status = 'pooled'", name="bank_unless_pooled"
+            "institution_id IS NOT NULL OR status IN ('pooled', 'closed')",
+            name="bank_unless_pooled",
         ),
         # A need reaches each bank at most once: rerouting and retried jobs cannot double it.
         UniqueConstraint("need_id", "institution_id", name="uq_leads_need_institution"),

@@ -21,7 +21,12 @@ from portal.leads import queries
 from portal.leads import services as lead_services
 from portal.leads.forms import DecisionForm, DeclineForm, DisburseForm, InboxFilterForm
 from portal.leads.models import Lead
-from portal.leads.services import LeadError
+from portal.leads.services import (
+    DisbursementOutOfTerms,
+    LeadError,
+    OfferOutOfTerms,
+    offer_terms,
+)
 from portal.matching.models import FinancingNeed
 from portal.pagination import paginate
 
@@ -123,6 +128,9 @@ def decide(lead_id: int) -> str | Response:
         return _render_detail(lead, decision_form=form)
     try:
         lead_services.record_decision(current_user, lead, form.decision())
+    except OfferOutOfTerms as error:
+        _show_beside_fields(form, error.problems)
+        return _render_detail(lead, decision_form=form)
     except LeadError as error:
         flash(str(error), "error")
         return _render_detail(lead, decision_form=form)
@@ -138,7 +146,12 @@ def disburse(lead_id: int) -> str | Response:
     if not form.validate_on_submit():
         return _render_detail(lead, disburse_form=form)
     try:
-        lead_services.disburse(current_user, lead, form.contract_no.data, form.disbursed_on.data)
+        lead_services.disburse(
+            current_user, lead, form.contract_no.data, form.disbursed_on.data, form.amount()
+        )
+    except DisbursementOutOfTerms as error:
+        _show_beside_fields(form, error.problems)
+        return _render_detail(lead, disburse_form=form)
     except LeadError as error:
         flash(str(error), "error")
         return _render_detail(lead, disburse_form=form)
@@ -158,6 +171,12 @@ def _confirmed_lead(lead_id: int) -> Lead:
 
 def _back_to(lead: Lead) -> Response:
     return redirect(url_for("leads.detail", lead_id=lead.id))
+
+
+def _show_beside_fields(form: DecisionForm | DisburseForm, problems: dict[str, str]) -> None:
+    """Put each refusal of the service beside the field it is about."""
+    for name, message in problems.items():
+        form[name].errors = [*form[name].errors, message]
 
 
 def _render_detail(
@@ -185,9 +204,37 @@ def _render_detail(
         years_in_business=firm.years_in_business(today_in_china()) if firm else None,
         confirm=ConfirmForm(),
         decline_form=decline_form or DeclineForm(formdata=None),
-        decision_form=decision_form or _fresh_decision(teaser),
-        disburse_form=disburse_form or DisburseForm(formdata=None),
+        decision_form=_with_ranges(lead, decision_form or _fresh_decision(teaser)),
+        disburse_form=_with_dates(lead, disburse_form or _fresh_disbursement(lead)),
     )
+
+
+def _with_dates(lead: Lead, form: DisburseForm) -> DisburseForm:
+    """Say beside the date field which days a disbursement may carry."""
+    first = lead_services.decision_day(lead)
+    if first is not None:
+        form.disbursed_on.description = _(
+            "授信批复日 %(first)s 至今天之间", first=first.isoformat()
+        )
+    return form
+
+
+def _with_ranges(lead: Lead, form: DecisionForm) -> DecisionForm:
+    """Say beside each field of the decision what the product allows."""
+    terms = offer_terms(lead)
+    if terms is not None:
+        form.amount_wan.description = terms.amount_text()
+        form.rate.description = terms.rate_text()
+        form.term_months.description = terms.months_text()
+    return form
+
+
+def _fresh_disbursement(lead: Lead) -> DisburseForm:
+    """The disbursement form, pre-filled with the offered amount."""
+    form = DisburseForm(formdata=None)
+    if lead.approved_amount is not None:
+        form.amount_wan.data = (lead.approved_amount / 10000).quantize(Decimal("0.01"))
+    return form
 
 
 def _fresh_decision(teaser: queries.Teaser) -> DecisionForm:

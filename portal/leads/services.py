@@ -3,7 +3,9 @@ firm takes, disbursement, and the deadline job.
 
 State changes that two people (or two scheduler runs) could race on are conditional updates:
 `UPDATE ... WHERE status = <expected>` and a check of the row count, which works the same on
-SQLite and PostgreSQL. One lead per bank and need is also a unique constraint.
+SQLite and PostgreSQL. One lead per bank and need is also a unique constraint. Whatever sends a
+need to a bank, lets a bank in, or settles the need first holds the need's row (`lock_need`), so
+the count of banks reached and the check that the need is still live hold until the commit.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
 from portal.audit import service as audit
 from portal.catalog.models import BankProduct, PolicyProduct
+from portal.dates import SHANGHAI, today_in_china
 from portal.db import utcnow
 from portal.enums import (
     BenefitKind,
@@ -35,8 +38,9 @@ from portal.leads.deadlines import add_business_days
 from portal.leads.models import Lead, Loan
 from portal.matching.models import FinancingNeed, MatchResult
 from portal.notifications.service import bank_user_ids, firm_user_ids, notify, path_for
+from portal.numbers import AMOUNT_WAN, MONTHS, RATE_PERCENT, Quantity, plain
 
-MAX_APPLICATIONS = 3
+MAX_APPLICATIONS = 3  # banks one need may reach in all: applications, routing, pool, reroutes
 LIVE_NEED_STATUSES = (NeedStatus.OPEN, NeedStatus.ROUTED)
 UNANSWERED = (LeadStatus.OPEN,)
 STILL_OPEN = (LeadStatus.POOLED, LeadStatus.OPEN, LeadStatus.ACCEPTED, LeadStatus.APPROVED)
@@ -63,12 +67,14 @@ def eligible_results(need: FinancingNeed) -> list[MatchResult]:
 
 def apply_to_products(actor: User, need: FinancingNeed, product_ids: list[int]) -> list[Lead]:
     """The firm applies to up to three of its eligible products: one lead per bank."""
-    _require_live(need)
+    _hold_live_need(need)
     chosen = [r for r in eligible_results(need) if r.product_id in set(product_ids)]
     if not chosen or len(set(product_ids)) > MAX_APPLICATIONS:
-        raise LeadError(_("请选择 1 至 %(n)s 个符合条件的产品", n=MAX_APPLICATIONS))
+        raise _refuse(_("请选择 1 至 %(n)s 个符合条件的产品", n=MAX_APPLICATIONS))
     if len(chosen) != len(set(product_ids)):
-        raise LeadError(_("所选产品中有不符合条件的，请重新选择"))
+        raise _refuse(_("所选产品中有不符合条件的，请重新选择"))
+    new_banks = {_bank_of(r) for r in chosen} - _tried_banks(need)
+    _require_room(need, len(new_banks))
     leads = _route(need, chosen, LeadOrigin.APPLIED)
     audit.record("need.apply", actor=actor, obj=need, firm_id=need.firm_id, leads=len(leads))
     db.session.commit()
@@ -77,10 +83,11 @@ def apply_to_products(actor: User, need: FinancingNeed, product_ids: list[int]) 
 
 def route_best(actor: User, need: FinancingNeed, count: int = MAX_APPLICATIONS) -> list[Lead]:
     """The platform sends the need to the best eligible banks it has not been sent to."""
-    _require_live(need)
-    picks = _next_banks(need, count)
+    _hold_live_need(need)
+    _require_room(need, 1)
+    picks = _next_banks(need, min(count, _room(need)))
     if not picks:
-        raise LeadError(_("没有尚未推送的符合条件的银行，可以选择放入抢单池"))
+        raise _refuse(_("没有尚未推送的符合条件的银行，可以选择放入抢单池"))
     leads = _route(need, picks, LeadOrigin.BEST)
     audit.record("need.route_best", actor=actor, obj=need, firm_id=need.firm_id, leads=len(leads))
     db.session.commit()
@@ -89,14 +96,16 @@ def route_best(actor: User, need: FinancingNeed, count: int = MAX_APPLICATIONS) 
 
 def send_to_pool(actor: User, need: FinancingNeed) -> Lead:
     """Offer the need to every eligible bank; the first to claim it gets it."""
-    _require_live(need)
+    _hold_live_need(need)
     pooled = db.session.scalar(
         select(Lead).where(Lead.need_id == need.id, Lead.status == LeadStatus.POOLED)
     )
     if pooled is not None:
+        db.session.rollback()
         return pooled
     if not eligible_results(need):
-        raise LeadError(_("没有符合条件的银行产品，暂不能放入抢单池"))
+        raise _refuse(_("没有符合条件的银行产品，暂不能放入抢单池"))
+    _require_room(need, 1)  # the pooled lead holds the place of the bank that will claim it
     lead = Lead(need_id=need.id, status=LeadStatus.POOLED, origin=LeadOrigin.POOL)
     db.session.add(lead)
     need.status = NeedStatus.ROUTED
@@ -105,9 +114,81 @@ def send_to_pool(actor: User, need: FinancingNeed) -> Lead:
     return lead
 
 
-def _require_live(need: FinancingNeed) -> None:
+def _hold_live_need(need: FinancingNeed) -> None:
+    """Lock the need's row, then check it still takes banks; else roll back and say why."""
+    lock_need(need)
+    reason = settled_reason(need)
+    if reason is not None:
+        raise _refuse(reason)
+
+
+def lock_need(need: FinancingNeed) -> None:
+    """Hold the need's row until the commit, so routing, claims and taking an offer queue up.
+
+    A bank count or a settled check made after this stays true until the commit. The write is
+    a no-op update because SQLite has no SELECT ... FOR UPDATE.
+    """
+    db.session.execute(
+        update(FinancingNeed)
+        .where(FinancingNeed.id == need.id)
+        .values(status=FinancingNeed.status)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(need)
+
+
+def settled_reason(need: FinancingNeed) -> str | None:
+    """Why the need takes no more banks or answers (offer taken, withdrawn…), or None if live."""
+    if need.status == NeedStatus.WITHDRAWN:
+        return _("该需求已撤回，不能再推送、领取或受理")
+    if need.status == NeedStatus.FULFILLED:
+        return _("该需求已放款，不能再推送、领取或受理")
     if need.status not in LIVE_NEED_STATUSES:
-        raise LeadError(_("该需求已结束"))
+        return _("该需求已结束，不能再推送、领取或受理")
+    if offer_taken(need):
+        return _("已接受一家银行的授信方案，该需求不能再推送、领取或受理")
+    return None
+
+
+def offer_taken(need: FinancingNeed) -> bool:
+    """Whether the firm has taken one of the need's offers (the need is then settled)."""
+    taken = select(Lead.id).where(Lead.need_id == need.id, Lead.offer_taken_at.is_not(None))
+    return db.session.scalar(taken.limit(1)) is not None
+
+
+def banks_reached(need: FinancingNeed) -> int:
+    """Banks the need has gone to in any way, counting a pooled lead as the bank to claim it."""
+    reached = select(func.count(Lead.id)).where(
+        Lead.need_id == need.id,
+        or_(Lead.institution_id.is_not(None), Lead.status == LeadStatus.POOLED),
+    )
+    return db.session.scalar(reached) or 0
+
+
+def _room(need: FinancingNeed) -> int:
+    return max(MAX_APPLICATIONS - banks_reached(need), 0)
+
+
+def _require_room(need: FinancingNeed, wanted: int) -> None:
+    room = _room(need)
+    if room == 0:
+        raise _refuse(
+            _("本需求已推送给 %(n)s 家银行，已达每个需求的上限，不能再推送", n=MAX_APPLICATIONS)
+        )
+    if wanted > room:
+        raise _refuse(
+            _(
+                "每个需求最多推送给 %(n)s 家银行，本需求还可再选 %(room)s 家",
+                n=MAX_APPLICATIONS,
+                room=room,
+            )
+        )
+
+
+def _refuse(message: str) -> LeadError:
+    """End the transaction (releasing the need's lock) and give the refusal to raise."""
+    db.session.rollback()
+    return LeadError(message)
 
 
 def _tried_banks(need: FinancingNeed) -> set[int]:
@@ -222,11 +303,15 @@ def claimable_result(lead: Lead, institution_id: int) -> MatchResult | None:
 def claim(actor: User, lead_id: int) -> Lead:
     """Claim a pooled lead. Exactly one bank wins, however many click at the same moment."""
     lead = db.session.get(Lead, lead_id)
-    if lead is None or lead.status != LeadStatus.POOLED:
+    if lead is None:
         raise LeadError(_("该线索已被其他银行领取"))
+    _hold_live_need(lead.need)
+    db.session.refresh(lead)  # as it is now that the need is held, not as first read
+    if lead.status != LeadStatus.POOLED:
+        raise _refuse(lead_refusal(lead) or _("该线索已被其他银行领取"))
     result = claimable_result(lead, actor.institution_id)
     if result is None:
-        raise LeadError(_("本行没有符合该需求条件的产品，不能领取"))
+        raise _refuse(_("本行没有符合该需求条件的产品，不能领取"))
     product = db.session.get(BankProduct, result.product_id)
     now = utcnow()
     try:
@@ -279,12 +364,31 @@ def _transition(
     ).rowcount
     if changed != 1:
         db.session.rollback()
-        raise LeadError(_("线索状态已变化，请刷新后再操作"))
+        raise LeadError(lead_refusal(lead) or _("线索状态已变化，请刷新后再操作"))
     db.session.refresh(lead)
+
+
+def lead_refusal(lead: Lead) -> str | None:
+    """Why nothing more can be done on a lead that has ended, or None if it has not."""
+    if lead.status == LeadStatus.CLOSED:
+        if lead.closed_reason == LeadCloseReason.NEED_WITHDRAWN:
+            return _("该线索已关闭：企业撤回了融资需求，不能再操作")
+        return _("该线索已关闭：企业选择了其他银行的方案，不能再操作")
+    if lead.status == LeadStatus.DECLINED:
+        return _("该线索已拒绝，不能再操作")
+    if lead.status == LeadStatus.EXPIRED:
+        return _("该线索已超过响应时限，不能再操作")
+    if lead.status == LeadStatus.DISBURSED:
+        return _("该线索已放款，不能再操作")
+    return None
 
 
 def accept(actor: User, lead: Lead) -> None:
     """The bank takes the lead on; from now it may see the firm's profile."""
+    refusal = lead_refusal(lead)
+    if refusal is not None:
+        raise LeadError(refusal)
+    _hold_live_need(lead.need)  # a settled need shows its firm to no new bank
     now = utcnow()
     _transition(
         lead,
@@ -326,8 +430,95 @@ class CreditDecision:
     term_months: int
 
 
+@dataclass(frozen=True)
+class OfferTerms:
+    """What a credit decision on a lead may offer: the product's published ranges, and no more
+    than the pre-approved (秒批) limit when the lead carries one. Amounts in 万元."""
+
+    amount_wan: Quantity
+    rate: Quantity
+    months: Quantity
+    capped_by_pre_approval: bool
+
+    def amount_text(self) -> str:
+        """The allowed amount, for beside the amount field."""
+        values = {"low": plain(self.amount_wan.low), "high": plain(self.amount_wan.high)}
+        if self.capped_by_pre_approval:
+            return _("可批 %(low)s 至 %(high)s 万元（不超过秒批额度）", **values)
+        return _("可批 %(low)s 至 %(high)s 万元（本产品的额度范围）", **values)
+
+    def rate_text(self) -> str:
+        """The allowed rate, for beside the rate field."""
+        return _(
+            "本产品公布的年利率为 %(low)s%% 至 %(high)s%%",
+            low=plain(self.rate.low),
+            high=plain(self.rate.high),
+        )
+
+    def months_text(self) -> str:
+        """The allowed term, for beside the term field."""
+        return _(
+            "本产品的期限为 %(low)s 至 %(high)s 个月",
+            low=plain(self.months.low),
+            high=plain(self.months.high),
+        )
+
+    def problems(self, decision: CreditDecision) -> dict[str, str]:
+        """Each field of the decision outside its range, with the range it must lie in."""
+        wan = decision.amount / 10000
+        found = {}
+        if not self.amount_wan.low <= wan <= self.amount_wan.high:
+            found["amount_wan"] = _("批复金额超出范围：%(range)s", range=self.amount_text())
+        if not self.rate.low <= decision.rate <= self.rate.high:
+            found["rate"] = _("年利率超出范围：%(range)s", range=self.rate_text())
+        if not self.months.low <= decision.term_months <= self.months.high:
+            found["term_months"] = _("期限超出范围：%(range)s", range=self.months_text())
+        return found
+
+
+class OfferOutOfTerms(LeadError):
+    """A credit decision outside the product's terms; `problems` maps each field to its range."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        self.problems = problems
+        super().__init__(_("授信方案超出本产品的公布条件，请按各栏提示修改"))
+
+
+def offer_terms(lead: Lead) -> OfferTerms | None:
+    """The ranges a decision on the lead must keep to, or None for a lead without a product."""
+    product = lead.product
+    if product is None:
+        return None
+    high = product.max_amount
+    limit = _pre_approved_limit(lead)
+    capped = limit is not None and limit < high
+    if capped:
+        high = limit
+    low = min(product.min_amount, high)
+    return OfferTerms(
+        amount_wan=AMOUNT_WAN.narrow(low / 10000, high / 10000),
+        rate=RATE_PERCENT.narrow(product.min_rate, product.max_rate),
+        months=MONTHS.narrow(product.min_term_months, product.max_term_months),
+        capped_by_pre_approval=capped,
+    )
+
+
+def _pre_approved_limit(lead: Lead) -> Decimal | None:
+    if not lead.pre_approved or lead.match_result_id is None:
+        return None
+    result = db.session.get(MatchResult, lead.match_result_id)
+    return result.limit_amount if result is not None else None
+
+
 def record_decision(actor: User, lead: Lead, decision: CreditDecision) -> None:
     """The bank's credit decision: an offer of amount, rate and term for the firm to take."""
+    refusal = lead_refusal(lead)
+    if refusal is not None:
+        raise LeadError(refusal)
+    terms = offer_terms(lead)
+    problems = terms.problems(decision) if terms is not None else {}
+    if problems:
+        raise OfferOutOfTerms(problems)
     if decision.amount > lead.need.amount * 2:
         raise LeadError(_("批复金额不应超过申请金额的两倍，请核对"))
     _transition(
@@ -359,7 +550,7 @@ def record_decision(actor: User, lead: Lead, decision: CreditDecision) -> None:
 def take_offer(actor: User, lead: Lead) -> None:
     """The firm takes one offer; its other open leads close and those banks are told."""
     need = lead.need
-    _require_live(need)
+    _hold_live_need(need)
     # Only once: a second take (double click, two tabs) must not close or notify anything again.
     _transition(
         lead, (LeadStatus.APPROVED,), Lead.offer_taken_at.is_(None), offer_taken_at=utcnow()
@@ -390,10 +581,61 @@ def take_offer(actor: User, lead: Lead) -> None:
 # --- disbursement ----------------------------------------------------------------------------
 
 
-def disburse(actor: User, lead: Lead, contract_no: str, disbursed_on: dt.date) -> Loan:
-    """Record the disbursement of a taken offer: the loan exists from here on."""
+class DisbursementOutOfTerms(LeadError):
+    """A disbursement dated or sized outside what the offer allows; `problems` maps each field
+    to what to fix."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        self.problems = problems
+        super().__init__(_("放款信息有误，请按各栏提示修改"))
+
+
+def decision_day(lead: Lead) -> dt.date | None:
+    """The day (Asia/Shanghai) the bank recorded its credit decision."""
+    if lead.decided_at is None:
+        return None
+    decided = lead.decided_at
+    if decided.tzinfo is None:  # SQLite hands back naive UTC
+        decided = decided.replace(tzinfo=dt.UTC)
+    return decided.astimezone(SHANGHAI).date()
+
+
+def disbursement_problems(lead: Lead, disbursed_on: dt.date, amount: Decimal) -> dict[str, str]:
+    """What is wrong with a disbursement: a day outside decision day to today, or too much."""
+    found = {}
+    first, today = decision_day(lead), today_in_china()
+    if first is not None and not first <= disbursed_on <= today:
+        found["disbursed_on"] = _(
+            "放款日期应在授信批复日 %(first)s 至今天 %(today)s 之间",
+            first=first.isoformat(),
+            today=today.isoformat(),
+        )
+    if amount <= 0:
+        found["amount_wan"] = _("放款金额应大于 0（万元）")
+    elif lead.approved_amount is not None and amount > lead.approved_amount:
+        found["amount_wan"] = _(
+            "放款金额不能超过批复金额 %(amount)s 万元", amount=plain(lead.approved_amount / 10000)
+        )
+    return found
+
+
+def disburse(
+    actor: User,
+    lead: Lead,
+    contract_no: str,
+    disbursed_on: dt.date,
+    amount: Decimal | None = None,
+) -> Loan:
+    """Record the disbursement of a taken offer (by default the whole offered amount)."""
+    refusal = lead_refusal(lead)
+    if refusal is not None:
+        raise LeadError(refusal)
     if lead.offer_taken_at is None:
         raise LeadError(_("企业尚未接受本行的授信方案，暂不能放款"))
+    amount = lead.approved_amount if amount is None else amount
+    problems = disbursement_problems(lead, disbursed_on, amount)
+    if problems:
+        raise DisbursementOutOfTerms(problems)
     _transition(lead, (LeadStatus.APPROVED,), status=LeadStatus.DISBURSED)
     need = lead.need
     loan = Loan(
@@ -402,7 +644,7 @@ def disburse(actor: User, lead: Lead, contract_no: str, disbursed_on: dt.date) -
         firm_id=need.firm_id,
         product_id=lead.product_id,
         contract_no=contract_no.strip(),
-        amount=lead.approved_amount,
+        amount=amount,
         rate=lead.approved_rate,
         subsidy_rate=_subsidy_points(lead),
         term_months=lead.approved_term_months,
@@ -498,13 +740,26 @@ def expire_overdue(now: dt.datetime) -> int:
 
 def _reroute(expired: Lead, now: dt.datetime) -> None:
     need = expired.need
+    lock_need(need)
     notify(
         bank_user_ids(expired.institution_id),
         "lead.expired",
-        _("线索 #%(id)s 已超过响应时限，已转派其他银行", id=expired.id),
+        _("线索 #%(id)s 已超过响应时限，已关闭并计为超时", id=expired.id),
         link=path_for("leads.detail", lead_id=expired.id),
     )
-    if need.status not in LIVE_NEED_STATUSES:
+    if settled_reason(need) is not None:
+        return
+    if _room(need) == 0:
+        _tell_firm(
+            expired,
+            "need.no_more_banks",
+            _(
+                "%(bank)s 未在时限内响应。本需求已推送给 %(n)s 家银行，达到上限；"
+                "如仍需融资，可撤回本需求后重新提交",
+                bank=_bank(expired),
+                n=MAX_APPLICATIONS,
+            ),
+        )
         return
     picks = _next_banks(need, 1)
     if not picks:

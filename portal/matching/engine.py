@@ -45,7 +45,7 @@ from operator import call as call_with
 from operator import itemgetter, not_
 from typing import Any, NamedTuple
 
-from portal.catalog.compiled import CompiledRules
+from portal.catalog.compiled import CompiledRules, pre_approved_limit
 from portal.enums import BenefitKind
 from portal.matching.facts import pricing_facts
 from portal.rules import FACTS, ClauseFailure, FactSource
@@ -472,6 +472,26 @@ def _builtin(
     return _Check(text, test, locate, render_failure, hintable)
 
 
+def _no_positive_limit() -> _Check:
+    """The check a 秒批 fails when its limit formula gives no limit above zero for the firm."""
+    text = "limit > 0"
+
+    def render_failure(_facts: Facts) -> ClauseFailure:
+        explanation = render(N_("额度公式对本企业算不出大于 0 的额度，不能秒批；仍可正常申请"))
+        return ClauseFailure(text, explanation, undefined=True)
+
+    return _Check(
+        text,
+        lambda _facts: False,
+        lambda _facts: (None, None, None, None, False),
+        render_failure,
+        False,
+    )
+
+
+NO_POSITIVE_LIMIT = _no_positive_limit()
+
+
 def _amount_at_most(limit: Decimal) -> _Check:
     return _builtin(
         f"amount <= {format_number(limit)}",
@@ -849,8 +869,10 @@ class _Call:
             if any(failed):
                 instant_reasons = tuple(map(self.reason, filter(None, failed)))
             else:
-                approved = True
                 limit = self.limit(entry)
+                approved = limit is not None
+                if not approved:
+                    instant_reasons = (self.reason(NO_POSITIVE_LIMIT),)
         if entry.group < 0:
             adjusted_rate, adjusted_fee, cost, benefits = entry.unsubsidised
         else:
@@ -868,12 +890,13 @@ class _Call:
         return cost, entry.order, ProductMatch(product, (), offer, self, entry)
 
     def limit(self, entry: _Entry) -> Decimal | None:
-        """The pre-approved limit: the formula's value within [0, product ceiling, amount asked]."""
+        """The pre-approved limit: the formula's value up to the product ceiling and the amount
+        asked; None when the formula gives none above zero."""
         product = entry.product
         ceiling = min(product.max_amount, self.amount)
         formula = product.rules.formula
         if formula is None:
-            return ceiling.quantize(CENT, rounding=ROUND_DOWN)
+            return pre_approved_limit(None, ceiling)
         value = self.limits[entry.formula]
         if value is _UNSET:
             reads_price = _reads_product_price(formula.facts_used)
@@ -881,7 +904,7 @@ class _Call:
             value = self.limits[entry.formula] = formula.evaluate(facts)
         if value is None:
             return None
-        return max(min(value, ceiling), ZERO).quantize(CENT, rounding=ROUND_DOWN)
+        return pre_approved_limit(value, ceiling)
 
     def _subsidies(self, entry: _Entry) -> tuple[Decimal, Decimal, tuple[PolicyBenefit, ...]]:
         """Best rate points and fee share among the stacking policies, and every benefit.

@@ -25,7 +25,7 @@ from portal.firms.models import Firm
 from portal.institutions.models import FinancialInstitution
 from portal.leads import services as lead_services
 from portal.leads.models import Lead
-from portal.leads.services import LIVE_NEED_STATUSES, MAX_APPLICATIONS, LeadError
+from portal.leads.services import MAX_APPLICATIONS, LeadError, offer_taken, settled_reason
 from portal.matching.forms import ApplyForm, NeedForm, new_idempotency_key
 from portal.matching.models import FinancingNeed, MatchResult
 from portal.matching.services import NeedError, submit_need, withdraw_need
@@ -61,6 +61,13 @@ class Offer:
     lead: Lead
     subsidy_points: Decimal
     adjusted_rate: Decimal
+    max_rate: Decimal | None = None  # the highest rate the firm said it would accept
+
+    @property
+    def above_max_rate(self) -> bool:
+        """Whether the bank's rate is above what the firm said it would accept."""
+        rate = self.lead.approved_rate
+        return self.max_rate is not None and rate is not None and rate > self.max_rate
 
     @property
     def subsidy_text(self) -> str:
@@ -128,9 +135,10 @@ def detail(need_id: int) -> str:
         applicable=[m for m in eligible if m.product.institution_id not in tried],
         tried=tried,
         leads=leads,
-        offers=[_offer(lead, by_result) for lead in leads if _is_offer(lead)],
+        offers=[_offer(lead, by_result, need.max_rate) for lead in leads if _is_offer(lead)],
         pooled=any(lead.status == LeadStatus.POOLED for lead in leads),
-        live=need.status in LIVE_NEED_STATUSES,
+        live=settled_reason(need) is None,
+        taken=offer_taken(need),
         max_applications=MAX_APPLICATIONS,
         benefit_text=benefit_text,
         confirm=ConfirmForm(),
@@ -297,7 +305,9 @@ def _back_to(need: FinancingNeed) -> Response:
 def _need_counts(needs: list[FinancingNeed]) -> dict[int, dict[str, int]]:
     """Eligible matches, leads and offers per need of the page."""
     ids = [need.id for need in needs]
-    counts: dict[int, dict[str, int]] = {i: {"matches": 0, "leads": 0, "offers": 0} for i in ids}
+    counts: dict[int, dict[str, int]] = {
+        i: {"matches": 0, "leads": 0, "offers": 0, "taken": 0} for i in ids
+    }
     if not ids:
         return counts
     matches = scoped(
@@ -307,7 +317,9 @@ def _need_counts(needs: list[FinancingNeed]) -> dict[int, dict[str, int]]:
         Lead.need_id.in_(ids), Lead.institution_id.is_not(None)
     )
     offers = leads.where(Lead.approved_amount.is_not(None))
-    for key, statement in (("matches", matches), ("leads", leads), ("offers", offers)):
+    taken = leads.where(Lead.offer_taken_at.is_not(None))
+    rows = (("matches", matches), ("leads", leads), ("offers", offers), ("taken", taken))
+    for key, statement in rows:
         grouped = statement.group_by(statement.selected_columns[0])
         for need_id, count in db.session.execute(grouped):
             counts[need_id][key] = count
@@ -342,7 +354,7 @@ def _is_offer(lead: Lead) -> bool:
     return lead.status in OFFER_STATUSES and lead.approved_amount is not None
 
 
-def _offer(lead: Lead, by_result: dict[int, Match]) -> Offer:
+def _offer(lead: Lead, by_result: dict[int, Match], max_rate: Decimal | None) -> Offer:
     """The offer's rate after the best interest subsidy its match found, never below zero."""
     match = by_result.get(lead.match_result_id or 0)
     policies = match.explanation.get("policies", []) if match else []
@@ -351,7 +363,8 @@ def _offer(lead: Lead, by_result: dict[int, Match]) -> Offer:
         default=Decimal(0),
     )
     rate = lead.approved_rate or Decimal(0)
-    return Offer(lead=lead, subsidy_points=points, adjusted_rate=max(rate - points, Decimal(0)))
+    adjusted = max(rate - points, Decimal(0))
+    return Offer(lead=lead, subsidy_points=points, adjusted_rate=adjusted, max_rate=max_rate)
 
 
 def benefit_text(policy: dict[str, Any]) -> str:

@@ -20,6 +20,7 @@ from portal.enums import GuaranteeType, LeadCloseReason, LeadStatus, NeedStatus
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.leads.models import Lead
+from portal.leads.services import lock_need, offer_taken
 from portal.matching.catalogue import load_catalogue
 from portal.matching.engine import Catalogue, MatchOutcome, ProductMatch, match
 from portal.matching.facts import firm_facts, need_facts
@@ -189,8 +190,13 @@ def _reason(reason: Any) -> dict[str, str | None]:
 
 def withdraw_need(actor: User, need: FinancingNeed) -> None:
     """The firm no longer needs the money: close its open leads and tell those banks."""
+    lock_need(need)  # a bank cannot accept or claim while the need is being withdrawn
     if need.status in (NeedStatus.FULFILLED, NeedStatus.WITHDRAWN):
+        db.session.rollback()
         raise NeedError(_("该需求已结束，无需撤回"))
+    if offer_taken(need):
+        db.session.rollback()
+        raise NeedError(_("您已接受银行的授信方案，需求不能再撤回；如不再需要贷款，请联系该银行"))
     need.status = NeedStatus.WITHDRAWN
     need.withdrawn_at = utcnow()
     for lead in db.session.scalars(

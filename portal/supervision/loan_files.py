@@ -518,7 +518,10 @@ def _amount_problem(problem: str, text: str | None) -> str:
     if problem == "below":
         return _("贷款余额不能为负数。")
     if problem == "above":
-        return _("贷款余额过大，请核对单位（元）。")
+        return _(
+            "贷款余额不能超过 %(max)s 元，请核对单位（元）。",
+            max=f"{MONEY_YUAN.high:,}",
+        )
     if problem == "places":
         return _("贷款余额最多保留两位小数（到分）。")
     if text is None:

@@ -141,7 +141,9 @@ class LoanReportForm(Form):
         validators=[
             InputRequired(_l("请填写贷款余额，已结清的填 0")),
             NumberRange(min=0, message=_l("贷款余额不能为负数")),
-            NumberRange(max=MONEY_LIMIT, message=_l("贷款余额过大，请核对单位（元）")),
+            NumberRange(
+                max=MONEY_LIMIT, message=_l("贷款余额不能超过 %(max)s 元，请核对单位（元）")
+            ),
             _two_places,
         ],
     )

@@ -183,6 +183,9 @@ def lead_flow(app: Flask, c: Cast) -> tuple[list[Expected], int]:
         )
         leads.record_decision(user(c.officer_a), lead_a, decision)
         leads.take_offer(firm_user, lead_a)
+        # A loan of September: its credit decision came before (a disbursement cannot precede it).
+        lead_a.decided_at = dt.datetime(2026, 8, 31, 1, tzinfo=dt.UTC)
+        db.session.flush()
         loan = leads.disburse(user(c.officer_a), lead_a, "HT-AUDIT-1", dt.date(2026, 9, 1))
         second = needs.submit_need(firm_user, firm, need_input(), "audit-need-2")
         pooled = leads.send_to_pool(firm_user, second)

@@ -234,6 +234,9 @@ def _lend(users: Users, key: str, lead: Lead, period: dt.date) -> Loan:
     leads.record_decision(officer, lead, leads.CreditDecision(AMOUNTS[key], Decimal("3.50"), 12))
     leads.take_offer(firm_user, lead)
     disbursed_on = reporting.shift_month(period, -1).replace(day=5)
+    # The loan is in the past: so was the credit decision (a disbursement cannot precede it).
+    lead.decided_at = dt.datetime.combine(disbursed_on, dt.time(1), tzinfo=dt.UTC)
+    db.session.flush()
     return leads.disburse(officer, lead, CONTRACTS[key], disbursed_on)
 
 

@@ -75,12 +75,18 @@ def officer_of(institution: FinancialInstitution) -> User:
 
 
 def make_offer(app: Flask, lead_id: int, amount_wan: int, rate: str) -> None:
-    """The lead's bank accepts it and offers a 12-month credit (for a bank with no browser)."""
+    """The lead's bank accepts it and offers a 12-month credit (for a bank with no browser),
+    the amount and rate brought within what the lead's product allows."""
     with app.test_request_context():
         lead = db.session.get(Lead, lead_id)
         officer = officer_of(lead.institution)
         leads.accept(officer, lead)
-        decision = leads.CreditDecision(amount_wan * WAN, Decimal(rate), 12)
+        terms = leads.offer_terms(lead)
+        wan, yearly = Decimal(amount_wan), Decimal(rate)
+        if terms is not None:
+            wan = min(max(wan, terms.amount_wan.low), terms.amount_wan.high)
+            yearly = min(max(yearly, terms.rate.low), terms.rate.high)
+        decision = leads.CreditDecision(wan * WAN, yearly, 12)
         leads.record_decision(officer, lead, decision)
 
 

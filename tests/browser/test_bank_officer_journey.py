@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from playwright.sync_api import expect
 
+from portal.dates import today_in_china
 from portal.demo.seed import DEMO_BANK
 from tests.browser import server_data
 from tests.browser.support import Journey, demo_sign_in
@@ -56,7 +56,7 @@ def test_officer_works_inbox_and_reports_loans(
     page.reload()
     journey.step("offer-taken")
     page.fill("#contract_no", f"XY-{to_accept}-2026")
-    page.fill("#disbursed_on", dt.date.today().isoformat())
+    page.fill("#disbursed_on", today_in_china().isoformat())  # the portal's day, not UTC's
     journey.submit("登记放款")
     journey.step("disbursed")
     expect(page.locator(".flash--success")).to_be_visible()

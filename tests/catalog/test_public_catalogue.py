@@ -470,7 +470,8 @@ def test_empty_result_offers_reset(client, catalogue):
     ("query", "message"),
     [
         ({"amount": "abc"}, "金额请填写数字"),
-        ({"amount": "-5"}, "金额应大于 0"),
+        ({"amount": "-5"}, "金额应在 0.01 到 10000000 万元之间"),
+        ({"amount": "1e999999"}, "金额应在 0.01 到 10000000 万元之间"),
         ({"term": "一年"}, "期限请填写整月数"),
         ({"max_rate": "NaN"}, "利率请填写数字"),
         ({"max_rate": "1e999"}, "利率应在 0% 到 100% 之间"),

@@ -109,6 +109,9 @@ def world(app) -> World:
             officer, loan_lead, CreditDecision(Decimal("400000"), Decimal("3.6"), 12)
         )
         lead_services.take_offer(firm_user, loan_lead)
+        # A loan of 2025: its credit decision came before (a disbursement cannot precede it).
+        loan_lead.decided_at = dt.datetime(2025, 1, 14, 1, tzinfo=dt.UTC)
+        db.session.flush()
         loan: Loan = lead_services.disburse(officer, loan_lead, "HT-FUZZ-001", dt.date(2025, 1, 15))
         need = _need(firm_user, "fuzz-need")
         db.session.commit()

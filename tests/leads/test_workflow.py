@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
+from portal.dates import today_in_china
 from portal.enums import DeclineReason, GuaranteeType, LeadStatus, NeedStatus
 from portal.extensions import db
 from portal.firms.models import Firm
@@ -66,12 +67,10 @@ def test_full_journey_from_need_to_loan(app, market):
         leads.take_offer(firm_user, lead_a)
         assert db.session.get(Lead, lead_b.id).status == LeadStatus.CLOSED
 
-        loan = leads.disburse(officer(market, "A"), lead_a, "HT-2026-001", dt.date(2026, 11, 27))
-        assert (loan.amount, loan.rate, loan.maturity_on) == (
-            Decimal("800000"),
-            Decimal("3.20"),
-            dt.date(2027, 11, 27),
-        )
+        today = today_in_china()  # a disbursement is dated between the decision and today
+        loan = leads.disburse(officer(market, "A"), lead_a, "HT-2026-001", today)
+        assert (loan.amount, loan.rate) == (Decimal("800000"), Decimal("3.20"))
+        assert (loan.maturity_on.year, loan.maturity_on.month) == (today.year + 1, today.month)
         assert db.session.get(FinancingNeed, need.id).status == NeedStatus.FULFILLED
         assert db.session.scalar(select(func.count(Loan.id))) == 1
 

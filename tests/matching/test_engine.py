@@ -358,7 +358,6 @@ def test_instant_approval_gives_the_formulas_limit_and_the_rate() -> None:
     [
         ("amount * 2", 1000 * WAN, 80 * WAN, Decimal("800000.00")),  # never above the amount asked
         ("revenue", 50 * WAN, 50 * WAN, Decimal("500000.00")),  # never above the product's ceiling
-        ("revenue * 0 - 5", 1000 * WAN, 80 * WAN, Decimal("0.00")),  # never below zero
         ("revenue / 3", 1000 * WAN, 100 * WAN, Decimal("1000000.00")),
         ("amount / 3", 1000 * WAN, 100 * WAN, Decimal("333333.33")),  # cents, rounded down
         (None, 1000 * WAN, 90 * WAN, Decimal("900000.00")),  # no formula: the amount asked
@@ -367,7 +366,7 @@ def test_instant_approval_gives_the_formulas_limit_and_the_rate() -> None:
 def test_instant_limit_is_clipped_and_quantized(
     formula: str | None, max_amount: Decimal, asked: Decimal, limit: Decimal
 ) -> None:
-    """The limit lies within [0, product ceiling, amount asked], to the cent."""
+    """The limit lies within (0, product ceiling, amount asked], to the cent."""
     result = found(
         match(
             catalogue(instant_product(formula=formula, max_amount=max_amount)),
@@ -380,17 +379,20 @@ def test_instant_limit_is_clipped_and_quantized(
     assert result.limit == limit
 
 
-def test_instant_limit_is_none_where_the_formula_is_undefined() -> None:
-    """A division by zero in the formula gives no limit rather than an error."""
+@pytest.mark.parametrize("formula", ["revenue / employees * 10", "revenue * 0 - 5", "amount * 0"])
+def test_no_pre_approval_where_the_formula_gives_no_limit(formula: str) -> None:
+    """Undefined (division by zero), negative or zero: no error, no 秒批, and the reason why."""
     result = found(
         match(
-            catalogue(instant_product(formula="revenue / employees * 10")),
+            catalogue(instant_product(formula=formula)),
             firm(employees=0),
             need(amount=50 * WAN),
         ),
         1,
     )
-    assert result.instant_approved and result.limit is None
+    assert result.eligible
+    assert not result.instant_approved and result.limit is None
+    assert "算不出大于 0 的额度" in result.instant_reasons[0].failure.explanation
 
 
 def test_instant_hint_names_the_amount_that_would_be_approved_at_once() -> None:
