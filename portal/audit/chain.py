@@ -7,8 +7,8 @@ or reordering a committed entry breaks the chain at that point, and `verify` nam
 Appends are serialised so that two transactions never link to the same predecessor: entries are
 held back from every flush but the commit's, and that flush links them while holding a
 transaction-level advisory lock (PostgreSQL; SQLite writers already queue on BEGIN IMMEDIATE).
-The lock is therefore held only from the commit's flush to the commit, never while a request
-does its other work. A unique constraint on `prev_hash` refuses a fork should anything bypass it.
+The transaction's other rows are flushed before that, so the lock is held only while the
+entries are written and the commit completes, never while a request does its other work. A unique constraint on `prev_hash` refuses a fork should anything bypass it.
 """
 
 from __future__ import annotations
@@ -136,7 +136,13 @@ def _lock_chain(session: Session) -> None:
 
 
 def _before_commit(session: Session) -> None:
-    """Put held-back and pending entries back, in the order they were recorded."""
+    """Write everything else first, then put the entries back in the order they were recorded.
+
+    The flush here writes the transaction's other rows (holding back its entries), so the
+    commit's own flush holds only entries: the chain lock is never held while this transaction
+    waits for a row lock another appender holds, which could deadlock the two.
+    """
+    session.flush()
     held = [entry for _transaction, entry in session.info.pop(_HELD_BACK, [])]
     pending = _pending_entries(session)
     for entry in pending:
