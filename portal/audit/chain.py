@@ -8,7 +8,8 @@ Appends are serialised so that two transactions never link to the same predecess
 held back from every flush but the commit's, and that flush links them while holding a
 transaction-level advisory lock (PostgreSQL; SQLite writers already queue on BEGIN IMMEDIATE).
 The transaction's other rows are flushed before that, so the lock is held only while the
-entries are written and the commit completes, never while a request does its other work. A unique constraint on `prev_hash` refuses a fork should anything bypass it.
+entries are written and the commit completes, never while a request does its other work.
+A unique constraint on `prev_hash` refuses a fork should anything bypass it.
 """
 
 from __future__ import annotations
