@@ -13,6 +13,7 @@ from portal.dates import today_in_china
 from portal.enums import DeclineReason, GuaranteeType, LeadStatus, NeedStatus
 from portal.extensions import db
 from portal.firms.models import Firm
+from portal.leads import deadlines
 from portal.leads import services as leads
 from portal.leads.deadlines import add_business_days
 from portal.leads.models import Lead, Loan
@@ -165,6 +166,39 @@ def test_deadlines_skip_weekends(start, days, deadline):
     """Deadlines count business days in Asia/Shanghai and skip Saturdays and Sundays."""
     local = add_business_days(start.replace(tzinfo=SHANGHAI), days).astimezone(SHANGHAI)
     assert local.replace(tzinfo=None) == deadline
+
+
+# 国务院办公厅关于2026年部分节假日安排的通知: 春节 2月15日至23日放假，
+# 2月14日（周六）、2月28日（周六）上班；国庆节 10月1日至7日放假，
+# 9月20日（周日）、10月10日（周六）上班.
+@pytest.mark.parametrize(
+    ("start", "days", "deadline"),
+    [
+        # Fri before the Spring Festival: the 调休 Saturday counts, then nine days off.
+        (dt.datetime(2026, 2, 13, 10, 0), 2, dt.datetime(2026, 2, 24, 10, 0)),
+        # The eve of National Day: Oct 1–7 are off.
+        (dt.datetime(2026, 9, 30, 15, 0), 2, dt.datetime(2026, 10, 9, 15, 0)),
+        # Sent during the holiday: counts from the first working day at 09:00.
+        (dt.datetime(2026, 10, 3, 11, 0), 1, dt.datetime(2026, 10, 9, 9, 0)),
+        # Sent on the 调休 Sunday, a working day: counts from that moment.
+        (dt.datetime(2026, 9, 20, 10, 0), 1, dt.datetime(2026, 9, 21, 10, 0)),
+        # The 调休 Saturday after National Day is a working day inside the count.
+        (dt.datetime(2026, 10, 9, 10, 0), 1, dt.datetime(2026, 10, 10, 10, 0)),
+    ],
+)
+def test_deadlines_follow_the_official_calendar(start, days, deadline):
+    """Public holidays are skipped and the 调休 weekends worked count, as the notice says."""
+    local = add_business_days(start.replace(tzinfo=SHANGHAI), days).astimezone(SHANGHAI)
+    assert local.replace(tzinfo=None) == deadline
+
+
+def test_a_year_without_a_calendar_counts_weekdays(caplog):
+    """A year whose notice is not installed yet counts Monday to Friday, and says so in the log."""
+    deadlines.calendar_covers.cache_clear()
+    start = dt.datetime(2099, 1, 2, 10, 0, tzinfo=SHANGHAI)  # a Friday
+    local = add_business_days(start, 2).astimezone(SHANGHAI)
+    assert local.replace(tzinfo=None) == dt.datetime(2099, 1, 6, 10, 0)
+    assert "no official working-day calendar for 2099" in caplog.text
 
 
 def test_an_offer_is_taken_once(app, market):
