@@ -7,11 +7,13 @@ translated to English in `portal/translations/en`. Babel names the default `zh_H
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Blueprint, current_app, has_request_context, redirect, request, session
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from portal.audit import service as audit
@@ -48,6 +50,19 @@ def switch_language() -> Response:
             audit.record("user.locale", obj=current_user._get_current_object(), locale=locale)
             db.session.commit()
     return redirect(safe_next(request.form.get("next"), "public.index"))
+
+
+def return_path() -> str:
+    """Where switching language brings the visitor back: this page; after a form was sent, the
+    page of that form when it has one, else the page the visitor came from."""
+    if request.method == "GET":
+        return request.full_path
+    try:
+        current_app.url_map.bind("").match(request.path, method="GET")
+    except HTTPException:
+        referrer = urlsplit(request.referrer or "")
+        return referrer.path if referrer.netloc == request.host else ""
+    return request.path
 
 
 def compile_catalogues(directory: Path | None = None) -> list[Path]:

@@ -16,6 +16,7 @@ from flask_login import current_user
 from portal import enums
 from portal.dates import SHANGHAI
 from portal.firms import standards
+from portal.i18n import return_path
 from portal.navigation import navigation_for
 from portal.notifications import service as notifications
 from portal.rules.explain import format_number
@@ -152,4 +153,5 @@ def register(app: Flask) -> None:
     app.add_template_filter(industry_name, "industry")
     app.add_template_global(navigation_for)
     app.add_template_global(is_english)
+    app.add_template_global(return_path, name="language_return_path")
     app.add_template_global(unread_notifications)

@@ -114,10 +114,9 @@ def sign_in(user: User, address: str | None = None, *, second_factor: bool = Fal
     choice survives), so nothing planted in it before login carries over. The session notes
     whether it began with a second factor: bank powers need one (portal/authz/permissions.py).
     """
-    locale = session.get(LOCALE_SESSION_KEY)
-    session.clear()
-    if locale:
-        session[LOCALE_SESSION_KEY] = locale
+    locale = fresh_session()
+    if locale and user.locale != locale:
+        user.locale = locale  # the language chosen on the sign-in pages is the person's choice
     session[SECOND_FACTOR_SESSION_KEY] = second_factor
     user.rotate_session_token()
     user.last_login_at = utcnow()
@@ -134,7 +133,16 @@ def sign_out(user: User) -> None:
     audit.record("auth.logout", actor=user)
     db.session.commit()
     logout_user()
+    fresh_session()
+
+
+def fresh_session() -> str | None:
+    """Empty the browser's session but for its language choice, which it returns (or None)."""
+    locale = session.get(LOCALE_SESSION_KEY)
     session.clear()
+    if locale:
+        session[LOCALE_SESSION_KEY] = locale
+    return locale
 
 
 # --- Two-factor sign-in --------------------------------------------------------------------
@@ -146,7 +154,7 @@ PENDING_LOGIN_SECONDS = 300
 
 
 def begin_second_step(user: User, next_url: str | None) -> None:
-    session.clear()
+    fresh_session()
     session[PENDING_LOGIN] = {
         "user_id": user.id,
         "token": user.session_token,

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from portal.accounts.models import User
 from portal.enums import Role
+from portal.extensions import db
+from portal.i18n import return_path
+from tests.conftest import PASSWORD
 from tests.factories import UserFactory
 
 HOMES = {
@@ -61,3 +65,32 @@ def test_home_pages_are_chinese_by_default_and_english_on_request(client, auth, 
     page = client.get("/supervision").get_data(as_text=True)
     assert "Province overview" in page
     assert 'lang="en"' in page
+
+
+def test_language_chosen_before_signing_in_carries_through_every_step(client, auth, create):
+    """English chosen on the sign-in page stays English at the code step, after signing in,
+    and on the sign-in page after signing out; it becomes the person's language."""
+    user = create(UserFactory, role=Role.REGULATOR)
+    client.post("/language", data={"locale": "en", "next": "/login"})
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.headers["Location"].endswith("/login/verify")
+    assert 'lang="en"' in client.get("/login/verify").get_data(as_text=True)
+    auth.login(user.email)
+    assert "Province overview" in client.get("/supervision").get_data(as_text=True)
+    auth.logout()
+    assert 'lang="en"' in client.get("/login").get_data(as_text=True)
+    with client.application.app_context():
+        assert db.session.get(User, user.id).locale == "en"
+
+
+def test_switching_language_after_sending_a_form_stays_on_its_page(client):
+    """A form answered with errors offers to switch language back to that form's page, not home;
+    an action with no page of its own goes back to the page it was sent from."""
+    page = client.post("/institutions/apply", data={}).get_data(as_text=True)
+    assert 'name="next" value="/institutions/apply"' in page
+    response = client.post("/language", data={"locale": "en", "next": "/institutions/apply"})
+    assert response.headers["Location"] == "/institutions/apply"
+    with client.application.test_request_context(
+        "/bank/leads/1/accept", method="POST", headers={"Referer": "http://localhost/bank/leads/1"}
+    ):
+        assert return_path() == "/bank/leads/1"
