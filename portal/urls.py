@@ -5,9 +5,12 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import IntegerConverter, Map
 
-# Every id column is INTEGER: 32 bits on PostgreSQL (SQLite's integers are 64 bits, wider).
-ID_MIN = 1
-ID_MAX = 2**31 - 1
+from portal.numbers import RECORD_ID
+
+# Every id column is INTEGER: 32 bits on PostgreSQL (SQLite's integers are 64 bits, wider), the
+# same range as an id typed into a search box.
+ID_MIN = int(RECORD_ID.low)
+ID_MAX = int(RECORD_ID.high)
 
 
 class IdConverter(IntegerConverter):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask import Flask, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
@@ -41,13 +41,13 @@ def end_expired_session() -> Response | None:
     """Sign out a session idle or alive past its limit, and say why on the sign-in page."""
     if request.endpoint == "static" or not current_user.is_authenticated:
         return None
-    from portal.accounts.services import session_expired
+    from portal.accounts.services import fresh_session, session_expired
 
     config = current_app.config
     if not session_expired(config["SESSION_IDLE_TIMEOUT"], config["SESSION_ABSOLUTE_TIMEOUT"]):
         return None
     logout_user()
-    session.clear()
+    fresh_session()  # the language chosen stays
     flash(_("为保护账户安全，长时间未操作或登录时间过长的会话已自动退出，请重新登录。"), "info")
     come_back_to = request.full_path if request.method == "GET" else None
     return redirect(url_for("accounts.login", next=come_back_to))
