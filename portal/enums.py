@@ -328,3 +328,57 @@ LEAD_CLOSE_REASON_LABELS = {
     LeadCloseReason.NEED_WITHDRAWN: _l("企业已撤回需求"),
     LeadCloseReason.OFFER_REJECTED: _l("企业未接受本行方案"),
 }
+
+
+class GrantStatus(StrEnum):
+    """A policy benefit on one offer and then its loan, and where its budget stands."""
+
+    RESERVED = "reserved"  # on an offer: budget held until the firm takes it and the bank pays out
+    COMMITTED = "committed"  # on a disbursed loan: budget spent as settlements come due
+    RELEASED = "released"  # the offer lapsed (declined, expired, withdrawn, another taken)
+
+
+GRANT_STATUS_LABELS = {
+    GrantStatus.RESERVED: _l("已预留"),
+    GrantStatus.COMMITTED: _l("已占用"),
+    GrantStatus.RELEASED: _l("已释放"),
+}
+
+
+class RepaymentMethod(StrEnum):
+    EQUAL_INSTALMENT = "equal_instalment"  # 等额本息
+    EQUAL_PRINCIPAL = "equal_principal"  # 等额本金
+    INTEREST_ONLY = "interest_only"  # 先息后本
+
+
+REPAYMENT_METHOD_LABELS = {
+    RepaymentMethod.EQUAL_INSTALMENT: _l("等额本息"),
+    RepaymentMethod.EQUAL_PRINCIPAL: _l("等额本金"),
+    RepaymentMethod.INTEREST_ONLY: _l("先息后本"),
+}
+
+
+class SettlementStatus(StrEnum):
+    DRAFT = "draft"  # computed from the loan reports; staff may adjust lines
+    APPROVED = "approved"  # approved by government staff; the payment list may be exported
+    PAID = "paid"  # the treasury has paid it
+
+
+SETTLEMENT_STATUS_LABELS = {
+    SettlementStatus.DRAFT: _l("待审核"),
+    SettlementStatus.APPROVED: _l("已审核"),
+    SettlementStatus.PAID: _l("已拨付"),
+}
+
+
+class ClaimStatus(StrEnum):
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+CLAIM_STATUS_LABELS = {
+    ClaimStatus.SUBMITTED: _l("待审核"),
+    ClaimStatus.APPROVED: _l("已批准"),
+    ClaimStatus.REJECTED: _l("已驳回"),
+}

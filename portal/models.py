@@ -3,12 +3,14 @@
 from portal.accounts.models import RecoveryCode, ThrottleCounter, User
 from portal.audit.models import AuditEntry
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
+from portal.claims.models import ClaimRecovery, CompensationClaim
 from portal.firms.models import Firm
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads.models import Lead, Loan
 from portal.matching.models import FinancingNeed, MatchResult
 from portal.notifications.models import Notification
 from portal.scheduler.models import SchedulerRun
+from portal.subsidies.models import SettlementBatch, SettlementLine, SubsidyGrant
 from portal.supervision.models import (
     DashboardLeadFact,
     DashboardLoanFact,
@@ -24,6 +26,8 @@ from portal.supervision.models import (
 __all__ = [
     "AuditEntry",
     "BankProduct",
+    "ClaimRecovery",
+    "CompensationClaim",
     "DashboardLeadFact",
     "DashboardLoanFact",
     "DashboardReportCell",
@@ -44,6 +48,9 @@ __all__ = [
     "RecoveryCode",
     "RuleVersion",
     "SchedulerRun",
+    "SettlementBatch",
+    "SettlementLine",
+    "SubsidyGrant",
     "SystemSetting",
     "ThrottleCounter",
     "User",

@@ -71,13 +71,23 @@ class PolicyProduct(Base):
     valid_from: Mapped[dt.date]
     valid_to: Mapped[dt.date | None]
     budget: Mapped[Decimal | None]
-    # Benefits granted so far (yuan of subsidy, fee or reward); checked against the budget.
-    budget_used: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    # The budget's states in yuan (see portal.subsidies.budget): held by offers not yet taken,
+    # spent on disbursed loans and approved claims, and of that already paid out. A policy
+    # applies only while budget − reserved − committed is above zero.
+    budget_reserved: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    budget_committed: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    budget_paid: Mapped[Decimal] = mapped_column(default=Decimal("0"))
     benefit_kind: Mapped[BenefitKind] = mapped_column(
         db_enum(BenefitKind, "benefit_kind"), default=BenefitKind.RATE_POINTS
     )
-    # Most a single firm may receive from this policy, in yuan; None means no cap.
+    # Most a single firm may receive from this policy in a year, in yuan; None means no cap.
     benefit_cap: Mapped[Decimal | None]
+    # Interest subsidy settlement: the day count of a year (balance × points ÷ 100 ÷ day_count
+    # per day) and whether months the loan is 次级 or worse are still subsidised.
+    day_count: Mapped[int] = mapped_column(default=360)
+    pays_non_performing: Mapped[bool] = mapped_column(default=False)
+    # Risk compensation: a loan may be claimed once classed 损失, or once overdue this many days.
+    claim_overdue_days: Mapped[int | None]
     # Product kinds the policy stacks on; product ids narrow it further when given.
     applies_to_kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
     applies_to_product_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
@@ -92,6 +102,18 @@ class PolicyProduct(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     agency: Mapped[GovernmentAgency] = relationship()
+
+    @property
+    def budget_in_use(self) -> Decimal:
+        """Reserved plus committed: what the budget can no longer give to anyone else."""
+        return (self.budget_reserved or Decimal(0)) + (self.budget_committed or Decimal(0))
+
+    @property
+    def budget_remaining(self) -> Decimal | None:
+        """What new grants may still take; None for a policy without a budget."""
+        if self.budget is None:
+            return None
+        return max(self.budget - self.budget_in_use, Decimal(0))
 
     def __repr__(self) -> str:
         return f"<PolicyProduct {self.id} {self.slug}>"

@@ -125,7 +125,7 @@ def budget_percent(policy: PolicyProduct) -> Decimal | None:
     """How much of the policy's budget is used, in percent to one decimal; None if no budget."""
     if not policy.budget:
         return None
-    share = Decimal(policy.budget_used or 0) / Decimal(policy.budget) * 100
+    share = policy.budget_in_use / Decimal(policy.budget) * 100
     return share.quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
 
 

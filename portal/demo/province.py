@@ -1917,7 +1917,7 @@ def _rate_policies() -> list[_Policy]:
                 frozenset(policy.applies_to_kinds or ()),
                 frozenset(policy.applies_to_product_ids or ()),
                 policy.budget,
-                Decimal(policy.budget_used or 0),
+                Decimal(policy.budget_committed or 0),
                 policy.benefit_cap,
                 compile_rule(rules.eligibility),
                 compile_formula(rules.formula),
@@ -2696,7 +2696,7 @@ def _finish(ctx: _Context) -> None:
             ctx.connection.execute(
                 update(PolicyProduct.__table__)
                 .where(PolicyProduct.__table__.c.id == policy.id)
-                .values(budget_used=PolicyProduct.__table__.c.budget_used + policy.drawn)
+                .values(budget_committed=PolicyProduct.__table__.c.budget_committed + policy.drawn)
             )
     ctx.connection.execute(
         insert(SystemSetting.__table__).values(

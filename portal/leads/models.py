@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.catalog.models import BankProduct
 from portal.db import Base, Rate, utcnow
-from portal.enums import LeadOrigin, LeadStatus, LoanStatus, db_enum
+from portal.enums import LeadOrigin, LeadStatus, LoanStatus, RepaymentMethod, db_enum
 from portal.firms.models import Firm
 from portal.institutions.models import FinancialInstitution
 from portal.matching.models import FinancingNeed
@@ -51,6 +51,14 @@ class Lead(Base):
     approved_amount: Mapped[Decimal | None]
     approved_rate: Mapped[Decimal | None] = mapped_column(Rate)
     approved_term_months: Mapped[int | None]
+    # The offer's other terms: how it is repaid, one-off fees (yuan), the guarantee fee
+    # (percent a year) and the last day the firm may take it.
+    repayment_method: Mapped[RepaymentMethod | None] = mapped_column(
+        db_enum(RepaymentMethod, "lead_repayment_method")
+    )
+    upfront_fee: Mapped[Decimal | None]
+    guarantee_fee_rate: Mapped[Decimal | None] = mapped_column(Rate)
+    offer_valid_until: Mapped[dt.date | None]
     decided_at: Mapped[dt.datetime | None]
     offer_taken_at: Mapped[dt.datetime | None]
     closed_reason: Mapped[str | None] = mapped_column(String(32))
@@ -77,8 +85,16 @@ class Loan(Base):
     contract_no: Mapped[str] = mapped_column(String(40))
     amount: Mapped[Decimal]
     rate: Mapped[Decimal] = mapped_column(Rate)
-    # Rate points off from the policies that applied when the loan was made.
+    # Rate points off from the interest subsidy granted at the credit decision (its grant row
+    # in portal.subsidies holds the policy and rule version).
     subsidy_rate: Mapped[Decimal] = mapped_column(Rate, default=Decimal("0"))
+    repayment_method: Mapped[RepaymentMethod] = mapped_column(
+        db_enum(RepaymentMethod, "loan_repayment_method"),
+        default=RepaymentMethod.EQUAL_INSTALMENT,
+    )
+    # The guarantee fee (percent a year) and the part of it a fee-subsidy policy pays.
+    guarantee_fee_rate: Mapped[Decimal] = mapped_column(Rate, default=Decimal("0"))
+    fee_subsidy_rate: Mapped[Decimal] = mapped_column(Rate, default=Decimal("0"))
     term_months: Mapped[int]
     disbursed_on: Mapped[dt.date] = mapped_column(index=True)
     maturity_on: Mapped[dt.date]

@@ -691,7 +691,7 @@ def _charge_policy_budgets(lead: Lead, loan: Loan) -> None:
     drawn = (loan.amount * loan.subsidy_rate / 100 * years).quantize(CENT, ROUND_HALF_UP)
     if policy.benefit_cap is not None:
         drawn = min(drawn, policy.benefit_cap * years)
-    policy.budget_used = (policy.budget_used or Decimal(0)) + drawn
+    policy.budget_committed = (policy.budget_committed or Decimal(0)) + drawn
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:

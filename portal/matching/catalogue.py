@@ -160,7 +160,7 @@ def _compiled(versions: dict[int, RuleVersion]) -> dict[int, CompiledRules]:
 
 
 def _budget_spent(policy: PolicyProduct) -> bool:
-    return policy.budget is not None and policy.budget_used >= policy.budget
+    return policy.budget_remaining is not None and policy.budget_remaining <= 0
 
 
 def _product(product: BankProduct, rules: CompiledRules, hours: Decimal) -> CatalogueProduct:

@@ -217,7 +217,7 @@ def catalogue(app: Flask) -> dict[str, int]:
             valid_from=today - month,
             valid_to=today + 12 * month,
             budget=Decimal("50000000"),
-            budget_used=Decimal(1_200_000),
+            budget_committed=Decimal(1_200_000),
             applies_to_kinds=["credit"],
             summary="贴息后实际利率不高于 3.15%。",
             rules=('size_class in ["small", "micro"]', "max(rate - 3.15, 0)"),

@@ -143,7 +143,7 @@ def seeded(app: Flask) -> dict[str, int]:
             "future": add_policy(agency, "future", valid_from=today + dt.timedelta(days=1)).id,
             "draft_policy": add_policy(agency, "draft-policy", status=ProductStatus.DRAFT).id,
             "spent": add_policy(
-                agency, "spent", budget=Decimal(1000), budget_used=Decimal(1000)
+                agency, "spent", budget=Decimal(1000), budget_committed=Decimal(1000)
             ).id,
             "bank": bank.id,
             "rural": rural.id,
