@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
@@ -21,11 +21,10 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
 from portal.audit import service as audit
-from portal.catalog.models import BankProduct, PolicyProduct
+from portal.catalog.models import BankProduct
 from portal.dates import SHANGHAI, today_in_china
 from portal.db import utcnow
 from portal.enums import (
-    BenefitKind,
     DeclineReason,
     LeadCloseReason,
     LeadOrigin,
@@ -39,6 +38,7 @@ from portal.leads.models import Lead, Loan
 from portal.matching.models import FinancingNeed, MatchResult
 from portal.notifications.service import bank_user_ids, firm_user_ids, notify, path_for
 from portal.numbers import AMOUNT_WAN, MONTHS, RATE_PERCENT, Quantity, plain
+from portal.subsidies import grants
 
 MAX_APPLICATIONS = 3  # banks one need may reach in all: applications, routing, pool, reroutes
 LIVE_NEED_STATUSES = (NeedStatus.OPEN, NeedStatus.ROUTED)
@@ -528,9 +528,11 @@ def record_decision(actor: User, lead: Lead, decision: CreditDecision) -> None:
         approved_amount=decision.amount,
         approved_rate=decision.rate,
         approved_term_months=decision.term_months,
+        guarantee_fee_rate=_guarantee_fee_rate(lead),
         decided_at=utcnow(),
         handled_by_id=actor.id,
     )
+    grants.grant_offer(lead, today_in_china())
     audit.record(
         "lead.decide",
         actor=actor,
@@ -561,6 +563,7 @@ def take_offer(actor: User, lead: Lead) -> None:
     for other in others:
         other.status = LeadStatus.CLOSED
         other.closed_reason = LeadCloseReason.OTHER_OFFER_TAKEN
+        grants.release_offer(other.id, LeadCloseReason.OTHER_OFFER_TAKEN)
         if other.institution_id is not None:
             notify(
                 bank_user_ids(other.institution_id),
@@ -646,52 +649,25 @@ def disburse(
         contract_no=contract_no.strip(),
         amount=amount,
         rate=lead.approved_rate,
-        subsidy_rate=_subsidy_points(lead),
+        guarantee_fee_rate=lead.guarantee_fee_rate or Decimal(0),
         term_months=lead.approved_term_months,
         disbursed_on=disbursed_on,
         maturity_on=_add_months(disbursed_on, lead.approved_term_months),
     )
     db.session.add(loan)
     need.status = NeedStatus.FULFILLED
-    _charge_policy_budgets(lead, loan)
     db.session.flush()
+    grants.commit_to_loan(lead, loan)
     audit.record("loan.disburse", actor=actor, obj=loan, firm_id=need.firm_id, lead=lead.id)
     _tell_firm(lead, "loan.disbursed", _("%(bank)s 已放款，祝经营顺利", bank=_bank(lead)))
     db.session.commit()
     return loan
 
 
-def _applied_policies(lead: Lead) -> list[dict[str, str]]:
-    result = db.session.get(MatchResult, lead.match_result_id) if lead.match_result_id else None
-    return list(result.explanation.get("policies", [])) if result else []
-
-
-def _subsidy_points(lead: Lead) -> Decimal:
-    """The interest subsidy the match found (rate points), never more than the rate itself."""
-    points = [
-        Decimal(p["value"])
-        for p in _applied_policies(lead)
-        if p["benefit_kind"] == BenefitKind.RATE_POINTS
-    ]
-    return min(max(points, default=Decimal(0)), lead.approved_rate)
-
-
-def _charge_policy_budgets(lead: Lead, loan: Loan) -> None:
-    """Add the subsidy this loan will draw over its term to the best rate policy's budget use."""
-    rate_policies = [
-        p for p in _applied_policies(lead) if p["benefit_kind"] == BenefitKind.RATE_POINTS
-    ]
-    if not rate_policies or loan.subsidy_rate <= 0:
-        return
-    best = max(rate_policies, key=lambda p: Decimal(p["value"]))
-    policy = db.session.get(PolicyProduct, best["id"])
-    if policy is None:
-        return
-    years = Decimal(loan.term_months) / 12
-    drawn = (loan.amount * loan.subsidy_rate / 100 * years).quantize(CENT, ROUND_HALF_UP)
-    if policy.benefit_cap is not None:
-        drawn = min(drawn, policy.benefit_cap * years)
-    policy.budget_committed = (policy.budget_committed or Decimal(0)) + drawn
+def _guarantee_fee_rate(lead: Lead) -> Decimal:
+    """The guarantee fee an offer carries: the product's (percent a year)."""
+    product = lead.product
+    return product.guarantee_fee_rate if product is not None else Decimal(0)
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:

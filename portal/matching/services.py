@@ -26,6 +26,7 @@ from portal.matching.engine import Catalogue, MatchOutcome, ProductMatch, match
 from portal.matching.facts import firm_facts, need_facts
 from portal.matching.models import FinancingNeed, MatchResult
 from portal.notifications.service import bank_user_ids, notify, path_for
+from portal.subsidies import grants
 
 CONSENT_SCOPE = "routed_banks_profile"  # the firm's profile, to the banks its need is routed to
 OPEN_LEAD_STATUSES = (LeadStatus.POOLED, LeadStatus.OPEN, LeadStatus.ACCEPTED, LeadStatus.APPROVED)
@@ -204,6 +205,7 @@ def withdraw_need(actor: User, need: FinancingNeed) -> None:
     ):
         lead.status = LeadStatus.CLOSED
         lead.closed_reason = LeadCloseReason.NEED_WITHDRAWN
+        grants.release_offer(lead.id, LeadCloseReason.NEED_WITHDRAWN)
         if lead.institution_id is not None:
             notify(
                 bank_user_ids(lead.institution_id),
