@@ -27,6 +27,11 @@ class Permission(StrEnum):
     BANK_OFFICERS_MANAGE = "bank:officers:manage"
     GOV_POLICIES_MANAGE = "gov:policies:manage"
     GOV_ONBOARDING_DECIDE = "gov:onboarding:decide"
+    # Interest-subsidy settlement batches (review, adjust, approve, export) and claims decisions.
+    GOV_SUBSIDIES_SETTLE = "gov:subsidies:settle"
+    GOV_CLAIMS_DECIDE = "gov:claims:decide"
+    # A bank files risk-compensation claims on its loans and reports recoveries.
+    BANK_CLAIMS_FILE = "bank:claims:file"
     # A bank admin may see and edit its institution's application while it waits for review.
     BANK_ONBOARDING_APPLY = "bank:onboarding:apply"
     SUPERVISION_VIEW = "supervision:dashboard:view"
@@ -54,6 +59,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.HOME_BANK_OFFICER,
             Permission.BANK_LEADS_WORK,
             Permission.BANK_LOAN_REPORTS_SUBMIT,
+            Permission.BANK_CLAIMS_FILE,
         }
     ),
     Role.BANK_ADMIN: frozenset(
@@ -64,6 +70,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.BANK_OFFICERS_MANAGE,
             Permission.BANK_ONBOARDING_APPLY,
             Permission.BANK_LOAN_REPORTS_SUBMIT,
+            Permission.BANK_CLAIMS_FILE,
             Permission.DASHBOARD_VIEW,
             Permission.REPORTS_ARCHIVE_VIEW,
         }
@@ -73,6 +80,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.HOME_GOV,
             Permission.GOV_POLICIES_MANAGE,
             Permission.GOV_ONBOARDING_DECIDE,
+            Permission.GOV_SUBSIDIES_SETTLE,
+            Permission.GOV_CLAIMS_DECIDE,
             Permission.SUPERVISION_VIEW,
             Permission.DASHBOARD_VIEW,
             Permission.REPORTS_ARCHIVE_VIEW,

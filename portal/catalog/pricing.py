@@ -1,13 +1,12 @@
-"""What a product costs once the live policies that stack on it apply.
+"""What a product costs once the live policies that stack on it apply, by the one subsidy rule.
 
-The catalogue knows the product but not the firm, so a benefit formula is evaluated only when
-it needs nothing but the product's own figures (its lowest rate, amount and term, its guarantee
-fee) and the 1-year LPR. Any other formula depends on the firm and is shown as "按企业情况确定",
-never subtracted.
-
-Subsidies of one kind do not add up: a loan gets the single best interest subsidy and the single
-best guarantee-fee subsidy it qualifies for, as fiscal subsidy rules forbid claiming twice for
-the same loan (同一笔贷款不重复享受财政贴息). The result is the lowest rate a firm could get.
+The catalogue knows the product but not the firm, so it prices the product's best case: its
+lowest rate at its smallest amount and shortest term (where a firm's yearly cap binds least),
+with its guarantee fee and the 1-year LPR. A benefit formula is worked out only when it reads
+nothing but those; any other depends on the firm and is shown as "按企业情况确定", never
+subtracted. A policy whose priced benefit comes to nothing is not listed. The sums (best of
+each kind, caps, the subsidised rate and fee) are `portal.subsidies.rule`'s, as in the matcher
+and at the credit decision.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from portal.catalog import queries
@@ -24,11 +23,12 @@ from portal.catalog.compiled import compiled
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
 from portal.enums import BenefitKind
 from portal.rules import CompiledFormula, RuleError
+from portal.subsidies.evaluate import PolicyRule, benefits_for, price_facts
+from portal.subsidies.grants import policy_terms
+from portal.subsidies.rule import LoanPrice, subsidised_fee_rate, subsidised_rate
 
 log = logging.getLogger(__name__)
 
-# Facts the catalogue can supply without a firm.
-PRODUCT_FACTS = frozenset({"rate", "lpr_one_year", "guarantee_fee_rate", "amount", "term_months"})
 TWO_PLACES = Decimal("0.01")
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -116,31 +116,73 @@ def price(
     *,
     versions: Mapping[int, RuleVersion] | None = None,
 ) -> Pricing:
-    """Rate points and guarantee-fee shares of the stacking policies, and what they leave."""
+    """The product's best-case price after the stacking policies, and each one's benefit."""
     stacking = stacking_policies(product, policies)
     if versions is None:
         versions = queries.current_policy_rules(policy.id for policy in stacking)
-    facts = product_facts(product, lpr_one_year)
-    rate_benefits = tuple(
-        _benefit(policy, versions.get(policy.id), facts)
+    loan = best_case(product)
+    facts = price_facts(loan, lpr_one_year)
+    rules = {
+        policy.id: PolicyRule(
+            policy_terms(policy, versions[policy.id].id), compiled(versions[policy.id])
+        )
         for policy in stacking
-        if policy.benefit_kind == BenefitKind.RATE_POINTS
-    )
-    fee_benefits = tuple(
-        _benefit(policy, versions.get(policy.id), facts)
-        for policy in stacking
-        if policy.benefit_kind == BenefitKind.FEE_SHARE
-    )
-    fee_rate = product.guarantee_fee_rate or ZERO
+        if policy.id in versions
+    }
+    applied = benefits_for(rules.values(), facts, loan, None, firm_known=False)
+    priced = {b.policy_id: b.value for b in applied if b.applied}
+    listed = [p for p in stacking if p.id in priced or not _priceable(rules.get(p.id), facts)]
+    benefits = {
+        kind: tuple(
+            Benefit(p, priced.get(p.id), _facts_used(rules.get(p.id)))
+            for p in listed
+            if p.benefit_kind == kind
+        )
+        for kind in (BenefitKind.RATE_POINTS, BenefitKind.FEE_SHARE)
+    }
+    rate_benefits, fee_benefits = benefits[BenefitKind.RATE_POINTS], benefits[BenefitKind.FEE_SHARE]
     return Pricing(
         min_rate=product.min_rate,
-        guarantee_fee_rate=fee_rate,
-        stacking=tuple(stacking),
+        guarantee_fee_rate=loan.guarantee_fee_rate,
+        stacking=tuple(listed),
         rate_benefits=rate_benefits,
         fee_benefits=fee_benefits,
-        adjusted_rate=_adjusted_rate(product.min_rate, rate_benefits),
-        adjusted_fee_rate=_adjusted_fee(fee_rate, fee_benefits),
+        adjusted_rate=subsidised_rate(loan.rate, applied) if _any_priced(rate_benefits) else None,
+        adjusted_fee_rate=(
+            subsidised_fee_rate(loan.guarantee_fee_rate, applied)
+            if _any_priced(fee_benefits) and loan.guarantee_fee_rate > 0
+            else None
+        ),
     )
+
+
+def best_case(product: BankProduct) -> LoanPrice:
+    """The loan the catalogue prices: the product's lowest rate, smallest amount, shortest term."""
+    return LoanPrice(
+        amount=product.min_amount,
+        rate=product.min_rate,
+        term_months=product.min_term_months,
+        guarantee_fee_rate=product.guarantee_fee_rate or ZERO,
+    )
+
+
+def _priceable(rule: PolicyRule | None, facts: Mapping[str, Any]) -> bool:
+    """Whether the catalogue can work the benefit out (its formula reads only the price)."""
+    return (
+        rule is not None
+        and rule.rules.formula is not None
+        and rule.rules.formula.facts_used <= facts.keys()
+    )
+
+
+def _facts_used(rule: PolicyRule | None) -> frozenset[str]:
+    if rule is None or rule.rules.formula is None:
+        return frozenset()
+    return frozenset(rule.rules.formula.facts_used)
+
+
+def _any_priced(benefits: Sequence[Benefit]) -> bool:
+    return any(benefit.value is not None for benefit in benefits)
 
 
 def price_all(
@@ -167,31 +209,6 @@ def subsidy_adjusted_rate(
     return price(product, policies, lpr_one_year, versions=versions).adjusted_rate
 
 
-def benefit_value(version: RuleVersion | None, facts: Mapping[str, Any]) -> Decimal | None:
-    """A benefit formula's value from product facts, or None when it needs the firm's."""
-    if version is None or not version.formula:
-        return None
-    compiled = compiled_formula(version)
-    if compiled is None or not compiled.facts_used <= facts.keys():
-        return None
-    try:
-        value = compiled.evaluate(dict(facts))
-    except (RuleError, ArithmeticError):
-        log.warning("benefit formula of rule version %s failed to evaluate", version.id)
-        return None
-    if value is None:
-        return None
-    return max(Decimal(str(value)), ZERO)
-
-
-def _benefit(
-    policy: PolicyProduct, version: RuleVersion | None, facts: Mapping[str, Any]
-) -> Benefit:
-    compiled = compiled_formula(version) if version is not None and version.formula else None
-    used = compiled.facts_used if compiled is not None else frozenset()
-    return Benefit(policy, benefit_value(version, facts), used)
-
-
 def compiled_formula(version: RuleVersion) -> CompiledFormula | None:
     """The version's benefit formula, compiled once per process; None if it does not compile."""
     try:
@@ -199,18 +216,3 @@ def compiled_formula(version: RuleVersion) -> CompiledFormula | None:
     except RuleError:
         log.warning("rules of version %s do not compile", version.id)
         return None
-
-
-def _adjusted_rate(min_rate: Decimal, benefits: Sequence[Benefit]) -> Decimal | None:
-    points = [benefit.value for benefit in benefits if benefit.value is not None]
-    if not points:
-        return None
-    return max(min_rate - max(points), ZERO).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
-
-
-def _adjusted_fee(fee_rate: Decimal, benefits: Sequence[Benefit]) -> Decimal | None:
-    shares = [min(benefit.value, ONE) for benefit in benefits if benefit.value is not None]
-    if not shares or fee_rate <= 0:
-        return None
-    paid_by_policy = max(shares)
-    return (fee_rate * (ONE - paid_by_policy)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)

@@ -11,7 +11,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.catalog.models import PolicyProduct
 from portal.db import Base, utcnow
 from portal.enums import ClaimStatus, db_enum
+from portal.firms.models import Firm
+from portal.institutions.models import FinancialInstitution
+from portal.leads.models import Loan
 from portal.subsidies.models import BenefitValue
+from portal.supervision.models import LoanStatusReport
 
 
 class CompensationClaim(Base):
@@ -47,7 +51,12 @@ class CompensationClaim(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[dt.datetime | None]
 
+    # The rows a claim rests on, read through the claim once the claim itself was scoped.
     policy: Mapped[PolicyProduct] = relationship()
+    loan: Mapped[Loan] = relationship()
+    firm: Mapped[Firm] = relationship()
+    institution: Mapped[FinancialInstitution] = relationship()
+    report: Mapped[LoanStatusReport | None] = relationship()
     recoveries: Mapped[list[ClaimRecovery]] = relationship(
         back_populates="claim", order_by="ClaimRecovery.id"
     )

@@ -34,7 +34,7 @@ import secrets
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -44,7 +44,6 @@ from sqlalchemy import Connection, Table, func, insert, select, text, update
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
-from portal.catalog.versions import current_version
 from portal.dates import SHANGHAI, today_in_china
 from portal.db import utcnow
 from portal.demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET
@@ -53,6 +52,7 @@ from portal.enums import (
     BenefitKind,
     DeclineReason,
     FiveTierClass,
+    GrantStatus,
     GuaranteeType,
     InstitutionKind,
     LeadCloseReason,
@@ -63,6 +63,7 @@ from portal.enums import (
     OnboardingStatus,
     ProductKind,
     ProductStatus,
+    RepaymentMethod,
     Role,
 )
 from portal.extensions import db
@@ -81,6 +82,17 @@ from portal.matching.facts import need_facts, pricing_facts, profile_facts
 from portal.matching.models import FinancingNeed
 from portal.matching.services import CONSENT_SCOPE
 from portal.rules import compile_formula, compile_rule
+from portal.subsidies.evaluate import PolicyRule, benefits_for
+from portal.subsidies.grants import policy_rules
+from portal.subsidies.models import SubsidyGrant
+from portal.subsidies.rule import (
+    Benefit,
+    LoanPrice,
+    applied_value,
+    expected_amount,
+    fee_subsidy_rate,
+    yearly_amount,
+)
 from portal.supervision.metrics import Filters, figures
 from portal.supervision.models import LoanStatusReport, LprRate, SystemSetting
 
@@ -784,6 +796,7 @@ class _Loan:
     term: int = 12
     rate: Decimal = Decimal("4.00")
     subsidy: Decimal = Decimal("0")
+    grants: list[tuple[Benefit, Decimal]] = field(default_factory=list)  # benefit, expected cost
     same_day: bool = False
     need_day: dt.date = PLATFORM_LAUNCH
     decided_day: dt.date = PLATFORM_LAUNCH
@@ -1846,23 +1859,25 @@ BUDGET_USE_LIMIT = Decimal("0.9")  # stop granting a subsidy before its budget r
 
 @dataclass
 class _Policy:
-    id: int
-    valid_from: dt.date
-    valid_to: dt.date | None
+    """A policy as the seed grants it: the rule's view plus what the seed has drawn so far."""
+
+    rule: PolicyRule
     kinds: frozenset[str]
     products: frozenset[int]
     budget: Decimal | None
     used: Decimal
-    cap: Decimal | None
-    eligibility: Any
-    formula: Any
     drawn: Decimal = Decimal(0)
+
+    def fits(self, amount: Decimal) -> bool:
+        return self.budget is None or self.used + amount <= self.budget * BUDGET_USE_LIMIT
 
 
 def _apply_subsidies(ctx: _Context, loans: list[_Loan]) -> None:
-    """Rate points off each loan from the best interest subsidy it qualifies for, in order."""
-    policies = ctx.policies = _rate_policies()
+    """Each loan's policies by the one subsidy rule (as a credit decision grants them), in
+    order of disbursement, within each firm's yearly cap and each policy's budget."""
+    policies = ctx.policies = _subsidy_policies()
     ctx.report.totals["subsidised_loans"] = 0
+    drawn: dict[int, dict[int, Decimal]] = {}  # firm → policy → yearly amount counted on its cap
     for loan in loans:
         product = loan.product
         if product is None:
@@ -1870,60 +1885,85 @@ def _apply_subsidies(ctx: _Context, loans: list[_Loan]) -> None:
         applicable = [
             p
             for p in policies
-            if p.valid_from <= loan.disbursed_on
-            and (p.valid_to is None or loan.disbursed_on <= p.valid_to)
-            and (not p.kinds or product.kind in p.kinds)
+            if (not p.kinds or product.kind in p.kinds)
             and (not p.products or product.id in p.products)
         ]
         if not applicable:
             continue
-        facts = _loan_facts(ctx, loan)
-        offers = []
-        for policy in applicable:
-            if policy.eligibility.check(facts):
-                points = policy.formula.evaluate(facts)
-                if points:
-                    offers.append((min(Decimal(points), loan.rate), policy))
-        for points, policy in sorted(offers, key=lambda offer: -offer[0]):
-            drawn = _drawn(loan, points, policy)
-            if policy.budget is None or policy.used + drawn <= policy.budget * BUDGET_USE_LIMIT:
-                loan.subsidy = points.quantize(TWO_PLACES, ROUND_HALF_UP)
-                policy.used += drawn
-                policy.drawn += drawn
-                ctx.report.totals["subsidised_loans"] += 1
-                break
+        firm_drawn = drawn.setdefault(id(loan.borrower.firm), {})
+        loan.grants = _grant(ctx, loan, applicable, firm_drawn)
+        if any(b.benefit_kind == BenefitKind.RATE_POINTS for b, _ in loan.grants):
+            ctx.report.totals["subsidised_loans"] += 1
+        loan.subsidy = min(
+            applied_value([b for b, _ in loan.grants], BenefitKind.RATE_POINTS), loan.rate
+        )
 
 
-def _rate_policies() -> list[_Policy]:
-    """Published interest-subsidy policies with their compiled rules."""
+def _grant(
+    ctx: _Context, loan: _Loan, applicable: list[_Policy], firm_drawn: dict[int, Decimal]
+) -> list[tuple[Benefit, Decimal]]:
+    """The loan's applied benefits with their expected cost, leaving out a policy whose budget
+    cannot hold it and choosing again, as `portal.subsidies.grants.grant_offer` does."""
+    price = LoanPrice(
+        amount=Decimal(loan.amount) / CENTS,
+        rate=loan.rate,
+        term_months=loan.term,
+        guarantee_fee_rate=loan.product.fee if loan.product else Decimal(0),
+    )
+    facts = _loan_facts(ctx, loan)
+    by_id = {p.rule.terms.id: p for p in applicable}
+    candidates = list(applicable)
+    while True:
+        benefits = benefits_for(
+            [p.rule for p in candidates], facts, price, loan.disbursed_on, firm_drawn
+        )
+        applied = [(b, expected_amount(b, price)) for b in benefits if b.applied]
+        short = next((b for b, cost in applied if not by_id[b.policy_id].fits(cost)), None)
+        if short is None:
+            break
+        candidates.remove(by_id[short.policy_id])
+    for benefit, cost in applied:
+        policy = by_id[benefit.policy_id]
+        policy.used += cost
+        policy.drawn += cost
+        firm_drawn[benefit.policy_id] = firm_drawn.get(benefit.policy_id, Decimal(0)) + (
+            yearly_amount(benefit, price)
+        )
+    return applied
+
+
+def _subsidy_policies() -> list[_Policy]:
+    """Published interest- and fee-subsidy policies with their compiled rules."""
     rows = db.session.scalars(
         select(PolicyProduct)
         .where(
             PolicyProduct.status == ProductStatus.PUBLISHED,
-            PolicyProduct.benefit_kind == BenefitKind.RATE_POINTS,
+            PolicyProduct.benefit_kind.in_([BenefitKind.RATE_POINTS, BenefitKind.FEE_SHARE]),
         )
         .order_by(PolicyProduct.id)
     ).all()
-    policies = []
-    for policy in rows:
-        rules = current_version(policy)
-        if rules is None or not rules.formula:
-            continue
-        policies.append(
-            _Policy(
-                policy.id,
-                policy.valid_from,
-                policy.valid_to,
-                frozenset(policy.applies_to_kinds or ()),
-                frozenset(policy.applies_to_product_ids or ()),
-                policy.budget,
-                Decimal(policy.budget_committed or 0),
-                policy.benefit_cap,
-                compile_rule(rules.eligibility),
-                compile_formula(rules.formula),
-            )
+    return [
+        _Policy(
+            rule,
+            frozenset(policy.applies_to_kinds or ()),
+            frozenset(policy.applies_to_product_ids or ()),
+            policy.budget,
+            policy.budget_in_use,
         )
-    return policies
+        for policy, rule in zip(rows, _rules_of(rows), strict=True)
+        if rule is not None
+    ]
+
+
+def _rules_of(rows: list[PolicyProduct]) -> list[PolicyRule | None]:
+    rules = {rule.terms.id: rule for rule in policy_rules(rows)}
+    # The seed grants over two years of history: the budget it may use is its own to track.
+    return [
+        PolicyRule(replace(rules[p.id].terms, budget_left=None), rules[p.id].rules)
+        if p.id in rules and rules[p.id].rules.formula is not None
+        else None
+        for p in rows
+    ]
 
 
 def _loan_facts(ctx: _Context, loan: _Loan) -> dict[str, Any]:
@@ -1952,15 +1992,6 @@ def _loan_facts(ctx: _Context, loan: _Loan) -> dict[str, Any]:
             guarantee_fee_rate=loan.product.fee if loan.product else Decimal(0),
         )
     )
-
-
-def _drawn(loan: _Loan, points: Decimal, policy: _Policy) -> Decimal:
-    """What the subsidy costs the policy over the loan's term (as the disbursement charges it)."""
-    years = Decimal(loan.term) / 12
-    drawn = (Decimal(loan.amount) / CENTS * points / 100 * years).quantize(TWO_PLACES)
-    if policy.cap is not None:
-        drawn = min(drawn, policy.cap * years)
-    return drawn
 
 
 # ---------------------------------------------------------------------------
@@ -2271,6 +2302,8 @@ def _seed_flow(
     ctx.insert(FinancingNeed.__table__, map(_need_row, needs), "Financing needs", len(needs))
     ctx.insert(Lead.__table__, map(_lead_row, leads), "Leads", len(leads))
     ctx.insert(Loan.__table__, (_loan_row(ctx, loan) for loan in by_date), "Loans", len(loans))
+    granted = sum(len(loan.grants) for loan in by_date)
+    ctx.insert(SubsidyGrant.__table__, _grant_rows(ctx, by_date), "Subsidy grants", granted)
 
 
 @dataclass
@@ -2622,12 +2655,55 @@ def _loan_row(ctx: _Context, loan: _Loan) -> dict[str, Any]:
         "amount": Decimal(loan.amount) / CENTS,
         "rate": loan.rate,
         "subsidy_rate": loan.subsidy,
+        "guarantee_fee_rate": loan.product.fee if loan.product else Decimal(0),
+        "fee_subsidy_rate": _fee_subsidy_rate(loan),
+        # The status reports below amortise equal principal each month.
+        "repayment_method": RepaymentMethod.EQUAL_PRINCIPAL.value,
         "term_months": loan.term,
         "disbursed_on": loan.disbursed_on,
         "maturity_on": loan.maturity_on,
         "status": _loan_status(ctx, loan).value,
         "created_at": loan.created_at,
     }
+
+
+def _fee_subsidy_rate(loan: _Loan) -> Decimal:
+    fee = loan.product.fee if loan.product else Decimal(0)
+    return fee_subsidy_rate(fee, [benefit for benefit, _ in loan.grants]).quantize(
+        Decimal("0.0001")
+    )
+
+
+def _grant_rows(ctx: _Context, loans: list[_Loan]) -> Iterator[dict[str, Any]]:
+    """The committed grants of the seeded loans: what their credit decisions granted."""
+    granted = [(loan, benefit, cost) for loan in loans for benefit, cost in loan.grants]
+    ids = iter(ctx.ids(SubsidyGrant.__table__, len(granted)))
+    for loan, benefit, cost in granted:
+        yield {
+            "id": next(ids),
+            "policy_id": benefit.policy_id,
+            "rule_version_id": benefit.rule_version_id,
+            "lead_id": loan.lead.id,
+            "loan_id": loan.id,
+            "firm_id": loan.borrower.firm.id,
+            "institution_id": loan.borrower.lender.id,
+            "benefit_kind": benefit.benefit_kind.value,
+            "value": benefit.value,
+            "expected_amount": cost,
+            "cap_used": yearly_amount(benefit, _price(loan)),
+            "paid_amount": Decimal(0),
+            "status": GrantStatus.COMMITTED.value,
+            "created_at": loan.created_at,
+        }
+
+
+def _price(loan: _Loan) -> LoanPrice:
+    return LoanPrice(
+        amount=Decimal(loan.amount) / CENTS,
+        rate=loan.rate,
+        term_months=loan.term,
+        guarantee_fee_rate=loan.product.fee if loan.product else Decimal(0),
+    )
 
 
 def _loan_status(ctx: _Context, loan: _Loan) -> LoanStatus:
@@ -2695,7 +2771,7 @@ def _finish(ctx: _Context) -> None:
         if policy.drawn:
             ctx.connection.execute(
                 update(PolicyProduct.__table__)
-                .where(PolicyProduct.__table__.c.id == policy.id)
+                .where(PolicyProduct.__table__.c.id == policy.rule.terms.id)
                 .values(budget_committed=PolicyProduct.__table__.c.budget_committed + policy.drawn)
             )
     ctx.connection.execute(

@@ -10,9 +10,10 @@ For each product, in this order:
 2. The eligibility rule, clause by clause.
 3. If eligible: the instant-approval (秒批) rule; if it holds, a pre-approved limit from the
    product's formula, clipped to the product's ceiling and to the amount asked.
-4. If eligible: the stacking policies the firm qualifies for, and the cost after them. Subsidies
-   of one kind do not add up (see portal.catalog.pricing): the single best interest subsidy and
-   the single best guarantee-fee subsidy count; risk compensation and lump sums are listed.
+4. If eligible: the stacking policies the firm qualifies for, and the cost after them, by the
+   one subsidy rule (portal.subsidies.rule): the single best interest subsidy and the single
+   best guarantee-fee subsidy count, each within what is left of the firm's yearly cap; risk
+   compensation and lump sums are listed.
 
 Eligible products are ranked by subsidy-adjusted annual cost (rate plus guarantee fee), then by
 the bank's median hours to first response, then by product id.
@@ -37,9 +38,10 @@ docs/benchmarks.md has the figures.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from itertools import compress, repeat
 from operator import call as call_with
 from operator import itemgetter, not_
@@ -52,6 +54,15 @@ from portal.rules import FACTS, ClauseFailure, FactSource
 from portal.rules.explain import format_money, format_number, format_value
 from portal.rules.explain import hint as clause_hint
 from portal.rules.i18n import N_, render
+from portal.subsidies.evaluate import PolicyRule, benefits_for
+from portal.subsidies.rule import (
+    Benefit,
+    LoanPrice,
+    PolicyTerms,
+    annual_cost,
+    subsidised_fee_rate,
+    subsidised_rate,
+)
 
 Facts = Mapping[str, Any]
 
@@ -105,6 +116,14 @@ class CataloguePolicy:
     benefit_cap: Decimal | None  # yuan per firm per year; None: no cap
     rules: CompiledRules
     agency_id: int | None = None  # who hears when its rules cannot be evaluated
+
+    @property
+    def rule(self) -> PolicyRule:
+        """The policy for the subsidy rule; the catalogue holds only policies in force."""
+        terms = PolicyTerms(
+            self.id, self.title, self.benefit_kind, dt.date.min, cap=self.benefit_cap
+        )
+        return PolicyRule(terms, self.rules)
 
 
 @dataclass(frozen=True, eq=False)
@@ -239,19 +258,8 @@ class Reason:
         return f"Reason({self.text!r}, actual={self.actual!r})"
 
 
-@dataclass(frozen=True)
-class PolicyBenefit:
-    """A policy the firm qualifies for on one product, and what it gives.
-
-    `value` is in the unit of `benefit_kind`: rate points, fee share (0–1), loss share (0–1) or
-    yuan. `applied` says whether it is the one counted in the cost (the best of its kind).
-    """
-
-    policy_id: int
-    title: str
-    benefit_kind: BenefitKind
-    value: Decimal
-    applied: bool = True
+# A policy the firm qualifies for on one product and what it gives (see portal.subsidies.rule).
+PolicyBenefit = Benefit
 
 
 class Offer(NamedTuple):
@@ -417,9 +425,15 @@ class MatchOutcome:
         return [found for found in self.eligible if found.instant_approved]
 
 
-def match(catalogue: Catalogue, firm: Facts, need: Facts) -> MatchOutcome:
-    """Match one firm and one need (fact dicts, see portal.matching.facts) against a catalogue."""
-    return catalogue._plan.run(firm, need)
+def match(
+    catalogue: Catalogue, firm: Facts, need: Facts, drawn: Mapping[int, Decimal] | None = None
+) -> MatchOutcome:
+    """Match one firm and one need (fact dicts, see portal.matching.facts) against a catalogue.
+
+    `drawn` is what the firm's live grants already count against each policy's yearly cap
+    (portal.subsidies.grants.drawn_by_firm); none when not given.
+    """
+    return catalogue._plan.run(firm, need, drawn or {})
 
 
 # -- checks: the product's own terms and the rules' clauses, interned ----------------------------
@@ -679,8 +693,13 @@ class _Entry:
         self.stack: tuple[int, ...] = ()  # indexes of the stacking policies
         self.group = -1  # index of its subsidy group; -1: no policy stacks on it
         self.order = 0
-        fee = product.guarantee_fee_rate
-        self.unsubsidised = (product.min_rate, fee, product.min_rate + fee, ())
+        price = LoanPrice(ONE, product.min_rate, 1, product.guarantee_fee_rate)
+        self.unsubsidised = (
+            subsidised_rate(price.rate, ()),
+            subsidised_fee_rate(price.guarantee_fee_rate, ()),
+            annual_cost(price, ()),
+            (),
+        )
 
 
 def _no_checks(table: Sequence[Any]) -> tuple[Any, ...]:
@@ -703,6 +722,7 @@ class _Plan:
     def __init__(self, catalogue: Catalogue) -> None:
         self.lpr = catalogue.lpr_one_year if catalogue.lpr_one_year is not None else ZERO
         self.policies = catalogue.policies
+        self.policy_rules = tuple(policy.rule for policy in catalogue.policies)
         self.tests: list[tuple[Test, _Check | None]] = [(_always, None)]
         self.formula_keys: dict[tuple[Any, ...], int] = {}
         self.group_keys: dict[tuple[Any, ...], int] = {}
@@ -775,14 +795,13 @@ class _Plan:
         return entry, _getter(ids)
 
     def _group(self, entry: _Entry) -> int:
-        """Products with the same stacking policies and fee (and rate, where a policy reads it)
-        get the same subsidies."""
+        """Products with the same stacking policies, rate and fee get the same subsidies (the
+        rate bounds an interest subsidy even where no policy reads it)."""
         if not entry.stack:
             return -1
         product = entry.product
-        reads_price = any(self.policy_reads_price[index] for index in entry.stack)
-        rate = product.min_rate if reads_price else None
-        return _number(self.group_keys, (entry.stack, product.guarantee_fee_rate, rate))
+        key = (entry.stack, product.guarantee_fee_rate, product.min_rate)
+        return _number(self.group_keys, key)
 
     def _clause_ids(self, clauses: Iterable[Any], pricing: dict[str, Any]) -> list[int]:
         ids = []
@@ -795,11 +814,11 @@ class _Plan:
                 ids.append(self._intern(key, lambda c=clause: _clause_check(c, None)))
         return ids
 
-    def run(self, firm: Facts, need: Facts) -> MatchOutcome:
+    def run(self, firm: Facts, need: Facts, drawn: Mapping[int, Decimal]) -> MatchOutcome:
         """Evaluate every distinct check once, then read each product's failures from the table."""
         facts = {**firm, **need, "lpr_one_year": self.lpr}
         table = [None if test(facts) else check for test, check in self.tests]
-        ongoing = _Call(self, facts, table)
+        ongoing = _Call(self, facts, table, drawn)
         # Per product, its checks' rows of the table (the check where it failed, else None):
         # itemgetter, any() and compress() run in C, and the rows are not kept.
         rows = map(call_with, self.getters, repeat(table))
@@ -816,6 +835,7 @@ class _Call:
 
     __slots__ = (
         "amount",
+        "drawn",
         "facts",
         "groups",
         "limits",
@@ -828,8 +848,15 @@ class _Call:
         "unhintable",
     )
 
-    def __init__(self, plan: _Plan, facts: dict[str, Any], table: list[_Check | None]) -> None:
+    def __init__(
+        self,
+        plan: _Plan,
+        facts: dict[str, Any],
+        table: list[_Check | None],
+        drawn: Mapping[int, Decimal],
+    ) -> None:
         self.plan = plan
+        self.drawn = drawn
         self.facts = facts
         self.table = table  # the failed checks, at their indexes; None where a check passed
         self.reasons_by_check: dict[_Check, Reason] = {}
@@ -879,13 +906,7 @@ class _Call:
             group = self.groups[entry.group]
             if group is None:
                 group = self.groups[entry.group] = self._subsidies(entry)
-            points, share, benefits = group
-            rate, fee = product.min_rate, product.guarantee_fee_rate
-            adjusted_rate = (
-                max(rate - points, ZERO).quantize(CENT, ROUND_HALF_UP) if points else rate
-            )
-            adjusted_fee = (fee * (ONE - share)).quantize(CENT, ROUND_HALF_UP) if share else fee
-            cost = adjusted_rate + adjusted_fee
+            adjusted_rate, adjusted_fee, cost, benefits = group
         offer = Offer(approved, instant_reasons, limit, adjusted_rate, adjusted_fee, cost, benefits)
         return cost, entry.order, ProductMatch(product, (), offer, self, entry)
 
@@ -906,65 +927,26 @@ class _Call:
             return None
         return pre_approved_limit(value, ceiling)
 
-    def _subsidies(self, entry: _Entry) -> tuple[Decimal, Decimal, tuple[PolicyBenefit, ...]]:
-        """Best rate points and fee share among the stacking policies, and every benefit.
+    def _subsidies(
+        self, entry: _Entry
+    ) -> tuple[Decimal, Decimal, Decimal, tuple[PolicyBenefit, ...]]:
+        """The product's cost after the stacking policies, and every benefit, by the one
+        subsidy rule on the need's amount and term at the product's lowest rate.
 
-        Computed once per group of products with the same policies and guarantee fee (and the
-        same rate, where a policy reads it).
+        Computed once per group of products with the same policies, rate and guarantee fee.
         """
-        fee = entry.product.guarantee_fee_rate
-        found: list[tuple[CataloguePolicy, Decimal]] = []
-        for index in entry.stack:
-            value = self._benefit(index, entry)
-            if value is not None:
-                found.append((self.plan.policies[index], value))
-        best_points = _best(found, BenefitKind.RATE_POINTS)
-        best_share = _best(found, BenefitKind.FEE_SHARE) if fee > 0 else None
-        benefits = tuple(
-            PolicyBenefit(
-                policy.id,
-                policy.title,
-                policy.benefit_kind,
-                value,
-                applied=_applies(policy, value, best_points, best_share),
-            )
-            for policy, value in found
+        product = entry.product
+        price = LoanPrice(
+            amount=self.amount,
+            rate=product.min_rate,
+            term_months=self.facts["term_months"],
+            guarantee_fee_rate=product.guarantee_fee_rate,
         )
-        points = best_points[1] if best_points is not None else ZERO
-        share = best_share[1] if best_share is not None else ZERO
-        return points, share, benefits
-
-    def _benefit(self, index: int, entry: _Entry) -> Decimal | None:
-        """A policy's benefit for this firm, need and product price; None if it does not apply."""
-        policy = self.plan.policies[index]
-        reads_price = self.plan.policy_reads_price[index]
-        facts = {**self.facts, **entry.pricing} if reads_price else self.facts
-        formula = policy.rules.formula
-        if formula is None or not policy.rules.eligibility.check(facts):
-            return None
-        value = formula.evaluate(facts)
-        if value is None:
-            return None
-        return self._bounded(policy, value, entry.product.guarantee_fee_rate)
-
-    def _bounded(self, policy: CataloguePolicy, value: Decimal, fee_rate: Decimal) -> Decimal:
-        """A benefit within its natural range and the policy's cap per firm per year."""
-        value = max(value, ZERO)
-        kind, cap, amount = policy.benefit_kind, policy.benefit_cap, self.amount
-        if kind in (BenefitKind.FEE_SHARE, BenefitKind.LOSS_SHARE):
-            value = min(value, ONE)
-        if cap is None:
-            return value
-        if kind == BenefitKind.RATE_POINTS and amount > 0:
-            # amount × points% a year may not exceed the cap
-            most = (cap * HUNDRED / amount).quantize(POINT_PLACES, ROUND_DOWN)
-            return min(value, most)
-        if kind == BenefitKind.FEE_SHARE and amount > 0 and fee_rate > 0:
-            most = (cap * HUNDRED / (amount * fee_rate)).quantize(POINT_PLACES, ROUND_DOWN)
-            return min(value, most)
-        if kind == BenefitKind.LUMP_SUM:
-            return min(value, cap)
-        return value
+        rules = [self.plan.policy_rules[index] for index in entry.stack]
+        benefits = benefits_for(rules, self.facts, price, None, self.drawn)
+        adjusted_rate = subsidised_rate(price.rate, benefits)
+        adjusted_fee = subsidised_fee_rate(price.guarantee_fee_rate, benefits)
+        return adjusted_rate, adjusted_fee, annual_cost(price, benefits), benefits
 
     # -- hints
 
@@ -1007,30 +989,6 @@ class _Call:
             reasons = self.reason_table()
             self.unhintable = {r for r in reasons if r is not None and not r.hintable}
         return self.unhintable
-
-
-def _best(
-    found: Sequence[tuple[CataloguePolicy, Decimal]], kind: BenefitKind
-) -> tuple[CataloguePolicy, Decimal] | None:
-    """The single best benefit of a kind (ties: the first policy by id)."""
-    best = None
-    for policy, value in found:
-        if policy.benefit_kind == kind and (best is None or value > best[1]):
-            best = (policy, value)
-    return best
-
-
-def _applies(
-    policy: CataloguePolicy,
-    value: Decimal,
-    best_points: tuple[CataloguePolicy, Decimal] | None,
-    best_share: tuple[CataloguePolicy, Decimal] | None,
-) -> bool:
-    if policy.benefit_kind == BenefitKind.RATE_POINTS:
-        return best_points is not None and best_points[0] is policy and value > 0
-    if policy.benefit_kind == BenefitKind.FEE_SHARE:
-        return best_share is not None and best_share[0] is policy and value > 0
-    return True
 
 
 # -- "what would change the answer" -----------------------------------------------------------

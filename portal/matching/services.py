@@ -107,7 +107,8 @@ def run_matcher(need: FinancingNeed) -> MatchOutcome:
         purpose=need.purpose,
     )
     catalogue = load_catalogue(today)
-    outcome = match(catalogue, firm_facts(need.firm, today), facts)
+    drawn = grants.drawn_by_firm(need.firm_id)
+    outcome = match(catalogue, firm_facts(need.firm, today), facts, drawn)
     report_unevaluable(catalogue, outcome)
     return outcome
 
@@ -179,6 +180,9 @@ def _explanation(found: ProductMatch) -> dict[str, Any]:
                 "title": p.title,
                 "benefit_kind": str(p.benefit_kind),
                 "value": str(p.value),
+                "applied": p.applied,
+                "capped": p.capped,
+                "rule_version_id": p.rule_version_id,
             }
             for p in found.policies
         ],

@@ -98,19 +98,20 @@ def benefits_for(
     rules: Iterable[PolicyRule],
     facts: Mapping[str, Any],
     price: LoanPrice,
-    day: dt.date,
+    day: dt.date | None,
     drawn: Mapping[int, Decimal] | None = None,
     *,
     firm_known: bool = True,
 ) -> tuple[Benefit, ...]:
     """Every benefit the loan gets from the policies in force on `day`, best of each kind
-    marked applied. `facts` are the firm's and the need's; the loan's price overrides them.
-    `drawn` is what the firm's live grants already count against each policy's yearly cap."""
+    marked applied (`day` None: the caller has already kept only the policies in force).
+    `facts` are the firm's and the need's; the loan's price overrides them. `drawn` is what
+    the firm's live grants already count against each policy's yearly cap."""
     facts = {**facts, **price_facts(price, facts.get("lpr_one_year"))}
     drawn = drawn or {}
     found = (
         policy_benefit(rule, facts, price, drawn.get(rule.terms.id, ZERO), firm_known=firm_known)
         for rule in rules
-        if rule.terms.in_force(day)
+        if day is None or rule.terms.in_force(day)
     )
     return choose((b for b in found if b is not None), price.guarantee_fee_rate)
