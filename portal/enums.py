@@ -321,12 +321,14 @@ class LeadCloseReason(StrEnum):
     OTHER_OFFER_TAKEN = "other_offer_taken"
     NEED_WITHDRAWN = "need_withdrawn"
     OFFER_REJECTED = "offer_rejected"
+    OFFER_EXPIRED = "offer_expired"  # the firm did not take the offer by its validity date
 
 
 LEAD_CLOSE_REASON_LABELS = {
     LeadCloseReason.OTHER_OFFER_TAKEN: _l("企业已选择其他银行"),
     LeadCloseReason.NEED_WITHDRAWN: _l("企业已撤回需求"),
     LeadCloseReason.OFFER_REJECTED: _l("企业未接受本行方案"),
+    LeadCloseReason.OFFER_EXPIRED: _l("授信方案已过有效期"),
 }
 
 

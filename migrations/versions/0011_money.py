@@ -86,7 +86,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("policy_id", sa.Integer(), nullable=False),
         sa.Column("rule_version_id", sa.Integer(), nullable=False),
-        sa.Column("lead_id", sa.Integer(), nullable=False),
+        sa.Column("lead_id", sa.Integer(), nullable=True),
         sa.Column("loan_id", sa.Integer(), nullable=True),
         sa.Column("firm_id", sa.Integer(), nullable=False),
         sa.Column("institution_id", sa.Integer(), nullable=False),

@@ -17,6 +17,7 @@ from portal.accounts.models import User
 from portal.audit.models import AuditEntry
 from portal.authz.permissions import institution_approved
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
+from portal.claims.models import ClaimRecovery, CompensationClaim
 from portal.enums import LeadStatus, Role
 from portal.extensions import db
 from portal.firms.models import Firm
@@ -153,6 +154,25 @@ def _upload_rule(actor: User) -> ColumnElement[bool]:
     if _is_bank(actor):
         return LoanReportUpload.institution_id == actor.institution_id
     return false()
+
+
+@tenant_rule(CompensationClaim)
+def _claim_rule(actor: User) -> ColumnElement[bool]:
+    # The bank that filed it, the agency whose policy pays it, and the regulator.
+    if _is_bank(actor):
+        return CompensationClaim.institution_id == actor.institution_id
+    if actor.role == Role.GOV_STAFF:
+        own = select(PolicyProduct.id).where(PolicyProduct.agency_id == actor.agency_id)
+        return CompensationClaim.policy_id.in_(own)
+    if actor.role == Role.REGULATOR:
+        return true()
+    return false()
+
+
+@tenant_rule(ClaimRecovery)
+def _claim_recovery_rule(actor: User) -> ColumnElement[bool]:
+    visible = select(CompensationClaim.id).where(_claim_rule(actor))
+    return ClaimRecovery.claim_id.in_(visible)
 
 
 @tenant_rule(BankProduct)

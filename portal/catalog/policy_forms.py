@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from enum import StrEnum
+from typing import TypeVar
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -17,11 +19,20 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from portal.catalog import benefit_checks
 from portal.catalog.forms import validate_formula_text, validate_rule_text
-from portal.enums import BENEFIT_KIND_LABELS, POLICY_KIND_LABELS, PRODUCT_KIND_LABELS
+from portal.enums import (
+    BENEFIT_KIND_LABELS,
+    POLICY_KIND_LABELS,
+    PRODUCT_KIND_LABELS,
+    BenefitKind,
+    PolicyKind,
+)
 from portal.firms.forms import MAX_WAN, MultiCheckboxField, wan_to_yuan
-from portal.forms import Form, NumberField
-from portal.numbers import AMOUNT_WAN
+from portal.forms import ChoiceField, Form, NumberField, WholeNumberField
+from portal.numbers import AMOUNT_WAN, DAYS
+
+_E = TypeVar("_E", bound=StrEnum)
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -74,6 +85,25 @@ class PolicyForm(Form):
             NumberRange(min=0, max=MAX_WAN, message=_l("上限应在 0 到 %(max)s 万元之间")),
         ],
     )
+    day_count = ChoiceField(
+        _l("贴息计息天数（每年）"),
+        choices=[(360, "360"), (365, "365")],
+        coerce=int,
+        default=360,
+        description=_l("贴息按 余额 × 百分点 ÷ 100 ÷ 计息天数 逐日计算；一般为 360 天。"),
+    )
+    pays_non_performing = BooleanField(
+        _l("贷款被列为次级及以下的月份仍然贴息（仅贴息政策）"),
+        description=_l("不勾选时，贷款被列为次级、可疑或损失的月份不贴息。"),
+    )
+    claim_overdue_days = WholeNumberField(
+        _l("逾期多少天可申请风险补偿（天，可选）"),
+        quantity=DAYS.narrow(*benefit_checks.CLAIM_OVERDUE_DAYS),
+        validators=[Optional()],
+        description=_l(
+            "仅风险补偿政策：贷款列为损失，或逾期达到该天数，银行即可申请补偿；留空则只看损失类。"
+        ),
+    )
     eligibility = TextAreaField(
         _l("支持对象（准入规则）"),
         validators=[Length(max=2000), validate_rule_text],
@@ -92,6 +122,36 @@ class PolicyForm(Form):
         if field.data and self.valid_from.data and field.data < self.valid_from.data:
             raise ValidationError(_("截止日期不能早于生效日期"))
 
+    def validate(self, extra_validators: object = None) -> bool:
+        """The fields one by one, then the benefit against the range its kind allows."""
+        valid = super().validate(extra_validators)
+        fields = {
+            benefit_checks.FORMULA: self.benefit_formula,
+            benefit_checks.CAP: self.benefit_cap_wan,
+            benefit_checks.DAY_COUNT: self.day_count,
+            benefit_checks.PAYS_NON_PERFORMING: self.pays_non_performing,
+            benefit_checks.CLAIM_OVERDUE: self.claim_overdue_days,
+        }
+        for problem in benefit_checks.benefit_problems(self.benefit_settings()):
+            fields[problem.field].errors.append(problem.message)
+            valid = False
+        return valid
+
+    def benefit_settings(self) -> benefit_checks.BenefitSettings:
+        """What the benefit check needs; fields that did not read are left out."""
+        return benefit_checks.BenefitSettings(
+            kind=_member(PolicyKind, self.kind),
+            benefit_kind=_member(BenefitKind, self.benefit_kind),
+            formula=None if self.benefit_formula.errors else self.benefit_formula.data,
+            cap=_read_yuan(self.benefit_cap_wan),
+            budget=_read_yuan(self.budget_wan),
+            day_count=None if self.day_count.errors else self.day_count.data,
+            pays_non_performing=bool(self.pays_non_performing.data),
+            claim_overdue_days=(
+                None if self.claim_overdue_days.errors else self.claim_overdue_days.data
+            ),
+        )
+
     def policy_data(self) -> dict[str, object]:
         """Policy fields, money in yuan."""
         return {
@@ -107,6 +167,9 @@ class PolicyForm(Form):
             "benefit_kind": self.benefit_kind.data,
             "benefit_cap": _yuan_or_none(self.benefit_cap_wan.data),
             "applies_to_kinds": list(self.applies_to_kinds.data or []),
+            "day_count": self.day_count.data,
+            "pays_non_performing": bool(self.pays_non_performing.data),
+            "claim_overdue_days": self.claim_overdue_days.data,
         }
 
     def rules_data(self) -> dict[str, str | None]:
@@ -115,3 +178,16 @@ class PolicyForm(Form):
 
 def _yuan_or_none(amount_wan: Decimal | None) -> Decimal | None:
     return None if amount_wan is None else wan_to_yuan(amount_wan)
+
+
+def _read_yuan(field: NumberField) -> Decimal | None:
+    """A 万元 field's value in yuan, or None when it is empty or did not read."""
+    return None if field.errors else _yuan_or_none(field.data)
+
+
+def _member(enum_cls: type[_E], field: SelectField) -> _E | None:
+    """The chosen enumeration member, or None when the choice is not one of them."""
+    try:
+        return enum_cls(field.data)
+    except ValueError:
+        return None

@@ -21,10 +21,12 @@ from portal.accounts.models import User
 from portal.accounts.passwords import hash_password
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
 from portal.catalog.policy_files import upsert_directory
-from portal.catalog.versions import current_version
+from portal.catalog.queries import policy_stacks_on
 from portal.db import utcnow
 from portal.enums import (
+    BenefitKind,
     FiveTierClass,
+    GrantStatus,
     GuaranteeType,
     InstitutionKind,
     LoanStatus,
@@ -41,7 +43,11 @@ from portal.firms.standards import make_credit_code
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads.models import Loan
 from portal.matching.facts import firm_facts, need_facts, pricing_facts
-from portal.rules import compile_formula, compile_rule
+from portal.subsidies import budget
+from portal.subsidies.evaluate import PolicyRule, benefits_for
+from portal.subsidies.grants import policy_rules
+from portal.subsidies.models import SubsidyGrant
+from portal.subsidies.rule import LoanPrice, expected_amount, yearly_amount
 from portal.supervision.models import LoanStatusReport, LprRate
 
 # Printed by `flask demo seed` for every demo login; these accounts exist only in demo databases.
@@ -999,11 +1005,15 @@ def _seed_loans(
         loan.contract_no: loan
         for loan in db.session.scalars(select(Loan).where(Loan.contract_no.in_(contract_nos)))
     }
+    rules = policy_rules([subsidy])
     for plan in plans:
         if plan.contract_no in existing:
             continue
-        loan = _new_loan(plan, firms, institutions, products, subsidy)
+        loan = _new_loan(plan, firms, institutions, products)
         db.session.add(loan)
+        db.session.flush()
+        if policy_stacks_on(subsidy, loan.product):
+            _grant_historical(loan, plan, rules)
         existing[plan.contract_no] = loan
         report.loans += 1
     db.session.flush()
@@ -1015,7 +1025,6 @@ def _new_loan(
     firms: dict[str, Firm],
     institutions: dict[str, FinancialInstitution],
     products: dict[tuple[str, str], BankProduct],
-    subsidy: PolicyProduct,
 ) -> Loan:
     """An active loan made before the platform's lead flow (so lead_id is empty)."""
     firm = firms[plan.firm.credit_code]
@@ -1026,7 +1035,6 @@ def _new_loan(
         contract_no=plan.contract_no,
         amount=plan.amount,
         rate=plan.rate,
-        subsidy_rate=_subsidy_for(plan, firm, subsidy),
         term_months=plan.term_months,
         disbursed_on=plan.disbursed_on,
         maturity_on=_add_months(plan.disbursed_on, plan.term_months),
@@ -1034,19 +1042,33 @@ def _new_loan(
     )
 
 
-def _subsidy_for(plan: _LoanPlan, firm: Firm, policy: PolicyProduct) -> Decimal:
-    """Rate points the 专精特新 subsidy gives the loan, by its policy file's own rules."""
-    in_force = policy.valid_from <= plan.disbursed_on and (
-        policy.valid_to is None or plan.disbursed_on <= policy.valid_to
-    )
-    rules = current_version(policy)
-    if not in_force or plan.product.kind not in policy.applies_to_kinds or rules is None:
-        return Decimal("0")
-    facts = _loan_facts(plan, firm)
-    if not compile_rule(rules.eligibility).check(facts):
-        return Decimal("0")
-    points = compile_formula(rules.formula or "0").evaluate(facts) or Decimal("0")
-    return points.quantize(Decimal("0.01"))
+def _grant_historical(loan: Loan, plan: _LoanPlan, rules: list[PolicyRule]) -> None:
+    """The 专精特新 subsidy a historical loan received, by the one subsidy rule as of its
+    disbursement, stored as a committed grant (there was no offer to reserve it)."""
+    price = LoanPrice(loan.amount, loan.rate, loan.term_months, loan.guarantee_fee_rate)
+    facts = _loan_facts(plan, loan.firm)
+    for benefit in benefits_for(rules, facts, price, plan.disbursed_on):
+        if not benefit.applied or benefit.benefit_kind != BenefitKind.RATE_POINTS:
+            continue
+        cost = expected_amount(benefit, price)
+        if not budget.reserve(benefit.policy_id, cost):
+            continue
+        budget.commit(benefit.policy_id, cost, cost)
+        loan.subsidy_rate = benefit.value.quantize(Decimal("0.0001"))
+        db.session.add(
+            SubsidyGrant(
+                policy_id=benefit.policy_id,
+                rule_version_id=benefit.rule_version_id,
+                loan_id=loan.id,
+                firm_id=loan.firm_id,
+                institution_id=loan.institution_id,
+                benefit_kind=benefit.benefit_kind,
+                value=benefit.value,
+                expected_amount=cost,
+                cap_used=yearly_amount(benefit, price),
+                status=GrantStatus.COMMITTED,
+            )
+        )
 
 
 def _loan_facts(plan: _LoanPlan, firm: Firm) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from portal.enums import (
     LeadOrigin,
     LeadStatus,
     NeedStatus,
+    RepaymentMethod,
 )
 from portal.extensions import db
 from portal.institutions.models import FinancialInstitution
@@ -373,6 +374,8 @@ def lead_refusal(lead: Lead) -> str | None:
     if lead.status == LeadStatus.CLOSED:
         if lead.closed_reason == LeadCloseReason.NEED_WITHDRAWN:
             return _("该线索已关闭：企业撤回了融资需求，不能再操作")
+        if lead.closed_reason == LeadCloseReason.OFFER_EXPIRED:
+            return _("该授信方案已过有效期，线索已关闭，不能再操作")
         return _("该线索已关闭：企业选择了其他银行的方案，不能再操作")
     if lead.status == LeadStatus.DECLINED:
         return _("该线索已拒绝，不能再操作")
@@ -423,11 +426,36 @@ def decline(actor: User, lead: Lead, reason: DeclineReason, note: str) -> None:
     db.session.commit()
 
 
+OFFER_VALID_DAYS = 15  # an offer's validity when the bank names none: decision day + 15 days
+MAX_OFFER_VALID_DAYS = 90  # the longest a bank may keep an offer open
+
+
 @dataclass(frozen=True)
 class CreditDecision:
     amount: Decimal
     rate: Decimal
     term_months: int
+    repayment_method: RepaymentMethod = RepaymentMethod.EQUAL_INSTALMENT
+    upfront_fee: Decimal = Decimal(0)  # one-off fees, yuan
+    valid_until: dt.date | None = None  # last day the firm may take it; None: OFFER_VALID_DAYS
+
+
+def offer_validity_problem(valid_until: dt.date, today: dt.date) -> str | None:
+    """What is wrong with an offer's last valid day: not after today, or too far off."""
+    if valid_until <= today:
+        return _(
+            "方案有效期应晚于今天 %(today)s，如 %(example)s",
+            today=today.isoformat(),
+            example=(today + dt.timedelta(days=OFFER_VALID_DAYS)).isoformat(),
+        )
+    last = today + dt.timedelta(days=MAX_OFFER_VALID_DAYS)
+    if valid_until > last:
+        return _(
+            "方案有效期最长 %(n)s 天，应不晚于 %(last)s",
+            n=MAX_OFFER_VALID_DAYS,
+            last=last.isoformat(),
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -473,6 +501,12 @@ class OfferTerms:
             found["rate"] = _("年利率超出范围：%(range)s", range=self.rate_text())
         if not self.months.low <= decision.term_months <= self.months.high:
             found["term_months"] = _("期限超出范围：%(range)s", range=self.months_text())
+        if decision.upfront_fee < 0 or decision.upfront_fee > decision.amount:
+            found["upfront_fee_wan"] = _("一次性费用应在 0 至批复金额之间（万元）")
+        if decision.valid_until is not None:
+            validity = offer_validity_problem(decision.valid_until, today_in_china())
+            if validity is not None:
+                found["offer_valid_until"] = validity
         return found
 
 
@@ -528,6 +562,10 @@ def record_decision(actor: User, lead: Lead, decision: CreditDecision) -> None:
         approved_amount=decision.amount,
         approved_rate=decision.rate,
         approved_term_months=decision.term_months,
+        repayment_method=decision.repayment_method,
+        upfront_fee=decision.upfront_fee,
+        offer_valid_until=decision.valid_until
+        or today_in_china() + dt.timedelta(days=OFFER_VALID_DAYS),
         guarantee_fee_rate=_guarantee_fee_rate(lead),
         decided_at=utcnow(),
         handled_by_id=actor.id,
@@ -541,6 +579,7 @@ def record_decision(actor: User, lead: Lead, decision: CreditDecision) -> None:
         amount=decision.amount,
         rate=decision.rate,
         term=decision.term_months,
+        repayment=decision.repayment_method.value,
     )
     _tell_firm(lead, "lead.offer", _("%(bank)s 给出了授信方案，请比较后选择", bank=_bank(lead)))
     db.session.commit()
@@ -549,10 +588,24 @@ def record_decision(actor: User, lead: Lead, decision: CreditDecision) -> None:
 # --- the firm decides ------------------------------------------------------------------------
 
 
+def offer_lapsed_reason(lead: Lead, today: dt.date) -> str | None:
+    """Why the firm can no longer take an offer past its validity date, or None."""
+    valid_until = lead.offer_valid_until
+    if valid_until is None or today <= valid_until:
+        return None
+    return _(
+        "该授信方案的有效期已于 %(day)s 结束，不能再接受；如仍需要，请联系银行重新出具方案",
+        day=valid_until.isoformat(),
+    )
+
+
 def take_offer(actor: User, lead: Lead) -> None:
     """The firm takes one offer; its other open leads close and those banks are told."""
     need = lead.need
     _hold_live_need(need)
+    lapsed = offer_lapsed_reason(lead, today_in_china())
+    if lapsed is not None:
+        raise _refuse(lapsed)
     # Only once: a second take (double click, two tabs) must not close or notify anything again.
     _transition(
         lead, (LeadStatus.APPROVED,), Lead.offer_taken_at.is_(None), offer_taken_at=utcnow()
@@ -651,6 +704,7 @@ def disburse(
         rate=lead.approved_rate,
         guarantee_fee_rate=lead.guarantee_fee_rate or Decimal(0),
         term_months=lead.approved_term_months,
+        repayment_method=lead.repayment_method or RepaymentMethod.EQUAL_INSTALMENT,
         disbursed_on=disbursed_on,
         maturity_on=_add_months(disbursed_on, lead.approved_term_months),
     )

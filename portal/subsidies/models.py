@@ -34,7 +34,8 @@ class SubsidyGrant(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     policy_id: Mapped[int] = mapped_column(ForeignKey("policy_products.id"), index=True)
     rule_version_id: Mapped[int] = mapped_column(ForeignKey("rule_versions.id"))
-    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), index=True)
+    # The offer it was granted on; None only for loans made before the platform's lead flow.
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"), index=True)
     loan_id: Mapped[int | None] = mapped_column(ForeignKey("loans.id"), index=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
     institution_id: Mapped[int] = mapped_column(ForeignKey("financial_institutions.id"))
