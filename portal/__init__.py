@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.catalog.manage_routes import bp as products_bp
     from portal.catalog.policy_routes import bp as gov_policies_bp
     from portal.catalog.public_routes import bp as catalog_bp
+    from portal.claims.routes import bp as claims_bp
     from portal.home.routes import bp as home_bp
     from portal.i18n import bp as i18n_bp
     from portal.institutions.routes import bp as institutions_bp
@@ -113,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
         loan_reports_bp,
         dashboard_bp,
         monthly_reports_bp,
+        claims_bp,
     ):
         app.register_blueprint(blueprint)
 

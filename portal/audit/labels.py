@@ -41,7 +41,13 @@ ACTION_LABELS: dict[str, object] = {
     "lead.decide": _l("授信批复"),
     "lead.offer_taken": _l("企业接受授信方案"),
     "lead.expire": _l("线索超时"),
+    "lead.offer_expire": _l("授信方案过期关闭"),
     "loan.disburse": _l("登记放款"),
+    # Risk compensation claims
+    "claim.file": _l("提交风险补偿申请"),
+    "claim.approve": _l("批准风险补偿申请"),
+    "claim.reject": _l("驳回风险补偿申请"),
+    "claim.recovery": _l("登记风险补偿追回款"),
     # Bank products and government policies
     "product.create": _l("创建产品"),
     "product.update": _l("修改产品"),
@@ -87,6 +93,7 @@ OBJECT_LABELS: dict[str, object] = {
     "LoanReportUpload": _l("月报文件"),
     "MonthlyReport": _l("月度报告"),
     "LprRate": _l("LPR"),
+    "CompensationClaim": _l("风险补偿申请"),
 }
 
 

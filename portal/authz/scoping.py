@@ -25,6 +25,7 @@ from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads.models import Lead, Loan
 from portal.matching.models import FinancingNeed, MatchResult
 from portal.notifications.models import Notification
+from portal.subsidies.models import SettlementBatch, SettlementLine
 from portal.supervision.models import LoanReportUpload, LoanStatusReport, MonthlyReport
 
 M = TypeVar("M")
@@ -173,6 +174,24 @@ def _claim_rule(actor: User) -> ColumnElement[bool]:
 def _claim_recovery_rule(actor: User) -> ColumnElement[bool]:
     visible = select(CompensationClaim.id).where(_claim_rule(actor))
     return ClaimRecovery.claim_id.in_(visible)
+
+
+@tenant_rule(SettlementBatch)
+def _settlement_batch_rule(actor: User) -> ColumnElement[bool]:
+    # Interest-subsidy batches belong to the agency whose policy pays them.
+    if actor.role == Role.GOV_STAFF:
+        own = select(PolicyProduct.id).where(PolicyProduct.agency_id == actor.agency_id)
+        return SettlementBatch.policy_id.in_(own)
+    return false()
+
+
+@tenant_rule(SettlementLine)
+def _settlement_line_rule(actor: User) -> ColumnElement[bool]:
+    # The agency's batches' lines; a firm its own loans' lines (what it was paid).
+    if actor.role == Role.SME:
+        return SettlementLine.firm_id == actor.firm_id
+    visible = select(SettlementBatch.id).where(_settlement_batch_rule(actor))
+    return SettlementLine.batch_id.in_(visible)
 
 
 @tenant_rule(BankProduct)

@@ -1,4 +1,4 @@
-"""A policy's benefit, checked when it is saved: the one check the web form and the policy files share.
+"""A policy's benefit, checked when saved: one check shared by the web form and the policy files.
 
 The subsidy rule (`portal.subsidies.rule.bounded`) keeps every benefit inside its kind's range
 when it is applied: rate points between 0 and the loan's rate, fee and loss shares between 0 and
@@ -167,9 +167,7 @@ def formula_problem(text: str, kind: BenefitKind) -> str | None:
     if not samples:
         return render(N_("支持力度公式在任何情况下都算不出数值（例如除以零），请检查公式"))
     if all(value == 0 for _facts, value in samples):
-        return render(
-            N_("支持力度公式的结果总是 0，企业得不到任何支持；请填写大于 0 的数值或公式")
-        )
+        return render(N_("支持力度公式的结果总是 0，企业得不到任何支持；请填写大于 0 的数值或公式"))
     if kind == BenefitKind.RATE_POINTS:
         return _points_problem(formula, samples)
     if kind in (BenefitKind.FEE_SHARE, BenefitKind.LOSS_SHARE):
@@ -225,7 +223,10 @@ def _points_problem(formula: CompiledFormula, samples: list[Sample]) -> str | No
 
 def _points_constant(value: Decimal) -> str:
     return render(
-        N_("贴息公式的结果为 %(value)s 个百分点，应在 0 至贷款利率之间（例如 1.5 表示 1.5 个百分点）"),
+        N_(
+            "贴息公式的结果为 %(value)s 个百分点，"
+            "应在 0 至贷款利率之间（例如 1.5 表示 1.5 个百分点）"
+        ),
         value=format_number(value),
     )
 

@@ -24,7 +24,10 @@ File format (policies/README.md is the full reference):
     benefit:
       kind: rate_points                     # rate_points | fee_share | loss_share | lump_sum
       formula: min(rate * 0.3, 1)           # rule-language formula (see below)
-      cap: 500000                           # yuan per firm, optional
+      cap: 500000                           # yuan per firm, optional; not above budget
+      day_count: 360                        # optional: 360 (default) or 365, interest subsidies
+      pays_non_performing: false            # optional: interest subsidies only
+      claim_overdue_days: 90                # optional, 1–3650: risk compensation only
     eligibility: >-                         # rule-language condition
       "green" in qualifications and size_class in ["medium", "small", "micro"]
     applies_to:                             # optional
@@ -37,6 +40,8 @@ What the benefit formula yields, by benefit.kind: rate_points, percentage points
 annual rate (`lpr_one_year * 0.5`, or `max(rate - 3.15, 0)` so the firm pays at most 3.15%);
 fee_share, the share (0–1) of the guarantee fee the policy pays; loss_share, the share (0–1) of a
 loan loss the risk pool covers; lump_sum, a one-off amount in yuan (`min(amount * 0.01, 100000)`).
+The formula must stay inside that range for every loan (portal.catalog.benefit_checks, the same
+check the web form makes): `100` points or a share of `50` is refused, not clamped.
 
 Loading is all or nothing: every file is read and checked first (YAML syntax, required and unknown
 fields, values, rules, references to agencies' products, duplicate ids); if anything is wrong,
@@ -52,7 +57,7 @@ import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
@@ -61,6 +66,7 @@ import yaml
 from sqlalchemy import select
 
 from portal.audit.service import record
+from portal.catalog import benefit_checks
 from portal.catalog.models import BankProduct, PolicyProduct
 from portal.catalog.versions import record_rules
 from portal.db import assign_changed, utcnow
@@ -97,7 +103,14 @@ ALLOWED_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "agency": ("name", "short_name", "region_code"),
     "source": ("document", "date"),
-    "benefit": ("kind", "formula", "cap"),
+    "benefit": (
+        "kind",
+        "formula",
+        "cap",
+        "day_count",
+        "pays_non_performing",
+        "claim_overdue_days",
+    ),
     "applies_to": ("kinds", "products"),
 }
 PRODUCT_FIELDS = ("bank", "product")
@@ -108,7 +121,14 @@ STATUSES = {
     "draft": ProductStatus.DRAFT,
     "closed": ProductStatus.ARCHIVED,
 }
-SHARE_BENEFITS = (BenefitKind.FEE_SHARE, BenefitKind.LOSS_SHARE)
+# Where each benefit problem is reported in a file.
+BENEFIT_PATHS = {
+    benefit_checks.FORMULA: "benefit.formula",
+    benefit_checks.CAP: "benefit.cap",
+    benefit_checks.DAY_COUNT: "benefit.day_count",
+    benefit_checks.PAYS_NON_PERFORMING: "benefit.pays_non_performing",
+    benefit_checks.CLAIM_OVERDUE: "benefit.claim_overdue_days",
+}
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -160,6 +180,9 @@ class PolicySpec:
     applies_to_kinds: tuple[ProductKind, ...]
     products: tuple[ProductRef, ...]
     status: ProductStatus
+    day_count: int = 360
+    pays_non_performing: bool = False
+    claim_overdue_days: int | None = None
 
 
 @dataclass
@@ -323,6 +346,8 @@ def _read_spec(reader: _Reader, file_name: str) -> PolicySpec | None:
         reader.problem("valid_to", "日期应晚于 valid_from")
     budget = reader.money("budget")
     benefit_kind, formula, cap = _read_benefit(reader)
+    settlement = _read_settlement(reader)
+    _check_benefit(reader, kind, benefit_kind, formula, cap, budget, settlement)
     eligibility = reader.rule("eligibility", compile_rule)
     kinds = _read_kinds(reader)
     products = _read_products(reader)
@@ -349,6 +374,7 @@ def _read_spec(reader: _Reader, file_name: str) -> PolicySpec | None:
         applies_to_kinds=kinds,
         products=products,
         status=status,
+        **settlement,
     )
 
 
@@ -367,11 +393,39 @@ def _read_benefit(
     kind = reader.choice("benefit.kind", BenefitKind, "优惠方式")
     formula = reader.rule("benefit.formula", compile_formula)
     cap = reader.money("benefit.cap")
-    if kind in SHARE_BENEFITS and formula is not None:
-        constant = _as_number(formula)
-        if constant is not None and not Decimal(0) < constant <= 1:
-            reader.problem("benefit.formula", f"{kind.value} 是分担比例，应在 0 到 1 之间")
     return kind, formula, cap
+
+
+def _read_settlement(reader: _Reader) -> dict[str, Any]:
+    """The settlement settings, with their defaults when absent (None where unreadable)."""
+    day_count = reader.whole("benefit.day_count")
+    overdue = reader.whole("benefit.claim_overdue_days")
+    paying = reader.value("benefit.pays_non_performing", required=False)
+    if paying is not None and not isinstance(paying, bool):
+        reader.problem("benefit.pays_non_performing", f"“{_shown(paying)}” 应为 true 或 false")
+        paying = None
+    return {
+        "day_count": 360 if day_count is None else day_count,
+        "pays_non_performing": bool(paying),
+        "claim_overdue_days": overdue,
+    }
+
+
+def _check_benefit(
+    reader: _Reader,
+    kind: PolicyKind | None,
+    benefit_kind: BenefitKind | None,
+    formula: str | None,
+    cap: Decimal | None,
+    budget: Decimal | None,
+    settlement: dict[str, Any],
+) -> None:
+    """The benefit against the range its kind allows: the web form's check, field by field."""
+    settings = benefit_checks.BenefitSettings(
+        kind=kind, benefit_kind=benefit_kind, formula=formula, cap=cap, budget=budget, **settlement
+    )
+    for problem in benefit_checks.benefit_problems(settings):
+        reader.problem(BENEFIT_PATHS[problem.field], problem.message)
 
 
 def _read_kinds(reader: _Reader) -> tuple[ProductKind, ...]:
@@ -433,14 +487,6 @@ def _shown(value: object, limit: int = 40) -> str:
         except ValueError:  # a list holding an integer too long to print
             text = "…"
     return text if len(text) <= limit else text[:limit] + "…"
-
-
-def _as_number(text: str) -> Decimal | None:
-    """The formula's value when it is a plain number, such as "0.5"."""
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return None
 
 
 class _Reader:
@@ -581,6 +627,16 @@ class _Reader:
             else:
                 self.problem(path, f"“{_shown(value)}” 应为大于 0 的金额（元），例如 200000000")
             return None
+
+    def whole(self, path: str) -> int | None:
+        """An optional whole number, written bare (YAML makes it an integer); None if absent."""
+        value = self.value(path, required=False)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.problem(path, f"“{_shown(value)}” 应为整数")
+            return None
+        return value
 
     def rule(self, path: str, compile_text: Callable[[str], object]) -> str | None:
         """A rule or formula text that compiles; the rule language's message names the column."""
@@ -735,6 +791,9 @@ def _column_values(
         "applies_to_kinds": [kind.value for kind in spec.applies_to_kinds],
         "applies_to_product_ids": product_ids,
         "source_file": spec.file,
+        "day_count": spec.day_count,
+        "pays_non_performing": spec.pays_non_performing,
+        "claim_overdue_days": spec.claim_overdue_days,
     }
 
 

@@ -141,12 +141,20 @@ def claimable_statement(actor: User) -> Select[Any]:
     )
 
 
+def claimable_count(actor: User) -> int:
+    """How many loan-and-policy pairs the bank may claim now."""
+    statement = claimable_statement(actor).order_by(None).subquery()
+    return db.session.scalar(select(func.count()).select_from(statement)) or 0
+
+
 def claimables(actor: User, grants: Sequence[SubsidyGrant]) -> list[Claimable]:
     """The listed grants with their loans and latest reports (two queries)."""
     loan_ids = {g.loan_id for g in grants if g.loan_id is not None}
     loans = {
         loan.id: loan
-        for loan in db.session.scalars(scoped(select(Loan), Loan, actor).where(Loan.id.in_(loan_ids)))
+        for loan in db.session.scalars(
+            scoped(select(Loan), Loan, actor).where(Loan.id.in_(loan_ids))
+        )
     }
     reports = latest_reports(actor, loan_ids)
     found = []
@@ -525,16 +533,12 @@ def _recovery_problems(
     if amount <= 0:
         found["amount_wan"] = _("追回金额应大于 0（万元）")
     elif amount > left:
-        found["amount_wan"] = _(
-            "追回金额不能超过尚未追回的本金 %(left)s 万元", left=_wan(left)
-        )
+        found["amount_wan"] = _("追回金额不能超过尚未追回的本金 %(left)s 万元", left=_wan(left))
     first, today = approval_day(claim), today_in_china()
     if recovered_on > today:
         found["recovered_on"] = _("追回日期不能晚于今天")
     elif first is not None and recovered_on < first:
-        found["recovered_on"] = _(
-            "追回日期不能早于批准日 %(day)s", day=first.isoformat()
-        )
+        found["recovered_on"] = _("追回日期不能早于批准日 %(day)s", day=first.isoformat())
     return found
 
 
@@ -558,7 +562,9 @@ def recoveries_of(claim: CompensationClaim) -> list[ClaimRecovery]:
     """The claim's recoveries, oldest first (the claim was scoped by the caller)."""
     return list(
         db.session.scalars(
-            select(ClaimRecovery).where(ClaimRecovery.claim_id == claim.id).order_by(ClaimRecovery.id)
+            select(ClaimRecovery)
+            .where(ClaimRecovery.claim_id == claim.id)
+            .order_by(ClaimRecovery.id)
         )
     )
 

@@ -19,10 +19,17 @@ from wtforms.validators import (
 
 from portal.confirmation import confirm_field
 from portal.dates import today_in_china
-from portal.enums import DECLINE_REASON_LABELS, LEAD_STATUS_LABELS, DeclineReason, LeadStatus
+from portal.enums import (
+    DECLINE_REASON_LABELS,
+    LEAD_STATUS_LABELS,
+    REPAYMENT_METHOD_LABELS,
+    DeclineReason,
+    LeadStatus,
+    RepaymentMethod,
+)
 from portal.firms.forms import wan_to_yuan
 from portal.forms import ChoiceField, Form, NumberField, WholeNumberField
-from portal.leads.services import CreditDecision
+from portal.leads.services import OFFER_VALID_DAYS, CreditDecision, offer_validity_problem
 from portal.numbers import AMOUNT_WAN, MONTHS, RATE_PERCENT
 
 MAX_LOAN_WAN = Decimal("1000000")
@@ -83,6 +90,10 @@ class DeclineForm(Form):
         return DeclineReason(self.reason.data)
 
 
+def _default_valid_until() -> dt.date:
+    return today_in_china() + dt.timedelta(days=OFFER_VALID_DAYS)
+
+
 class DecisionForm(Form):
     amount_wan = NumberField(
         _l("批复金额（万元）"),
@@ -116,11 +127,50 @@ class DecisionForm(Form):
         ],
     )
 
+    repayment_method = ChoiceField(
+        _l("还款方式"),
+        choices=[(method.value, label) for method, label in REPAYMENT_METHOD_LABELS.items()],
+        default=RepaymentMethod.EQUAL_INSTALMENT.value,
+        validators=[DataRequired(_l("请选择还款方式"))],
+    )
+    upfront_fee_wan = NumberField(
+        _l("一次性费用（万元）"),
+        quantity=AMOUNT_WAN,
+        places=None,
+        description=_l("评估费、手续费等一次性收取的费用合计，单位万元；没有可不填"),
+        parse_message=_l("一次性费用应为数字，单位万元，如 0.2"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=MAX_LOAN_WAN, message=_l("一次性费用应不小于 0（万元）")),
+        ],
+    )
+    offer_valid_until = LocalDateField(
+        _l("方案有效期至"),
+        default=_default_valid_until,
+        description=_l("企业须在此日期（含）之前接受，过期自动关闭；最长 90 天"),
+        validators=[InputRequired(_l("请填写方案有效期，格式 2026-11-27"))],
+    )
+
+    def validate_offer_valid_until(self, field: DateField) -> None:
+        if field.data is not None:
+            problem = offer_validity_problem(field.data, today_in_china())
+            if problem is not None:
+                raise ValidationError(problem)
+
+    def validate_upfront_fee_wan(self, field: NumberField) -> None:
+        amount = self.amount_wan.data
+        if field.data is not None and amount is not None and field.data > amount:
+            raise ValidationError(_("一次性费用不应超过批复金额（万元）"))
+
     def decision(self) -> CreditDecision:
+        fee = self.upfront_fee_wan.data
         return CreditDecision(
             amount=wan_to_yuan(self.amount_wan.data),
             rate=self.rate.data,
             term_months=self.term_months.data,
+            repayment_method=RepaymentMethod(self.repayment_method.data),
+            upfront_fee=wan_to_yuan(fee) if fee is not None else Decimal(0),
+            valid_until=self.offer_valid_until.data,
         )
 
 

@@ -21,6 +21,7 @@ from portal.leads import queries
 from portal.leads import services as lead_services
 from portal.leads.forms import DecisionForm, DeclineForm, DisburseForm, InboxFilterForm
 from portal.leads.models import Lead
+from portal.leads.offers import offer_view, yuan
 from portal.leads.services import (
     DisbursementOutOfTerms,
     LeadError,
@@ -202,6 +203,8 @@ def _render_detail(
         firm=firm,
         flag=queries.deadline_state(lead, utcnow()),
         years_in_business=firm.years_in_business(today_in_china()) if firm else None,
+        offer=offer_view(lead, today_in_china()),
+        yuan=yuan,
         confirm=ConfirmForm(),
         decline_form=decline_form or DeclineForm(formdata=None),
         decision_form=_with_ranges(lead, decision_form or _fresh_decision(teaser)),

@@ -19,12 +19,14 @@ from portal.audit.models import AuditEntry
 from portal.authz import Permission, get_or_404, requires, scoped
 from portal.catalog.models import BankProduct
 from portal.confirmation import Confirmation, confirmation_step
+from portal.dates import today_in_china
 from portal.enums import BenefitKind, LeadStatus
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.institutions.models import FinancialInstitution
 from portal.leads import services as lead_services
 from portal.leads.models import Lead
+from portal.leads.offers import offer_views, yuan
 from portal.leads.services import MAX_APPLICATIONS, LeadError, offer_taken, settled_reason
 from portal.matching.forms import ApplyForm, NeedForm, new_idempotency_key
 from portal.matching.models import FinancingNeed, MatchResult
@@ -52,29 +54,6 @@ class Match:
     @property
     def bank(self) -> FinancialInstitution:
         return self.product.institution
-
-
-@dataclass(frozen=True)
-class Offer:
-    """A bank's credit decision, priced after the interest subsidy its match found."""
-
-    lead: Lead
-    subsidy_points: Decimal
-    adjusted_rate: Decimal
-    max_rate: Decimal | None = None  # the highest rate the firm said it would accept
-
-    @property
-    def above_max_rate(self) -> bool:
-        """Whether the bank's rate is above what the firm said it would accept."""
-        rate = self.lead.approved_rate
-        return self.max_rate is not None and rate is not None and rate > self.max_rate
-
-    @property
-    def subsidy_text(self) -> str:
-        """The interest subsidy in words, or 无 when there is none."""
-        if not self.subsidy_points:
-            return _("无")
-        return _("%(points)s 个百分点", points=_plain(self.subsidy_points))
 
 
 # --- list and submit -------------------------------------------------------------------------
@@ -126,7 +105,6 @@ def detail(need_id: int) -> str:
     eligible = [m for m in matches if m.result.eligible]
     leads = _leads(need)
     tried = {lead.institution_id for lead in leads if lead.institution_id is not None}
-    by_result = {m.result.id: m for m in matches}
     return render_template(
         "needs/detail.html",
         need=need,
@@ -135,7 +113,9 @@ def detail(need_id: int) -> str:
         applicable=[m for m in eligible if m.product.institution_id not in tried],
         tried=tried,
         leads=leads,
-        offers=[_offer(lead, by_result, need.max_rate) for lead in leads if _is_offer(lead)],
+        # Each offer priced from the grants stored at its credit decision, at its own rate.
+        offers=offer_views([lead for lead in leads if _is_offer(lead)], today_in_china()),
+        yuan=yuan,
         pooled=any(lead.status == LeadStatus.POOLED for lead in leads),
         live=settled_reason(need) is None,
         taken=offer_taken(need),
@@ -352,19 +332,6 @@ def _leads(need: FinancingNeed) -> list[Lead]:
 
 def _is_offer(lead: Lead) -> bool:
     return lead.status in OFFER_STATUSES and lead.approved_amount is not None
-
-
-def _offer(lead: Lead, by_result: dict[int, Match], max_rate: Decimal | None) -> Offer:
-    """The offer's rate after the best interest subsidy its match found, never below zero."""
-    match = by_result.get(lead.match_result_id or 0)
-    policies = match.explanation.get("policies", []) if match else []
-    points = max(
-        (Decimal(p["value"]) for p in policies if p.get("benefit_kind") == BenefitKind.RATE_POINTS),
-        default=Decimal(0),
-    )
-    rate = lead.approved_rate or Decimal(0)
-    adjusted = max(rate - points, Decimal(0))
-    return Offer(lead=lead, subsidy_points=points, adjusted_rate=adjusted, max_rate=max_rate)
 
 
 def benefit_text(policy: dict[str, Any]) -> str:

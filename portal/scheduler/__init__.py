@@ -37,6 +37,14 @@ def warn_near_deadlines() -> int:
     return warn(utcnow())
 
 
+def close_lapsed_offers() -> int:
+    """Close credit offers the firm did not take by their validity date."""
+    from portal.dates import today_in_china
+    from portal.leads.offers import close_lapsed_offers as close
+
+    return close(today_in_china())
+
+
 def remind_missing_loan_reports() -> int:
     """From the 10th, remind banks that have not reported last month's loan status."""
     from portal.dates import today_in_china
@@ -81,6 +89,7 @@ def rebuild_dashboard_rollups() -> int:
 JOBS: tuple[tuple[Callable[[], int], dt.timedelta], ...] = (
     (expire_overdue_leads, dt.timedelta(minutes=1)),
     (warn_near_deadlines, dt.timedelta(minutes=10)),
+    (close_lapsed_offers, dt.timedelta(hours=1)),
     (remind_missing_loan_reports, dt.timedelta(hours=1)),
     (make_monthly_reports, dt.timedelta(hours=1)),
     (refresh_dashboard_rollups, dt.timedelta(minutes=5)),  # rollups.REFRESH_EVERY

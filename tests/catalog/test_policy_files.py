@@ -350,7 +350,53 @@ BROKEN: dict[str, tuple[dict[str, Any] | str, list[str]]] = {
     ),
     "share-above-one": (
         policy(benefit={"kind": "fee_share", "formula": "50"}),
-        ["字段 benefit.formula：fee_share 是分担比例，应在 0 到 1 之间"],
+        ["字段 benefit.formula：担保费补贴比例为 50，应在 0 至 1 之间"],
+    ),
+    "points-of-100": (
+        policy(benefit={"kind": "rate_points", "formula": "100"}),
+        ["字段 benefit.formula：贴息公式的结果为 100 个百分点，应在 0 至贷款利率之间"],
+    ),
+    "negative-points": (
+        policy(benefit={"kind": "rate_points", "formula": "-5"}),
+        ["字段 benefit.formula：贴息公式的结果为 -5 个百分点"],
+    ),
+    "points-above-the-rate": (
+        policy(benefit={"kind": "rate_points", "formula": "rate * 30"}),
+        ["字段 benefit.formula：贴息公式在 rate = 24 时结果为 720 个百分点，超过了贷款利率"],
+    ),
+    "cap-above-budget": (
+        policy(budget=100000, benefit={"kind": "rate_points", "formula": "1", "cap": 200000}),
+        ["字段 benefit.cap：单户上限 20 万元高于资金规模 10 万元"],
+    ),
+    "bad-day-count": (
+        policy(benefit={"kind": "rate_points", "formula": "1", "day_count": 300}),
+        ["字段 benefit.day_count：计息天数应为 360 或 365"],
+    ),
+    "day-count-not-a-number": (
+        policy(benefit={"kind": "rate_points", "formula": "1", "day_count": "三百六十"}),
+        ["字段 benefit.day_count：“三百六十” 应为整数"],
+    ),
+    "overdue-days-out-of-range": (
+        policy(
+            kind="risk_compensation",
+            benefit={"kind": "loss_share", "formula": "0.4", "claim_overdue_days": 0},
+        ),
+        ["字段 benefit.claim_overdue_days：逾期天数应为 1 至 3650 之间的整数"],
+    ),
+    "overdue-days-on-a-subsidy": (
+        policy(benefit={"kind": "rate_points", "formula": "1", "claim_overdue_days": 90}),
+        ["字段 benefit.claim_overdue_days：只有风险补偿政策可以设置逾期天数"],
+    ),
+    "non-performing-not-a-flag": (
+        policy(benefit={"kind": "rate_points", "formula": "1", "pays_non_performing": "yes"}),
+        ["字段 benefit.pays_non_performing：“yes” 应为 true 或 false"],
+    ),
+    "non-performing-on-a-reward": (
+        policy(
+            kind="first_loan_reward",
+            benefit={"kind": "lump_sum", "formula": "10000", "pays_non_performing": True},
+        ),
+        ["字段 benefit.pays_non_performing：只有贴息政策可以设置"],
     ),
     "bad-region": (
         policy(agency={"name": "测试市金融办", "short_name": "金融办", "region_code": "3501"}),
