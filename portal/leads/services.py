@@ -40,8 +40,8 @@ from portal.matching.models import FinancingNeed, MatchResult
 from portal.notifications.service import bank_user_ids, firm_user_ids, notify, path_for
 from portal.numbers import AMOUNT_WAN, MONTHS, RATE_PERCENT, Quantity, plain
 from portal.subsidies import grants
+from portal.supervision.settings import max_banks_per_need
 
-MAX_APPLICATIONS = 3  # banks one need may reach in all: applications, routing, pool, reroutes
 LIVE_NEED_STATUSES = (NeedStatus.OPEN, NeedStatus.ROUTED)
 UNANSWERED = (LeadStatus.OPEN,)
 STILL_OPEN = (LeadStatus.POOLED, LeadStatus.OPEN, LeadStatus.ACCEPTED, LeadStatus.APPROVED)
@@ -70,8 +70,9 @@ def apply_to_products(actor: User, need: FinancingNeed, product_ids: list[int]) 
     """The firm applies to up to three of its eligible products: one lead per bank."""
     _hold_live_need(need)
     chosen = [r for r in eligible_results(need) if r.product_id in set(product_ids)]
-    if not chosen or len(set(product_ids)) > MAX_APPLICATIONS:
-        raise _refuse(_("请选择 1 至 %(n)s 个符合条件的产品", n=MAX_APPLICATIONS))
+    most = max_banks_per_need()
+    if not chosen or len(set(product_ids)) > most:
+        raise _refuse(_("请选择 1 至 %(n)s 个符合条件的产品", n=most))
     if len(chosen) != len(set(product_ids)):
         raise _refuse(_("所选产品中有不符合条件的，请重新选择"))
     new_banks = {_bank_of(r) for r in chosen} - _tried_banks(need)
@@ -82,11 +83,12 @@ def apply_to_products(actor: User, need: FinancingNeed, product_ids: list[int]) 
     return leads
 
 
-def route_best(actor: User, need: FinancingNeed, count: int = MAX_APPLICATIONS) -> list[Lead]:
+def route_best(actor: User, need: FinancingNeed, count: int | None = None) -> list[Lead]:
     """The platform sends the need to the best eligible banks it has not been sent to."""
     _hold_live_need(need)
     _require_room(need, 1)
-    picks = _next_banks(need, min(count, _room(need)))
+    room = _room(need)
+    picks = _next_banks(need, room if count is None else min(count, room))
     if not picks:
         raise _refuse(_("没有尚未推送的符合条件的银行，可以选择放入抢单池"))
     leads = _route(need, picks, LeadOrigin.BEST)
@@ -167,20 +169,20 @@ def banks_reached(need: FinancingNeed) -> int:
 
 
 def _room(need: FinancingNeed) -> int:
-    return max(MAX_APPLICATIONS - banks_reached(need), 0)
+    return max(max_banks_per_need() - banks_reached(need), 0)
 
 
 def _require_room(need: FinancingNeed, wanted: int) -> None:
     room = _room(need)
     if room == 0:
         raise _refuse(
-            _("本需求已推送给 %(n)s 家银行，已达每个需求的上限，不能再推送", n=MAX_APPLICATIONS)
+            _("本需求已推送给 %(n)s 家银行，已达每个需求的上限，不能再推送", n=max_banks_per_need())
         )
     if wanted > room:
         raise _refuse(
             _(
                 "每个需求最多推送给 %(n)s 家银行，本需求还可再选 %(room)s 家",
-                n=MAX_APPLICATIONS,
+                n=max_banks_per_need(),
                 room=room,
             )
         )
@@ -787,7 +789,7 @@ def _reroute(expired: Lead, now: dt.datetime) -> None:
                 "%(bank)s 未在时限内响应。本需求已推送给 %(n)s 家银行，达到上限；"
                 "如仍需融资，可撤回本需求后重新提交",
                 bank=_bank(expired),
-                n=MAX_APPLICATIONS,
+                n=max_banks_per_need(),
             ),
         )
         return

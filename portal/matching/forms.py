@@ -20,9 +20,9 @@ from wtforms.validators import (
 from portal.enums import GUARANTEE_LABELS, GuaranteeType
 from portal.firms.forms import MultiCheckboxField, wan_to_yuan
 from portal.forms import ChoiceField, Form, NumberField, WholeNumberField
-from portal.leads.services import MAX_APPLICATIONS
 from portal.matching.services import NeedInput
 from portal.numbers import AMOUNT_WAN, MONTHS, RATE_PERCENT
+from portal.supervision.settings import max_banks_per_need
 
 MAX_NEED_WAN = Decimal("1000000")  # 100 亿元: far above any small-business loan
 CONSENT_TEXT = _l("同意将本企业信息提供给本需求推送到的银行，用于融资审核")
@@ -125,5 +125,6 @@ class ApplyForm(Form):
         chosen = set(field.data or [])
         if not chosen:
             raise ValidationError(_("请至少选择 1 个产品"))
-        if len(chosen) > MAX_APPLICATIONS:
-            raise ValidationError(_("最多可同时申请 %(n)s 个产品", n=MAX_APPLICATIONS))
+        most = max_banks_per_need()
+        if len(chosen) > most:
+            raise ValidationError(_("最多可同时申请 %(n)s 个产品", n=most))

@@ -31,6 +31,7 @@ ONE = Decimal(1)
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
 VALUE_PLACES = Decimal("0.000001")  # rate points and shares, as stored on a grant
+RATE_PLACES = Decimal("0.0001")  # percent a year, as rates are stored
 MONTHS_A_YEAR = Decimal(12)
 
 # Kinds whose best value lowers what the firm pays each year.
@@ -170,13 +171,13 @@ def applied_value(benefits: Iterable[Benefit], kind: BenefitKind) -> Decimal:
 def subsidised_rate(rate: Decimal, benefits: Iterable[Benefit]) -> Decimal:
     """The rate less the applied interest subsidy's points, never below zero."""
     points = applied_value(benefits, BenefitKind.RATE_POINTS)
-    return max(rate - points, ZERO).quantize(CENT, ROUND_HALF_UP)
+    return max(rate - points, ZERO).quantize(RATE_PLACES, ROUND_HALF_UP)
 
 
 def subsidised_fee_rate(fee_rate: Decimal, benefits: Iterable[Benefit]) -> Decimal:
     """The guarantee fee less the share the applied fee subsidy pays."""
     share = applied_value(benefits, BenefitKind.FEE_SHARE)
-    return (fee_rate * (ONE - share)).quantize(CENT, ROUND_HALF_UP)
+    return (fee_rate * (ONE - share)).quantize(RATE_PLACES, ROUND_HALF_UP)
 
 
 def annual_cost(price: LoanPrice, benefits: Sequence[Benefit]) -> Decimal:

@@ -13,10 +13,14 @@ from portal.extensions import db
 from portal.supervision.models import SystemSetting
 
 NPL_ALERT_THRESHOLD = "npl_alert_threshold"
+MAX_BANKS_PER_NEED = "max_banks_per_need"
+BANKS_PER_NEED_RANGE = (1, 10)
 
 DEFAULTS: dict[str, str] = {
     # A month or bank whose NPL ratio is above this fraction is listed as an alert (3%).
     NPL_ALERT_THRESHOLD: "0.03",
+    # Banks one need may reach in all: applications, routing, the pool and reroutes.
+    MAX_BANKS_PER_NEED: "3",
 }
 
 
@@ -65,3 +69,21 @@ def set_npl_alert_threshold(actor: User, threshold: Decimal) -> SystemSetting:
     if not threshold.is_finite() or not Decimal(0) < threshold < Decimal(1):
         raise InvalidSetting("不良率预警阈值应大于 0% 且小于 100%")
     return set_setting(actor, NPL_ALERT_THRESHOLD, format(threshold.normalize(), "f"))
+
+
+def max_banks_per_need() -> int:
+    """How many banks one financing need may reach in all (default 3)."""
+    low, high = BANKS_PER_NEED_RANGE
+    value = get_setting(MAX_BANKS_PER_NEED)
+    if not value.isdigit() or not low <= int(value) <= high:
+        # A value edited by hand into the table must not stop routing.
+        return int(DEFAULTS[MAX_BANKS_PER_NEED])
+    return int(value)
+
+
+def set_max_banks_per_need(actor: User, count: int) -> SystemSetting:
+    """Save how many banks one need may reach (1 to 10)."""
+    low, high = BANKS_PER_NEED_RANGE
+    if not low <= count <= high:
+        raise InvalidSetting(f"每笔需求可推送的银行数应在 {low} 至 {high} 家之间")
+    return set_setting(actor, MAX_BANKS_PER_NEED, str(count))

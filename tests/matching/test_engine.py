@@ -149,7 +149,7 @@ def test_eligible_products_ranked_by_annual_cost_then_response_hours_then_id() -
         need(),
     )
     assert [m.product.id for m in outcome.eligible] == [3, 5, 2, 4, 1]
-    assert [str(m.annual_cost) for m in outcome.eligible] == [
+    assert [f"{m.annual_cost:.2f}" for m in outcome.eligible] == [
         "3.60",
         "3.60",
         "3.60",
