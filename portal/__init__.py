@@ -93,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.matching.routes import bp as needs_bp
     from portal.notifications.routes import bp as notifications_bp
     from portal.public.routes import bp as public_bp
+    from portal.subsidies.routes import bp as subsidies_bp
     from portal.supervision.archive_routes import bp as monthly_reports_bp
     from portal.supervision.dashboard_routes import bp as dashboard_bp
     from portal.supervision.reporting_routes import bp as loan_reports_bp
@@ -115,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
         dashboard_bp,
         monthly_reports_bp,
         claims_bp,
+        subsidies_bp,
     ):
         app.register_blueprint(blueprint)
 

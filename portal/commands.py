@@ -349,3 +349,6 @@ def register(app: Flask) -> None:
         supervision_cli,
     ):
         app.cli.add_command(group)
+    from portal.subsidies.commands import subsidies_cli
+
+    app.cli.add_command(subsidies_cli)

@@ -157,7 +157,7 @@ class NeedStatus(StrEnum):
 
 
 NEED_STATUS_LABELS = {
-    NeedStatus.OPEN: _l("待匹配"),
+    NeedStatus.OPEN: _l("已匹配，待申请"),
     NeedStatus.ROUTED: _l("已推送银行"),
     NeedStatus.FULFILLED: _l("已获贷"),
     NeedStatus.WITHDRAWN: _l("已撤回"),
@@ -182,7 +182,7 @@ LEAD_STATUS_LABELS = {
     LeadStatus.ACCEPTED: _l("已受理"),
     LeadStatus.DECLINED: _l("已拒绝"),
     LeadStatus.EXPIRED: _l("已超时"),
-    LeadStatus.APPROVED: _l("已审批"),
+    LeadStatus.APPROVED: _l("已给出授信方案"),
     LeadStatus.DISBURSED: _l("已放款"),
     LeadStatus.CLOSED: _l("已关闭"),
 }

@@ -43,6 +43,11 @@ ACTION_LABELS: dict[str, object] = {
     "lead.expire": _l("线索超时"),
     "lead.offer_expire": _l("授信方案过期关闭"),
     "loan.disburse": _l("登记放款"),
+    # Interest-subsidy settlement
+    "subsidy.settlement.compute": _l("测算贴息批次"),
+    "subsidy.settlement.adjust": _l("调整贴息金额"),
+    "subsidy.settlement.approve": _l("审核通过贴息批次"),
+    "subsidy.settlement.paid": _l("贴息批次标记已拨付"),
     # Risk compensation claims
     "claim.file": _l("提交风险补偿申请"),
     "claim.approve": _l("批准风险补偿申请"),
@@ -94,6 +99,8 @@ OBJECT_LABELS: dict[str, object] = {
     "MonthlyReport": _l("月度报告"),
     "LprRate": _l("LPR"),
     "CompensationClaim": _l("风险补偿申请"),
+    "SettlementBatch": _l("贴息批次"),
+    "SettlementLine": _l("贴息明细"),
 }
 
 

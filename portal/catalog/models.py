@@ -80,7 +80,8 @@ class PolicyProduct(Base):
     benefit_kind: Mapped[BenefitKind] = mapped_column(
         db_enum(BenefitKind, "benefit_kind"), default=BenefitKind.RATE_POINTS
     )
-    # Most a single firm may receive from this policy in a year, in yuan; None means no cap.
+    # Most a single firm may receive from this policy in a year, in yuan (for a risk
+    # compensation pool: the most one claim may draw); None means no cap.
     benefit_cap: Mapped[Decimal | None]
     # Interest subsidy settlement: the day count of a year (balance × points ÷ 100 ÷ day_count
     # per day) and whether months the loan is 次级 or worse are still subsidised.

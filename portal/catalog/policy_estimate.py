@@ -6,14 +6,15 @@ Two figures, both shown with their assumptions:
   in a year, so the policy cannot cost more than this a year (without a cap there is no bound).
 - **Typical loan**: as if each eligible firm took one typical loan. The typical loan is the
   median financing need of the last year (amount and term), priced at the median rate of the
-  loans disbursed in the last year (or, before there are enough, the median starting rate of the
-  published products), the current 1-year LPR and, for a guarantee-fee subsidy, the median fee of
-  guaranteed loans (or 1%, the government guarantee fee's target). The benefit on it comes from the
-  one subsidy rule (`portal.subsidies`: the formula, its kind's range and the per-firm cap), and
-  its cost from `yearly_amount` (a year) and `expected_amount` (the whole term, what an offer
-  reserves). Only formulas that read nothing but the loan's price can be worked out so; a formula
-  reading the firm's own figures (revenue …) depends on each firm and gets the upper bound only,
-  and so does risk compensation, which pays on actual losses.
+  loans disbursed in the last year (before there are enough: the published products' median
+  starting rate, else the 1-year LPR), the current 1-year LPR and, for a guarantee-fee subsidy,
+  the median fee of guaranteed loans (or 1%, the government guarantee fee's target). The
+  benefit on it comes from the one subsidy rule (`portal.subsidies`: the formula, its kind's
+  range and the per-firm cap), and its cost from `yearly_amount` (a year) and `expected_amount`
+  (the whole term, what an offer reserves). Only formulas that read nothing but the loan's
+  price can be worked out so; a formula reading the firm's own figures (revenue …) depends on
+  each firm and gets the upper bound only, and so does risk compensation, which pays on actual
+  losses.
 
 Every eligible firm taking a loan is the high end of what happens, so the typical figure
 overstates rather than understates. Only medians and counts are read from needs and loans, and
@@ -51,6 +52,8 @@ DEFAULT_AMOUNT = Decimal("3431000")
 DEFAULT_TERM_MONTHS = 12
 # 国办发〔2019〕6号: government financing guarantees aim at a fee of 1% a year or less.
 DEFAULT_GUARANTEE_FEE = Decimal("1")
+# The facts a formula may read and still be worked out on a typical loan, without a firm.
+PRICE_FACTS = frozenset(price_facts(LoanPrice(ZERO, ZERO, 1), None))
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ class Assumed:
     """One figure of the typical loan and where it came from (`source`), over `count` records."""
 
     value: Decimal
-    source: str  # "needs" | "loans" | "products" | "default"
+    source: str  # "needs" | "loans" | "products" | "lpr" | "default"
     count: int = 0
 
 
@@ -99,12 +102,6 @@ class BudgetEstimate:
     total_loan: Decimal | None = None
     why_not: str | None = None  # "firm_facts" | "loss_share" | "no_rate" | "no_lpr" | "formula"
 
-    def share_of_budget(self, amount: Decimal | None) -> Decimal | None:
-        """An amount as a percentage of the budget, one decimal."""
-        if amount is None or not self.budget:
-            return None
-        return (amount * 100 / self.budget).quantize(Decimal("0.1"), ROUND_HALF_UP)
-
 
 def estimate(
     policy: PolicyProduct, version: RuleVersion, eligible: int, today: dt.date
@@ -125,10 +122,12 @@ def estimate(
     if policy.benefit_kind == BenefitKind.LOSS_SHARE:
         return BudgetEstimate(**base, why_not="loss_share")
     facts_used = rules.formula.facts_used
-    if not facts_used <= price_facts(LoanPrice(ZERO, ZERO, 1), None).keys():
+    if not facts_used <= PRICE_FACTS:
         return BudgetEstimate(**base, why_not="firm_facts")
     loan = typical_loan(today)
-    if "rate" in facts_used and loan.rate is None:
+    # Rate points are never more than the loan's rate, so they always need one.
+    needs_rate = "rate" in facts_used or policy.benefit_kind == BenefitKind.RATE_POINTS
+    if needs_rate and loan.rate is None:
         return BudgetEstimate(**base, loan=loan, why_not="no_rate")
     if "lpr_one_year" in facts_used and loan.lpr_one_year is None:
         return BudgetEstimate(**base, loan=loan, why_not="no_lpr")
@@ -177,16 +176,19 @@ def typical_loan(today: dt.date) -> TypicalLoan:
         "loans",
         DEFAULT_GUARANTEE_FEE,
     )
+    lpr = latest_lpr_one_year(today)
     return TypicalLoan(
         amount=Assumed(amount.value.quantize(CENT, ROUND_HALF_UP), amount.source, amount.count),
         term_months=term,
-        rate=_typical_rate(recent_loan),
+        rate=_typical_rate(recent_loan, lpr),
         guarantee_fee_rate=fee,
-        lpr_one_year=latest_lpr_one_year(today),
+        lpr_one_year=lpr,
     )
 
 
-def _typical_rate(recent_loan: ColumnElement[bool]) -> Assumed | None:
+def _typical_rate(recent_loan: ColumnElement[bool], lpr: Decimal | None) -> Assumed | None:
+    """Recent loans' median rate, else the published products' median starting rate, else the
+    1-year LPR; None on a platform with none of these."""
     median, count = _median(Loan.rate, recent_loan)
     if median is not None:
         return Assumed(median.quantize(CENT, ROUND_HALF_UP), "loans", count)
@@ -194,6 +196,8 @@ def _typical_rate(recent_loan: ColumnElement[bool]) -> Assumed | None:
     median, count = _median(BankProduct.min_rate, published, minimum=1)
     if median is not None:
         return Assumed(median.quantize(CENT, ROUND_HALF_UP), "products", count)
+    if lpr is not None:
+        return Assumed(Decimal(lpr), "lpr")
     return None
 
 
@@ -210,7 +214,7 @@ def _median(
     """The median of a column over the rows meeting the conditions, and how many there are;
     None when there are fewer than `minimum`. Two small queries, the same on every database."""
     where = (column.is_not(None), *conditions)
-    count = db.session.scalar(select(func.count()).where(*where).select_from(column.table)) or 0
+    count = db.session.scalar(select(func.count()).where(*where)) or 0
     if count < minimum:
         return None, count
     middle = db.session.scalars(

@@ -53,6 +53,9 @@ def new() -> str | Response:
 @requires(Permission.GOV_POLICIES_MANAGE)
 def edit(policy_id: int) -> str | Response:
     policy = get_or_404(PolicyProduct, policy_id, current_user)
+    refused = _refused(services.edit_refusal(policy), policy)
+    if refused is not None:
+        return refused
     form = PolicyForm(obj=policy)
     if not form.is_submitted():
         _prefill(form, policy)
@@ -80,7 +83,7 @@ def detail(policy_id: int) -> str:
         policy=policy,
         version=version,
         history=_history(policy),
-        what_if=services.what_if(version, today_in_china()) if show_what_if else None,
+        what_if=services.what_if(policy, version, today_in_china()) if show_what_if else None,
         regions=dict(FUJIAN_REGIONS),
         confirm=ConfirmForm(),
     )
@@ -90,6 +93,9 @@ def detail(policy_id: int) -> str:
 @requires(Permission.GOV_POLICIES_MANAGE)
 def publish(policy_id: int) -> str | Response:
     policy = get_or_404(PolicyProduct, policy_id, current_user)
+    refused = _refused(services.publish_refusal(policy), policy)
+    if refused is not None:
+        return refused
     page = confirmation_step(
         Confirmation(
             title=_("发布政策"),
@@ -120,6 +126,9 @@ def close(policy_id: int) -> str | Response:
     policy = get_or_404(PolicyProduct, policy_id, current_user)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    refused = _refused(services.close_refusal(policy), policy)
+    if refused is not None:
+        return refused
     reason = (request.form.get("reason") or "").strip()
     if not 4 <= len(reason) <= 500:
         flash(_("请填写关闭原因（4 到 500 字）。"), "error")
@@ -146,6 +155,14 @@ def close(policy_id: int) -> str | Response:
         flash(str(error), "error")
     else:
         flash(_("政策已关闭，新发放的贷款不再享受此政策。"), "success")
+    return redirect(url_for("gov_policies.detail", policy_id=policy.id))
+
+
+def _refused(refusal: str | None, policy: PolicyProduct) -> Response | None:
+    """Back to the policy with the reason, when the action cannot be done in its state."""
+    if refusal is None:
+        return None
+    flash(refusal, "error")
     return redirect(url_for("gov_policies.detail", policy_id=policy.id))
 
 

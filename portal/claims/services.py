@@ -26,6 +26,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, exists, func, select, update
+from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.audit import service as audit
@@ -121,6 +122,7 @@ def claimable_statement(actor: User) -> Select[Any]:
     )
     return (
         select(SubsidyGrant)
+        .options(selectinload(SubsidyGrant.policy))
         .join(Loan, Loan.id == SubsidyGrant.loan_id)
         .join(PolicyProduct, PolicyProduct.id == SubsidyGrant.policy_id)
         .join(latest, latest.c.loan_id == Loan.id)
@@ -153,7 +155,9 @@ def claimables(actor: User, grants: Sequence[SubsidyGrant]) -> list[Claimable]:
     loans = {
         loan.id: loan
         for loan in db.session.scalars(
-            scoped(select(Loan), Loan, actor).where(Loan.id.in_(loan_ids))
+            scoped(select(Loan), Loan, actor)
+            .options(selectinload(Loan.firm))
+            .where(Loan.id.in_(loan_ids))
         )
     }
     reports = latest_reports(actor, loan_ids)
@@ -547,7 +551,12 @@ def _recovery_problems(
 
 def claims_statement(actor: User, statuses: Sequence[ClaimStatus] | None = None) -> Select[Any]:
     """The claims the actor may see: waiting ones first (oldest first), then the newest."""
-    statement = scoped(select(CompensationClaim), CompensationClaim, actor)
+    statement = scoped(select(CompensationClaim), CompensationClaim, actor).options(
+        selectinload(CompensationClaim.policy),
+        selectinload(CompensationClaim.loan),
+        selectinload(CompensationClaim.firm),
+        selectinload(CompensationClaim.institution),
+    )
     if statuses:
         statement = statement.where(CompensationClaim.status.in_(tuple(statuses)))
     waiting_first = (CompensationClaim.status != ClaimStatus.SUBMITTED).label("decided")

@@ -16,6 +16,7 @@ from portal.firms.forms import FirmProfileForm, yuan_to_wan_field
 from portal.firms.models import Firm
 from portal.home import queries
 from portal.institutions.models import FinancialInstitution
+from portal.subsidies import settlement
 
 bp = Blueprint("home", __name__)
 
@@ -45,7 +46,12 @@ def index() -> str | Response:
 @requires(Permission.HOME_SME)
 def sme() -> str:
     firm = get_or_404(Firm, current_user.firm_id, current_user)
-    return render_template("home/sme.html", firm=firm, **queries.sme_summary(current_user, firm))
+    return render_template(
+        "home/sme.html",
+        firm=firm,
+        subsidised=settlement.received_for_firm(current_user),
+        **queries.sme_summary(current_user, firm),
+    )
 
 
 @bp.route("/firm/profile", methods=["GET", "POST"])

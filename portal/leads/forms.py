@@ -46,7 +46,10 @@ class InboxFilterForm(Form):
 
     status = SelectField(
         _l("状态"),
-        choices=[(ACTIVE_FILTER, _l("待处理（待响应、已受理、已审批）")), (ALL_FILTER, _l("全部"))]
+        choices=[
+            (ACTIVE_FILTER, _l("待处理（待响应、已受理、已给出授信方案）")),
+            (ALL_FILTER, _l("全部")),
+        ]
         + [(s.value, label) for s, label in LEAD_STATUS_LABELS.items() if s != LeadStatus.POOLED],
         default=ACTIVE_FILTER,
         validators=[Optional()],
@@ -147,8 +150,8 @@ class DecisionForm(Form):
     offer_valid_until = LocalDateField(
         _l("方案有效期至"),
         default=_default_valid_until,
-        description=_l("企业须在此日期（含）之前接受，过期自动关闭；最长 90 天"),
-        validators=[InputRequired(_l("请填写方案有效期，格式 2026-11-27"))],
+        description=_l("企业须在此日期（含）之前接受，过期自动关闭；最长 90 天，留空为 15 天"),
+        validators=[Optional()],
     )
 
     def validate_offer_valid_until(self, field: DateField) -> None:

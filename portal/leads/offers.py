@@ -147,7 +147,7 @@ def _rule_versions(stored: Sequence[SubsidyGrant]) -> dict[int, int]:
     rows = db.session.execute(
         select(RuleVersion.id, RuleVersion.version).where(RuleVersion.id.in_(version_ids))
     )
-    return dict(rows.tuples())
+    return {version_id: number for version_id, number in rows}
 
 
 def _view(
@@ -215,7 +215,11 @@ def _tell_of_lapse(lead: Lead) -> None:
     notify(
         bank_user_ids(lead.institution_id),
         "lead.offer_expired",
-        _("线索 #%(id)s 的授信方案已过有效期（%(day)s），企业未接受，线索已关闭", id=lead.id, day=day),
+        _(
+            "线索 #%(id)s 的授信方案已过有效期（%(day)s），企业未接受，线索已关闭",
+            id=lead.id,
+            day=day,
+        ),
         link=path_for("leads.detail", lead_id=lead.id),
     )
     bank = lead.institution.short_name if lead.institution else ""

@@ -20,18 +20,20 @@ from portal.authz import Permission, get_or_404, requires, scoped
 from portal.catalog.models import BankProduct
 from portal.confirmation import Confirmation, confirmation_step
 from portal.dates import today_in_china
-from portal.enums import BenefitKind, LeadStatus
+from portal.enums import REPAYMENT_METHOD_LABELS, BenefitKind, LeadStatus
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.institutions.models import FinancialInstitution
 from portal.leads import services as lead_services
 from portal.leads.models import Lead
 from portal.leads.offers import offer_views, yuan
-from portal.leads.services import MAX_APPLICATIONS, LeadError, offer_taken, settled_reason
+from portal.leads.services import LeadError, offer_taken, settled_reason
 from portal.matching.forms import ApplyForm, NeedForm, new_idempotency_key
 from portal.matching.models import FinancingNeed, MatchResult
 from portal.matching.services import NeedError, submit_need, withdraw_need
 from portal.pagination import paginate
+from portal.subsidies import settlement
+from portal.supervision.settings import max_banks_per_need
 from portal.templating import percent, to_wan
 
 bp = Blueprint("needs", __name__, url_prefix="/firm/needs")
@@ -108,6 +110,7 @@ def detail(need_id: int) -> str:
     return render_template(
         "needs/detail.html",
         need=need,
+        subsidised=settlement.received_for_need(current_user, need.id),
         eligible=eligible,
         ineligible=[m for m in matches if not m.result.eligible],
         applicable=[m for m in eligible if m.product.institution_id not in tried],
@@ -119,7 +122,7 @@ def detail(need_id: int) -> str:
         pooled=any(lead.status == LeadStatus.POOLED for lead in leads),
         live=settled_reason(need) is None,
         taken=offer_taken(need),
-        max_applications=MAX_APPLICATIONS,
+        max_applications=max_banks_per_need(),
         benefit_text=benefit_text,
         confirm=ConfirmForm(),
     )
@@ -209,6 +212,10 @@ def take_offer(need_id: int, lead_id: int) -> str | Response:
     if lead.offer_taken_at is not None:
         flash(_("您已接受该方案，请等待银行放款。"), "info")
         return _back_to(need)
+    lapsed = lead_services.offer_lapsed_reason(lead, today_in_china())
+    if lapsed is not None:  # say so before asking to confirm; the service checks again
+        flash(lapsed, "error")
+        return _back_to(need)
     page = confirmation_step(_take_offer_confirmation(need, lead))
     if page is not None:
         return page
@@ -239,6 +246,10 @@ def _take_offer_confirmation(need: FinancingNeed, lead: Lead) -> Confirmation:
             (_("年利率"), percent(lead.approved_rate)),
             (_("期限"), _("%(n)s 个月", n=lead.approved_term_months)),
         ]
+    if lead.repayment_method is not None:
+        summary.append((_("还款方式"), str(REPAYMENT_METHOD_LABELS[lead.repayment_method])))
+    if lead.offer_valid_until is not None:
+        summary.append((_("方案有效期至"), lead.offer_valid_until.isoformat()))
     return Confirmation(
         title=_("接受授信方案"),
         subject=_need_subject(need),

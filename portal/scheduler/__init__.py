@@ -84,6 +84,14 @@ def rebuild_dashboard_rollups() -> int:
     return rebuild_daily(today_in_china())
 
 
+def settle_interest_subsidies() -> int:
+    """After the 10th, settle last month's interest subsidies (drafts recomputed, approved and
+    paid batches left alone)."""
+    from portal.subsidies.settlement import settle_due
+
+    return settle_due()
+
+
 # (job, how often) — each job is a plain function that needs only an app context. The monthly
 # jobs run hourly and do nothing once their month's work is done.
 JOBS: tuple[tuple[Callable[[], int], dt.timedelta], ...] = (
@@ -95,6 +103,7 @@ JOBS: tuple[tuple[Callable[[], int], dt.timedelta], ...] = (
     (refresh_dashboard_rollups, dt.timedelta(minutes=5)),  # rollups.REFRESH_EVERY
     (rebuild_dashboard_rollups, dt.timedelta(hours=1)),
     (purge_throttle_counters, dt.timedelta(hours=1)),
+    (settle_interest_subsidies, dt.timedelta(hours=1)),
 )
 
 

@@ -1,14 +1,15 @@
 """Government staff review, adjust, approve and export their agency's interest-subsidy batches.
 
-Also the helpers the firm's need page uses to show what its loans received (an include of
-templates/subsidies/_received.html that calls `subsidy_received_for_need`).
+The firm's pages (templates/needs/detail.html, templates/home/sme.html) include
+templates/subsidies/_received.html with what their views pass from
+`settlement.received_for_need` / `received_for_firm`.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -20,8 +21,6 @@ from portal.catalog.models import PolicyProduct
 from portal.confirmation import Confirmation, confirmation_step
 from portal.enums import SETTLEMENT_STATUS_LABELS, SettlementStatus
 from portal.extensions import db
-from portal.leads.models import Lead, Loan
-from portal.matching.models import FinancingNeed
 from portal.pagination import paginate
 from portal.subsidies import settlement
 from portal.subsidies.exports import payment_list
@@ -37,7 +36,7 @@ bp = Blueprint("subsidies", __name__, url_prefix="/subsidies/settlements")
 @requires(Permission.GOV_SUBSIDIES_SETTLE)
 def index() -> str:
     """The agency's batches, newest month first, filtered by month, policy and status."""
-    form = BatchFilterForm(formdata=_query_args())
+    form = BatchFilterForm(request.args)
     form.offer_policies(_policies())
     period, policy_id, status = form.filters()
     page = paginate(settlement.batches_statement(current_user, period, policy_id, status))
@@ -45,11 +44,7 @@ def index() -> str:
         "subsidies/index.html",
         form=form,
         page=page,
-        rows=db.session.execute(
-            settlement.batches_statement(current_user, period, policy_id, status)
-            .limit(page.size)
-            .offset((page.number - 1) * page.size)
-        ).all(),
+        rows=settlement.batch_rows(page.items),
         statuses=SETTLEMENT_STATUS_LABELS,
     )
 
@@ -65,11 +60,11 @@ def detail(batch_id: int) -> str:
 @requires(Permission.GOV_SUBSIDIES_SETTLE)
 def adjust(batch_id: int, line_id: int) -> str | Response:
     batch, line = _batch_and_line(batch_id, line_id)
-    if batch.status != SettlementStatus.DRAFT:
+    form = AdjustForm()
+    if batch.status != SettlementStatus.DRAFT and form.is_submitted():
         flash(_("该批次已审核，不能再调整"), "error")
         return redirect(url_for("subsidies.detail", batch_id=batch.id))
-    form = AdjustForm()
-    if form.validate_on_submit():
+    if batch.status == SettlementStatus.DRAFT and form.validate_on_submit():
         try:
             settlement.adjust(
                 current_user, batch, line, form.decimal_amount(), form.reason.data or ""
@@ -82,13 +77,13 @@ def adjust(batch_id: int, line_id: int) -> str | Response:
     elif not form.is_submitted():
         form.amount.data = line.amount
         form.reason.data = line.adjustment_reason or ""
-    row = next(r for r in settlement.line_rows(batch) if r.line.id == line.id)
+    draft = batch.status == SettlementStatus.DRAFT
     return render_template(
         "subsidies/adjust.html",
         batch=batch,
-        row=row,
-        form=form,
-        room=settlement.line_room(batch, line),
+        row=next(r for r in settlement.line_rows(batch) if r.line.id == line.id),
+        form=form if draft else None,
+        room=settlement.line_room(batch, line) if draft else None,
         notes=NOTE_LABELS,
     )
 
@@ -166,26 +161,16 @@ def export(batch_id: int) -> Response:
         return redirect(url_for("subsidies.detail", batch_id=batch.id))
     table = payment_list(batch, settlement.bank_name(batch), settlement.line_rows(batch))
     name = _("贴息拨付清单-%(month)s-%(id)s", month=f"{batch.period:%Y-%m}", id=batch.id)
-    return export_response(
-        table, "xlsx", name, f"subsidy-payments-{batch.period:%Y-%m}-{batch.id}"
-    )
+    return export_response(table, "xlsx", name, f"subsidy-payments-{batch.period:%Y-%m}-{batch.id}")
 
 
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _query_args():  # type: ignore[no-untyped-def]
-    from flask import request
-
-    return request.args
-
-
 def _policies() -> list[PolicyProduct]:
     return list(
         db.session.scalars(
-            scoped(select(PolicyProduct), PolicyProduct, current_user).order_by(
-                PolicyProduct.title
-            )
+            scoped(select(PolicyProduct), PolicyProduct, current_user).order_by(PolicyProduct.title)
         )
     )
 
@@ -204,12 +189,7 @@ def _field_error(form: AdjustForm, error: SettlementError) -> None:
 
 
 def _batch_title(batch: SettlementBatch) -> str:
-    return _(
-        "%(month)s · %(policy)s · %(bank)s",
-        month=f"{batch.period:%Y-%m}",
-        policy=batch.policy.title,
-        bank=settlement.bank_name(batch),
-    )
+    return f"{batch.period:%Y-%m} · {batch.policy.title} · {settlement.bank_name(batch)}"
 
 
 def _render_detail(batch: SettlementBatch) -> str:
@@ -243,15 +223,6 @@ def points_text(value: Decimal | None) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def received_for_need(need: FinancingNeed) -> list[settlement.LoanSubsidy]:
-    """The need's disbursed loans the signed-in firm may see, with the subsidy they received."""
-    loan_ids = db.session.scalars(
-        select(Loan.id).join(Lead, Lead.id == Loan.lead_id).where(Lead.need_id == need.id)
-    ).all()
-    return settlement.received_on_loans(current_user, loan_ids)
-
-
 bp.add_app_template_filter(yuan, "yuan")
 bp.add_app_template_filter(points_text, "points")
-bp.add_app_template_global(received_for_need, "subsidy_received_for_need")
 bp.add_app_template_global(SETTLEMENT_STATUS_LABELS, "settlement_status_labels")

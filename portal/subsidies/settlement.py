@@ -34,6 +34,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
@@ -46,7 +47,7 @@ from portal.enums import NON_PERFORMING, BenefitKind, GrantStatus, SettlementSta
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.institutions.models import FinancialInstitution
-from portal.leads.models import Loan
+from portal.leads.models import Lead, Loan
 from portal.subsidies import budget
 from portal.subsidies.models import SettlementBatch, SettlementLine, SubsidyGrant
 from portal.subsidies.rule import period_interest_subsidy
@@ -282,8 +283,12 @@ def _settle_batch(
     policy_id, institution_id = key
     if batch_id is None:
         batch = SettlementBatch(policy_id=policy_id, institution_id=institution_id, period=period)
-        db.session.add(batch)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():  # another run made it a moment ago: leave it be
+                db.session.add(batch)
+        except IntegrityError:
+            result.kept += 1
+            return
         created = True
     else:
         if not _hold_draft(batch_id):
@@ -400,9 +405,12 @@ def _refuse_unless_draft(batch: SettlementBatch) -> SettlementBatch:
 
 def line_room(batch: SettlementBatch, line: SettlementLine) -> Decimal:
     """The most the line may pay, given everything else the policy's batches hold."""
-    grants = {g.id: g for g in db.session.scalars(
-        select(SubsidyGrant).where(SubsidyGrant.id.in_({x.grant_id for x in batch.lines}))
-    )}
+    grants = {
+        g.id: g
+        for g in db.session.scalars(
+            select(SubsidyGrant).where(SubsidyGrant.id.in_({x.grant_id for x in batch.lines}))
+        )
+    }
     rooms = rooms_outside(batch.policy, batch.period, batch.id, grants.values())
     for other in batch.lines:
         if other.id != line.id:
@@ -411,7 +419,9 @@ def line_room(batch: SettlementBatch, line: SettlementLine) -> Decimal:
     return room
 
 
-def adjust(actor: User, batch: SettlementBatch, line: SettlementLine, amount: Decimal, reason: str) -> None:
+def adjust(
+    actor: User, batch: SettlementBatch, line: SettlementLine, amount: Decimal, reason: str
+) -> None:
     """Set a line's amount by hand, with the reason; only in a draft batch and within room."""
     reason = " ".join(reason.split())
     if not reason:
@@ -533,9 +543,7 @@ def mark_paid(actor: User, batch: SettlementBatch) -> None:
     """Record that the treasury paid an approved batch."""
     done = db.session.execute(
         update(SettlementBatch)
-        .where(
-            SettlementBatch.id == batch.id, SettlementBatch.status == SettlementStatus.APPROVED
-        )
+        .where(SettlementBatch.id == batch.id, SettlementBatch.status == SettlementStatus.APPROVED)
         .values(status=SettlementStatus.PAID, paid_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -574,19 +582,9 @@ def batches_statement(
     policy_id: int | None = None,
     status: SettlementStatus | None = None,
 ) -> Any:
-    """The actor's batches, newest month first, with bank name and line count."""
-    count = (
-        select(func.count(SettlementLine.id))
-        .where(SettlementLine.batch_id == SettlementBatch.id)
-        .scalar_subquery()
-    )
-    statement = (
-        select(SettlementBatch, FinancialInstitution.short_name, count)
-        .join(FinancialInstitution, FinancialInstitution.id == SettlementBatch.institution_id)
-        .options(selectinload(SettlementBatch.policy))
-        .order_by(
-            SettlementBatch.period.desc(), SettlementBatch.policy_id, FinancialInstitution.id
-        )
+    """The actor's batches, newest month first."""
+    statement = select(SettlementBatch).order_by(
+        SettlementBatch.period.desc(), SettlementBatch.policy_id, SettlementBatch.institution_id
     )
     if period is not None:
         statement = statement.where(SettlementBatch.period == period)
@@ -595,6 +593,29 @@ def batches_statement(
     if status is not None:
         statement = statement.where(SettlementBatch.status == status)
     return scoped(statement, SettlementBatch, actor)
+
+
+def batch_rows(batches: Sequence[SettlementBatch]) -> list[BatchRow]:
+    """Batches with their bank's name and line count (two queries for the page)."""
+    ids = [batch.id for batch in batches]
+    counts = dict(
+        db.session.execute(
+            select(SettlementLine.batch_id, func.count(SettlementLine.id))
+            .where(SettlementLine.batch_id.in_(ids))
+            .group_by(SettlementLine.batch_id)
+        ).all()
+    )
+    banks = dict(
+        db.session.execute(
+            select(FinancialInstitution.id, FinancialInstitution.short_name).where(
+                FinancialInstitution.id.in_({batch.institution_id for batch in batches})
+            )
+        ).all()
+    )
+    return [
+        BatchRow(batch, banks.get(batch.institution_id, "—"), counts.get(batch.id, 0))
+        for batch in batches
+    ]
 
 
 @dataclass(frozen=True)
@@ -673,7 +694,9 @@ def received_on_loans(actor: User, loan_ids: Iterable[int]) -> list[LoanSubsidy]
         found[grant.loan_id].grants.append(grant)
     lines = db.session.execute(
         scoped(
-            select(SettlementLine.loan_id, SettlementBatch.period, _amount(), SettlementBatch.status)
+            select(
+                SettlementLine.loan_id, SettlementBatch.period, _amount(), SettlementBatch.status
+            )
             .join(SettlementBatch, SettlementBatch.id == SettlementLine.batch_id)
             .where(
                 SettlementLine.loan_id.in_(list(found)),
@@ -687,3 +710,16 @@ def received_on_loans(actor: User, loan_ids: Iterable[int]) -> list[LoanSubsidy]
     for loan_id, period, amount, status in lines:
         found[loan_id].months.append(MonthPaid(period, Decimal(amount), status))
     return [subsidy for subsidy in found.values() if subsidy.grants or subsidy.months]
+
+
+def received_for_need(actor: User, need_id: int) -> list[LoanSubsidy]:
+    """The need's disbursed loans the actor may see, with the subsidy they received."""
+    loan_ids = db.session.scalars(
+        select(Loan.id).join(Lead, Lead.id == Loan.lead_id).where(Lead.need_id == need_id)
+    ).all()
+    return received_on_loans(actor, loan_ids)
+
+
+def received_for_firm(actor: User) -> list[LoanSubsidy]:
+    """Every loan the actor's firm has, with the subsidy it received (the firm's home)."""
+    return received_on_loans(actor, db.session.scalars(scoped(select(Loan.id), Loan, actor)).all())

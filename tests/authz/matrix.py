@@ -123,6 +123,27 @@ MATRIX: dict[tuple[str, str], Answers] = {
     **entry("loan_reports.upload_detail", "GET", only(*BANKS)),
     **entry("loan_reports.template_csv", "GET", only(*BANKS)),
     **entry("loan_reports.template_xlsx", "GET", only(*BANKS)),
+    # --- risk compensation claims: bank:claims:file (their own bank's loans and claims) ----------
+    **entry("claims.bank_index", "GET", only(*BANKS)),
+    **entry("claims.claimable", "GET", only(*BANKS)),
+    **entry("claims.file", "GET POST", only(*BANKS)),  # GET explains why a loan is not claimable
+    **entry("claims.bank_detail", "GET", only(*BANKS)),
+    **entry("claims.recover", "POST", only(*BANKS)),
+    # gov:claims:decide: claims on the staff's own agency's policies.
+    **entry("claims.queue", "GET", only(GOV)),
+    **entry("claims.review", "GET", only(GOV)),
+    **entry("claims.approve", "POST", only(GOV)),
+    **entry("claims.reject", "POST", only(GOV)),
+    # supervision:dashboard:view: claims and payouts (government staff: their agency's policies).
+    **entry("claims.overview", "GET", only(GOV, REGULATOR, ADMIN)),
+    # --- interest-subsidy settlement: gov:subsidies:settle (their own agency's policies' batches) -
+    **entry("subsidies.index", "GET", only(GOV)),
+    **entry("subsidies.detail", "GET", only(GOV)),
+    # GET shows the line (an approved batch's: why it can no longer be adjusted).
+    **entry("subsidies.adjust", "GET POST", only(GOV)),
+    **entry("subsidies.approve", "POST", only(GOV)),
+    **entry("subsidies.mark_paid", "POST", only(GOV)),
+    **entry("subsidies.export", "GET", only(GOV)),  # the approved batch's payment list (XLSX)
     # --- bank products: bank:products:manage (bank admins, their own bank's products) -------------
     **entry("products.index", "GET", only(BANK_ADMIN)),
     **entry("products.new", "GET POST", only(BANK_ADMIN)),

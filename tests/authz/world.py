@@ -21,9 +21,19 @@ from sqlalchemy import func, inspect, select
 from portal.accounts.models import ThrottleCounter, User
 from portal.audit.models import AuditEntry
 from portal.catalog.models import PolicyProduct
-from portal.catalog.versions import record_rules
+from portal.catalog.versions import current_version, record_rules
+from portal.claims.models import CompensationClaim
 from portal.db import Base, utcnow
-from portal.enums import BenefitKind, FiveTierClass, GuaranteeType, PolicyKind, ProductStatus, Role
+from portal.enums import (
+    BenefitKind,
+    FiveTierClass,
+    GrantStatus,
+    GuaranteeType,
+    PolicyKind,
+    ProductStatus,
+    Role,
+    SettlementStatus,
+)
 from portal.extensions import db
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads import services as leads
@@ -31,6 +41,7 @@ from portal.leads.models import Lead, Loan
 from portal.matching.catalogue import invalidate_catalogue_cache
 from portal.matching.models import FinancingNeed
 from portal.matching.services import NeedInput, submit_need
+from portal.subsidies.models import SettlementBatch, SettlementLine, SubsidyGrant
 from portal.supervision import reporting
 from portal.supervision.models import LoanReportUpload, MonthlyReport
 from tests.factories import AgencyFactory, InstitutionFactory, UserFactory, published_product
@@ -60,6 +71,9 @@ class Tenant:
     lead: int = 0
     loan: int = 0
     upload: int = 0
+    claim: int = 0
+    batch: int = 0  # an approved interest-subsidy batch of the tenant agency's policy
+    line: int = 0  # its one line: the tenant's loan
     bank_report: int = 0
     region_report: int = 0
 
@@ -109,6 +123,9 @@ class World:
             "product_id": t.product,
             "policy_id": t.policy,
             "upload_id": t.upload,
+            "claim_id": t.claim,
+            "batch_id": t.batch,
+            "line_id": t.line,
             "report_id": self.report_for(role, key) if role else self.province_report,
             "institution_id": self.pending_institution,
             "user_id": t.user_ids[Role.SME],
@@ -193,6 +210,9 @@ def _lending(a: Tenant, b: Tenant, users: Users, period: dt.date) -> None:
         reporting.report_one(officer, loan, period, AMOUNTS[t.key], 0, FiveTierClass.NORMAL)
     for t in (a, b):
         t.upload = _upload(t.bank, users[t.key, Role.BANK_OFFICER], period).id
+    for t in (a, b):
+        t.claim = _claim(t, users[t.key, Role.BANK_OFFICER]).id
+    _settlement(a, b, users, period)
 
 
 def _published_policy(agency, key: str) -> PolicyProduct:
@@ -238,6 +258,81 @@ def _lend(users: Users, key: str, lead: Lead, period: dt.date) -> Loan:
     lead.decided_at = dt.datetime.combine(disbursed_on, dt.time(1), tzinfo=dt.UTC)
     db.session.flush()
     return leads.disburse(officer, lead, CONTRACTS[key], disbursed_on)
+
+
+def _claim(t: Tenant, officer: User) -> CompensationClaim:
+    """A risk compensation claim on the tenant's loan, waiting for the tenant agency's decision."""
+    policy = db.session.get(PolicyProduct, t.policy)
+    row = CompensationClaim(
+        policy_id=t.policy,
+        rule_version_id=current_version(policy).id,
+        loan_id=t.loan,
+        institution_id=t.bank,
+        firm_id=t.firm,
+        principal_outstanding=AMOUNTS[t.key],
+        share=Decimal("0.4"),
+        claimed_amount=AMOUNTS[t.key] * Decimal("0.4"),
+        evidence_note="authz",
+        filed_by_id=officer.id,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def _settlement(a: Tenant, b: Tenant, users: Users, period: dt.date) -> None:
+    """An approved interest-subsidy batch per tenant for `period`, paying its loan 0.5 points
+    under the grant the credit decision made (or one made here, if the decision made none)."""
+    grants = {}
+    for t in (a, b):
+        policy = db.session.get(PolicyProduct, t.policy)
+        grants[t.key] = db.session.scalars(
+            select(SubsidyGrant).where(
+                SubsidyGrant.lead_id == t.lead, SubsidyGrant.policy_id == t.policy
+            )
+        ).first() or SubsidyGrant(
+            policy_id=t.policy,
+            rule_version_id=current_version(policy).id,
+            lead_id=t.lead,
+            loan_id=t.loan,
+            firm_id=t.firm,
+            institution_id=t.bank,
+            benefit_kind=BenefitKind.RATE_POINTS,
+            value=Decimal("0.5"),
+            expected_amount=AMOUNTS[t.key] * Decimal("0.005"),
+            cap_used=AMOUNTS[t.key] * Decimal("0.005"),
+            paid_amount=Decimal("500"),
+            status=GrantStatus.COMMITTED,
+        )
+        db.session.add(grants[t.key])
+    db.session.flush()
+    batches = {}
+    for t in (a, b):
+        batches[t.key] = SettlementBatch(
+            policy_id=t.policy,
+            institution_id=t.bank,
+            period=period,
+            status=SettlementStatus.APPROVED,
+            total=Decimal("500"),
+            approved_at=utcnow(),
+            approved_by_id=users[t.key, Role.GOV_STAFF].id,
+        )
+        db.session.add(batches[t.key])
+    db.session.flush()
+    for t in (a, b):
+        line = SettlementLine(
+            batch_id=batches[t.key].id,
+            grant_id=grants[t.key].id,
+            loan_id=t.loan,
+            firm_id=t.firm,
+            balance=AMOUNTS[t.key],
+            days=30,
+            points=Decimal("0.5"),
+            computed_amount=Decimal("500"),
+        )
+        db.session.add(line)
+        db.session.flush()
+        t.batch, t.line = batches[t.key].id, line.id
 
 
 def _upload(bank_id: int, officer: User, period: dt.date) -> LoanReportUpload:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from portal.enums import BenefitKind, RepaymentMethod
 from portal.leads.schedule import (
     annuity_payment,
+    fen,
     guarantee_fee_total,
     monthly_rate,
     offer_costs,
@@ -69,18 +70,28 @@ def test_guarantee_fee_subsidy_is_within_the_fee(amount, rate, months, fee_rate,
 
 
 def test_equal_instalments_match_the_annuity_formula():
-    """1,000,000 yuan at 12% over 12 months: 88,848.79 a month; the last absorbs the cents."""
+    """1,000,000 yuan at 12% over 12 months: 88,848.79 a month, each within two fen of it."""
     schedule = repayment_schedule(
         Decimal("1000000"), Decimal("12"), 12, RepaymentMethod.EQUAL_INSTALMENT
     )
-    assert annuity_payment(Decimal("1000000"), monthly_rate(Decimal("12")), 12) == Decimal(
-        "88848.79"
-    )
+    payment = annuity_payment(Decimal("1000000"), monthly_rate(Decimal("12")), 12)
+    assert fen(payment) == Decimal("88848.79")
     first = schedule.instalments[0]
     assert (first.interest, first.principal) == (Decimal("10000.00"), Decimal("78848.79"))
-    assert all(i.payment == Decimal("88848.79") for i in schedule.instalments[:-1])
-    assert abs(schedule.instalments[-1].payment - Decimal("88848.79")) < Decimal("0.10")
-    assert schedule.total_interest == Decimal("66185.45")
+    assert all(abs(i.payment - payment) <= Decimal("0.02") for i in schedule.instalments)
+    assert schedule.total_interest == fen(payment * 12 - Decimal("1000000"))
+    assert schedule.total_interest == Decimal("66185.46")
+
+
+def test_rounding_does_not_compound_at_high_rates():
+    """At 28.52% over 354 months a lower rate still shows less interest, and no instalment
+    carries more than a few fen of accumulated rounding."""
+    amount = Decimal("70928.16")
+    higher = repayment_schedule(amount, Decimal("28.5213"), 354, RepaymentMethod.EQUAL_INSTALMENT)
+    lower = repayment_schedule(amount, Decimal("28.52"), 354, RepaymentMethod.EQUAL_INSTALMENT)
+    assert lower.total_interest < higher.total_interest
+    payment = annuity_payment(amount, monthly_rate(Decimal("28.52")), 354)
+    assert all(abs(i.payment - payment) <= Decimal("0.02") for i in lower.instalments)
 
 
 def test_equal_principal_and_interest_only():
@@ -97,12 +108,12 @@ def test_equal_principal_and_interest_only():
 
 
 def test_zero_rate_spreads_the_amount():
-    """At 0% an equal-instalment loan repays amount ÷ months, the last month the remainder."""
+    """At 0% an equal-instalment loan repays amount ÷ months, each within a fen of it."""
     schedule = repayment_schedule(Decimal("100"), Decimal("0"), 3, RepaymentMethod.EQUAL_INSTALMENT)
     assert [i.payment for i in schedule.instalments] == [
         Decimal("33.33"),
-        Decimal("33.33"),
         Decimal("33.34"),
+        Decimal("33.33"),
     ]
 
 
