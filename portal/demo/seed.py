@@ -39,7 +39,7 @@ from portal.enums import (
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.firms.services import build_firm
-from portal.firms.standards import make_credit_code
+from portal.firms.standards import classify_size, make_credit_code
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads.models import Loan
 from portal.matching.facts import firm_facts, need_facts, pricing_facts
@@ -627,6 +627,18 @@ _PRODUCTS = (
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
 # The 专精特新 interest subsidy, which some of the historical loans received.
 SUBSIDY_POLICY = "fj-specialised-interest-subsidy"
+RISK_POOL_POLICY = "fj-inclusive-risk-compensation"
+HISTORICAL_POLICIES = (SUBSIDY_POLICY, RISK_POOL_POLICY)
+RISK_POOL_KINDS = frozenset(
+    {
+        ProductKind.CREDIT,
+        ProductKind.TECH_CREDIT,
+        ProductKind.RELIEF,
+        ProductKind.GUARANTEED,
+        ProductKind.AGRICULTURE,
+        ProductKind.FORESTRY,
+    }
+)
 
 # Published LPR (one year, over five years) and the month each pair took effect.
 _LPR_CHANGES = (
@@ -659,9 +671,9 @@ def seed_demo() -> SeedReport:
     db.session.flush()  # ids for the rows that refer to these
     _seed_users(report, firms, institutions, agencies)
     products = _seed_products(report, institutions)
-    subsidy = _seed_policies(report)
+    policies = _seed_policies(report)
     _seed_lpr(report)
-    _seed_loans(report, rng, firms, institutions, products, subsidy, dt.date.today())
+    _seed_loans(report, rng, firms, institutions, products, policies, dt.date.today())
     db.session.commit()
     return report
 
@@ -831,15 +843,20 @@ def _new_product(spec: _ProductSpec, institution: FinancialInstitution) -> BankP
     )
 
 
-def _seed_policies(report: SeedReport) -> PolicyProduct:
-    """The shipped policy files, upserted by id; returns the subsidy the historical loans cite."""
+def _seed_policies(report: SeedReport) -> list[PolicyProduct]:
+    """The shipped policy files, upserted by id; returns those the historical loans may draw:
+    the 专精特新 interest subsidy and the inclusive-lending risk compensation pool."""
     loaded = upsert_directory(POLICY_DIR)
     report.policies += len(loaded.created)
     report.rule_versions += loaded.rule_versions
     report.agencies += loaded.agencies
-    return db.session.scalars(
-        select(PolicyProduct).where(PolicyProduct.slug == SUBSIDY_POLICY)
-    ).one()
+    return list(
+        db.session.scalars(
+            select(PolicyProduct)
+            .where(PolicyProduct.slug.in_(HISTORICAL_POLICIES))
+            .order_by(PolicyProduct.id)
+        )
+    )
 
 
 def _add_rules_if_missing(
@@ -965,12 +982,29 @@ def _in_term(term: int, product: _ProductSpec) -> bool:
     return product.term_months[0] <= term <= product.term_months[1]
 
 
+def _pool_covers(plan: _LoanPlan) -> bool:
+    """Whether the inclusive-lending risk pool's file admits the loan (small or micro firm, at
+    most 1,000万, a kind it covers, not graded D): checked again by its rules when granted."""
+    firm = plan.firm
+    size = classify_size(firm.industry_code, firm.employees, firm.revenue, firm.total_assets)
+    return (
+        size in ("small", "micro")
+        and plan.amount <= Decimal(10_000_000)
+        and plan.product.kind in RISK_POOL_KINDS
+        and firm.grade != TaxCreditGrade.D
+    )
+
+
 def _with_troubles(
     rng: random.Random, plans: list[_LoanPlan], this_month: dt.date
 ) -> list[_LoanPlan]:
     """Two loans a few weeks overdue (关注) and one over 90 days (次级), for the NPL figures."""
     seasoned = [p for p in plans[1:] if _months_between(p.disbursed_on, this_month) >= 5]
-    substandard, *watch = rng.sample(seasoned, 3)
+    # The loan over 90 days overdue is one of the demo bank's, so its officer can claim risk
+    # compensation on it and government staff can decide the claim.
+    own = [p for p in seasoned if p.product.bank == DEMO_BANK and _pool_covers(p)]
+    substandard = rng.choice(own or seasoned)
+    watch = rng.sample([p for p in seasoned if p is not substandard], 2)
     # (months in arrears, days overdue in the first of them): last month shows 95 and 40 days.
     trouble = {substandard.contract_no: (4, 5)}
     trouble.update({plan.contract_no: (2, 10) for plan in watch})
@@ -995,7 +1029,7 @@ def _seed_loans(
     firms: dict[str, Firm],
     institutions: dict[str, FinancialInstitution],
     products: dict[tuple[str, str], BankProduct],
-    subsidy: PolicyProduct,
+    policies: list[PolicyProduct],
     today: dt.date,
 ) -> None:
     """Historical loans by contract number, then any monthly reports they are missing."""
@@ -1005,15 +1039,14 @@ def _seed_loans(
         loan.contract_no: loan
         for loan in db.session.scalars(select(Loan).where(Loan.contract_no.in_(contract_nos)))
     }
-    rules = policy_rules([subsidy])
     for plan in plans:
         if plan.contract_no in existing:
             continue
         loan = _new_loan(plan, firms, institutions, products)
         db.session.add(loan)
         db.session.flush()
-        if policy_stacks_on(subsidy, loan.product):
-            _grant_historical(loan, plan, rules)
+        stacking = [p for p in policies if policy_stacks_on(p, loan.product)]
+        _grant_historical(loan, plan, policy_rules(stacking))
         existing[plan.contract_no] = loan
         report.loans += 1
     db.session.flush()
@@ -1043,18 +1076,23 @@ def _new_loan(
 
 
 def _grant_historical(loan: Loan, plan: _LoanPlan, rules: list[PolicyRule]) -> None:
-    """The 专精特新 subsidy a historical loan received, by the one subsidy rule as of its
-    disbursement, stored as a committed grant (there was no offer to reserve it)."""
+    """The policies a historical loan drew (the 专精特新 subsidy, the risk pool's cover), by the
+    one subsidy rule as of its disbursement, stored as committed grants (there was no offer to
+    reserve them)."""
     price = LoanPrice(loan.amount, loan.rate, loan.term_months, loan.guarantee_fee_rate)
     facts = _loan_facts(plan, loan.firm)
     for benefit in benefits_for(rules, facts, price, plan.disbursed_on):
-        if not benefit.applied or benefit.benefit_kind != BenefitKind.RATE_POINTS:
+        if not benefit.applied:
             continue
-        cost = expected_amount(benefit, price)
+        if benefit.benefit_kind == BenefitKind.LOSS_SHARE:
+            cost = Decimal(0)  # the pool pays only on an approved claim
+        else:
+            cost = expected_amount(benefit, price)
         if not budget.reserve(benefit.policy_id, cost):
             continue
         budget.commit(benefit.policy_id, cost, cost)
-        loan.subsidy_rate = benefit.value.quantize(Decimal("0.0001"))
+        if benefit.benefit_kind == BenefitKind.RATE_POINTS:
+            loan.subsidy_rate = benefit.value.quantize(Decimal("0.0001"))
         db.session.add(
             SubsidyGrant(
                 policy_id=benefit.policy_id,
