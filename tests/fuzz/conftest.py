@@ -12,6 +12,7 @@ from portal.catalog.models import PolicyProduct
 from portal.catalog.versions import record_rules
 from portal.enums import (
     BenefitKind,
+    FiveTierClass,
     GuaranteeType,
     OnboardingStatus,
     PolicyKind,
@@ -24,6 +25,7 @@ from portal.leads.models import Lead, Loan
 from portal.leads.services import CreditDecision
 from portal.matching.catalogue import invalidate_catalogue_cache
 from portal.matching.services import NeedInput, submit_need
+from portal.supervision.models import LoanStatusReport
 from tests.factories import AgencyFactory, InstitutionFactory, UserFactory, published_product
 
 
@@ -87,9 +89,26 @@ def world(app) -> World:
             status=ProductStatus.DRAFT,
             applies_to_kinds=[],
         )
-        db.session.add(policy)
+        # A risk pool covering the loans below, so one of them can be claimed.
+        pool = PolicyProduct(
+            agency=agency,
+            slug="fuzz-risk-pool",
+            title="测试风险补偿资金池",
+            kind=PolicyKind.RISK_COMPENSATION,
+            summary="",
+            source_document="闽工信中小〔2023〕47号",
+            source_date=dt.date(2024, 1, 1),
+            valid_from=dt.date(2024, 1, 1),
+            budget=Decimal(10_000_000),
+            benefit_kind=BenefitKind.LOSS_SHARE,
+            claim_overdue_days=90,
+            status=ProductStatus.PUBLISHED,
+            applies_to_kinds=[],
+        )
+        db.session.add_all([policy, pool])
         db.session.flush()
         record_rules(policy, eligibility="", formula="0.5")
+        record_rules(pool, eligibility="", formula="0.4")
         db.session.commit()
         invalidate_catalogue_cache()
 
@@ -113,6 +132,16 @@ def world(app) -> World:
         loan_lead.decided_at = dt.datetime(2025, 1, 14, 1, tzinfo=dt.UTC)
         db.session.flush()
         loan: Loan = lead_services.disburse(officer, loan_lead, "HT-FUZZ-001", dt.date(2025, 1, 15))
+        db.session.add(
+            LoanStatusReport(
+                loan_id=loan.id,
+                institution_id=bank.id,
+                period=dt.date(2025, 9, 1),
+                balance=Decimal("300000"),
+                days_overdue=120,
+                five_tier_class=FiveTierClass.SUBSTANDARD,
+            )
+        )
         need = _need(firm_user, "fuzz-need")
         db.session.commit()
         return World(

@@ -188,7 +188,19 @@ CASES = {
     "lead_decide": Case(
         "officer",
         lambda w: f"/bank/leads/{w.accepted_lead}/decide",
-        {"amount_wan": "40", "rate": "3.85", "term_months": "12"},
+        {
+            "amount_wan": "40",
+            "rate": "3.85",
+            "term_months": "12",
+            "repayment_method": "equal_instalment",
+            "upfront_fee_wan": "0",
+        },
+        skip=LOGGED_VIEWS,
+    ),
+    "claim_file": Case(
+        "officer",
+        lambda w: f"/bank/claims/loans/{w.loan_id}/new",
+        {"principal_wan": "20", "evidence_note": "逾期 120 天，已起诉", "confirmed": "y"},
         skip=LOGGED_VIEWS,
     ),
     "lead_disburse": Case(
@@ -272,11 +284,12 @@ def test_control_characters_are_refused_beside_the_field(name, key, app, client,
 NUMBER_FIELDS = {
     "admin_lpr": ("one_year", "over_five_years"),
     "firm_profile": ("employees", "revenue_wan", "total_assets_wan"),
-    "lead_decide": ("amount_wan", "rate", "term_months"),
+    "claim_file": ("principal_wan",),
+    "lead_decide": ("amount_wan", "rate", "term_months", "upfront_fee_wan"),
     "loan_report": ("balance", "days_overdue"),
     "need_new": ("amount_wan", "term_months", "max_rate"),
-    "policy_new": ("budget_wan", "benefit_cap_wan"),
-    "policy_edit": ("budget_wan", "benefit_cap_wan"),
+    "policy_new": ("budget_wan", "benefit_cap_wan", "claim_overdue_days"),
+    "policy_edit": ("budget_wan", "benefit_cap_wan", "claim_overdue_days"),
     "product_new": (
         "min_amount_wan",
         "max_amount_wan",
