@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import click
 from sqlalchemy import inspect, select
@@ -51,24 +52,36 @@ def serve(host: str, port: int) -> None:
 
 @cli.command("demo-identities")
 @click.option("--count", default=5, show_default=True, help="How many registry-only firms.")
-def demo_identities(count: int) -> None:
-    """Registry-only firms a demo user can register with: code, name, representative, ID."""
-    engine = make_engine(from_environment()["DATABASE_URL"])
-    codes = [extra_firm(index)["credit_code"] for index in range(1, count + 1)]
-    table = RegistryFirm.__table__
-    with engine.connect() as conn:
-        rows = conn.execute(select(table).where(table.c.credit_code.in_(codes))).all()
-    by_code = {row.credit_code: row for row in rows}
-    if not by_code:
-        raise click.ClickException("none found: seed with --extra first")
+@click.option("--code", "chosen", multiple=True, help="Show these firms instead (repeatable).")
+def demo_identities(count: int, chosen: tuple[str, ...]) -> None:
+    """Firms a demo user can register with: code, name, representative, ID number, status.
+
+    By default the first registry-only firms (not on the portal); with --code, any firm, such as
+    a demo firm whose representative should sign in with a verified identity.
+    """
+    codes = list(chosen) or [extra_firm(index)["credit_code"] for index in range(1, count + 1)]
+    rows = _registry_rows(codes)
+    if not rows:
+        raise click.ClickException("none found: seed first (with --extra for new firms)")
     click.echo("# 统一社会信用代码  企业名称  法定代表人  身份证号  登记状态")
-    for code in codes:
-        row = by_code.get(code)
-        if row is not None:
-            click.echo(
-                f"{row.credit_code}  {row.name}  {row.legal_representative}  "
-                f"{row.legal_rep_id_number}  {_STATUS_LABELS[row.status]}"
-            )
+    for row in rows:
+        click.echo(
+            f"{row.credit_code}  {row.name}  {row.legal_representative}  "
+            f"{row.legal_rep_id_number}  {_STATUS_LABELS[row.status]}"
+        )
+
+
+def _registry_rows(codes: list[str]) -> list[Any]:
+    """The registry's rows for the codes that it has, in the order asked."""
+    engine = make_engine(from_environment()["DATABASE_URL"])
+    table = RegistryFirm.__table__
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(select(table).where(table.c.credit_code.in_(codes))).all()
+    finally:
+        engine.dispose()
+    by_code = {row.credit_code: row for row in rows}
+    return [by_code[code] for code in codes if code in by_code]
 
 
 if __name__ == "__main__":

@@ -136,7 +136,14 @@ def seed_firms(
         if count % batch_size == 0:
             _flush(engine, pending, report)
     _flush(engine, pending, report)
+    _analyse(engine)
     return report
+
+
+def _analyse(engine: Engine) -> None:
+    """Give the planner statistics now: PostgreSQL's IN queries were 4x slower until it had them."""
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
 
 
 def _with_extras(

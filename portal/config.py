@@ -49,6 +49,11 @@ class BaseConfig:
     # A streaming replica for the dashboard and monthly reports; unset, they read the primary.
     REPORTING_DATABASE_URL = normalise_database_url(os.environ.get("REPORTING_DATABASE_URL", ""))
     REDIS_URL = os.environ.get("REDIS_URL")
+    # The provincial government data exchange (docs/exchange-api.md). Unset: no firm fact can
+    # be verified, registration waits for the identity check and 秒批 is deferred.
+    EXCHANGE_URL = os.environ.get("EXCHANGE_URL", "")
+    EXCHANGE_CLIENT_ID = os.environ.get("EXCHANGE_CLIENT_ID", "")
+    EXCHANGE_CLIENT_SECRET = os.environ.get("EXCHANGE_CLIENT_SECRET", "")
     # How many proxies (nginx, a load balancer) stand in front of the app and append to
     # X-Forwarded-For. 0 trusts none: the address is the TCP peer's, and the header is ignored.
     PROXY_FIX_X_FOR = proxy_count(os.environ.get("PROXY_FIX_X_FOR"))

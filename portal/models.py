@@ -4,6 +4,13 @@ from portal.accounts.models import RecoveryCode, ThrottleCounter, User
 from portal.audit.models import AuditEntry
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
 from portal.claims.models import ClaimRecovery, CompensationClaim
+from portal.datasources.models import (
+    DataAuthorisation,
+    DataQuery,
+    FactDispute,
+    FirmFact,
+    IdentityLetter,
+)
 from portal.firms.models import Firm
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads.models import Lead, Loan
@@ -32,10 +39,15 @@ __all__ = [
     "DashboardLoanFact",
     "DashboardReportCell",
     "DashboardReportMonth",
+    "DataAuthorisation",
+    "DataQuery",
+    "FactDispute",
     "FinancialInstitution",
     "FinancingNeed",
     "Firm",
+    "FirmFact",
     "GovernmentAgency",
+    "IdentityLetter",
     "Lead",
     "Loan",
     "LoanReportUpload",

@@ -14,6 +14,7 @@ from flask_babel import format_decimal, get_locale
 from flask_login import current_user
 
 from portal import enums
+from portal.datasources import instant
 from portal.dates import SHANGHAI
 from portal.firms import standards
 from portal.i18n import return_path
@@ -152,6 +153,9 @@ def register(app: Flask) -> None:
     app.add_template_filter(region_name, "region")
     app.add_template_filter(industry_name, "industry")
     app.add_template_global(navigation_for)
+    app.add_template_filter(instant.fact_label, "fact_label")
+    app.add_template_global(instant.fact_label)
+    app.add_template_global(instant.source_label)
     app.add_template_global(is_english)
     app.add_template_global(return_path, name="language_return_path")
     app.add_template_global(unread_notifications)

@@ -11,6 +11,9 @@ from werkzeug.security import generate_password_hash
 from portal.accounts.models import User
 from portal.catalog.models import BankProduct
 from portal.catalog.versions import record_rules
+from portal.datasources.sources import Source, current_assessment_year
+from portal.datasources.verification import FIELDS
+from portal.dates import today_in_china
 from portal.db import utcnow
 from portal.enums import (
     InstitutionKind,
@@ -39,6 +42,19 @@ class BaseFactory(factory.alchemy.SQLAlchemyModelFactory):
         sqlalchemy_session_persistence = "flush"
 
 
+def verified_everything() -> dict:
+    """Provenance as if every source had verified the firm today: test firms decide 秒批 like
+    verified firms unless a test asks for declared facts (`verified_fields={}`)."""
+    today = today_in_china()
+    found = {}
+    for source, fields in FIELDS.items():
+        provenance = {"source": str(source), "as_of": today.isoformat(), "reference": "TEST"}
+        if source == Source.TAX:
+            provenance["grade_year"] = current_assessment_year(today)
+        found.update({field: dict(provenance) for field in fields})
+    return found
+
+
 def credit_code_for(n: int) -> str:
     """A valid, unique credit code for the n-th test firm."""
     return make_credit_code("9", "1", "350100", f"T{n:07d}")
@@ -58,6 +74,7 @@ class FirmFactory(BaseFactory):
     established_on = dt.date(2018, 5, 1)
     tax_credit_grade = TaxCreditGrade.A
     qualifications = factory.LazyFunction(list)
+    verified_fields = factory.LazyFunction(verified_everything)
     size_class = factory.LazyAttribute(
         lambda o: classify_size(o.industry_code, o.employees, o.revenue, o.total_assets)
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -41,6 +41,18 @@ class Firm(Base):
     # Derived from the 2011 size standard whenever the figures change; stored for filtering.
     size_class: Mapped[SizeClass] = mapped_column(db_enum(SizeClass, "size_class"), index=True)
     legal_representative: Mapped[str | None] = mapped_column(String(40))
+    # Which profile fields hold verified values and where each came from:
+    # {"tax_credit_grade": {"source": "tax", "as_of": "2026-11-30", "reference": "…",
+    #   "fact_id": 12}}; a field not listed is as the firm declared it.
+    verified_fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Who the registrant is to the firm: confirmed by the registry (the legal representative's
+    # name and ID number) or by a reviewed authorisation letter. The ID number is kept only as
+    # a salted hash.
+    identity_method: Mapped[str | None] = mapped_column(String(16))
+    identity_verified_at: Mapped[dt.datetime | None]
+    legal_rep_id_hash: Mapped[str | None] = mapped_column(String(128))
+    # When the firm's facts were last fetched from the exchange (re-verification order).
+    facts_checked_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

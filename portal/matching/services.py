@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.accounts.models import User
 from portal.audit import service as audit
 from portal.catalog.rule_health import report_policy, report_product
+from portal.datasources import instant
 from portal.dates import today_in_china
 from portal.db import utcnow
 from portal.enums import GuaranteeType, LeadCloseReason, LeadStatus, NeedStatus
@@ -137,26 +139,49 @@ def store_results(need: FinancingNeed, outcome: MatchOutcome) -> None:
     transaction, so they go in as one Core executemany of plain rows on the table: no ORM object
     each, nor the ORM's bulk bookkeeping, which cost more than the matching itself.
     """
-    rows = [_result_row(need, m, rank) for rank, m in enumerate(outcome.eligible, start=1)]
-    rows += [_result_row(need, m, None) for m in outcome.ineligible]
+    gate = _InstantGate(need.firm, today_in_china())
+    rows = [_result_row(need, m, rank, gate) for rank, m in enumerate(outcome.eligible, start=1)]
+    rows += [_result_row(need, m, None, gate) for m in outcome.ineligible]
     if rows:
         db.session.execute(insert(MatchResult.__table__), rows)
 
 
-def _result_row(need: FinancingNeed, found: ProductMatch, rank: int | None) -> dict[str, Any]:
+class _InstantGate:
+    """秒批 only on verified, fresh facts: one check per distinct set of facts read."""
+
+    def __init__(self, firm: Firm, today: dt.date) -> None:
+        self.firm, self.today = firm, today
+        self.checks: dict[tuple[str, ...], instant.InstantCheck] = {}
+
+    def __call__(self, found: ProductMatch) -> instant.InstantCheck | None:
+        if not found.instant_approved:
+            return None
+        rules = found.product.rules
+        names = tuple(instant.firm_facts_read(rules.instant_approval, rules.formula))
+        result = self.checks.get(names)
+        if result is None:
+            result = self.checks[names] = instant.check(self.firm, names, self.today)
+        return result
+
+
+def _result_row(
+    need: FinancingNeed, found: ProductMatch, rank: int | None, gate: _InstantGate
+) -> dict[str, Any]:
+    checked = gate(found)
+    approved = checked is not None and checked.allowed
     return {
         "need_id": need.id,
         "product_id": found.product.id,
         "rule_version_id": found.product.rules.version_id,
         "eligible": found.eligible,
-        "instant_approved": found.instant_approved,
-        "pre_approval_ref": _reference() if found.instant_approved else None,
+        "instant_approved": approved,
+        "pre_approval_ref": _reference() if approved else None,
         "limit_amount": found.limit if found.eligible else None,
         "rate": found.rate,
         "adjusted_rate": found.adjusted_rate if found.eligible else None,
         "annual_cost": found.annual_cost if found.eligible else None,
         "rank": rank,
-        "explanation": _explanation(found),
+        "explanation": _explanation(found, checked),
     }
 
 
@@ -165,9 +190,18 @@ def _reference() -> str:
     return f"PA{today_in_china():%Y%m%d}{secrets.token_hex(4).upper()}"
 
 
-def _explanation(found: ProductMatch) -> dict[str, Any]:
-    """What the firm is shown, as rendered at match time (the rules may change later)."""
-    return {
+def _explanation(found: ProductMatch, checked: instant.InstantCheck | None) -> dict[str, Any]:
+    """What the firm is shown, as rendered at match time (the rules may change later).
+
+    A pre-approval keeps the facts it rested on with their provenance (`instant_facts`); one
+    held back for want of verified facts names them (`instant_unverified`).
+    """
+    extra: dict[str, Any] = {}
+    if checked is not None:
+        extra["instant_facts"] = list(checked.deciding)
+        if not checked.allowed:
+            extra["instant_unverified"] = list(checked.unverified)
+    return extra | {
         "reasons": [_reason(r) for r in found.reasons],
         "hint": found.hint,
         "instant_reasons": [_reason(r) for r in found.instant_reasons],

@@ -14,6 +14,7 @@ from portal.supervision.models import SystemSetting
 
 NPL_ALERT_THRESHOLD = "npl_alert_threshold"
 MAX_BANKS_PER_NEED = "max_banks_per_need"
+INSTANT_REQUIRES_VERIFIED = "instant_requires_verified"
 BANKS_PER_NEED_RANGE = (1, 10)
 
 DEFAULTS: dict[str, str] = {
@@ -21,6 +22,8 @@ DEFAULTS: dict[str, str] = {
     NPL_ALERT_THRESHOLD: "0.03",
     # Banks one need may reach in all: applications, routing, the pool and reroutes.
     MAX_BANKS_PER_NEED: "3",
+    # 秒批 only on facts the government data exchange verified and that are still fresh.
+    INSTANT_REQUIRES_VERIFIED: "on",
 }
 
 
@@ -87,3 +90,8 @@ def set_max_banks_per_need(actor: User, count: int) -> SystemSetting:
     if not low <= count <= high:
         raise InvalidSetting(f"每笔需求可推送的银行数应在 {low} 至 {high} 家之间")
     return set_setting(actor, MAX_BANKS_PER_NEED, str(count))
+
+
+def instant_requires_verified() -> bool:
+    """Whether a pre-approval (秒批) may rest only on verified, fresh facts (on by default)."""
+    return get_setting(INSTANT_REQUIRES_VERIFIED) != "off"

@@ -17,6 +17,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, event, func, insert, select
 
+from exchange.config import from_environment
 from exchange.disagreements import (
     DEMO_DISAGREEMENTS,
     DISHONEST_RATE,
@@ -319,10 +320,8 @@ def test_bad_switches_are_refused(fresh_exchange: ExchangeServer, body: Any) -> 
     assert fresh_exchange.get(f"/v1/firms/{SME['credit_code']}/tax").status_code == 200
 
 
-def test_switches_from_the_environment(tmp_path: Path) -> None:
-    """EXCHANGE_FAIL and EXCHANGE_LATENCY_MS set the switches the server starts with."""
-    from exchange.config import from_environment
-
+def test_switches_from_the_environment() -> None:
+    """EXCHANGE_FAIL, EXCHANGE_LATENCY_MS and EXCHANGE_CLIENTS are read as the doc writes them."""
     settings = from_environment(
         {"EXCHANGE_FAIL": "tax, courts", "EXCHANGE_LATENCY_MS": "tax:400,courts:50"}
     )

@@ -1,0 +1,319 @@
+"""Verifying a firm: fetch its records, keep them with their provenance, and let them decide.
+
+Each source verifies some profile fields. A verified value replaces what the firm declared, the
+field is locked on the profile form, and `Firm.verified_fields` names the record it came from
+(source, as-of date, reference, the stored fact). Fields no source covers (total assets, the
+涉农 and 绿色 labels) stay as declared. The matcher reads the profile, so it uses verified
+values wherever they exist.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from portal.accounts.models import User
+from portal.audit import service as audit
+from portal.datasources.client import Envelope, ExchangeClient, ExchangeUnavailable
+from portal.datasources.models import FirmFact
+from portal.datasources.sources import Source, is_fresh
+from portal.db import utcnow
+from portal.enums import TaxCreditGrade
+from portal.extensions import db
+from portal.firms.models import Firm
+from portal.firms.standards import classify_size, size_standard
+from portal.numbers import MONEY_YUAN, NumberError, parse_number
+
+ALL_SOURCES = tuple(Source)
+# Qualifications the lists of the industry and science authorities certify; 涉农 and 绿色 have
+# no list and stay as declared.
+CERTIFIED = frozenset({"specialised", "high_tech", "tech_sme"})
+ACTIVE = "active"
+
+# The profile fields each source verifies.
+FIELDS: Mapping[Source, tuple[str, ...]] = {
+    Source.REGISTRY: (
+        "name",
+        "legal_representative",
+        "region_code",
+        "industry_code",
+        "established_on",
+    ),
+    Source.TAX: ("tax_credit_grade", "revenue"),
+    Source.SOCIAL_INSURANCE: ("employees",),
+    Source.QUALIFICATIONS: ("qualifications",),
+    Source.COURTS: (),
+}
+# The rule facts each profile field feeds: what a 秒批 rule reading them needs verified.
+RULE_FACTS: Mapping[str, str] = {
+    "region_code": "region_code",
+    "industry_code": "industry_code",
+    "industry_division": "industry_code",
+    "years_in_business": "established_on",
+    "employees": "employees",
+    "revenue": "revenue",
+    "tax_credit_grade": "tax_credit_grade",
+    "qualifications": "qualifications",
+    "size_class": "employees",  # and the other measures of its size standard: `_fields_behind`
+    "total_assets": "total_assets",
+}
+
+
+class VerificationUnavailable(Exception):
+    """The exchange is not configured or did not answer; the message says what happens next."""
+
+
+_clients: dict[tuple[str, str], ExchangeClient] = {}
+
+
+def exchange_client() -> ExchangeClient | None:
+    """The configured exchange's client, or None when no exchange is configured."""
+    config = current_app.config
+    url, client_id = config.get("EXCHANGE_URL"), config.get("EXCHANGE_CLIENT_ID")
+    if not url or not client_id:
+        return None
+    key = (url, client_id)
+    client = _clients.get(key)
+    if client is None:
+        client = _clients[key] = ExchangeClient(url, client_id, config["EXCHANGE_CLIENT_SECRET"])
+    return client
+
+
+def require_client() -> ExchangeClient:
+    client = exchange_client()
+    if client is None:
+        raise VerificationUnavailable("exchange not configured")
+    return client
+
+
+# --- fetching and storing -------------------------------------------------------------------
+
+
+def fetch(
+    client: ExchangeClient, credit_code: str, sources: Iterable[Source] = ALL_SOURCES
+) -> dict[Source, Envelope | None]:
+    """Each source's record of the code (None where the source does not know it)."""
+    return {source: client.fetch(source, credit_code) for source in sources}
+
+
+def store(firm: Firm, found: Mapping[Source, Envelope | None]) -> dict[Source, FirmFact]:
+    """Keep each answer as a fact row (one per source per fetch); the caller commits."""
+    now = utcnow()
+    rows = {}
+    for source, envelope in found.items():
+        rows[source] = FirmFact(
+            firm_id=firm.id,
+            source=source,
+            found=envelope is not None,
+            as_of=envelope.as_of if envelope else None,
+            reference=envelope.reference if envelope else None,
+            data=dict(envelope.data) if envelope else {},
+            fetched_at=now,
+        )
+    db.session.add_all(rows.values())
+    db.session.flush()
+    firm.facts_checked_at = now
+    return rows
+
+
+def latest(firm_id: int) -> dict[Source, FirmFact]:
+    """The firm's newest fact from each source."""
+    newest = (
+        select(FirmFact.source, func.max(FirmFact.id).label("id"))
+        .where(FirmFact.firm_id == firm_id)
+        .group_by(FirmFact.source)
+        .subquery()
+    )
+    rows = db.session.scalars(select(FirmFact).join(newest, FirmFact.id == newest.c.id))
+    return {row.source: row for row in rows}
+
+
+# --- applying ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """A profile field the records changed: what the firm had and what the source says."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+def apply(firm: Firm, facts: Mapping[Source, FirmFact], today: dt.date) -> list[Change]:
+    """Write the verified values into the profile and record where each came from."""
+    changes: list[Change] = []
+    verified = dict(firm.verified_fields or {})
+    for source, fact in facts.items():
+        if not fact.found:
+            continue
+        for field, value in _values(source, fact.data, firm, today).items():
+            before = getattr(firm, field)
+            if before != value:
+                changes.append(Change(field, before, value))
+                setattr(firm, field, value)
+            verified[field] = _provenance(fact)
+    firm.verified_fields = verified
+    firm.size_class = classify_size(
+        firm.industry_code, firm.employees, firm.revenue, firm.total_assets
+    )
+    return changes
+
+
+def _provenance(fact: FirmFact) -> dict[str, Any]:
+    provenance = {
+        "source": str(fact.source),
+        "as_of": fact.as_of.isoformat() if fact.as_of else None,
+        "reference": fact.reference,
+        "fact_id": fact.id,
+    }
+    if fact.source == Source.TAX and isinstance(fact.data.get("grade_year"), int):
+        provenance["grade_year"] = fact.data["grade_year"]  # the grade's freshness
+    return provenance
+
+
+def _values(source: Source, data: Mapping[str, Any], firm: Firm, today: dt.date) -> dict[str, Any]:
+    """The profile values a source's record gives; a value it gives badly is left out."""
+    if source == Source.REGISTRY:
+        return _registry_values(data)
+    if source == Source.TAX:
+        return _tax_values(data)
+    if source == Source.SOCIAL_INSURANCE:
+        months = data.get("months") or []
+        latest_month = months[-1] if months and isinstance(months[-1], dict) else {}
+        insured = latest_month.get("insured")
+        return {"employees": insured} if isinstance(insured, int) and insured >= 0 else {}
+    if source == Source.QUALIFICATIONS:
+        return {"qualifications": _qualifications(data, firm, today)}
+    return {}
+
+
+def _registry_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for field in ("name", "legal_representative", "region_code", "industry_code"):
+        text = data.get(field)
+        if isinstance(text, str) and text.strip():
+            values[field] = text.strip()
+    with contextlib.suppress(ValueError):
+        values["established_on"] = dt.date.fromisoformat(str(data.get("established_on")))
+    return values
+
+
+def _tax_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    grade = data.get("credit_grade")
+    if grade in {g.value for g in TaxCreditGrade}:
+        values["tax_credit_grade"] = TaxCreditGrade(grade)
+    revenue = _money(data.get("revenue"))
+    if revenue is not None:
+        values["revenue"] = revenue
+    return values
+
+
+def _qualifications(data: Mapping[str, Any], firm: Firm, today: dt.date) -> list[str]:
+    """The certified kinds valid today, plus the declared labels no list covers."""
+    certified = set()
+    for item in data.get("items") or []:
+        if not isinstance(item, dict) or item.get("kind") not in CERTIFIED:
+            continue
+        try:
+            valid_to = dt.date.fromisoformat(str(item.get("valid_to")))
+        except ValueError:
+            continue
+        if valid_to >= today:
+            certified.add(item["kind"])
+    declared = {q for q in firm.qualifications or () if q not in CERTIFIED}
+    return sorted(certified | declared)
+
+
+def _money(value: Any) -> Decimal | None:
+    try:
+        return parse_number(str(value), MONEY_YUAN)
+    except NumberError:
+        return None
+
+
+# --- freshness, for decisions -----------------------------------------------------------------
+
+
+def unverified_facts(firm: Firm, rule_facts: Iterable[str], today: dt.date) -> list[str]:
+    """Of the rule facts a decision reads, those resting on a declared or stale profile field.
+
+    A rule fact derived from several fields (size class) needs each of them verified; total
+    assets have no source, so a size class that compares them (construction, real estate,
+    leasing) can never be verified.
+    """
+    verified = firm.verified_fields or {}
+    missing = []
+    for name in rule_facts:
+        fields = _fields_behind(name, firm.industry_code)
+        if fields is None:
+            continue  # not a fact about the firm (the need, the price)
+        if not all(_fresh(verified.get(field), today) for field in fields):
+            missing.append(name)
+    return missing
+
+
+def _fields_behind(rule_fact: str, industry_code: str) -> tuple[str, ...] | None:
+    if rule_fact == "size_class":
+        # The industry, and the measures its row of the 2011 size standard compares.
+        measures = size_standard(industry_code).measures
+        return ("industry_code", *(str(measure) for measure in measures))
+    field = RULE_FACTS.get(rule_fact)
+    return (field,) if field is not None else None
+
+
+def _fresh(provenance: Mapping[str, Any] | None, today: dt.date) -> bool:
+    if not provenance or not provenance.get("as_of"):
+        return False
+    source = Source(provenance["source"])
+    as_of = dt.date.fromisoformat(provenance["as_of"])
+    return is_fresh(source, as_of, today, provenance.get("grade_year"))
+
+
+# --- the whole step ---------------------------------------------------------------------------
+
+
+def verify(
+    actor: User | None,
+    firm: Firm,
+    today: dt.date,
+    sources: Iterable[Source] = ALL_SOURCES,
+    client: ExchangeClient | None = None,
+) -> list[Change]:
+    """Fetch, keep and apply the firm's records, audited; the caller commits.
+
+    Raises VerificationUnavailable when the exchange is not there: nothing is changed.
+    """
+    client = client or require_client()
+    try:
+        found = fetch(client, firm.credit_code, sources)
+    except ExchangeUnavailable as error:
+        raise VerificationUnavailable(str(error)) from error
+    facts = store(firm, found)
+    changes = apply(firm, facts, today)
+    audit.record(
+        "firm.verify",
+        actor=actor,
+        obj=firm,
+        firm_id=firm.id,
+        sources=",".join(sorted(str(s) for s in facts)),
+        changed=",".join(change.field for change in changes),
+    )
+    return changes
+
+
+def registry_status(facts: Mapping[Source, FirmFact]) -> str | None:
+    """The registry's status of the firm (active, cancelled, revoked), None if unknown."""
+    fact = facts.get(Source.REGISTRY)
+    if fact is None or not fact.found:
+        return None
+    status = fact.data.get("status")
+    return status if isinstance(status, str) else None
