@@ -2807,6 +2807,7 @@ _TABLES = {
         FinancingNeed.__table__,
         Lead.__table__,
         Loan.__table__,
+        SubsidyGrant.__table__,
         LoanStatusReport.__table__,
     )
 }
