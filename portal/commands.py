@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -308,19 +310,44 @@ def demo_run(host: str, port: int) -> None:
     compile_catalogues()
     migrate.upgrade("head")
     click.echo(seed_demo().summary())
-    _print_accounts()
     app = current_app._get_current_object()
+    exchange = _start_demo_exchange(app)
+    _print_accounts()
     # Development only: the scheduler runs beside the web server in this one process.
     # In production it is its own process (`flask --app wsgi scheduler run`).
     scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
     configure(scheduler, app)
     scheduler.start()
+    # Stopped by a signal (not Ctrl+C) the demo still stops the exchange it started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     click.echo(f"\n产融通 is running at http://{host}:{port}  (Ctrl+C to stop)\n")
     try:
         # app.run() refuses to block inside the flask CLI; serve with werkzeug directly.
         run_simple(host, port, app, threaded=True)
     finally:
         scheduler.shutdown(wait=False)
+        if exchange is not None:
+            exchange.stop()
+
+
+def _start_demo_exchange(app: Flask):
+    """Start the stand-in data exchange beside the demo (unless EXCHANGE_URL names a real one)
+    and verify every firm against it, so the demo's 秒批 rests on verified facts."""
+    from portal.datasources.refresh import refresh
+    from portal.dates import today_in_china
+    from portal.demo import exchange as demo_exchange
+
+    exchange = None
+    if not app.config.get("EXCHANGE_URL"):
+        directory = Path(app.instance_path) / "exchange"
+        exchange = demo_exchange.start(app.config["DATABASE_URL"], directory)
+        app.config.update(exchange.config)
+        click.echo(f"\nGovernment data exchange (stand-in) at {exchange.url}")
+        click.echo("Firms not yet on the portal that you may register (registry records):")
+        click.echo(demo_exchange.identities(exchange))
+    report = refresh(today_in_china(), limit=10_000)
+    click.echo(f"Verified {report.firms} firms against the data exchange.")
+    return exchange
 
 
 def _print_accounts() -> None:
@@ -337,9 +364,27 @@ def _print_accounts() -> None:
     )
 
 
+datasources_cli = AppGroup("datasources", help="The government data exchange.")
+
+
+@datasources_cli.command("reverify")
+@click.option("--limit", default=500, show_default=True, help="Firms to re-verify in this run.")
+def datasources_reverify(limit: int) -> None:
+    """Fetch the oldest-checked firms' records from the exchange and apply them."""
+    from portal.datasources.refresh import refresh
+    from portal.dates import today_in_china
+
+    report = refresh(today_in_china(), limit)
+    click.echo(
+        f"Re-verified {report.firms} firms: {report.changed} changed, "
+        f"{report.flagged_leads} open leads flagged."
+    )
+
+
 def register(app: Flask) -> None:
     for group in (
         audit_cli,
+        datasources_cli,
         db_cli,
         demo_cli,
         i18n_cli,

@@ -1,4 +1,5 @@
-"""What /health reports: the database, Redis and the scheduler's last runs.
+"""What /health reports: the database, Redis, the data exchange's sources and the scheduler's
+last runs.
 
 Load balancers and monitoring read it without signing in, so it names no hosts, versions or
 errors: only each dependency's state and each job's last run.
@@ -13,6 +14,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.datasources.client import breaker_states
 from portal.extensions import db
 from portal.scheduler.runs import last_runs
 
@@ -28,9 +30,13 @@ def check() -> tuple[dict[str, Any], int]:
     if current_app.config.get("REDIS_URL"):
         checks["redis"] = _redis(current_app.config["REDIS_URL"])
     healthy = checks["database"] == OK
+    sources = _exchange_sources()
+    if sources:
+        checks["data_exchange"] = OK if all(s == OK for s in sources.values()) else FAILED
     report: dict[str, Any] = {
         "status": _overall(checks),
         "checks": checks,
+        "data_exchange": sources,
         "scheduler": _scheduler() if healthy else {},
     }
     return report, 200 if healthy else 503
@@ -74,6 +80,16 @@ def _redis(url: str) -> str:
     finally:
         client.close()
     return OK
+
+
+def _exchange_sources() -> dict[str, str]:
+    """Each data-exchange source as this process last found it: ok, or failed while its
+    circuit breaker is open (empty when no exchange is configured)."""
+    url = current_app.config.get("EXCHANGE_URL")
+    if not url:
+        return {}
+    states = breaker_states(url.rstrip("/"))
+    return {source: OK if state == "closed" else FAILED for source, state in states.items()}
 
 
 def _scheduler() -> dict[str, dict[str, Any]]:

@@ -92,6 +92,17 @@ def settle_interest_subsidies() -> int:
     return settle_due()
 
 
+def reverify_firm_facts() -> int:
+    """Re-verify a bounded batch of firms against the data exchange (none when unconfigured)."""
+    from portal.datasources.refresh import refresh
+    from portal.datasources.verification import exchange_client
+    from portal.dates import today_in_china
+
+    if exchange_client() is None:
+        return 0
+    return refresh(today_in_china()).firms
+
+
 # (job, how often) — each job is a plain function that needs only an app context. The monthly
 # jobs run hourly and do nothing once their month's work is done.
 JOBS: tuple[tuple[Callable[[], int], dt.timedelta], ...] = (
@@ -104,6 +115,7 @@ JOBS: tuple[tuple[Callable[[], int], dt.timedelta], ...] = (
     (rebuild_dashboard_rollups, dt.timedelta(hours=1)),
     (purge_throttle_counters, dt.timedelta(hours=1)),
     (settle_interest_subsidies, dt.timedelta(hours=1)),
+    (reverify_firm_facts, dt.timedelta(minutes=10)),
 )
 
 

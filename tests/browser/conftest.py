@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from portal.demo import exchange as demo_exchange
 from tests.browser.support import AXE_SCRIPT, WATCH_CSP, Journey, Session
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -150,11 +151,18 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server = LiveServer(tmp_path_factory.mktemp("live-server"))
     server.flask("db", "upgrade")
     server.flask("demo", "seed")
-    server.start()
+    # The demo's data exchange, as `flask demo run` starts it, and the firms verified on it.
+    exchange = demo_exchange.start(server.database_url, server.root / "exchange")
+    server.env.update(exchange.config)
     try:
-        yield server
+        server.flask("datasources", "reverify", "--limit", "10000")
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
     finally:
-        server.stop()
+        exchange.stop()
 
 
 @pytest.fixture(scope="session")
