@@ -35,7 +35,7 @@ from portal.authz.scoping import scope_clause
 from portal.catalog.models import PolicyProduct
 from portal.claims import rule
 from portal.claims.models import ClaimRecovery, CompensationClaim
-from portal.dates import SHANGHAI, today_in_china
+from portal.dates import day_in_china, today_in_china
 from portal.db import utcnow
 from portal.enums import BenefitKind, ClaimStatus, FiveTierClass, GrantStatus, LoanStatus, Role
 from portal.extensions import db
@@ -445,12 +445,7 @@ def _tell_bank(claim: CompensationClaim, kind: str, title: str) -> None:
 
 def approval_day(claim: CompensationClaim) -> dt.date | None:
     """The day (Asia/Shanghai) the claim was decided."""
-    if claim.decided_at is None:
-        return None
-    decided = claim.decided_at
-    if decided.tzinfo is None:  # SQLite hands back naive UTC
-        decided = decided.replace(tzinfo=dt.UTC)
-    return decided.astimezone(SHANGHAI).date()
+    return day_in_china(claim.decided_at)
 
 
 def recovery_refusal(claim: CompensationClaim) -> str | None:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.accounts.models import User
 from portal.audit import service as audit
 from portal.catalog.models import BankProduct
-from portal.dates import SHANGHAI, today_in_china
+from portal.dates import day_in_china, today_in_china
 from portal.db import utcnow
 from portal.enums import (
     DeclineReason,
@@ -650,12 +650,7 @@ class DisbursementOutOfTerms(LeadError):
 
 def decision_day(lead: Lead) -> dt.date | None:
     """The day (Asia/Shanghai) the bank recorded its credit decision."""
-    if lead.decided_at is None:
-        return None
-    decided = lead.decided_at
-    if decided.tzinfo is None:  # SQLite hands back naive UTC
-        decided = decided.replace(tzinfo=dt.UTC)
-    return decided.astimezone(SHANGHAI).date()
+    return day_in_china(lead.decided_at)
 
 
 def disbursement_problems(lead: Lead, disbursed_on: dt.date, amount: Decimal) -> dict[str, str]:

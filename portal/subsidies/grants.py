@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from portal.catalog import queries
 from portal.catalog.compiled import compiled
 from portal.catalog.models import BankProduct, PolicyProduct
-from portal.dates import SHANGHAI
+from portal.dates import day_in_china
 from portal.db import utcnow
 from portal.enums import BenefitKind, GrantStatus
 from portal.extensions import db
@@ -62,19 +62,13 @@ ZERO = Decimal(0)
 
 def policy_terms(policy: PolicyProduct, rule_version_id: int | None = None) -> PolicyTerms:
     """The rule's view of a policy row."""
-    closed_on = None
-    if policy.closed_at is not None:
-        closed_at = policy.closed_at
-        if closed_at.tzinfo is None:  # SQLite hands back naive UTC
-            closed_at = closed_at.replace(tzinfo=dt.UTC)
-        closed_on = closed_at.astimezone(SHANGHAI).date()
     return PolicyTerms(
         id=policy.id,
         title=policy.title,
         benefit_kind=policy.benefit_kind,
         valid_from=policy.valid_from,
         valid_to=policy.valid_to,
-        closed_on=closed_on,
+        closed_on=day_in_china(policy.closed_at),
         cap=policy.benefit_cap,
         budget_left=policy.budget_remaining,
         rule_version_id=rule_version_id,
