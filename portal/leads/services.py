@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.accounts.models import User
 from portal.audit import service as audit
 from portal.catalog.models import BankProduct
+from portal.datasources.authorisations import AuthorisationRequired, require_authorisation
 from portal.dates import day_in_china, today_in_china
 from portal.db import utcnow
 from portal.enums import (
@@ -69,6 +70,7 @@ def eligible_results(need: FinancingNeed) -> list[MatchResult]:
 def apply_to_products(actor: User, need: FinancingNeed, product_ids: list[int]) -> list[Lead]:
     """The firm applies to up to three of its eligible products: one lead per bank."""
     _hold_live_need(need)
+    _require_authorisation(need)
     chosen = [r for r in eligible_results(need) if r.product_id in set(product_ids)]
     most = max_banks_per_need()
     if not chosen or len(set(product_ids)) > most:
@@ -86,6 +88,7 @@ def apply_to_products(actor: User, need: FinancingNeed, product_ids: list[int]) 
 def route_best(actor: User, need: FinancingNeed, count: int | None = None) -> list[Lead]:
     """The platform sends the need to the best eligible banks it has not been sent to."""
     _hold_live_need(need)
+    _require_authorisation(need)
     _require_room(need, 1)
     room = _room(need)
     picks = _next_banks(need, room if count is None else min(count, room))
@@ -100,6 +103,7 @@ def route_best(actor: User, need: FinancingNeed, count: int | None = None) -> li
 def send_to_pool(actor: User, need: FinancingNeed) -> Lead:
     """Offer the need to every eligible bank; the first to claim it gets it."""
     _hold_live_need(need)
+    _require_authorisation(need)
     pooled = db.session.scalar(
         select(Lead).where(Lead.need_id == need.id, Lead.status == LeadStatus.POOLED)
     )
@@ -166,6 +170,14 @@ def banks_reached(need: FinancingNeed) -> int:
         or_(Lead.institution_id.is_not(None), Lead.status == LeadStatus.POOLED),
     )
     return db.session.scalar(reached) or 0
+
+
+def _require_authorisation(need: FinancingNeed) -> None:
+    """A need goes to banks only while the firm's data authorisation is in force."""
+    try:
+        require_authorisation(need)
+    except AuthorisationRequired as error:
+        raise _refuse(str(error)) from error
 
 
 def _room(need: FinancingNeed) -> int:

@@ -25,7 +25,10 @@ from portal.numbers import AMOUNT_WAN, MONTHS, RATE_PERCENT
 from portal.supervision.settings import max_banks_per_need
 
 MAX_NEED_WAN = Decimal("1000000")  # 100 亿元: far above any small-business loan
-CONSENT_TEXT = _l("同意将本企业信息提供给本需求推送到的银行，用于融资审核")
+CONSENT_TEXT = _l(
+    "同意将本企业信息提供给本需求推送到的银行，用于融资审核；如尚无数据授权，同时授权这些银行"
+    "在 90 天内查询本企业的政务数据（仅派生指标，可在“数据授权”中修改或随时撤回）"
+)
 
 
 def new_idempotency_key() -> str:

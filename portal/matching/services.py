@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.accounts.models import User
 from portal.audit import service as audit
 from portal.catalog.rule_health import report_policy, report_product
-from portal.datasources import instant
+from portal.datasources import authorisations, instant
 from portal.dates import today_in_china
 from portal.db import utcnow
 from portal.enums import GuaranteeType, LeadCloseReason, LeadStatus, NeedStatus
@@ -75,6 +75,7 @@ def submit_need(actor: User, firm: Firm, data: NeedInput, idempotency_key: str) 
         # The same form won a race from another worker a moment ago.
         db.session.rollback()
         return _own_or_refuse(_need_by_key(idempotency_key), firm)
+    authorisations.grant_with_need(actor, firm)
     outcome = run_matcher(need)
     store_results(need, outcome)
     audit.record(

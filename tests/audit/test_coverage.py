@@ -41,7 +41,9 @@ from portal.matching.catalogue import invalidate_catalogue_cache
 from portal.matching.models import FinancingNeed
 from portal.notifications.service import mark_all_read
 from portal.supervision import loan_files, monthly, reporting, settings
-from tests.factories import InstitutionFactory, UserFactory, credit_code_for, published_product
+from tests.datasources.identity_support import identity_exchange, point_app_at, registration
+from tests.exchange_server import ExchangeServer
+from tests.factories import InstitutionFactory, UserFactory, published_product
 
 ADDRESS = "203.0.113.77"
 PERIOD = dt.date(2026, 10, 1)
@@ -64,24 +66,19 @@ def from_address(app: Flask) -> Iterator[None]:
 
 
 def registration_form(email: str) -> dict[str, object]:
-    return {
-        "credit_code": credit_code_for(900_001),
-        "name": "福州审计测试机械有限公司",
-        "legal_representative": "林海",
-        "region_code": "350100",
-        "industry_code": "34",
-        "employees": "45",
-        "revenue_wan": "1800",
-        "total_assets_wan": "2600",
-        "established_on": "2016-04-18",
-        "tax_credit_grade": "A",
-        "full_name": "林晓",
-        "email": email,
-        "phone": "",
-        "password": "a long enough password",
-        "password_confirm": "a long enough password",
-        "consent": "y",
-    }
+    """The legal representative registers a firm the exchange knows (tests/datasources)."""
+    return registration(email=email)
+
+
+@pytest.fixture
+def exchange(app: Flask, tmp_path: Path) -> Iterator[ExchangeServer]:
+    """A real exchange for registration to check the firm and its representative with."""
+    with identity_exchange(tmp_path) as server:
+        saved = point_app_at(app, server)
+        try:
+            yield server
+        finally:
+            app.config.update(saved)
 
 
 def firm_pages(client, auth) -> tuple[list[Expected], int]:
@@ -366,7 +363,7 @@ def missing_entries(expected: list[Expected]) -> list[Expected]:
     return missing
 
 
-def test_every_main_operation_is_recorded(app, client, auth, monkeypatch):
+def test_every_main_operation_is_recorded(app, client, auth, monkeypatch, exchange):
     """Each operation leaves one entry naming actor, action, object, time and address."""
     client.environ_base["REMOTE_ADDR"] = ADDRESS
     with app.app_context():
@@ -399,6 +396,8 @@ COMMITS_WITHOUT_ENTRY = {
     "demo/seed.py:seed_demo": "demo data loaded by a command, not a business operation",
     "demo/province.py:seed_province": "demo data loaded by a command, not a business operation",
     "demo/province.py:_analyze": "planner statistics after the demo load",
+    "datasources/authorisations.py:grant": "commits _grant(), which records",
+    "datasources/refresh.py:refresh": "commits _refresh_one(), which records each changed firm",
 }
 
 
