@@ -86,6 +86,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.catalog.policy_routes import bp as gov_policies_bp
     from portal.catalog.public_routes import bp as catalog_bp
     from portal.claims.routes import bp as claims_bp
+    from portal.datasources.review_routes import bp as reviews_bp
+    from portal.datasources.routes import bp as datasources_bp
     from portal.home.routes import bp as home_bp
     from portal.i18n import bp as i18n_bp
     from portal.institutions.routes import bp as institutions_bp
@@ -117,6 +119,8 @@ def register_blueprints(app: Flask) -> None:
         monthly_reports_bp,
         claims_bp,
         subsidies_bp,
+        datasources_bp,
+        reviews_bp,
     ):
         app.register_blueprint(blueprint)
 

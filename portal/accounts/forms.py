@@ -4,18 +4,33 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from werkzeug.datastructures import FileStorage
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from portal.accounts.passwords import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
     is_common_password,
 )
-from portal.enums import ROLE_LABELS, Role
+from portal.datasources import identity, letters, registration
+from portal.datasources.provenance import DECLARED_QUALIFICATIONS
+from portal.dates import today_in_china
+from portal.enums import QUALIFICATION_LABELS, ROLE_LABELS, Role
 from portal.firms import standards
-from portal.firms.forms import FirmProfileForm
-from portal.forms import Form
+from portal.firms.forms import MAX_WAN, MultiCheckboxField, tax_grade_choices, wan_to_yuan
+from portal.forms import ChoiceField, Form, NumberField, WholeNumberField
+from portal.numbers import AMOUNT_WAN, EMPLOYEES
 
 
 class LoginForm(Form):
@@ -102,12 +117,73 @@ class AccountFieldsMixin:
     )
 
 
-class RegistrationForm(AccountFieldsMixin, FirmProfileForm):
+class RegistrationForm(AccountFieldsMixin, Form):
+    """A firm registers with its credit code; the registry gives its name, region, industry,
+    established date and legal representative, the bureaus its figures (no field for them).
+
+    The registrant shows they act for the firm: the legal representative's name and ID number,
+    checked with the registry, or, ticking `not_legal_rep`, an authorisation letter for review.
+    Employees, revenue and tax grade are asked only where a bureau has no record yet.
+    """
+
     credit_code = StringField(
         _l("统一社会信用代码"),
         validators=[DataRequired(_l("请填写统一社会信用代码"))],
         description=_l("18 位，见营业执照"),
     )
+    legal_rep_name = StringField(
+        _l("法定代表人姓名"),
+        validators=[Length(max=40, message=_l("姓名不超过 40 个字"))],
+        description=_l("与营业执照上的法定代表人一致"),
+    )
+    legal_rep_id_number = StringField(
+        _l("法定代表人居民身份证号码"),
+        validators=[Length(max=40, message=_l("身份证号码应为 18 位"))],
+        description=_l("仅用于向市场监管部门核验身份；平台不保存号码本身"),
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    not_legal_rep = BooleanField(_l("我不是法定代表人，上传授权委托书"))
+    letter = FileField(
+        _l("授权委托书"),
+        description=_l(
+            "法定代表人签字并加盖企业公章的授权委托书扫描件；PDF、JPG 或 PNG，不超过 5 MB。"
+            "平台工作人员审核通过前，暂不能提交融资需求"
+        ),
+        render_kw={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"},
+    )
+    total_assets_wan = NumberField(
+        _l("资产总额（万元）"),
+        quantity=AMOUNT_WAN,
+        places=2,
+        validators=[
+            InputRequired(_l("请填写资产总额，单位万元")),
+            NumberRange(min=0, max=MAX_WAN, message=_l("资产总额应在 0 到 %(max)s 万元之间")),
+        ],
+        description=_l("企业自报：政务数据中没有资产总额"),
+    )
+    qualifications = MultiCheckboxField(
+        _l("其他资质（企业自报）"),
+        choices=[(q, QUALIFICATION_LABELS[q]) for q in DECLARED_QUALIFICATIONS],
+    )
+    employees = WholeNumberField(
+        _l("从业人员（人）"),
+        quantity=EMPLOYEES,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=10_000_000, message=_l("从业人员数应在 0 到 1000 万之间")),
+        ],
+    )
+    revenue_wan = NumberField(
+        _l("上年营业收入（万元）"),
+        quantity=AMOUNT_WAN,
+        places=2,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=MAX_WAN, message=_l("营业收入应在 0 到 %(max)s 万元之间")),
+        ],
+    )
+    # Blank unless the firm picks one: the tax bureau's grade is the one that counts.
+    tax_credit_grade = ChoiceField(_l("纳税信用等级"), choices=tax_grade_choices(), default="")
     consent = BooleanField(
         _l("我已阅读并同意平台用户协议与隐私政策"),
         validators=[DataRequired(_l("请阅读并同意用户协议与隐私政策"))],
@@ -118,6 +194,72 @@ class RegistrationForm(AccountFieldsMixin, FirmProfileForm):
             field.data = standards.validate_credit_code(field.data or "")
         except standards.CreditCodeError as error:
             raise ValidationError(credit_code_message(error, field.data or "")) from None
+
+    def validate_legal_rep_name(self, field: StringField) -> None:
+        field.data = (field.data or "").strip()
+        if not self.not_legal_rep.data and not field.data:
+            raise ValidationError(
+                _("请填写法定代表人姓名；如您不是法定代表人，请勾选下方选项并上传授权委托书")
+            )
+
+    def validate_legal_rep_id_number(self, field: StringField) -> None:
+        if self.not_legal_rep.data:
+            field.data = None
+            return
+        if not (field.data or "").strip():
+            raise ValidationError(_("请填写法定代表人的 18 位居民身份证号码"))
+        try:
+            field.data = identity.validate_id_number(field.data, today_in_china())
+        except identity.IdNumberError as error:
+            raise ValidationError(id_number_message(error)) from None
+
+    def validate_letter(self, field: FileField) -> None:
+        self.letter_file = None
+        if not self.not_legal_rep.data:
+            return
+        upload = field.data
+        if not isinstance(upload, FileStorage) or not upload.filename:
+            raise ValidationError(_("请上传授权委托书（PDF、JPG 或 PNG，不超过 5 MB）"))
+        try:
+            self.letter_file = letters.read_letter(upload.stream, upload.filename)
+        except letters.LetterError as error:
+            raise ValidationError(letter_message(error)) from None
+
+    def declared(self) -> registration.Declared:
+        """What the firm states itself, money in yuan."""
+        revenue = self.revenue_wan.data
+        return registration.Declared(
+            total_assets=wan_to_yuan(self.total_assets_wan.data),
+            qualifications=list(self.qualifications.data or []),
+            employees=self.employees.data,
+            revenue=wan_to_yuan(revenue) if revenue is not None else None,
+            tax_credit_grade=self.tax_credit_grade.data or None,
+        )
+
+    def representative(self) -> registration.Representative | None:
+        if self.not_legal_rep.data:
+            return None
+        return registration.Representative(self.legal_rep_name.data, self.legal_rep_id_number.data)
+
+
+def id_number_message(error: identity.IdNumberError) -> str:
+    """Say what is wrong with a resident ID number."""
+    if error.reason == "length":
+        return _("身份证号码应为 18 位，当前为 %(count)s 位", count=error.length)
+    if error.reason == "character":
+        return _("身份证号码前 17 位应为数字，最后一位为数字或 X")
+    if error.reason == "birth_date":
+        return _("身份证号码第 7–14 位的出生日期无效，请核对")
+    return _("身份证号码校验位（第 18 位）不正确，请核对后重新输入")
+
+
+def letter_message(error: letters.LetterError) -> str:
+    """Say what is wrong with an uploaded letter."""
+    if error.reason == "too_large":
+        return _("文件超过 5 MB，请压缩或降低扫描分辨率后再上传")
+    if error.reason == "type":
+        return _("只接受 PDF、JPG 或 PNG 文件，请另存为这些格式后再上传")
+    return _("上传的文件是空的，请重新选择授权委托书")
 
 
 def credit_code_message(error: standards.CreditCodeError, raw: str) -> str:

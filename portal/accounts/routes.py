@@ -16,9 +16,12 @@ from portal.accounts.forms import (
     RegistrationForm,
     TwoFactorForm,
 )
+from portal.accounts.registration_messages import registration_refused
 from portal.accounts.throttle import Throttled
 from portal.authz import login_required_any, public
 from portal.authz.permissions import BANK_ROLES, institution_approved
+from portal.datasources import registration
+from portal.dates import today_in_china
 from portal.redirects import safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -178,27 +181,35 @@ def regenerate_recovery_codes() -> str | Response:
 
 @bp.route("/register", methods=["GET", "POST"])
 @public
-def register() -> str | Response:
+def register() -> str | Response | tuple[str, int, dict]:
+    """Register a firm on the registry's word (portal/datasources/registration.py)."""
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = RegistrationForm()
     if form.validate_on_submit():
-        account = {
-            "email": form.email.data,
-            "password": form.password.data,
-            "full_name": form.full_name.data,
-            "phone": form.phone.data,
-        }
+        applicant = registration.Applicant(
+            account={
+                "email": form.email.data,
+                "password": form.password.data,
+                "full_name": form.full_name.data,
+                "phone": form.phone.data,
+            },
+            credit_code=form.credit_code.data,
+            declared=form.declared(),
+            representative=form.representative(),
+            letter=form.letter_file,
+        )
         try:
-            user = services.register_firm(account, form.profile_data(), form.credit_code.data)
-        except services.EmailTaken:
-            form.email.errors.append(_("该邮箱已注册，请直接登录或换一个邮箱"))
-        except services.CreditCodeTaken:
-            form.credit_code.errors.append(
-                _("该统一社会信用代码已注册。如是本企业，请联系已注册的同事添加您")
-            )
+            user = registration.register(applicant, request.remote_addr, today_in_china())
+        except Throttled as error:
+            return _throttled("accounts/register.html", error, form=form)
+        except (services.AccountError, registration.RegistrationRefused) as error:
+            registration_refused(form, error)
         else:
             services.sign_in(user, request.remote_addr)
-            flash(_("注册成功，企业规模已按国家标准自动划型。"), "success")
-            return redirect(url_for("home.sme"))
+            if user.firm.identity_method:
+                flash(_("注册成功。企业信息已按市场监管、税务、社保等政务数据核验。"), "success")
+                return redirect(url_for("home.sme"))
+            flash(_("注册成功。授权委托书已提交，平台审核通过前暂不能提交融资需求。"), "success")
+            return redirect(url_for("reviews.identity"))
     return render_template("accounts/register.html", form=form)

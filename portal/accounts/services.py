@@ -7,6 +7,7 @@ domain exceptions that views turn into messages.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import session
@@ -52,12 +53,27 @@ def email_exists(email: str) -> bool:
     return db.session.scalar(select(func.count()).where(User.email == normalise_email(email))) > 0
 
 
-def register_firm(account: dict[str, Any], profile: dict[str, Any], credit_code: str) -> User:
-    """Create a firm and its first user in one transaction."""
-    if email_exists(account["email"]):
+def ensure_available(email: str, credit_code: str) -> None:
+    """EmailTaken or CreditCodeTaken when either is registered already."""
+    if email_exists(email):
         raise EmailTaken
     if db.session.scalar(select(Firm.id).where(Firm.credit_code == credit_code)) is not None:
         raise CreditCodeTaken
+
+
+def register_firm(
+    account: dict[str, Any],
+    profile: dict[str, Any],
+    credit_code: str,
+    *,
+    before_commit: Callable[[User, Firm], None] | None = None,
+) -> User:
+    """Create a firm and its first user in one transaction.
+
+    `before_commit(user, firm)` runs inside that transaction (the firm's verification and
+    identity); if it raises, nothing is saved and the error goes to the caller.
+    """
+    ensure_available(account["email"], credit_code)
     firm = build_firm(credit_code=credit_code, **profile)
     user = User(
         email=normalise_email(account["email"]),
@@ -75,6 +91,12 @@ def register_firm(account: dict[str, Any], profile: dict[str, Any], credit_code:
         db.session.rollback()
         raise _duplicate_error(error) from None
     audit.record("firm.register", actor=user, obj=firm, firm_id=firm.id)
+    if before_commit is not None:
+        try:
+            before_commit(user, firm)
+        except Exception:
+            db.session.rollback()
+            raise
     db.session.commit()
     return user
 

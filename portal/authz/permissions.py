@@ -40,9 +40,13 @@ class Permission(StrEnum):
     REPORTS_ARCHIVE_VIEW = "supervision:reports:view"
     REPORTS_REGENERATE = "supervision:reports:regenerate"
     BANK_LOAN_REPORTS_SUBMIT = "bank:loan_reports:submit"
+    # Every bank query of firms' government data (read only): regulators and admins.
+    DATA_QUERIES_VIEW = "supervision:data_queries:view"
     ADMIN_USERS_MANAGE = "admin:users:manage"
     ADMIN_AUDIT_VIEW = "admin:audit:view"
     ADMIN_SETTINGS_MANAGE = "admin:settings:manage"
+    # Platform staff review authorisation letters and disputes of verified facts.
+    PLATFORM_REVIEW = "platform:reviews:decide"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -93,6 +97,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {
             Permission.HOME_REGULATOR,
             Permission.SUPERVISION_VIEW,
+            Permission.DATA_QUERIES_VIEW,
             Permission.DASHBOARD_VIEW,
             Permission.REPORTS_ARCHIVE_VIEW,
         }
@@ -103,6 +108,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ADMIN_USERS_MANAGE,
             Permission.ADMIN_AUDIT_VIEW,
             Permission.ADMIN_SETTINGS_MANAGE,
+            Permission.PLATFORM_REVIEW,
+            Permission.DATA_QUERIES_VIEW,
             Permission.SUPERVISION_VIEW,
             Permission.DASHBOARD_VIEW,
             Permission.REPORTS_ARCHIVE_VIEW,

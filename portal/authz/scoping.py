@@ -18,6 +18,7 @@ from portal.audit.models import AuditEntry
 from portal.authz.permissions import institution_approved
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
 from portal.claims.models import ClaimRecovery, CompensationClaim
+from portal.datasources.models import DataAuthorisation, DataQuery, FactDispute, IdentityLetter
 from portal.enums import LeadStatus, Role
 from portal.extensions import db
 from portal.firms.models import Firm
@@ -255,6 +256,45 @@ def _notification_rule(actor: User) -> ColumnElement[bool]:
         # Until approval (and while suspended) only the news about the application itself.
         return (Notification.user_id == actor.id) & Notification.kind.like("institution.%")
     return Notification.user_id == actor.id
+
+
+@tenant_rule(DataAuthorisation)
+def _data_authorisation_rule(actor: User) -> ColumnElement[bool]:
+    # The firm's own; a bank those of the firms revealed to it (an accepted lead), so that it
+    # sees which sources it may query and until when.
+    if actor.role == Role.SME:
+        return DataAuthorisation.firm_id == actor.firm_id
+    if _is_bank(actor):
+        return DataAuthorisation.firm_id.in_(select(Firm.id).where(_firm_rule(actor)))
+    return false()
+
+
+@tenant_rule(DataQuery)
+def _data_query_rule(actor: User) -> ColumnElement[bool]:
+    # The firm sees every query of its data; a bank its own queries; the regulator all (read).
+    if actor.role == Role.SME:
+        return DataQuery.firm_id == actor.firm_id
+    if _is_bank(actor):
+        return DataQuery.institution_id == actor.institution_id
+    if actor.role == Role.REGULATOR:
+        return true()
+    return false()
+
+
+@tenant_rule(IdentityLetter)
+def _identity_letter_rule(actor: User) -> ColumnElement[bool]:
+    # The firm's own letters; platform staff (admins) see every one.
+    if actor.role == Role.SME:
+        return IdentityLetter.firm_id == actor.firm_id
+    return false()
+
+
+@tenant_rule(FactDispute)
+def _fact_dispute_rule(actor: User) -> ColumnElement[bool]:
+    # The firm's own disputes; platform staff (admins) see every one.
+    if actor.role == Role.SME:
+        return FactDispute.firm_id == actor.firm_id
+    return false()
 
 
 @tenant_rule(AuditEntry)

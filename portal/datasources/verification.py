@@ -201,6 +201,12 @@ def _registry_values(data: Mapping[str, Any]) -> dict[str, Any]:
         text = data.get(field)
         if isinstance(text, str) and text.strip():
             values[field] = text.strip()
+    region = values.get("region_code", "")
+    if len(region) == 6 and region.isdigit():
+        # The portal places firms by prefecture city: a district (350102) is its city (350100).
+        values["region_code"] = region[:4] + "00"
+    elif "region_code" in values:
+        del values["region_code"]
     with contextlib.suppress(ValueError):
         values["established_on"] = dt.date.fromisoformat(str(data.get("established_on")))
     return values

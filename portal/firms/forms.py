@@ -35,6 +35,11 @@ def industry_choices() -> list[tuple[str, str]]:
     ]
 
 
+def tax_grade_choices() -> list[tuple[str, object]]:
+    """The grades after an empty first choice, so that none is chosen for the firm."""
+    return [("", _l("请选择纳税信用等级")), *TAX_GRADE_LABELS.items()]
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -86,9 +91,10 @@ class FirmProfileForm(Form):
     established_on = DateField(
         _l("成立日期"), validators=[InputRequired(_l("请填写成立日期，格式 2020-01-31"))]
     )
+    # No grade is preselected: a firm states its own (or the tax bureau's verifies it).
     tax_credit_grade = SelectField(
         _l("纳税信用等级"),
-        choices=list(TAX_GRADE_LABELS.items()),
+        choices=tax_grade_choices(),
         validators=[DataRequired(_l("请选择纳税信用等级"))],
     )
     qualifications = MultiCheckboxField(
@@ -107,18 +113,24 @@ class FirmProfileForm(Form):
             raise ValidationError(_("成立日期应在 1900 年之后"))
 
     def profile_data(self) -> dict[str, object]:
-        """The cleaned profile, money converted to yuan."""
+        """The cleaned profile, money converted to yuan; fields taken out of the form (verified
+        ones, see portal/datasources/provenance.py) are left out."""
+        values = {
+            "name": ("name", lambda v: v.strip()),
+            "legal_representative": ("legal_representative", lambda v: (v or "").strip() or None),
+            "region_code": ("region_code", None),
+            "industry_code": ("industry_code", None),
+            "employees": ("employees", None),
+            "revenue": ("revenue_wan", wan_to_yuan),
+            "total_assets": ("total_assets_wan", wan_to_yuan),
+            "established_on": ("established_on", None),
+            "tax_credit_grade": ("tax_credit_grade", None),
+            "qualifications": ("qualifications", lambda v: list(v or [])),
+        }
         return {
-            "name": self.name.data.strip(),
-            "legal_representative": (self.legal_representative.data or "").strip() or None,
-            "region_code": self.region_code.data,
-            "industry_code": self.industry_code.data,
-            "employees": self.employees.data,
-            "revenue": wan_to_yuan(self.revenue_wan.data),
-            "total_assets": wan_to_yuan(self.total_assets_wan.data),
-            "established_on": self.established_on.data,
-            "tax_credit_grade": self.tax_credit_grade.data,
-            "qualifications": list(self.qualifications.data or []),
+            name: convert(self[field].data) if convert else self[field].data
+            for name, (field, convert) in values.items()
+            if field in self
         }
 
 

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from portal.authz import Permission, get_or_404, login_required_any, requires
 from portal.authz.access import current_user_has, current_user_holds_bank_powers
 from portal.authz.permissions import BANK_ROLES
+from portal.datasources import provenance, reviews
 from portal.enums import Role
 from portal.firms import services as firm_services
 from portal.firms.forms import FirmProfileForm, yuan_to_wan_field
@@ -57,16 +58,29 @@ def sme() -> str:
 @bp.route("/firm/profile", methods=["GET", "POST"])
 @requires(Permission.FIRM_PROFILE_EDIT)
 def firm_profile() -> str | Response:
+    """Verified fields are shown with their source and cannot be changed (the form drops them,
+    so values posted for them are never read); the firm may dispute one instead."""
     firm = get_or_404(Firm, current_user.firm_id, current_user)
     form = FirmProfileForm(obj=firm)
+    provenance.lock_verified(form, firm)
     if not form.is_submitted():
-        form.revenue_wan.data = yuan_to_wan_field(firm.revenue)
-        form.total_assets_wan.data = yuan_to_wan_field(firm.total_assets)
+        for name, wan_field in provenance.FORM_FIELDS.items():
+            if wan_field in form:
+                form[wan_field].data = yuan_to_wan_field(getattr(firm, name))
     if form.validate_on_submit():
-        firm_services.update_profile(current_user, firm, form.profile_data())
+        firm_services.update_profile(current_user, firm, provenance.declared_profile(form, firm))
         flash(_("企业信息已保存。"), "success")
         return redirect(url_for("home.sme"))
-    return render_template("home/firm_profile.html", form=form, firm=firm)
+    return render_template(
+        "home/firm_profile.html",
+        form=form,
+        firm=firm,
+        verified=provenance.verified(firm),
+        field_labels=provenance.FIELD_LABELS,
+        form_fields=provenance.FORM_FIELDS,
+        disputes=reviews.open_disputes(firm),
+        identity_state=reviews.identity_state(firm),
+    )
 
 
 @bp.get("/bank")

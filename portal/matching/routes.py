@@ -19,6 +19,7 @@ from portal.audit.models import AuditEntry
 from portal.authz import Permission, get_or_404, requires, scoped
 from portal.catalog.models import BankProduct
 from portal.confirmation import Confirmation, confirmation_step
+from portal.datasources import pages as data_pages
 from portal.dates import today_in_china
 from portal.enums import REPAYMENT_METHOD_LABELS, BenefitKind, LeadStatus
 from portal.extensions import db
@@ -276,7 +277,14 @@ def viewers() -> str:
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     )
     page = paginate(statement)
-    return render_template("needs/viewers.html", page=page, who=_viewer_names(page.items))
+    data_queries, data_query_count = data_pages.recent_for_firm(current_user)
+    return render_template(
+        "needs/viewers.html",
+        page=page,
+        who=_viewer_names(page.items),
+        data_queries=data_queries,
+        data_query_count=data_query_count,
+    )
 
 
 # --- helpers -----------------------------------------------------------------------------------

@@ -107,6 +107,24 @@ MATRIX: dict[tuple[str, str], Answers] = {
     **entry("needs.withdraw", "POST", only(SME)),
     **entry("needs.take_offer", "POST", only(SME)),
     **entry("needs.viewers", "GET", only(SME)),
+    # --- government data: the firm's authorisation (firm:profile:edit) and its query record ------
+    **entry("datasources.authorisation", "GET POST", only(SME)),
+    **entry("datasources.revoke", "POST", only(SME)),  # GET-less; the confirmation step first
+    **entry("datasources.firm_queries", "GET", only(SME)),
+    # bank:leads:work: a query of an accepted lead's firm (the bank's own leads only).
+    **entry("datasources.lead_query", "GET POST", only(*BANKS)),
+    # supervision:data_queries:view: every bank's queries, read only.
+    **entry("datasources.queries", "GET", only(REGULATOR, ADMIN)),
+    # --- identity and fact disputes (firm:profile:edit): the firm's identity review status (a
+    # rejected letter may be sent again) and its dispute of a verified field (?field=; a field
+    # that is not verified sends the firm back to its profile) -----------------------------------
+    **entry("reviews.identity", "GET POST", only(SME)),
+    **entry("reviews.dispute", "GET POST", only(SME)),
+    # platform:reviews:decide: platform staff (admins) review letters and disputes, every firm's.
+    **entry("reviews.index", "GET", only(ADMIN)),
+    **entry("reviews.letter", "GET POST", only(ADMIN)),
+    **entry("reviews.letter_file", "GET", only(ADMIN)),
+    **entry("reviews.dispute_review", "GET POST", only(ADMIN)),
     # --- leads: bank:leads:work (officers and bank admins, their own bank's leads) ----------------
     **entry("leads.index", "GET", only(*BANKS)),
     **entry("leads.pool", "GET", only(*BANKS)),

@@ -23,6 +23,8 @@ from portal.audit.models import AuditEntry
 from portal.catalog.models import PolicyProduct
 from portal.catalog.versions import current_version, record_rules
 from portal.claims.models import CompensationClaim
+from portal.datasources.models import FactDispute, IdentityLetter
+from portal.datasources.sources import Source
 from portal.db import Base, utcnow
 from portal.enums import (
     BenefitKind,
@@ -88,6 +90,10 @@ class World:
     pooled_lead: int  # firm A's need in the open pool: any eligible bank may claim it
     province_report: int
     period: dt.date  # the reported month
+    # Platform staff's review rows (firm A's): an authorisation letter, decided (so firm A may
+    # still seek finance), and an open dispute of its verified tax grade.
+    letter: int = 0
+    dispute: int = 0
 
     def tenant(self, key: str) -> Tenant:
         return self.a if key == "A" else self.b
@@ -131,6 +137,8 @@ class World:
             "user_id": t.user_ids[Role.SME],
             "table": "banks",
             "fmt": "csv",
+            "letter_id": self.letter,
+            "dispute_id": self.dispute,
         }
 
 
@@ -155,8 +163,42 @@ def build_world(app: Flask) -> World:
             t.bank_report = _monthly(period, f"bank:{t.bank}").id
         pooled_need = _need(users["A", Role.SME], Decimal("500000"), "A-pool")
         pooled = leads.send_to_pool(users["A", Role.SME], pooled_need)
+        letter, dispute = _reviews(users["A", Role.SME])
         db.session.commit()
-        return World(a, b, regulator.email, admin.email, pending.id, pooled.id, province.id, period)
+        return World(
+            a,
+            b,
+            regulator.email,
+            admin.email,
+            pending.id,
+            pooled.id,
+            province.id,
+            period,
+            letter=letter.id,
+            dispute=dispute.id,
+        )
+
+
+def _reviews(firm_user: User) -> tuple[IdentityLetter, FactDispute]:
+    letter = IdentityLetter(
+        firm_id=firm_user.firm_id,
+        user_id=firm_user.id,
+        filename="letter.pdf",
+        content_type="application/pdf",
+        content=FAKE_PDF,
+        sha256=hashlib.sha256(FAKE_PDF).hexdigest(),
+        status="approved",
+    )
+    dispute = FactDispute(
+        firm_id=firm_user.firm_id,
+        field="tax_credit_grade",
+        source=Source.TAX,
+        note="去年已补缴，评级应为 A。",
+        created_by_id=firm_user.id,
+    )
+    db.session.add_all([letter, dispute])
+    db.session.flush()
+    return letter, dispute
 
 
 def _people(a: Tenant, b: Tenant) -> Users:

@@ -12,7 +12,10 @@ from tests.factories import UserFactory
 
 def test_profile_edit_reclassifies_size(app, client, auth, create):
     """Raising headcount and revenue past the medium thresholds makes the firm medium."""
-    user = create(UserFactory, firm__employees=30, firm__revenue=5_000_000)
+    # A declared profile: verified fields are locked (tests/datasources/test_verified_profile.py).
+    user = create(
+        UserFactory, firm__employees=30, firm__revenue=5_000_000, firm__verified_fields={}
+    )
     auth.login(user.email)
     assert client.get("/firm/profile").status_code == 200
     response = client.post(
@@ -41,7 +44,7 @@ def test_profile_edit_reclassifies_size(app, client, auth, create):
 
 def test_bad_profile_input_saves_nothing(app, client, auth, create):
     """An invalid edit is shown with messages and leaves the stored profile as it was."""
-    user = create(UserFactory, firm__employees=30)
+    user = create(UserFactory, firm__employees=30, firm__verified_fields={})
     auth.login(user.email)
     response = client.post(
         "/firm/profile",

@@ -35,6 +35,7 @@ class World:
     regulator: str
     gov: str
     sme: str
+    declared_sme: str  # a firm whose profile is all declared: every field of its form is open
     bank_admin: str
     officer: str
     applicant: str  # the administrator of a bank still in review
@@ -71,6 +72,7 @@ def world(app) -> World:
             "regulator": UserFactory(role=Role.REGULATOR),
             "gov": UserFactory(role=Role.GOV_STAFF, agency=agency),
             "sme": UserFactory(role=Role.SME),
+            "declared_sme": UserFactory(role=Role.SME, firm__verified_fields={}),
             "bank_admin": UserFactory(role=Role.BANK_ADMIN, institution=bank),
             "officer": UserFactory(role=Role.BANK_OFFICER, institution=bank),
             "applicant": UserFactory(role=Role.BANK_ADMIN, institution=applied),

@@ -140,10 +140,23 @@ CASES = {
         # A failed sign-in is counted (throttling) and logged, by design.
         skip=frozenset({"throttle_counters", "audit_log", "users"}),
     ),
+    # No exchange is configured here: a valid registration is refused (banner: try again in a
+    # few minutes) and writes nothing; tests/datasources drive it against the real exchange.
     "register": Case(
         None,
         lambda w: "/register",
-        {**ACCOUNT, **FIRM_PROFILE, "credit_code": credit_code_for(9_999_001), "consent": "y"},
+        {
+            **ACCOUNT,
+            "credit_code": credit_code_for(9_999_001),
+            "legal_rep_name": "李四",
+            "legal_rep_id_number": "11010519491231002X",
+            "total_assets_wan": "800",
+            "qualifications": ["green"],
+            "employees": "50",
+            "revenue_wan": "1200",
+            "tax_credit_grade": "M",
+            "consent": "y",
+        },
     ),
     "admin_new_user": Case(
         "admin",
@@ -165,7 +178,9 @@ CASES = {
     ),
     "policy_new": Case("gov", lambda w: "/gov/policies/new", POLICY),
     "policy_edit": Case("gov", lambda w: f"/gov/policies/{w.policy_id}/edit", POLICY),
-    "firm_profile": Case("sme", lambda w: "/firm/profile", FIRM_PROFILE),
+    # Verified fields are not on the form at all (portal/datasources/provenance.py): the firm
+    # whose profile is all declared has every input.
+    "firm_profile": Case("declared_sme", lambda w: "/firm/profile", FIRM_PROFILE),
     "institution_apply": Case(None, lambda w: "/institutions/apply", {**ACCOUNT, **INSTITUTION}),
     "bank_onboarding": Case("applicant", lambda w: "/bank/onboarding", INSTITUTION),
     "onboarding_reject": Case(
@@ -196,6 +211,11 @@ CASES = {
             "upfront_fee_wan": "0",
         },
         skip=LOGGED_VIEWS,
+    ),
+    "data_authorisation": Case(
+        "sme",
+        lambda w: "/firm/data-authorisation",
+        {"sources": "tax", "scope": "derived", "days": "90"},
     ),
     "claim_file": Case(
         "officer",
@@ -285,6 +305,7 @@ NUMBER_FIELDS = {
     "admin_lpr": ("one_year", "over_five_years"),
     "firm_profile": ("employees", "revenue_wan", "total_assets_wan"),
     "claim_file": ("principal_wan",),
+    "data_authorisation": ("days",),
     "lead_decide": ("amount_wan", "rate", "term_months", "upfront_fee_wan"),
     "loan_report": ("balance", "days_overdue"),
     "need_new": ("amount_wan", "term_months", "max_rate"),
