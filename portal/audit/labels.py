@@ -29,6 +29,7 @@ ACTION_LABELS: dict[str, object] = {
     # Firms and their needs
     "firm.profile_update": _l("修改企业信息"),
     "firm.verify": _l("从政务数据核验企业信息"),
+    "need.instant_granted": _l("数据核验后补发秒批预授信"),
     "firm.reverify": _l("定期复核企业政务数据"),
     "firm.profile_view": _l("银行查看企业信息"),
     "identity.letter_submit": _l("提交授权委托书"),

@@ -14,6 +14,8 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.catalog.compiled import compiled
+from portal.catalog.models import RuleVersion
 from portal.catalog.rule_health import report_policy, report_product
 from portal.datasources import authorisations, instant
 from portal.dates import today_in_china
@@ -27,7 +29,7 @@ from portal.matching.catalogue import load_catalogue
 from portal.matching.engine import Catalogue, MatchOutcome, ProductMatch, match
 from portal.matching.facts import firm_facts, need_facts
 from portal.matching.models import FinancingNeed, MatchResult
-from portal.notifications.service import bank_user_ids, notify, path_for
+from portal.notifications.service import bank_user_ids, firm_user_ids, notify, path_for
 from portal.subsidies import grants
 
 CONSENT_SCOPE = "routed_banks_profile"  # the firm's profile, to the banks its need is routed to
@@ -254,3 +256,63 @@ def withdraw_need(actor: User, need: FinancingNeed) -> None:
             )
     audit.record("need.withdraw", actor=actor, obj=need, firm_id=need.firm_id)
     db.session.commit()
+
+
+# --- 秒批 deferred for want of verified facts ------------------------------------------------
+
+DEFERRED_WINDOW = dt.timedelta(days=30)
+
+
+def retry_deferred_instant(today: dt.date) -> int:
+    """Grant the 秒批 held back for unverified facts once those facts are verified and fresh.
+
+    Looks at eligible, not pre-approved results of live needs of the last 30 days whose
+    explanation names unverified facts; the firm's re-verification (or registration) may since
+    have verified them. Safe to run twice: a granted result is no longer deferred.
+    """
+    since = utcnow() - DEFERRED_WINDOW
+    rows = db.session.execute(
+        select(MatchResult, FinancingNeed)
+        .join(FinancingNeed, FinancingNeed.id == MatchResult.need_id)
+        .where(
+            FinancingNeed.status.in_((NeedStatus.OPEN, NeedStatus.ROUTED)),
+            FinancingNeed.created_at >= since,
+            MatchResult.eligible,
+            MatchResult.instant_approved.is_(False),
+        )
+    ).all()
+    granted = 0
+    for result, need in rows:
+        if result.explanation.get("instant_unverified") and _grant_deferred(result, need, today):
+            granted += 1
+    db.session.commit()
+    return granted
+
+
+def _grant_deferred(result: MatchResult, need: FinancingNeed, today: dt.date) -> bool:
+    rules = compiled(db.session.get(RuleVersion, result.rule_version_id))
+    names = instant.firm_facts_read(rules.instant_approval, rules.formula)
+    checked = instant.check(need.firm, names, today)
+    if not checked.allowed:
+        return False
+    result.instant_approved = True
+    result.pre_approval_ref = _reference()
+    explanation = {k: v for k, v in result.explanation.items() if k != "instant_unverified"}
+    result.explanation = explanation | {"instant_facts": list(checked.deciding)}
+    for lead in db.session.scalars(select(Lead).where(Lead.match_result_id == result.id)):
+        lead.pre_approved = True
+    audit.record(
+        "need.instant_granted",
+        obj=need,
+        firm_id=need.firm_id,
+        product=result.product_id,
+        reference=result.pre_approval_ref,
+    )
+    notify(
+        firm_user_ids(need.firm_id),
+        "need.instant_granted",
+        _("企业数据已核验，融资需求 #%(id)s 获得秒批预授信", id=need.id),
+        link=path_for("needs.detail", need_id=need.id),
+        dedupe_key=f"instant-granted-{result.id}",
+    )
+    return True

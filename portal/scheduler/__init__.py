@@ -103,6 +103,14 @@ def reverify_firm_facts() -> int:
     return refresh(today_in_china()).firms
 
 
+def retry_deferred_instant() -> int:
+    """Grant the 秒批 that waited for verified facts, once the facts are verified."""
+    from portal.dates import today_in_china
+    from portal.matching.services import retry_deferred_instant as retry
+
+    return retry(today_in_china())
+
+
 # (job, how often) — each job is a plain function that needs only an app context. The monthly
 # jobs run hourly and do nothing once their month's work is done.
 JOBS: tuple[tuple[Callable[[], int], dt.timedelta], ...] = (
@@ -116,6 +124,7 @@ JOBS: tuple[tuple[Callable[[], int], dt.timedelta], ...] = (
     (purge_throttle_counters, dt.timedelta(hours=1)),
     (settle_interest_subsidies, dt.timedelta(hours=1)),
     (reverify_firm_facts, dt.timedelta(minutes=10)),
+    (retry_deferred_instant, dt.timedelta(minutes=10)),
 )
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.datasources import verification
 from portal.datasources.client import ExchangeClient, ExchangeUnavailable
@@ -20,6 +20,7 @@ from portal.firms.models import Firm
 from portal.matching import services as needs
 from portal.matching.catalogue import invalidate_catalogue_cache
 from portal.matching.models import MatchResult
+from portal.notifications.models import Notification
 from tests.exchange_server import demo_firms
 from tests.factories import FirmFactory, InstitutionFactory, UserFactory
 from tests.leads.conftest import publish_product
@@ -177,3 +178,27 @@ def test_a_slow_source_times_out_and_is_retried(exchange):
         client.fetch(Source.TAX, demo_firms()[0]["credit_code"])
     exchange.reset_switches()
     assert client.fetch(Source.TAX, demo_firms()[0]["credit_code"]) is not None
+
+
+def test_a_deferred_instant_approval_is_granted_once_the_facts_are_verified(app, exchange):
+    """Matched on declared facts, the 秒批 waits; verified later, the scheduler grants it (once),
+    marks the lead pre-approved and tells the firm."""
+    with app.app_context():
+        firm = _firm_from_demo(SME)
+        product = _instant_product()
+        need = _need(firm)
+        result = _result(need, product)
+        assert not result.instant_approved
+        assert needs.retry_deferred_instant(today_in_china()) == 0  # still unverified
+        verification.verify(None, firm, today_in_china())
+        db.session.commit()
+        assert needs.retry_deferred_instant(today_in_china()) == 1
+        db.session.refresh(result)
+        assert result.instant_approved and result.pre_approval_ref
+        assert "instant_unverified" not in result.explanation
+        assert {f["source"] for f in result.explanation["instant_facts"]} == {"tax"}
+        assert needs.retry_deferred_instant(today_in_china()) == 0
+        told = db.session.scalar(
+            select(func.count(Notification.id)).where(Notification.kind == "need.instant_granted")
+        )
+        assert told == 1
