@@ -22,6 +22,7 @@ import itertools
 import json
 import os
 import random
+import re
 import secrets
 import signal
 import socket
@@ -50,6 +51,7 @@ from bench.load_users import (
     run_tag,
 )
 from portal.config import normalise_database_url
+from portal.demo import exchange as demo_exchange
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT_DOMAIN = "load-bench.example.com"
@@ -227,7 +229,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int = 4, log_dir: Path | None = None) -> Iterator[Server]:
+def gunicorn(
+    database_url: str,
+    workers: int = 4,
+    log_dir: Path | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[Server]:
     """Serve the portal with gunicorn on a free local port until the block ends."""
     port = free_port()
     log_path = Path(log_dir or tempfile.mkdtemp(prefix="portal-load-")) / "gunicorn.log"
@@ -246,7 +253,7 @@ def gunicorn(database_url: str, workers: int = 4, log_dir: Path | None = None) -
                 "wsgi:app",
             ],
             cwd=ROOT,
-            env=portal_env(database_url),
+            env=portal_env(database_url, **(extra_env or {})),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -344,7 +351,12 @@ def split(users: int) -> tuple[int, int]:
 
 
 def run_load(
-    base_url: str, accounts: Accounts, users: int, duration: float, seed: int = 2026
+    base_url: str,
+    accounts: Accounts,
+    users: int,
+    duration: float,
+    seed: int = 2026,
+    identities: list[tuple[str, str, str]] | None = None,
 ) -> Result:
     """Run `users` simulated users for `duration` seconds; return what they saw and were told."""
     rng = random.Random(seed)  # noqa: S311 - a repeatable mix of user actions, not secrets
@@ -354,7 +366,7 @@ def run_load(
     _sign_in(clients, officers, ledger)
     returning = iter(accounts.firms)
     started = time.monotonic()
-    run = Run(base_url, ledger, started + duration, run_tag())
+    run = Run(base_url, ledger, started + duration, run_tag(), identities or [])
     threads = []
     for n, client in enumerate(clients):
         user_rng = random.Random(rng.random())  # noqa: S311 - as above
@@ -402,12 +414,33 @@ def _guarded(ledger: Ledger, work: Callable[..., None], *args: object) -> Callab
 
 
 def load_test(database_url: str, users: int, duration: float, workers: int = 4) -> Result:
-    """Prepare the database, serve it with gunicorn, run the users, check the database."""
+    """Prepare the database, start the data exchange (registration checks the registry), serve
+    the portal with gunicorn, run the users, check the database."""
     accounts = prepare(database_url, *split(users))
-    with gunicorn(database_url, workers) as server:
-        result = run_load(server.base_url, accounts, users, duration)
+    exchange = demo_exchange.start(
+        database_url, Path(tempfile.mkdtemp(prefix="portal-load-exchange-")), extra=users
+    )
+    try:
+        identities = registry_identities(demo_exchange.identities(exchange, count=users))
+        with gunicorn(database_url, workers, extra_env=exchange.config) as server:
+            result = run_load(server.base_url, accounts, users, duration, identities=identities)
+    finally:
+        exchange.stop()
     result.findings = check(database_url, result.ledger, accounts.officers)
     return result
+
+
+def registry_identities(listing: str) -> list[tuple[str, str, str]]:
+    """(credit code, legal representative, ID number) of the registry-only firms the exchange
+    listed (`python -m exchange demo-identities`): firms a load user may register."""
+    found = []
+    for line in listing.splitlines():
+        columns = re.split(r"\s{2,}", line.strip())
+        if line.startswith("#") or len(columns) < 4:
+            continue
+        code, _name, representative, id_number = columns[:4]
+        found.append((code, representative, id_number))
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:

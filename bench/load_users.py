@@ -21,7 +21,7 @@ from decimal import Decimal
 import requests
 
 from bench.load_client import PageError, PortalClient, flashed_success, form_in, path_of
-from portal.firms.standards import CREDIT_CODE_ALPHABET, FUJIAN_REGIONS, make_credit_code
+from portal.firms.standards import CREDIT_CODE_ALPHABET, FUJIAN_REGIONS
 
 NEED_PATH = re.compile(r"^/firm/needs/(\d+)$")
 PREFECTURES = [code for code, _ in FUJIAN_REGIONS if not code.endswith("0000")]
@@ -74,6 +74,8 @@ class Run:
     ledger: Ledger
     stop_at: float  # time.monotonic() deadline
     tag: str  # makes emails and credit codes unique to this run
+    # Registry-only firms (code, legal representative, ID number) users may register.
+    identities: list[tuple[str, str, str]] = field(default_factory=list)
 
     def running(self) -> bool:
         return time.monotonic() < self.stop_at
@@ -112,7 +114,10 @@ def firm_user(
 def register_firm(client: PortalClient, run: Run, number: int, rng: random.Random) -> str | None:
     """Fill in the registration form; return the email if the portal signed the firm in."""
     email = f"firm{number}.{run.tag.lower()}@load-bench.example.com"
-    code = make_credit_code("9", "1", "350100", f"{run.tag}{number:05d}")
+    if not run.identities:
+        run.ledger.record(lambda ledger: ledger.aborted.append("register: no registry firms"))
+        return None
+    code, representative, id_number = run.identities[number % len(run.identities)]
     password = f"Load-{run.tag}-{number}-pass"
     form = client.form("/register")
     page = client.post(
@@ -127,13 +132,15 @@ def register_firm(client: PortalClient, run: Run, number: int, rng: random.Rando
             total_assets_wan=str(rng.randint(500, 4000)),
             established_on="2018-05-01",
             tax_credit_grade=rng.choice("AAB"),
-            qualifications="high_tech",
+            qualifications="green",
             full_name=f"联系人{number}",
             email=email,
             phone="13800000000",
             password=password,
             password_confirm=password,
             credit_code=code,
+            legal_rep_name=representative,
+            legal_rep_id_number=id_number,
             consent="y",
         ),
     )

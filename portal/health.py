@@ -36,9 +36,10 @@ def check() -> tuple[dict[str, Any], int]:
     report: dict[str, Any] = {
         "status": _overall(checks),
         "checks": checks,
-        "data_exchange": sources,
         "scheduler": _scheduler() if healthy else {},
     }
+    if sources:
+        report["data_exchange"] = sources
     return report, 200 if healthy else 503
 
 

@@ -1,6 +1,11 @@
 """Risk compensation: the demo bank claims on its loan over 90 days overdue, government staff
 reject a claim without grounds and approve the corrected one, the bank reports a recovery, and
-the regulator sees the pool's payouts."""
+the regulator sees the pool's payouts.
+
+The journeys share one demo server and run in file order: this one comes before the bank
+officer's (test_bank_officer_journey.py), whose monthly upload reports every loan 正常 and so
+ends the demo loan's 95 days overdue.
+"""
 
 from __future__ import annotations
 
