@@ -17,7 +17,7 @@ from portal.audit import service as audit
 from portal.catalog.compiled import compiled
 from portal.catalog.models import RuleVersion
 from portal.catalog.rule_health import report_policy, report_product
-from portal.datasources import authorisations, instant
+from portal.datasources import authorisations, instant, reviews
 from portal.dates import today_in_china
 from portal.db import utcnow
 from portal.enums import GuaranteeType, LeadCloseReason, LeadStatus, NeedStatus
@@ -58,6 +58,8 @@ def submit_need(actor: User, firm: Firm, data: NeedInput, idempotency_key: str) 
     existing = _need_by_key(idempotency_key)
     if existing is not None:
         return _own_or_refuse(existing, firm)
+    if reviews.needs_held(firm):
+        raise NeedError(_("企业身份尚在审核中，审核通过后即可提交融资需求"))
     need = FinancingNeed(
         firm=firm,
         submitted_by_id=actor.id,

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from portal.datasources import verification
 from portal.datasources.client import ExchangeClient, ExchangeUnavailable
-from portal.datasources.models import FirmFact
+from portal.datasources.models import FirmFact, IdentityLetter
 from portal.datasources.sources import Source
 from portal.dates import today_in_china
 from portal.enums import GuaranteeType, Role, TaxCreditGrade
@@ -202,3 +202,30 @@ def test_a_deferred_instant_approval_is_granted_once_the_facts_are_verified(app,
             select(func.count(Notification.id)).where(Notification.kind == "need.instant_granted")
         )
         assert told == 1
+
+
+def test_a_firm_whose_letter_is_under_review_cannot_submit_a_need(app):
+    """The hold is in the service, not only the pages: nothing is saved."""
+    with app.app_context():
+        firm = FirmFactory(identity_method=None)
+        user = UserFactory(role=Role.SME, firm=firm)
+        db.session.add(
+            IdentityLetter(
+                firm_id=firm.id,
+                user_id=user.id,
+                filename="委托书.pdf",
+                content_type="application/pdf",
+                content=b"%PDF-1.4",
+                sha256="0" * 64,
+                status="submitted",
+            )
+        )
+        db.session.commit()
+        with pytest.raises(needs.NeedError, match="身份尚在审核中"):
+            needs.submit_need(
+                user,
+                firm,
+                needs.NeedInput(Decimal("500000"), 12, "周转", GuaranteeType.CREDIT, None),
+                "held",
+            )
+        assert db.session.scalar(select(func.count(MatchResult.id))) == 0
