@@ -23,12 +23,13 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, delete, exists, func, insert, or_, select
+from sqlalchemy import Select, and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
 from portal.audit import service as audit
 from portal.authz import scoped
+from portal.claims.models import CompensationClaim
 from portal.dates import today_in_china
 from portal.db import utcnow
 from portal.enums import FIVE_TIER_LABELS, FiveTierClass, LoanStatus
@@ -79,7 +80,7 @@ class ReportRow:
 
 @dataclass(frozen=True)
 class ApplyResult:
-    replaced: int  # the bank's rows for the month before (all deleted)
+    replaced: int  # the bank's rows for the month before (updated in place or removed)
     inserted: int
     contradicting: int
 
@@ -341,7 +342,7 @@ def apply_rows(
 def _apply(
     actor: User, institution_id: int, period: dt.date, rows: Sequence[ReportRow]
 ) -> ApplyResult:
-    """Delete all of the bank's rows for the month, insert the new ones; the caller commits."""
+    """The bank's rows for the month become the uploaded ones; the caller commits."""
     check_period(period)
     loans = {
         loan_id: (amount, disbursed_on)
@@ -358,37 +359,66 @@ def _apply(
         seen.add(row.loan_id)
         _check_values(*loans[row.loan_id], period, row.balance, row.days_overdue)
     _lock_bank(institution_id)
-    deleted = db.session.execute(
-        delete(LoanStatusReport)
-        .where(LoanStatusReport.institution_id == institution_id, LoanStatusReport.period == period)
-        .execution_options(synchronize_session="fetch")
+    rows_now = db.session.execute(
+        select(LoanStatusReport.loan_id, LoanStatusReport.id).where(
+            LoanStatusReport.institution_id == institution_id,
+            LoanStatusReport.period == period,
+        )
     )
+    existing = {loan_id: report_id for loan_id, report_id in rows_now}
     now = utcnow()
-    values = [
-        {
-            "loan_id": row.loan_id,
-            "institution_id": institution_id,
-            "period": period,
-            "balance": row.balance,
-            "days_overdue": row.days_overdue,
-            "five_tier_class": FiveTierClass(row.five_tier_class),
-            "contradicts_overdue_rules": contradicts(row.days_overdue, row.five_tier_class),
-            "reported_by_id": actor.id,
-            "reported_at": now,
-        }
-        for row in rows
-    ]
-    if values:
-        try:
-            db.session.execute(insert(LoanStatusReport), values)
-        except IntegrityError:
-            db.session.rollback()
-            raise _busy() from None
+    values = [_report_values(actor, institution_id, period, row, now) for row in rows]
+    _replace_month(existing, values, seen)
     return ApplyResult(
-        replaced=deleted.rowcount or 0,
+        replaced=len(existing),
         inserted=len(values),
         contradicting=sum(1 for v in values if v["contradicts_overdue_rules"]),
     )
+
+
+def _report_values(
+    actor: User, institution_id: int, period: dt.date, row: ReportRow, now: dt.datetime
+) -> dict[str, Any]:
+    return {
+        "loan_id": row.loan_id,
+        "institution_id": institution_id,
+        "period": period,
+        "balance": row.balance,
+        "days_overdue": row.days_overdue,
+        "five_tier_class": FiveTierClass(row.five_tier_class),
+        "contradicts_overdue_rules": contradicts(row.days_overdue, row.five_tier_class),
+        "reported_by_id": actor.id,
+        "reported_at": now,
+    }
+
+
+def _replace_month(existing: dict[int, int], values: list[dict[str, Any]], seen: set[int]) -> None:
+    """The month's reports become `values`: a loan reported again keeps its row (updated in
+    place, so a compensation claim resting on it still points at it), new loans are added, and
+    loans left out are removed — unless a claim rests on their report."""
+    gone = [report_id for loan_id, report_id in existing.items() if loan_id not in seen]
+    if gone and db.session.scalar(
+        select(CompensationClaim.id).where(CompensationClaim.report_id.in_(gone)).limit(1)
+    ):
+        raise ReportingError(
+            _("有贷款已依据本月报送申请风险补偿，重新报送时不能删去这些贷款；请把它们一并报送。")
+        )
+    if gone:
+        db.session.execute(
+            delete(LoanStatusReport)
+            .where(LoanStatusReport.id.in_(gone))
+            .execution_options(synchronize_session=False)
+        )
+    kept = [{**v, "id": existing[v["loan_id"]]} for v in values if v["loan_id"] in existing]
+    added = [v for v in values if v["loan_id"] not in existing]
+    try:
+        if kept:
+            db.session.execute(update(LoanStatusReport), kept)
+        if added:
+            db.session.execute(insert(LoanStatusReport), added)
+    except IntegrityError:
+        db.session.rollback()
+        raise _busy() from None
 
 
 def _check_values(

@@ -398,6 +398,7 @@ COMMITS_WITHOUT_ENTRY = {
     "demo/province.py:_analyze": "planner statistics after the demo load",
     "datasources/authorisations.py:grant": "commits _grant(), which records",
     "datasources/refresh.py:refresh": "commits _refresh_one(), which records each changed firm",
+    "matching/services.py:retry_deferred_instant": "commits _grant_deferred(), which records",
 }
 
 

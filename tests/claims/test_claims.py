@@ -720,3 +720,25 @@ def test_simultaneous_filings_and_approvals_happen_once(app, book):
     assert _race(app, 6, approve_it) == ["ok"] + ["refused"] * 5
     assert policy_budget(app, book.policy_id) == (D(0), D("2000000"), D("2000000"))
     assert actions(app, claim.id) == ["claim.file", "claim.approve"]
+
+
+def test_re_reporting_the_month_keeps_the_claims_report_and_cannot_drop_its_loan(app, book):
+    """A bank corrects the month a claim rests on: the report is updated in place (the claim
+    still points at it); a new upload that leaves the claimed loan out is refused whole."""
+    from portal.supervision.reporting import ReportingError, ReportRow, apply_rows
+
+    signed = signed_in(app, book.officer)
+    claim_id = filed_claim(app, book, signed)
+    loan_id = claims_loan(app, claim_id)
+    with app.app_context():
+        officer = db.session.get(User, book.officer_id)
+        claim = db.session.get(CompensationClaim, claim_id)
+        report_id = claim.report_id
+        corrected = ReportRow(loan_id, D("9000000"), 400, FiveTierClass.LOSS)
+        apply_rows(officer, book.bank_id, PERIOD, [corrected])
+        report = db.session.get(LoanStatusReport, report_id)
+        assert report is not None and report.balance == D("9000000")
+        with pytest.raises(ReportingError, match="风险补偿"):
+            apply_rows(officer, book.bank_id, PERIOD, [])
+        db.session.rollback()
+        assert db.session.get(LoanStatusReport, report_id) is not None
