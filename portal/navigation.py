@@ -40,7 +40,7 @@ NAV_ITEMS = (
     NavItem("claims.queue", _l("风险补偿审核"), Permission.GOV_CLAIMS_DECIDE),
     NavItem("home.regulator", _l("监管首页"), Permission.HOME_REGULATOR),
     NavItem("dashboard.index", _l("监管看板"), Permission.DASHBOARD_VIEW),
-    NavItem("claims.overview", _l("风险补偿汇总"), Permission.SUPERVISION_VIEW),
+    NavItem("claims.overview", _l("政策资金汇总"), Permission.SUPERVISION_VIEW),
     NavItem("monthly_reports.index", _l("月度报告"), Permission.REPORTS_ARCHIVE_VIEW),
     NavItem("datasources.queries", _l("数据查询记录"), Permission.DATA_QUERIES_VIEW),
     NavItem("admin.index", _l("系统管理"), Permission.HOME_ADMIN),

@@ -25,6 +25,7 @@ from portal.confirmation import Confirmation, confirmation_step
 from portal.enums import CLAIM_STATUS_LABELS
 from portal.leads.models import Loan
 from portal.pagination import paginate
+from portal.subsidies import settlement
 from portal.templating import to_wan
 
 bp = Blueprint("claims", __name__)
@@ -224,7 +225,11 @@ def reject(claim_id: int) -> str | Response:
 @requires(Permission.SUPERVISION_VIEW)
 def overview() -> str:
     """Claims and payouts by status and by policy (government staff: their agency's policies)."""
-    return render_template("claims/overview.html", overview=services.overview(current_user))
+    return render_template(
+        "claims/overview.html",
+        overview=services.overview(current_user),
+        money=settlement.policy_money(current_user),
+    )
 
 
 # --- helpers -----------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ from portal.authz import scoped
 from portal.catalog.models import PolicyProduct
 from portal.dates import today_in_china
 from portal.db import utcnow
-from portal.enums import NON_PERFORMING, BenefitKind, GrantStatus, SettlementStatus
+from portal.enums import NON_PERFORMING, BenefitKind, GrantStatus, Role, SettlementStatus
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.institutions.models import FinancialInstitution
@@ -723,3 +723,45 @@ def received_for_need(actor: User, need_id: int) -> list[LoanSubsidy]:
 def received_for_firm(actor: User) -> list[LoanSubsidy]:
     """Every loan the actor's firm has, with the subsidy it received (the firm's home)."""
     return received_on_loans(actor, db.session.scalars(scoped(select(Loan.id), Loan, actor)).all())
+
+
+@dataclass(frozen=True)
+class PolicyMoney:
+    """One policy's budget states and the interest subsidy its approved batches settled."""
+
+    policy: PolicyProduct
+    subsidised_loans: int
+    settled: Decimal
+
+
+def policy_money(actor: User) -> list[PolicyMoney]:
+    """Every subsidy and compensation policy the actor may see, with its budget states and what
+    approved settlement batches paid (two grouped queries)."""
+    statement = select(PolicyProduct).where(PolicyProduct.published_at.is_not(None))
+    if actor.role == Role.GOV_STAFF:
+        # Staff see their agency's policies; published policies are otherwise public.
+        statement = scoped(statement, PolicyProduct, actor)
+    policies = db.session.scalars(statement.order_by(PolicyProduct.id)).all()
+    ids = [p.id for p in policies]
+    loans = dict(
+        db.session.execute(
+            select(SubsidyGrant.policy_id, func.count(SubsidyGrant.id))
+            .where(SubsidyGrant.policy_id.in_(ids), SubsidyGrant.status == GrantStatus.COMMITTED)
+            .group_by(SubsidyGrant.policy_id)
+        )
+        .tuples()
+        .all()
+    )
+    settled = dict(
+        db.session.execute(
+            select(SettlementBatch.policy_id, func.coalesce(func.sum(SettlementBatch.total), 0))
+            .where(
+                SettlementBatch.policy_id.in_(ids),
+                SettlementBatch.status.in_((SettlementStatus.APPROVED, SettlementStatus.PAID)),
+            )
+            .group_by(SettlementBatch.policy_id)
+        )
+        .tuples()
+        .all()
+    )
+    return [PolicyMoney(p, loans.get(p.id, 0), Decimal(settled.get(p.id, 0))) for p in policies]

@@ -88,9 +88,10 @@ def _regulator_sees_the_pool(open_journey: Callable[[str], Journey]) -> None:
     journey = open_journey("regulator-claims-overview")
     page = journey.page
     demo_sign_in(journey, "regulator@demo.local")
-    page.get_by_role("link", name="风险补偿汇总").first.click()
+    page.get_by_role("link", name="政策资金汇总").first.click()
     journey.step("overview")
     expect(page.locator("main")).to_contain_text("普惠小微贷款风险补偿资金池")
+    expect(page.locator("main")).to_contain_text("专精特新中小企业贷款贴息")
     journey.finish()
 
 

@@ -15,6 +15,7 @@ from portal.extensions import db
 from portal.matching import services as needs
 from portal.matching.models import MatchResult
 from portal.subsidies.grants import grants_of
+from tests.conftest import signed_in
 from tests.factories import UserFactory
 from tests.subsidies.conftest import (
     bank_with_product,
@@ -211,3 +212,21 @@ def test_match_offer_and_loan_agree_on_every_policy(app, formulas, cap, amount, 
         points = max((value for _, value in matched), default=Decimal(0))
         assert loan.subsidy_rate == points.quantize(Decimal("0.0001"))
         assert result.adjusted_rate == max(Decimal("3.30") - points, 0).quantize(Decimal("0.01"))
+
+
+def test_the_regulator_sees_each_policys_budget_states_and_subsidised_loans(app):
+    """政策资金汇总: reserved, committed and remaining per policy, as the grants left them."""
+    with app.app_context():
+        policy = interest_policy(fresh_agency(), "watched", "1.00", budget=Decimal(10**6))
+        product, officer = bank_with_product("甲银行", "3.30")
+        user = firm_user()
+        lead = offer(user, submit(user), product, officer, "3.50")
+        take_and_disburse(user, lead, officer)
+        regulator = UserFactory(role=Role.REGULATOR)
+        db.session.commit()
+        policy_id, email = policy.id, regulator.email
+    page = signed_in(app, email).get("/claims/overview").get_data(as_text=True)
+    row = page[page.index(f'data-money-policy="{policy_id}"') :].split("</tr>")[0]
+    cells = [c.split(">")[-1] for c in row.split("</td>")[:-1]]
+    # budget 100 万; committed 2 万 (1,000,000 × 1% × 2 years); one loan; 98 万 left
+    assert cells[1:] == ["100.00", "0.00", "2.00", "0.00", "0.00", "1", "98.00"]
