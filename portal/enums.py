@@ -243,6 +243,26 @@ QUALIFICATION_LABELS = {
     "green": _l("绿色"),
 }
 
+
+class RegistryStatus(StrEnum):
+    """The market registry's status of a firm (登记状态)."""
+
+    ACTIVE = "active"  # 存续（在营）
+    CANCELLED = "cancelled"  # 注销
+    REVOKED = "revoked"  # 吊销
+
+
+REGISTRY_STATUS_LABELS = {
+    "active": _l("存续（在营）"),
+    "cancelled": _l("注销"),
+    "revoked": _l("吊销"),
+}
+
+COURT_RECORD_LABELS = {
+    "dishonest": _l("失信被执行人"),
+    "enforcement": _l("有未结执行案件"),
+}
+
 TAX_GRADE_LABELS = {
     "A": _l("A级（90分以上）"),
     "B": _l("B级（70–89分）"),

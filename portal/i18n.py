@@ -6,6 +6,7 @@ translated to English in `portal/translations/en`. Babel names the default `zh_H
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -75,7 +76,11 @@ def compile_catalogues(directory: Path | None = None) -> list[Path]:
             continue
         with po_path.open("rb") as po_file:
             catalogue = read_po(po_file)
-        with mo_path.open("wb") as mo_file:
+        # Written beside and renamed into place: another process starting at the same moment
+        # (a second test worker, a second gunicorn) never reads a half-written catalogue.
+        partial = mo_path.with_name(f"{mo_path.name}.{os.getpid()}.partial")
+        with partial.open("wb") as mo_file:
             write_mo(mo_file, catalogue)
+        partial.replace(mo_path)
         written.append(mo_path)
     return written

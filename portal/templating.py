@@ -83,6 +83,8 @@ LABELS = {
     "size_class": enums.SIZE_CLASS_LABELS,
     "qualification": enums.QUALIFICATION_LABELS,
     "tax_grade": enums.TAX_GRADE_LABELS,
+    "registry_status": enums.REGISTRY_STATUS_LABELS,
+    "court_record": enums.COURT_RECORD_LABELS,
     "lead_origin": enums.LEAD_ORIGIN_LABELS,
     "decline_reason": enums.DECLINE_REASON_LABELS,
     "lead_close_reason": enums.LEAD_CLOSE_REASON_LABELS,

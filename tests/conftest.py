@@ -15,7 +15,7 @@ import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select, text, update
+from sqlalchemy import make_url, select, text, update
 
 from portal import create_app, migrate
 from portal.accounts.models import User
@@ -27,12 +27,55 @@ from tests import factories
 
 PASSWORD = factories.PASSWORD
 
+# Tests that never touch the portal's database (the rule language, number parsing, spreadsheet
+# reading, the catalogues, the stand-in exchange on its own SQLite file): they run once, in the
+# SQLite run, and the PostgreSQL run skips them rather than repeat the same thing.
+SAME_ON_EVERY_DATABASE = (
+    "tests/exchange/",
+    "tests/i18n/",
+    "tests/rules/",
+    "tests/unit/",
+    "tests/supervision/test_spreadsheets.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not os.environ.get("TEST_DATABASE_URL"):
+        return
+    skip = pytest.mark.skip(reason="does not use the database; runs once, in the SQLite run")
+    for item in items:
+        if item.nodeid.startswith(SAME_ON_EVERY_DATABASE):
+            item.add_marker(skip)
+
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        return normalise_database_url(url)
+        return _worker_database(normalise_database_url(url))
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal-test.sqlite3'}"
+
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker owns a database of its own beside TEST_DATABASE_URL's
+    (test → test_gw0, test_gw1), created on the same server when missing."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    from portal.db import make_engine
+
+    server = make_url(url)
+    name = f"{server.database}_{worker}"
+    admin = make_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
 
 
 def is_postgres(app: Flask) -> bool:

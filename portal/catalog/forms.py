@@ -21,9 +21,11 @@ from wtforms.validators import (
 )
 
 from portal.enums import (
+    COURT_RECORD_LABELS,
     GUARANTEE_LABELS,
     PRODUCT_KIND_LABELS,
     QUALIFICATION_LABELS,
+    REGISTRY_STATUS_LABELS,
     SIZE_CLASS_LABELS,
     TAX_GRADE_LABELS,
 )
@@ -238,6 +240,33 @@ class SampleFirmForm(Form):
         _l("纳税信用等级"), choices=list(TAX_GRADE_LABELS.items()), default="A"
     )
     qualifications = MultiCheckboxField(_l("资质认定"), choices=list(QUALIFICATION_LABELS.items()))
+    # What the exchange would say of the firm: registry, tax paid and court records (a blank
+    # amount counts as 0, so a trial of a rule that does not read them need not fill them).
+    registry_status = SelectField(
+        _l("登记状态"), choices=list(REGISTRY_STATUS_LABELS.items()), default="active"
+    )
+    tax_paid_12m_wan = NumberField(
+        _l("近12个月纳税额（万元）"),
+        quantity=AMOUNT_WAN.narrow(high=MAX_WAN),
+        default=Decimal("60"),
+        validators=[Optional()],
+        description=_l("不填按 0 计"),
+    )
+    tax_paid_24m_wan = NumberField(
+        _l("近24个月纳税额（万元）"),
+        quantity=AMOUNT_WAN.narrow(high=MAX_WAN),
+        default=Decimal("110"),
+        validators=[Optional()],
+        description=_l("不填按 0 计"),
+    )
+    court_records = MultiCheckboxField(_l("司法记录"), choices=list(COURT_RECORD_LABELS.items()))
+    enforcement_amount_wan = NumberField(
+        _l("未结执行标的（万元）"),
+        quantity=AMOUNT_WAN.narrow(high=MAX_WAN),
+        default=Decimal("0"),
+        validators=[Optional()],
+        description=_l("不填按 0 计"),
+    )
     amount_wan = NumberField(
         _l("申请金额（万元）"),
         quantity=AMOUNT_WAN,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -180,6 +182,11 @@ def _sample_facts(form: SampleFirmForm, product: BankProduct) -> dict[str, objec
             total_assets=wan_to_yuan(form.total_assets_wan.data),
             tax_credit_grade=form.tax_credit_grade.data,
             qualifications=form.qualifications.data or (),
+            registry_status=form.registry_status.data,
+            tax_paid_12m=wan_to_yuan(form.tax_paid_12m_wan.data or Decimal(0)),
+            tax_paid_24m=wan_to_yuan(form.tax_paid_24m_wan.data or Decimal(0)),
+            court_records=form.court_records.data or (),
+            enforcement_amount=wan_to_yuan(form.enforcement_amount_wan.data or Decimal(0)),
         ),
         **need_facts(
             amount=wan_to_yuan(form.amount_wan.data),

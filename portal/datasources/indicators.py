@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.datasources.sources import Source
-from portal.enums import QUALIFICATION_LABELS
+from portal.enums import QUALIFICATION_LABELS, REGISTRY_STATUS_LABELS
 
 Indicator = tuple[str, str]  # (label, value text)
 Bands = Sequence[tuple[int | None, object]]  # (upper bound in yuan, exclusive; None: no bound)
@@ -38,12 +38,6 @@ REVENUE_BANDS: Bands = (
     (400_000_000, _l("1–4 亿元")),
     (None, _l("4 亿元以上")),
 )
-REGISTRY_STATUS_LABELS = {
-    "active": _l("存续"),
-    "cancelled": _l("注销"),
-    "revoked": _l("吊销"),
-}
-
 # Labels of the fields of the full records, for the table a bank sees when the firm allows it.
 FIELD_LABELS: dict[str, object] = {
     "name": _l("企业名称"),

@@ -29,6 +29,11 @@ FIELD_LABELS: Mapping[str, Any] = {
     "total_assets": _l("资产总额"),
     "tax_credit_grade": _l("纳税信用等级"),
     "qualifications": _l("资质认定"),
+    "registry_status": _l("登记状态"),
+    "tax_paid_12m": _l("近12个月纳税额"),
+    "tax_paid_24m": _l("近24个月纳税额"),
+    "court_records": _l("司法记录"),
+    "enforcement_amount": _l("未结执行标的"),
 }
 # The profile form's field for each profile field (money is typed in 万元).
 FORM_FIELDS: Mapping[str, str] = {

@@ -208,5 +208,5 @@ def _done(upheld: bool, changes: list[Change]) -> str:
         return _("已处理：异议不成立，企业会看到处理说明。")
     if not changes:
         return _("已处理并重新核验，数据源的数据没有变化。")
-    names = "、".join(str(provenance.FIELD_LABELS.get(c.field, c.field)) for c in changes)
+    names = _("、").join(str(provenance.FIELD_LABELS.get(c.field, c.field)) for c in changes)
     return _("已处理并重新核验，以下信息已更新：%(fields)s", fields=names)

@@ -44,14 +44,14 @@ TIMEOUTS = {
 }
 
 # How long a fact stays fresh after its as-of date (DESIGN.md): registry and courts a week,
-# social insurance two months, qualification lists a month. The tax grade is fresh while it is
-# the current assessment year's (see `tax_grade_fresh`).
+# social insurance and tax paid (monthly returns) two months, qualification lists a month. The
+# tax grade and its year's revenue are fresh while the grade is the current assessment year's.
 FRESH_FOR = {
     Source.REGISTRY: dt.timedelta(days=7),
     Source.COURTS: dt.timedelta(days=7),
     Source.SOCIAL_INSURANCE: dt.timedelta(days=62),
     Source.QUALIFICATIONS: dt.timedelta(days=31),
-    Source.TAX: dt.timedelta(days=366),
+    Source.TAX: dt.timedelta(days=62),
 }
 
 # Tax credit grades for year Y are published by the tax bureau in April of Y+1.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -25,7 +25,7 @@ from portal.datasources.client import Envelope, ExchangeClient, ExchangeUnavaila
 from portal.datasources.models import FirmFact
 from portal.datasources.sources import Source, is_fresh
 from portal.db import utcnow
-from portal.enums import TaxCreditGrade
+from portal.enums import RegistryStatus, TaxCreditGrade
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.firms.standards import classify_size, size_standard
@@ -45,11 +45,12 @@ FIELDS: Mapping[Source, tuple[str, ...]] = {
         "region_code",
         "industry_code",
         "established_on",
+        "registry_status",
     ),
-    Source.TAX: ("tax_credit_grade", "revenue"),
+    Source.TAX: ("tax_credit_grade", "revenue", "tax_paid_12m", "tax_paid_24m"),
     Source.SOCIAL_INSURANCE: ("employees",),
     Source.QUALIFICATIONS: ("qualifications",),
-    Source.COURTS: (),
+    Source.COURTS: ("court_records", "enforcement_amount"),
 }
 # The rule facts each profile field feeds: what a 秒批 rule reading them needs verified.
 RULE_FACTS: Mapping[str, str] = {
@@ -63,7 +64,16 @@ RULE_FACTS: Mapping[str, str] = {
     "qualifications": "qualifications",
     "size_class": "employees",  # and the other measures of its size standard: `_fields_behind`
     "total_assets": "total_assets",
+    "registry_status": "registry_status",
+    "tax_paid_12m": "tax_paid_12m",
+    "tax_paid_24m": "tax_paid_24m",
+    "court_records": "court_records",
+    "enforcement_amount": "enforcement_amount",
 }
+# The grade and the revenue of the year it assessed stay fresh while that year is the latest
+# assessed; tax paid comes from monthly returns and goes stale by its as-of date.
+GRADED_FIELDS = frozenset({"tax_credit_grade", "revenue"})
+REGISTRY_STATUSES = frozenset(status.value for status in RegistryStatus)
 
 
 class VerificationUnavailable(Exception):
@@ -106,33 +116,55 @@ def fetch(
 def store(firm: Firm, found: Mapping[Source, Envelope | None]) -> dict[Source, FirmFact]:
     """Keep each answer as a fact row (one per source per fetch); the caller commits."""
     now = utcnow()
-    rows = {}
-    for source, envelope in found.items():
-        rows[source] = FirmFact(
-            firm_id=firm.id,
-            source=source,
-            found=envelope is not None,
-            as_of=envelope.as_of if envelope else None,
-            reference=envelope.reference if envelope else None,
-            data=dict(envelope.data) if envelope else {},
-            fetched_at=now,
-        )
+    rows = {source: fact_row(firm.id, source, envelope, now) for source, envelope in found.items()}
     db.session.add_all(rows.values())
     db.session.flush()
     firm.facts_checked_at = now
     return rows
 
 
+def fact_row(firm_id: int, source: Source, envelope: Envelope | None, now: Any) -> FirmFact:
+    """One source's answer about one firm as a fact row (found or not)."""
+    return FirmFact(
+        firm_id=firm_id,
+        source=source,
+        found=envelope is not None,
+        as_of=envelope.as_of if envelope else None,
+        reference=envelope.reference if envelope else None,
+        data=dict(envelope.data) if envelope else {},
+        fetched_at=now,
+    )
+
+
+def same_record(fact: FirmFact, envelope: Envelope | None) -> bool:
+    """Whether the source gave the record the fact already holds (checked again, unchanged)."""
+    if envelope is None:
+        return not fact.found
+    return (
+        fact.found
+        and fact.as_of == envelope.as_of
+        and fact.reference == envelope.reference
+        and fact.data == dict(envelope.data)
+    )
+
+
 def latest(firm_id: int) -> dict[Source, FirmFact]:
     """The firm's newest fact from each source."""
+    return latest_of([firm_id]).get(firm_id, {})
+
+
+def latest_of(firm_ids: Sequence[int]) -> dict[int, dict[Source, FirmFact]]:
+    """Each firm's newest fact from each source, for many firms in one query."""
     newest = (
-        select(FirmFact.source, func.max(FirmFact.id).label("id"))
-        .where(FirmFact.firm_id == firm_id)
-        .group_by(FirmFact.source)
+        select(func.max(FirmFact.id).label("id"))
+        .where(FirmFact.firm_id.in_(firm_ids))
+        .group_by(FirmFact.firm_id, FirmFact.source)
         .subquery()
     )
-    rows = db.session.scalars(select(FirmFact).join(newest, FirmFact.id == newest.c.id))
-    return {row.source: row for row in rows}
+    found: dict[int, dict[Source, FirmFact]] = {}
+    for row in db.session.scalars(select(FirmFact).join(newest, FirmFact.id == newest.c.id)):
+        found.setdefault(row.firm_id, {})[row.source] = row
+    return found
 
 
 # --- applying ---------------------------------------------------------------------------------
@@ -159,7 +191,7 @@ def apply(firm: Firm, facts: Mapping[Source, FirmFact], today: dt.date) -> list[
             if before != value:
                 changes.append(Change(field, before, value))
                 setattr(firm, field, value)
-            verified[field] = _provenance(fact)
+            verified[field] = _provenance(fact, field)
     firm.verified_fields = verified
     firm.size_class = classify_size(
         firm.industry_code, firm.employees, firm.revenue, firm.total_assets
@@ -167,15 +199,16 @@ def apply(firm: Firm, facts: Mapping[Source, FirmFact], today: dt.date) -> list[
     return changes
 
 
-def _provenance(fact: FirmFact) -> dict[str, Any]:
+def _provenance(fact: FirmFact, field: str) -> dict[str, Any]:
     provenance = {
         "source": str(fact.source),
         "as_of": fact.as_of.isoformat() if fact.as_of else None,
         "reference": fact.reference,
         "fact_id": fact.id,
     }
-    if fact.source == Source.TAX and isinstance(fact.data.get("grade_year"), int):
-        provenance["grade_year"] = fact.data["grade_year"]  # the grade's freshness
+    grade_year = fact.data.get("grade_year")
+    if field in GRADED_FIELDS and isinstance(grade_year, int):
+        provenance["grade_year"] = grade_year  # fresh while the grade is the current one
     return provenance
 
 
@@ -192,6 +225,8 @@ def _values(source: Source, data: Mapping[str, Any], firm: Firm, today: dt.date)
         return {"employees": insured} if isinstance(insured, int) and insured >= 0 else {}
     if source == Source.QUALIFICATIONS:
         return {"qualifications": _qualifications(data, firm, today)}
+    if source == Source.COURTS:
+        return _court_values(data)
     return {}
 
 
@@ -209,6 +244,8 @@ def _registry_values(data: Mapping[str, Any]) -> dict[str, Any]:
         del values["region_code"]
     with contextlib.suppress(ValueError):
         values["established_on"] = dt.date.fromisoformat(str(data.get("established_on")))
+    if data.get("status") in REGISTRY_STATUSES:
+        values["registry_status"] = data["status"]
     return values
 
 
@@ -217,10 +254,23 @@ def _tax_values(data: Mapping[str, Any]) -> dict[str, Any]:
     grade = data.get("credit_grade")
     if grade in {g.value for g in TaxCreditGrade}:
         values["tax_credit_grade"] = TaxCreditGrade(grade)
-    revenue = _money(data.get("revenue"))
-    if revenue is not None:
-        values["revenue"] = revenue
+    for field in ("revenue", "tax_paid_12m", "tax_paid_24m"):
+        amount = _money(data.get(field))
+        if amount is not None:
+            values[field] = amount
     return values
+
+
+def _court_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    """失信 and the open enforcement cases with the sum they are for; closed cases are history."""
+    cases = [case for case in data.get("cases") or [] if isinstance(case, dict)]
+    open_amounts = [_money(case.get("amount")) for case in cases if case.get("status") == "open"]
+    if not isinstance(data.get("dishonest"), bool) or None in open_amounts:
+        return {}  # a record the portal cannot read decides nothing
+    records = ["dishonest"] if data["dishonest"] else []
+    if open_amounts:
+        records.append("enforcement")
+    return {"court_records": records, "enforcement_amount": sum(open_amounts, Decimal(0))}
 
 
 def _qualifications(data: Mapping[str, Any], firm: Firm, today: dt.date) -> list[str]:

@@ -23,6 +23,9 @@ class Firm(Base):
         CheckConstraint("employees >= 0", name="employees_not_negative"),
         CheckConstraint("revenue >= 0", name="revenue_not_negative"),
         CheckConstraint("total_assets >= 0", name="total_assets_not_negative"),
+        CheckConstraint("enforcement_amount >= 0", name="enforcement_amount_not_negative"),
+        CheckConstraint("tax_paid_12m >= 0", name="tax_paid_12m_not_negative"),
+        CheckConstraint("tax_paid_24m >= 0", name="tax_paid_24m_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,6 +44,14 @@ class Firm(Base):
     # Derived from the 2011 size standard whenever the figures change; stored for filtering.
     size_class: Mapped[SizeClass] = mapped_column(db_enum(SizeClass, "size_class"), index=True)
     legal_representative: Mapped[str | None] = mapped_column(String(40))
+    # Facts only the exchange gives (no firm declares them): until a source has spoken they
+    # hold the benign values below, and `verified_fields` does not name them, so a 秒批 rule
+    # reading them defers to the bank (portal/datasources/instant.py).
+    registry_status: Mapped[str] = mapped_column(String(16), default="active")
+    court_records: Mapped[list[str]] = mapped_column(JSON, default=list)  # dishonest, enforcement
+    enforcement_amount: Mapped[Decimal] = mapped_column(default=Decimal(0))  # open cases, yuan
+    tax_paid_12m: Mapped[Decimal] = mapped_column(default=Decimal(0))  # yuan
+    tax_paid_24m: Mapped[Decimal] = mapped_column(default=Decimal(0))  # yuan
     # Which profile fields hold verified values and where each came from:
     # {"tax_credit_grade": {"source": "tax", "as_of": "2026-11-30", "reference": "…",
     #   "fact_id": 12}}; a field not listed is as the firm declared it.

@@ -12,6 +12,8 @@ from typing import Any
 
 from portal.firms.models import Firm
 
+ZERO = Decimal(0)
+
 
 def firm_facts(firm: Firm, today: dt.date) -> dict[str, Any]:
     """Facts about a firm, as of `today`."""
@@ -25,6 +27,11 @@ def firm_facts(firm: Firm, today: dt.date) -> dict[str, Any]:
         total_assets=firm.total_assets,
         tax_credit_grade=str(firm.tax_credit_grade),
         qualifications=firm.qualifications or (),
+        registry_status=firm.registry_status,
+        tax_paid_12m=firm.tax_paid_12m,
+        tax_paid_24m=firm.tax_paid_24m,
+        court_records=firm.court_records or (),
+        enforcement_amount=firm.enforcement_amount,
     )
 
 
@@ -39,8 +46,16 @@ def profile_facts(
     total_assets: Decimal,
     tax_credit_grade: str,
     qualifications: Any,
+    registry_status: str = "active",
+    tax_paid_12m: Decimal = ZERO,
+    tax_paid_24m: Decimal = ZERO,
+    court_records: Any = (),
+    enforcement_amount: Decimal = ZERO,
 ) -> dict[str, Any]:
-    """Firm facts from plain values (a sample firm typed into a form, or a firm row)."""
+    """Firm facts from plain values (a sample firm typed into a form, or a firm row).
+
+    The exchange-only facts default to a firm in good standing with nothing on record.
+    """
     return {
         "region_code": region_code,
         "industry_code": industry_code,
@@ -52,6 +67,11 @@ def profile_facts(
         "total_assets": Decimal(total_assets),
         "tax_credit_grade": tax_credit_grade,
         "qualifications": frozenset(qualifications),
+        "registry_status": str(registry_status),
+        "tax_paid_12m": Decimal(tax_paid_12m),
+        "tax_paid_24m": Decimal(tax_paid_24m),
+        "court_records": frozenset(court_records),
+        "enforcement_amount": Decimal(enforcement_amount),
     }
 
 

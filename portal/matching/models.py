@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -38,6 +39,11 @@ class FinancingNeed(Base):
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     withdrawn_at: Mapped[dt.datetime | None]
+    # The products the need did not qualify for, with the reasons as shown at match time:
+    # [{"product_id", "rule_version_id", "reasons": [{"explanation", "hint"}], "hint"}]. One
+    # value per need rather than a MatchResult row per product: writing hundreds of rows was
+    # most of what a submission cost, and only the firm's need page reads them.
+    unmatched: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
     firm: Mapped[Firm] = relationship()
 

@@ -42,11 +42,17 @@ COLUMNS: dict[str, ColumnElement[Any]] = {
     "total_assets": Firm.total_assets,
     "tax_credit_grade": type_coerce(Firm.tax_credit_grade, String),
     "qualifications": cast(Firm.qualifications, String),
+    "registry_status": Firm.registry_status,
+    "tax_paid_12m": Firm.tax_paid_12m,
+    "tax_paid_24m": Firm.tax_paid_24m,
+    "court_records": cast(Firm.court_records, String),
+    "enforcement_amount": Firm.enforcement_amount,
 }
 DERIVED: dict[str, tuple[str, Callable[[dt.date], Callable[[Any], Any]]]] = {
     "industry_division": ("industry_code", lambda today: lambda code: code[:2]),
     "years_in_business": ("established_on", lambda today: lambda day: whole_years(day, today)),
-    "qualifications": ("qualifications", lambda today: _qualification_set),
+    "qualifications": ("qualifications", lambda today: _json_set),
+    "court_records": ("court_records", lambda today: _json_set),
 }
 FIRM_FACTS = frozenset(name for name in COLUMNS if name != "established_on") | frozenset(DERIVED)
 # The what-if counts firms by city and size class, whatever the rule reads.
@@ -141,6 +147,6 @@ def _per_distinct_value(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return cached
 
 
-def _qualification_set(text: str | None) -> frozenset[str]:
-    """The qualifications of a firm from the JSON text of its list."""
+def _json_set(text: str | None) -> frozenset[str]:
+    """A set of codes (qualifications, court records) from the JSON text of its list."""
     return frozenset(json.loads(text)) if text else frozenset()

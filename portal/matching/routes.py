@@ -59,6 +59,18 @@ class Match:
         return self.product.institution
 
 
+@dataclass(frozen=True)
+class Unmatched:
+    """A product the need did not qualify for, with the reasons shown at match time."""
+
+    product: BankProduct
+    explanation: dict[str, Any]
+
+    @property
+    def bank(self) -> FinancialInstitution:
+        return self.product.institution
+
+
 # --- list and submit -------------------------------------------------------------------------
 
 
@@ -113,7 +125,7 @@ def detail(need_id: int) -> str:
         need=need,
         subsidised=settlement.received_for_need(current_user, need.id),
         eligible=eligible,
-        ineligible=[m for m in matches if not m.result.eligible],
+        ineligible=_unmatched(need, matches),
         applicable=[m for m in eligible if m.product.institution_id not in tried],
         tried=tried,
         leads=leads,
@@ -336,6 +348,23 @@ def _matches(need: FinancingNeed) -> list[Match]:
         .order_by(MatchResult.eligible.desc(), MatchResult.rank, BankProduct.name)
     )
     return [Match(result, product) for result, product in rows]
+
+
+def _unmatched(need: FinancingNeed, matches: list[Match]) -> list[Match | Unmatched]:
+    """The products the need did not qualify for, by product name: stored on the need, or as
+    result rows by needs matched before it kept them there."""
+    found: list[Match | Unmatched] = [m for m in matches if not m.result.eligible]
+    entries = {entry["product_id"]: entry for entry in need.unmatched or []}
+    if entries:
+        # Products the catalogue published when the need was matched, named by the need the
+        # caller has already checked the firm owns (as _matches joins them to its results).
+        products = db.session.scalars(
+            select(BankProduct)
+            .where(BankProduct.id.in_(entries))
+            .options(joinedload(BankProduct.institution))
+        )
+        found += [Unmatched(product, entries[product.id]) for product in products]
+    return sorted(found, key=lambda m: m.product.name)
 
 
 def _leads(need: FinancingNeed) -> list[Lead]:

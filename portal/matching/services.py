@@ -138,17 +138,28 @@ def report_unevaluable(catalogue: Catalogue, outcome: MatchOutcome) -> None:
 
 
 def store_results(need: FinancingNeed, outcome: MatchOutcome) -> None:
-    """Store every product's result with the rule version that decided it.
+    """Store each eligible product's result with the rule version that decided it, and the
+    others' reasons on the need.
 
-    A need has a result per published product (hundreds), and nothing reads them back in this
-    transaction, so they go in as one Core executemany of plain rows on the table: no ORM object
-    each, nor the ORM's bulk bookkeeping, which cost more than the matching itself.
+    The eligible results (a few dozen) go in as one Core executemany of plain rows: no ORM
+    object each. The products the firm does not qualify for (hundreds) are one JSON value on
+    the need: a row each, pipelined one statement per row, cost more than the matching.
     """
     gate = _InstantGate(need.firm, today_in_china())
     rows = [_result_row(need, m, rank, gate) for rank, m in enumerate(outcome.eligible, start=1)]
-    rows += [_result_row(need, m, None, gate) for m in outcome.ineligible]
     if rows:
         db.session.execute(insert(MatchResult.__table__), rows)
+    need.unmatched = [_unmatched(found) for found in outcome.ineligible]
+
+
+def _unmatched(found: ProductMatch) -> dict[str, Any]:
+    """What the need page shows of a product the firm does not qualify for, as rendered now."""
+    return {
+        "product_id": found.product.id,
+        "rule_version_id": found.product.rules.version_id,
+        "reasons": [_reason(r) for r in found.reasons],
+        "hint": found.hint,
+    }
 
 
 class _InstantGate:

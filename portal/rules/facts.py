@@ -152,6 +152,15 @@ _QUALIFICATION_VALUES = {
     "agricultural": N_("涉农"),
     "green": N_("绿色"),
 }
+_REGISTRY_STATUS_VALUES = {
+    "active": N_("存续（在营）"),
+    "cancelled": N_("注销"),
+    "revoked": N_("吊销"),
+}
+_COURT_RECORD_VALUES = {
+    "dishonest": N_("失信被执行人"),
+    "enforcement": N_("有未结执行案件"),
+}
 _GUARANTEE_VALUES = {
     "credit": N_("信用"),
     "mortgage": N_("抵押"),
@@ -203,6 +212,25 @@ _FACT_LIST = (
         _FIRM,
         values=MappingProxyType(_QUALIFICATION_VALUES),
     ),
+    # Only the data exchange knows these (registry, tax bureau, courts); the firm never declares
+    # them. Until verified they are 存续, no records and 0, and a 秒批 rule reading them defers.
+    Fact(
+        "registry_status",
+        FactType.ENUM,
+        N_("登记状态"),
+        _FIRM,
+        values=MappingProxyType(_REGISTRY_STATUS_VALUES),
+    ),
+    Fact("tax_paid_12m", FactType.MONEY, N_("近12个月纳税额"), _FIRM, unit="元"),
+    Fact("tax_paid_24m", FactType.MONEY, N_("近24个月纳税额"), _FIRM, unit="元"),
+    Fact(
+        "court_records",
+        FactType.ENUM_LIST,
+        N_("司法记录"),
+        _FIRM,
+        values=MappingProxyType(_COURT_RECORD_VALUES),
+    ),
+    Fact("enforcement_amount", FactType.MONEY, N_("未结执行标的"), _FIRM, unit="元"),
     Fact("amount", FactType.MONEY, N_("申请金额"), _NEED, unit="元"),
     Fact("term_months", FactType.INTEGER, N_("贷款期限"), _NEED, unit="月"),
     Fact(

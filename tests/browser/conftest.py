@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -42,6 +43,11 @@ SESSION = Session()
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip the journeys where there is no Chromium to drive, and in the PostgreSQL run: their
     live server always has a SQLite database of its own, so a second run would repeat the first."""
+    journeys = [item for item in items if "tests/browser/" in item.nodeid]
+    for item in journeys:
+        # Under pytest-xdist every journey runs in one worker: one live server, one Chromium,
+        # and one set of artifacts.
+        item.add_marker(pytest.mark.xdist_group("browser"))
     if os.environ.get("TEST_DATABASE_URL"):
         reason = (
             "the journeys run their own SQLite server; they run once, without TEST_DATABASE_URL"
@@ -51,9 +57,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     else:
         return
     skip = pytest.mark.skip(reason=reason)
-    for item in items:
-        if "tests/browser/" in item.nodeid:
-            item.add_marker(skip)
+    for item in journeys:
+        item.add_marker(skip)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -93,6 +98,13 @@ class LiveServer:
             check=True,
             capture_output=True,
         )
+
+    def forget_last_code(self, email: str) -> None:
+        """Let the account's current two-factor code be taken again (see answer_two_factor)."""
+        with sqlite3.connect(self.root / "portal.sqlite3") as connection:
+            connection.execute(
+                "UPDATE users SET totp_last_step = NULL WHERE email = ?", (email.lower(),)
+            )
 
     def start(self) -> None:
         """Start gunicorn and wait until it answers."""
@@ -198,7 +210,14 @@ def open_journey(
         context.add_init_script(WATCH_CSP)
         context.add_init_script(axe_script)
         contexts.append(context)
-        journey = Journey(context.new_page(), name, viewport, live_server.url, SESSION)
+        journey = Journey(
+            context.new_page(),
+            name,
+            viewport,
+            live_server.url,
+            SESSION,
+            live_server.forget_last_code,
+        )
         journeys.append(journey)
         return journey
 

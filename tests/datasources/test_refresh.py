@@ -77,8 +77,34 @@ def test_the_oldest_checked_firms_go_first_and_the_batch_is_bounded(app, exchang
         verification.verify(None, checked, today_in_china())
         never = FirmFactory()
         db.session.commit()
-        assert [f.id for f in refresh.due_firms(1)] == [never.id]
-        assert [f.id for f in refresh.due_firms(2)] == [never.id, checked.id]
+        assert refresh.due_firm_ids(1) == [never.id]
+        assert refresh.due_firm_ids(2) == [never.id, checked.id]
+
+
+def test_a_record_given_again_unchanged_is_checked_again_not_copied(app, exchange):
+    """A daily pass must not add a row per firm and source when nothing changed: the existing
+    fact's fetched_at moves on, the firm's facts_checked_at too, and its provenance stays."""
+    with app.app_context():
+        firm = _firm_from_demo(LUDAO)
+        verification.verify(None, firm, today_in_china())
+        db.session.commit()
+        rows = _fact_rows(firm.id)
+        provenance = dict(firm.verified_fields)
+        checked_at = firm.facts_checked_at
+        report = refresh.refresh(today_in_china(), limit=1000)
+        assert report.firms >= 1
+        db.session.refresh(firm)
+        assert _fact_rows(firm.id) == rows
+        assert firm.verified_fields == provenance
+        assert firm.facts_checked_at > checked_at
+        fetched = db.session.scalars(
+            select(FirmFact.fetched_at).where(FirmFact.firm_id == firm.id)
+        ).all()
+        assert all(moment > checked_at for moment in fetched)
+
+
+def _fact_rows(firm_id: int) -> int:
+    return db.session.scalar(select(func.count(FirmFact.id)).where(FirmFact.firm_id == firm_id))
 
 
 def test_significant_changes_name_status_dishonesty_and_grade():

@@ -131,6 +131,11 @@ def results_of(app: Flask, need_id: int) -> dict[int, MatchResult]:
         return {r.product_id: r for r in rows}
 
 
+def unmatched_of(app: Flask, need_id: int) -> list[dict]:
+    with app.app_context():
+        return db.session.get(FinancingNeed, need_id).unmatched
+
+
 @pytest.fixture
 def firm_client(app: Flask, market: SimpleNamespace) -> FlaskClient:
     return signed_in(app, market.sme)
@@ -147,7 +152,8 @@ def test_submit_shows_ranked_matches_reasons_and_pre_approval(app, firm_client, 
     need_id = int(response.request.path.rsplit("/", 1)[1])
     results = results_of(app, need_id)
     assert results[market.fast].eligible and results[market.steady].eligible
-    assert not results[market.veteran].eligible
+    assert market.veteran not in results  # the products it fails live on the need
+    unmatched = {u["product_id"]: u for u in unmatched_of(app, need_id)}
     # Ranked by subsidy-adjusted cost: 3.45% before 3.80%.
     assert page.index("闽海快贷") < page.index("山海经营贷")
     assert results[market.fast].instant_approved
@@ -156,10 +162,31 @@ def test_submit_shows_ranked_matches_reasons_and_pre_approval(app, firm_client, 
     assert "贴息 1 个百分点" in page
     assert "2.45%" in page  # 3.45% less one point
     # The product the firm fails is explained in Chinese, inside a collapsed <details>.
-    reason = results[market.veteran].explanation["reasons"][0]["explanation"]
+    reason = unmatched[market.veteran]["reasons"][0]["explanation"]
     assert re.search(r"[\u4e00-\u9fff]", reason)
     assert reason in page
     assert page.index("<details>") < page.index(reason)
+
+
+def test_a_need_matched_before_results_moved_still_shows_its_reasons(app, firm_client, market):
+    """Needs matched when every product kept a result row still list the products they fail."""
+    need_id = submit(firm_client)
+    with app.app_context():
+        need = db.session.get(FinancingNeed, need_id)
+        [veteran] = [u for u in need.unmatched if u["product_id"] == market.veteran]
+        need.unmatched = []
+        db.session.add(
+            MatchResult(
+                need_id=need_id,
+                product_id=market.veteran,
+                rule_version_id=veteran["rule_version_id"],
+                eligible=False,
+                explanation={"reasons": [{"explanation": "经营年限不足（旧记录）", "hint": None}]},
+            )
+        )
+        db.session.commit()
+    page = firm_client.get(f"/firm/needs/{need_id}").get_data(as_text=True)
+    assert "榕城老字号贷" in page and "经营年限不足（旧记录）" in page
 
 
 def test_instant_hint_when_amount_is_too_high(app, firm_client, market):

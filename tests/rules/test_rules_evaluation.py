@@ -6,7 +6,12 @@ from decimal import Decimal
 
 import pytest
 
-from portal.enums import QUALIFICATION_LABELS, SIZE_CLASS_LABELS
+from portal.enums import (
+    COURT_RECORD_LABELS,
+    QUALIFICATION_LABELS,
+    REGISTRY_STATUS_LABELS,
+    SIZE_CLASS_LABELS,
+)
 from portal.rules import (
     FACTS,
     ClauseFailure,
@@ -331,6 +336,12 @@ def test_value_labels_match_the_portal_enums():
     }
     assert dict(FACTS["qualifications"].values or {}) == {
         key: str(label) for key, label in QUALIFICATION_LABELS.items()
+    }
+    assert dict(FACTS["registry_status"].values or {}) == {
+        key: str(label) for key, label in REGISTRY_STATUS_LABELS.items()
+    }
+    assert dict(FACTS["court_records"].values or {}) == {
+        key: str(label) for key, label in COURT_RECORD_LABELS.items()
     }
 
 
