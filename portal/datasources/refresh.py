@@ -28,9 +28,8 @@ from portal.datasources.verification import (
     VerificationUnavailable,
     apply,
     fact_row,
-    latest_of,
+    known_records,
     require_client,
-    same_record,
 )
 from portal.db import utcnow
 from portal.enums import LeadStatus
@@ -94,35 +93,49 @@ def _refresh_chunk(
 ) -> None:
     """Keep, apply and judge one chunk's records with a handful of statements, not per firm.
 
-    A record the exchange gives again unchanged (same as-of date, reference and data) is the
-    firm's existing fact, only checked again: its `fetched_at` moves on and no row is added, so
-    a daily pass over the province does not add a million identical rows.
+    A record the exchange gives again (same as-of date and reference) is the firm's existing
+    fact, only checked again: its `fetched_at` moves on and no row is added, so a daily pass
+    over the province neither adds a million identical rows nor reads the stored ones back.
     """
-    before = latest_of([firm.id for firm in firms])
+    known = known_records([firm.id for firm in firms])
     now = utcnow()
     checked_again: list[int] = []
+    replaced: list[int] = []
     added: list[FirmFact] = []
     after: dict[int, dict[Source, FirmFact]] = {}
     for firm in firms:
         after[firm.id] = facts = {}
         for source, envelope in found.get(firm.credit_code, {}).items():
-            kept = before.get(firm.id, {}).get(source)
-            if kept is not None and same_record(kept, envelope):
-                checked_again.append(kept.id)
-                facts[source] = kept
-            else:
-                facts[source] = fact_row(firm.id, source, envelope, now)
-                added.append(facts[source])
+            record = known.get(firm.id, {}).get(source)
+            if record is not None and record.is_given_again(envelope):
+                checked_again.append(record.id)
+                facts[source] = record.with_data(source, envelope)
+                continue
+            facts[source] = fact_row(firm.id, source, envelope, now)
+            added.append(facts[source])
+            if record is not None:
+                replaced.append(record.id)
     db.session.add_all(added)
-    db.session.flush()  # one multi-row insert; the new facts' ids go into the provenance
+    db.session.flush()  # multi-row inserts; the new facts' ids go into the provenance
     _touch(checked_again, [firm.id for firm in firms], now)
+    previous = _facts_by_id(replaced)
     flagged = {}
     for firm in firms:
-        warnings = _judge(firm, before.get(firm.id, {}), after[firm.id], today, report)
+        records = known.get(firm.id, {}).items()
+        before = {s: previous.get(r.id) or after[firm.id][s] for s, r in records}
+        warnings = _judge(firm, before, after[firm.id], today, report)
         if warnings:
             flagged[firm.id] = warnings
     if flagged:
         report.flagged_leads += _tell_banks(flagged)
+
+
+def _facts_by_id(ids: Sequence[int]) -> dict[int, FirmFact]:
+    """The replaced facts with their data: what a change is judged against."""
+    if not ids:
+        return {}
+    facts = db.session.scalars(select(FirmFact).where(FirmFact.id.in_(ids)))
+    return {fact.id: fact for fact in facts}
 
 
 def _touch(fact_ids: Sequence[int], firm_ids: Sequence[int], now: dt.datetime) -> None:

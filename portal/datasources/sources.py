@@ -54,6 +54,11 @@ FRESH_FOR = {
     Source.TAX: dt.timedelta(days=62),
 }
 
+# Registers that say how things stand now: a record the exchange gives again unchanged is
+# current on the day it was given (the firm's `facts_checked_at`). Tax returns and insured
+# months are periodic figures: they age from their own as-of date however often they are read.
+CONFIRMED_BY_CHECKING = frozenset({Source.REGISTRY, Source.COURTS, Source.QUALIFICATIONS})
+
 # Tax credit grades for year Y are published by the tax bureau in April of Y+1.
 GRADES_PUBLISHED_MONTH = 4
 

@@ -23,7 +23,7 @@ from portal.accounts.models import User
 from portal.audit import service as audit
 from portal.datasources.client import Envelope, ExchangeClient, ExchangeUnavailable
 from portal.datasources.models import FirmFact
-from portal.datasources.sources import Source, is_fresh
+from portal.datasources.sources import CONFIRMED_BY_CHECKING, Source, is_fresh
 from portal.db import utcnow
 from portal.enums import RegistryStatus, TaxCreditGrade
 from portal.extensions import db
@@ -119,7 +119,11 @@ def store(firm: Firm, found: Mapping[Source, Envelope | None]) -> dict[Source, F
     rows = {source: fact_row(firm.id, source, envelope, now) for source, envelope in found.items()}
     db.session.add_all(rows.values())
     db.session.flush()
-    firm.facts_checked_at = now
+    if set(found) == set(ALL_SOURCES):
+        # Every source answered: the firm's registers are confirmed as of now (see `_fresh`),
+        # and its next full re-check is due from now. One source fetched again (a dispute)
+        # confirms only that source.
+        firm.facts_checked_at = now
     return rows
 
 
@@ -136,16 +140,56 @@ def fact_row(firm_id: int, source: Source, envelope: Envelope | None, now: Any) 
     )
 
 
-def same_record(fact: FirmFact, envelope: Envelope | None) -> bool:
-    """Whether the source gave the record the fact already holds (checked again, unchanged)."""
-    if envelope is None:
-        return not fact.found
-    return (
-        fact.found
-        and fact.as_of == envelope.as_of
-        and fact.reference == envelope.reference
-        and fact.data == dict(envelope.data)
+@dataclass(frozen=True)
+class KnownRecord:
+    """Which record a firm's newest fact from a source is, without its data."""
+
+    id: int
+    found: bool
+    as_of: dt.date | None
+    reference: str | None
+
+    def is_given_again(self, envelope: Envelope | None) -> bool:
+        """Whether the source answered with this same record (a record is known by its as-of
+        date and reference: a bureau that changes a record gives it a new one)."""
+        if envelope is None:
+            return not self.found
+        return self.found and (self.as_of, self.reference) == (envelope.as_of, envelope.reference)
+
+    def with_data(self, source: Source, envelope: Envelope | None) -> FirmFact:
+        """The stored fact rebuilt (never saved) with the data of the answer that confirmed it."""
+        return FirmFact(
+            id=self.id,
+            source=source,
+            found=self.found,
+            as_of=self.as_of,
+            reference=self.reference,
+            data=dict(envelope.data) if envelope else {},
+        )
+
+
+def known_records(firm_ids: Sequence[int]) -> dict[int, dict[Source, KnownRecord]]:
+    """Each firm's newest record from each source, by key only (no data read), in one query."""
+    newest = (
+        select(func.max(FirmFact.id).label("id"))
+        .where(FirmFact.firm_id.in_(firm_ids))
+        .group_by(FirmFact.firm_id, FirmFact.source)
+        .subquery()
     )
+    rows = db.session.execute(
+        select(
+            FirmFact.firm_id,
+            FirmFact.source,
+            FirmFact.id,
+            FirmFact.found,
+            FirmFact.as_of,
+            FirmFact.reference,
+        ).join(newest, FirmFact.id == newest.c.id)
+    )
+    found: dict[int, dict[Source, KnownRecord]] = {}
+    for firm_id, source, *key in rows:
+        found.setdefault(firm_id, {})[Source(source)] = KnownRecord(*key)
+    return found
 
 
 def latest(firm_id: int) -> dict[Source, FirmFact]:
@@ -307,12 +351,13 @@ def unverified_facts(firm: Firm, rule_facts: Iterable[str], today: dt.date) -> l
     leasing) can never be verified.
     """
     verified = firm.verified_fields or {}
+    checked = firm.facts_checked_at.date() if firm.facts_checked_at else None
     missing = []
     for name in rule_facts:
         fields = _fields_behind(name, firm.industry_code)
         if fields is None:
             continue  # not a fact about the firm (the need, the price)
-        if not all(_fresh(verified.get(field), today) for field in fields):
+        if not all(_fresh(verified.get(field), today, checked) for field in fields):
             missing.append(name)
     return missing
 
@@ -326,11 +371,13 @@ def _fields_behind(rule_fact: str, industry_code: str) -> tuple[str, ...] | None
     return (field,) if field is not None else None
 
 
-def _fresh(provenance: Mapping[str, Any] | None, today: dt.date) -> bool:
+def _fresh(provenance: Mapping[str, Any] | None, today: dt.date, checked: dt.date | None) -> bool:
     if not provenance or not provenance.get("as_of"):
         return False
     source = Source(provenance["source"])
     as_of = dt.date.fromisoformat(provenance["as_of"])
+    if checked is not None and source in CONFIRMED_BY_CHECKING:
+        as_of = max(as_of, checked)  # the register gave the same record again on that day
     return is_fresh(source, as_of, today, provenance.get("grade_year"))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -510,6 +511,7 @@ SIZE_STANDARD_BY_CATEGORY: Mapping[SizeCategory, SizeStandard] = MappingProxyTyp
 _TEN_THOUSAND = Decimal(10000)
 
 
+@functools.lru_cache(maxsize=2048)  # a few hundred codes in use; re-verification asks per firm
 def size_standard(industry_code: str) -> SizeStandard:
     """Return the size-standard row that applies to a GB/T 4754-2017 code."""
     code = _parse_industry_code(industry_code)

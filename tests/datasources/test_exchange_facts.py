@@ -136,3 +136,31 @@ def test_the_what_if_count_reads_the_new_facts_as_the_matcher_does(app):
             assert row[name] == expected[name]
         rule = compile_rule('"dishonest" in court_records or tax_paid_12m >= 200000')
         assert rule.check(row)
+
+
+def test_a_register_given_again_is_current_on_the_day_it_was_checked(app):
+    """The registry and the courts say how things stand now: a record confirmed today is fresh
+    though its as-of date is weeks old. Tax paid ages from its own date however often read."""
+    with app.app_context():
+        today = today_in_china()
+        weeks_ago = (today - dt.timedelta(days=70)).isoformat()
+        firm = FirmFactory(
+            verified_fields={
+                "court_records": {"source": "courts", "as_of": weeks_ago, "reference": "C"},
+                "tax_paid_12m": {"source": "tax", "as_of": weeks_ago, "reference": "T"},
+            }
+        )
+        names = ("court_records", "tax_paid_12m")
+        assert verification.unverified_facts(firm, names, today) == list(names)
+        firm.facts_checked_at = dt.datetime.now(dt.UTC)
+        assert verification.unverified_facts(firm, names, today) == ["tax_paid_12m"]
+
+
+def test_fetching_one_source_again_confirms_only_that_source(app, exchange):
+    with app.app_context():
+        firm = _firm_from_demo(CLEAN)
+        firm.facts_checked_at = None
+        verification.verify(None, firm, today_in_china(), sources=[verification.Source.TAX])
+        assert firm.facts_checked_at is None  # a dispute's single fetch confirms no register
+        verification.verify(None, firm, today_in_china())
+        assert firm.facts_checked_at is not None
