@@ -228,3 +228,7 @@ def test_the_bank_sees_each_fact_marked_after_accepting(app, firm_client, create
     assert section.count("已核验") >= 8
     assert "税务 · 截至" in section
     assert "企业自报" in section  # total assets
+    # The public registers are on the card once verified; tax paid stays behind authorisation.
+    assert "登记状态" in section and "存续（在营）" in section
+    assert "司法记录" in section
+    assert "近12个月纳税额" not in section
