@@ -4,7 +4,8 @@
   does not have (or has differently);
 - doubled: a need stored twice for one form, two needs shown for one form, two pool entries for
   one need, two banks told they won the same lead;
-- half-applied: a need without its match results (they are written in the same transaction).
+- half-applied: a need without its match results (its eligible products' rows and the others
+  on the need, written in the same transaction).
 """
 
 from __future__ import annotations
@@ -78,14 +79,16 @@ def _needs(connection: Connection, ledger: Ledger, findings: Findings) -> None:
     if not ledger.needs:
         return
     stored: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for key, need_id, results in _rows(
+    # A need's results are its eligible products' rows and the others on the need itself.
+    for key, need_id, results, unmatched in _rows(
         connection,
-        "SELECT n.idempotency_key, n.id, count(m.id) FROM financing_needs n"
-        " LEFT JOIN match_results m ON m.need_id = n.id"
-        " WHERE n.idempotency_key IN :keys GROUP BY n.idempotency_key, n.id",
+        "SELECT n.idempotency_key, n.id, count(m.id), CAST(n.unmatched AS TEXT)"
+        " FROM financing_needs n LEFT JOIN match_results m ON m.need_id = n.id"
+        " WHERE n.idempotency_key IN :keys"
+        " GROUP BY n.idempotency_key, n.id, CAST(n.unmatched AS TEXT)",
         keys=list(ledger.needs),
     ):
-        stored[key].append((need_id, results))
+        stored[key].append((need_id, results + (0 if unmatched in (None, "[]") else 1)))
     for key, shown in ledger.needs.items():
         rows = stored.get(key, [])
         if len(rows) > 1:
