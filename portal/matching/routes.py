@@ -351,8 +351,9 @@ def _matches(need: FinancingNeed) -> list[Match]:
 
 
 def _unmatched(need: FinancingNeed, matches: list[Match]) -> list[Match | Unmatched]:
-    """The products the need did not qualify for, by product name: stored on the need, or as
-    result rows by needs matched before it kept them there."""
+    """The products the need did not qualify for, closest to qualifying first (fewest reasons),
+    then by bank and product: stored on the need, or as result rows by needs matched before it
+    kept them there."""
     found: list[Match | Unmatched] = [m for m in matches if not m.result.eligible]
     entries = {entry["product_id"]: entry for entry in need.unmatched or []}
     if entries:
@@ -364,7 +365,10 @@ def _unmatched(need: FinancingNeed, matches: list[Match]) -> list[Match | Unmatc
             .options(joinedload(BankProduct.institution))
         )
         found += [Unmatched(product, entries[product.id]) for product in products]
-    return sorted(found, key=lambda m: m.product.name)
+    return sorted(
+        found,
+        key=lambda m: (len(m.explanation.get("reasons", [])), m.bank.short_name, m.product.name),
+    )
 
 
 def _leads(need: FinancingNeed) -> list[Lead]:
