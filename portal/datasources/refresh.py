@@ -25,6 +25,7 @@ from portal.datasources.sources import Source
 from portal.datasources.verification import (
     ACTIVE,
     ALL_SOURCES,
+    Record,
     VerificationUnavailable,
     apply,
     fact_row,
@@ -102,7 +103,7 @@ def _refresh_chunk(
     checked_again: list[int] = []
     replaced: list[int] = []
     added: list[FirmFact] = []
-    after: dict[int, dict[Source, FirmFact]] = {}
+    after: dict[int, dict[Source, Record]] = {}
     for firm in firms:
         after[firm.id] = facts = {}
         for source, envelope in found.get(firm.credit_code, {}).items():
@@ -152,8 +153,8 @@ def _touch(fact_ids: Sequence[int], firm_ids: Sequence[int], now: dt.datetime) -
 
 def _judge(
     firm: Firm,
-    before: Mapping[Source, FirmFact],
-    after: Mapping[Source, FirmFact],
+    before: Mapping[Source, Record],
+    after: Mapping[Source, Record],
     today: dt.date,
     report: RefreshReport,
 ) -> list[str]:
@@ -174,7 +175,7 @@ def _judge(
 
 
 def significant_changes(
-    before: Mapping[Source, FirmFact], after: Mapping[Source, FirmFact]
+    before: Mapping[Source, Record], after: Mapping[Source, Record]
 ) -> list[str]:
     """What a lender must hear about: status, 失信, a lower tax grade (in Chinese, stored)."""
     found = []
@@ -191,7 +192,7 @@ def significant_changes(
     return found
 
 
-def _data(facts: Mapping[Source, FirmFact], source: Source) -> Mapping[str, object]:
+def _data(facts: Mapping[Source, Record], source: Source) -> Mapping[str, object]:
     fact = facts.get(source)
     return fact.data if fact is not None and fact.found else {}
 
