@@ -31,16 +31,21 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     return app
 
 
+class ConfigurationError(RuntimeError):
+    """The environment does not configure the portal; the message says what to set."""
+
+
 def _require_secret_key(app: Flask) -> None:
     key = app.config.get("SECRET_KEY")
     if not key:
-        raise RuntimeError(
-            "SECRET_KEY is not set. Set it in the environment (production has no default)."
+        raise ConfigurationError(
+            "SECRET_KEY is not set. Set it in the environment (production has no default); "
+            "for the demo or development, set PORTAL_ENV=development."
         )
     size = len(key.encode() if isinstance(key, str) else key)
     minimum = app.config.get("SECRET_KEY_MIN_BYTES", 0)
     if size < minimum:
-        raise RuntimeError(
+        raise ConfigurationError(
             f"SECRET_KEY is {size} bytes long; at least {minimum} are needed. Make one with: "
             "python3 -c 'import secrets; print(secrets.token_hex(32))'"
         )

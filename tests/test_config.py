@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from sqlalchemy import text
 
@@ -97,3 +102,23 @@ def test_sqlite_views_that_record_what_was_viewed_take_the_write_lock_first(app)
         assert _sqlite_begin_statement() == "BEGIN"
     with app.test_request_context("/bank/leads/", method="POST"):
         assert _sqlite_begin_statement() == "BEGIN IMMEDIATE"
+
+
+def test_a_command_without_configuration_says_what_to_set_without_a_traceback(tmp_path):
+    """`flask --app wsgi demo run --help` with no PORTAL_ENV and no SECRET_KEY (production)."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("PORTAL_ENV", "SECRET_KEY", "DATABASE_URL")
+    }
+    done = subprocess.run(  # noqa: S603 - our own entry point, fixed arguments
+        [sys.executable, "-m", "flask", "--app", "wsgi", "demo", "run", "--help"],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "SECRET_KEY is not set" in done.stderr and "PORTAL_ENV=development" in done.stderr
+    assert "Traceback" not in done.stderr
