@@ -25,6 +25,7 @@ from portal.datasources.sources import Source
 from portal.datasources.verification import (
     ACTIVE,
     ALL_SOURCES,
+    KnownRecord,
     Record,
     VerificationUnavailable,
     apply,
@@ -100,35 +101,52 @@ def _refresh_chunk(
     """
     known = known_records([firm.id for firm in firms])
     now = utcnow()
-    checked_again: list[int] = []
-    replaced: list[int] = []
-    added: list[FirmFact] = []
-    after: dict[int, dict[Source, Record]] = {}
-    for firm in firms:
-        after[firm.id] = facts = {}
-        for source, envelope in found.get(firm.credit_code, {}).items():
-            record = known.get(firm.id, {}).get(source)
-            if record is not None and record.is_given_again(envelope):
-                checked_again.append(record.id)
-                facts[source] = record.with_data(source, envelope)
-                continue
-            facts[source] = fact_row(firm.id, source, envelope, now)
-            added.append(facts[source])
-            if record is not None:
-                replaced.append(record.id)
-    db.session.add_all(added)
+    answers = _sort_answers(firms, found, known, now)
+    db.session.add_all(answers.added)
     db.session.flush()  # multi-row inserts; the new facts' ids go into the provenance
-    _touch(checked_again, [firm.id for firm in firms], now)
-    previous = _facts_by_id(replaced)
+    _touch(answers.checked_again, [firm.id for firm in firms], now)
+    previous = _facts_by_id(answers.replaced)
     flagged = {}
     for firm in firms:
-        records = known.get(firm.id, {}).items()
-        before = {s: previous.get(r.id) or after[firm.id][s] for s, r in records}
-        warnings = _judge(firm, before, after[firm.id], today, report)
+        after = answers.after[firm.id]
+        before = {s: previous.get(r.id) or after[s] for s, r in known.get(firm.id, {}).items()}
+        warnings = _judge(firm, before, after, today, report)
         if warnings:
             flagged[firm.id] = warnings
     if flagged:
         report.flagged_leads += _tell_banks(flagged)
+
+
+@dataclass
+class _Answers:
+    """A chunk's answers sorted: each firm's records now, and what to write for them."""
+
+    after: dict[int, dict[Source, Record]] = field(default_factory=dict)
+    added: list[FirmFact] = field(default_factory=list)  # new records, to insert
+    checked_again: list[int] = field(default_factory=list)  # stored facts given again
+    replaced: list[int] = field(default_factory=list)  # stored facts a new record replaces
+
+
+def _sort_answers(
+    firms: Sequence[Firm],
+    found: Mapping[str, Mapping[Source, Envelope | None]],
+    known: Mapping[int, Mapping[Source, KnownRecord]],
+    now: dt.datetime,
+) -> _Answers:
+    answers = _Answers()
+    for firm in firms:
+        answers.after[firm.id] = facts = {}
+        for source, envelope in found.get(firm.credit_code, {}).items():
+            record = known.get(firm.id, {}).get(source)
+            if record is not None and record.is_given_again(envelope):
+                answers.checked_again.append(record.id)
+                facts[source] = record.with_data(source, envelope)
+                continue
+            facts[source] = fact_row(firm.id, source, envelope, now)
+            answers.added.append(facts[source])
+            if record is not None:
+                answers.replaced.append(record.id)
+    return answers
 
 
 def _facts_by_id(ids: Sequence[int]) -> dict[int, FirmFact]:
