@@ -203,25 +203,6 @@ def known_records(firm_ids: Sequence[int]) -> dict[int, dict[Source, KnownRecord
     return found
 
 
-def latest(firm_id: int) -> dict[Source, FirmFact]:
-    """The firm's newest fact from each source."""
-    return latest_of([firm_id]).get(firm_id, {})
-
-
-def latest_of(firm_ids: Sequence[int]) -> dict[int, dict[Source, FirmFact]]:
-    """Each firm's newest fact from each source, for many firms in one query."""
-    newest = (
-        select(func.max(FirmFact.id).label("id"))
-        .where(FirmFact.firm_id.in_(firm_ids))
-        .group_by(FirmFact.firm_id, FirmFact.source)
-        .subquery()
-    )
-    found: dict[int, dict[Source, FirmFact]] = {}
-    for row in db.session.scalars(select(FirmFact).join(newest, FirmFact.id == newest.c.id)):
-        found.setdefault(row.firm_id, {})[row.source] = row
-    return found
-
-
 # --- applying ---------------------------------------------------------------------------------
 
 
