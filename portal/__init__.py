@@ -93,6 +93,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.claims.routes import bp as claims_bp
     from portal.datasources.review_routes import bp as reviews_bp
     from portal.datasources.routes import bp as datasources_bp
+    from portal.guarantees.public_routes import bp as guarantee_catalog_bp
+    from portal.guarantees.routes import bp as guarantees_bp
     from portal.home.routes import bp as home_bp
     from portal.i18n import bp as i18n_bp
     from portal.institutions.routes import bp as institutions_bp
@@ -118,6 +120,8 @@ def register_blueprints(app: Flask) -> None:
         institutions_bp,
         needs_bp,
         leads_bp,
+        guarantees_bp,
+        guarantee_catalog_bp,
         notifications_bp,
         loan_reports_bp,
         dashboard_bp,

@@ -355,7 +355,7 @@ def _print_accounts() -> None:
 
     click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD})")
     for account in DEMO_ACCOUNTS:
-        click.echo(f"  {account.email:<24} {account.role.value:<14} {account.role.label}")
+        click.echo(f"  {account.email:<27} {account.role.value:<18} {account.role.label}")
     click.echo(
         f"Staff accounts (all but sme@) ask for a two-factor code: add the secret "
         f"{DEMO_TOTP_SECRET} to an authenticator app (TOTP, SHA-1, 6 digits, 30 s),\n"

@@ -25,6 +25,8 @@ class Role(StrEnum):
     SME = "sme"
     BANK_OFFICER = "bank_officer"
     BANK_ADMIN = "bank_admin"
+    GUARANTOR_OFFICER = "guarantor_officer"
+    GUARANTOR_ADMIN = "guarantor_admin"
     GOV_STAFF = "gov_staff"
     REGULATOR = "regulator"
     ADMIN = "admin"
@@ -38,10 +40,18 @@ ROLE_LABELS = {
     Role.SME: _l("企业用户"),
     Role.BANK_OFFICER: _l("银行客户经理"),
     Role.BANK_ADMIN: _l("银行管理员"),
+    Role.GUARANTOR_OFFICER: _l("担保机构业务经理"),
+    Role.GUARANTOR_ADMIN: _l("担保机构管理员"),
     Role.GOV_STAFF: _l("政府部门工作人员"),
     Role.REGULATOR: _l("监管人员"),
     Role.ADMIN: _l("平台管理员"),
 }
+
+BANK_ROLES = frozenset({Role.BANK_OFFICER, Role.BANK_ADMIN})
+GUARANTOR_ROLES = frozenset({Role.GUARANTOR_OFFICER, Role.GUARANTOR_ADMIN})
+# Users who act for a financial institution: onboarding approval and a second factor gate them.
+INSTITUTION_ROLES = BANK_ROLES | GUARANTOR_ROLES
+INSTITUTION_ADMIN_ROLES = frozenset({Role.BANK_ADMIN, Role.GUARANTOR_ADMIN})
 
 
 class OnboardingStatus(StrEnum):
@@ -342,6 +352,8 @@ class LeadCloseReason(StrEnum):
     NEED_WITHDRAWN = "need_withdrawn"
     OFFER_REJECTED = "offer_rejected"
     OFFER_EXPIRED = "offer_expired"  # the firm did not take the offer by its validity date
+    # The offer was conditional on a guarantee and no cooperating guarantor gave one.
+    GUARANTEE_UNAVAILABLE = "guarantee_unavailable"
 
 
 LEAD_CLOSE_REASON_LABELS = {
@@ -349,6 +361,7 @@ LEAD_CLOSE_REASON_LABELS = {
     LeadCloseReason.NEED_WITHDRAWN: _l("企业已撤回需求"),
     LeadCloseReason.OFFER_REJECTED: _l("企业未接受本行方案"),
     LeadCloseReason.OFFER_EXPIRED: _l("授信方案已过有效期"),
+    LeadCloseReason.GUARANTEE_UNAVAILABLE: _l("未能获得担保机构担保"),
 }
 
 
@@ -403,4 +416,40 @@ CLAIM_STATUS_LABELS = {
     ClaimStatus.SUBMITTED: _l("待审核"),
     ClaimStatus.APPROVED: _l("已批准"),
     ClaimStatus.REJECTED: _l("已驳回"),
+}
+
+
+class GuaranteeMode(StrEnum):
+    """How a guarantee product works with a cooperating bank product (银担合作协议)."""
+
+    # 批量担保: the bank reviews the credit; the guarantor confirms each loan in the portal.
+    BATCH = "batch"
+    # 见贷即保: the guarantee is issued with the bank's credit decision, up to the agreed limit.
+    AUTOMATIC = "automatic"
+
+
+GUARANTEE_MODE_LABELS = {
+    GuaranteeMode.BATCH: _l("批量担保（逐笔确认）"),
+    GuaranteeMode.AUTOMATIC: _l("见贷即保"),
+}
+
+
+class GuaranteeRequestStatus(StrEnum):
+    """A bank's request for a guarantee on its credit decision, as the guarantor works it."""
+
+    OPEN = "open"  # waiting for the guarantor to take it on
+    ACCEPTED = "accepted"  # taken on: the guarantor sees the firm and reviews
+    ISSUED = "issued"  # the guarantee letter (担保函) is issued
+    DECLINED = "declined"
+    EXPIRED = "expired"  # the guarantor let the deadline pass
+    CLOSED = "closed"  # the need or the offer ended first
+
+
+GUARANTEE_REQUEST_STATUS_LABELS = {
+    GuaranteeRequestStatus.OPEN: _l("待响应"),
+    GuaranteeRequestStatus.ACCEPTED: _l("审核中"),
+    GuaranteeRequestStatus.ISSUED: _l("已出具担保函"),
+    GuaranteeRequestStatus.DECLINED: _l("已拒绝"),
+    GuaranteeRequestStatus.EXPIRED: _l("已超时"),
+    GuaranteeRequestStatus.CLOSED: _l("已关闭"),
 }

@@ -12,6 +12,12 @@ from portal.datasources.models import (
     IdentityLetter,
 )
 from portal.firms.models import Firm
+from portal.guarantees.models import (
+    Guarantee,
+    GuaranteeAgreement,
+    GuaranteeProduct,
+    GuaranteeRequest,
+)
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads.models import Lead, Loan
 from portal.matching.models import FinancingNeed, MatchResult
@@ -47,6 +53,10 @@ __all__ = [
     "Firm",
     "FirmFact",
     "GovernmentAgency",
+    "Guarantee",
+    "GuaranteeAgreement",
+    "GuaranteeProduct",
+    "GuaranteeRequest",
     "IdentityLetter",
     "Lead",
     "Loan",

@@ -30,7 +30,10 @@ NAV_ITEMS = (
     NavItem("leads.pool", _l("抢单池"), Permission.BANK_LEADS_WORK),
     NavItem("home.bank_admin", _l("机构管理"), Permission.HOME_BANK_ADMIN),
     NavItem("products.index", _l("产品管理"), Permission.BANK_PRODUCTS_MANAGE),
-    NavItem("institutions.my_application", _l("准入申请"), Permission.BANK_ONBOARDING_APPLY),
+    NavItem("guarantees.officer_home", _l("担保业务工作台"), Permission.HOME_GUARANTOR_OFFICER),
+    NavItem("guarantees.requests", _l("担保申请"), Permission.GUARANTOR_REQUESTS_WORK),
+    NavItem("guarantees.admin_home", _l("担保机构管理"), Permission.HOME_GUARANTOR_ADMIN),
+    NavItem("institutions.my_application", _l("准入申请"), Permission.INSTITUTION_ONBOARDING_APPLY),
     NavItem("home.gov", _l("政府工作台"), Permission.HOME_GOV),
     NavItem("gov_policies.index", _l("政策管理"), Permission.GOV_POLICIES_MANAGE),
     NavItem("subsidies.index", _l("贴息结算"), Permission.GOV_SUBSIDIES_SETTLE),
@@ -49,6 +52,7 @@ NAV_ITEMS = (
     NavItem("admin.lpr", _l("LPR 利率表"), Permission.ADMIN_SETTINGS_MANAGE),
     NavItem("audit.index", _l("审计日志"), Permission.ADMIN_AUDIT_VIEW),
     NavItem("catalog.products", _l("贷款产品"), PUBLIC),
+    NavItem("guarantee_catalog.index", _l("担保产品"), PUBLIC),
     NavItem("catalog.policies", _l("扶持政策"), PUBLIC),
 )
 

@@ -88,6 +88,8 @@ LABELS = {
     "lead_origin": enums.LEAD_ORIGIN_LABELS,
     "decline_reason": enums.DECLINE_REASON_LABELS,
     "lead_close_reason": enums.LEAD_CLOSE_REASON_LABELS,
+    "guarantee_mode": enums.GUARANTEE_MODE_LABELS,
+    "guarantee_request_status": enums.GUARANTEE_REQUEST_STATUS_LABELS,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 
 import factory
@@ -16,6 +17,9 @@ from portal.datasources.verification import FIELDS
 from portal.dates import today_in_china
 from portal.db import utcnow
 from portal.enums import (
+    BANK_ROLES,
+    GUARANTOR_ROLES,
+    GuaranteeMode,
     InstitutionKind,
     OnboardingStatus,
     ProductKind,
@@ -26,6 +30,7 @@ from portal.enums import (
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.firms.standards import classify_size, make_credit_code
+from portal.guarantees.models import GuaranteeAgreement, GuaranteeProduct
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 
 PASSWORD = "correct-horse-battery"
@@ -91,6 +96,12 @@ class InstitutionFactory(BaseFactory):
     onboarding_status = OnboardingStatus.APPROVED
 
 
+class GuarantorFactory(InstitutionFactory):
+    name = factory.Sequence(lambda n: f"测试融资担保{n}有限公司")
+    short_name = factory.Sequence(lambda n: f"测试担保{n}")
+    kind = InstitutionKind.GUARANTEE
+
+
 class AgencyFactory(BaseFactory):
     class Meta:
         model = GovernmentAgency
@@ -112,9 +123,13 @@ class UserFactory(BaseFactory):
         factory.LazyAttribute(lambda o: o.role == Role.SME), factory.SubFactory(FirmFactory), None
     )
     institution = factory.Maybe(
-        factory.LazyAttribute(lambda o: o.role in (Role.BANK_OFFICER, Role.BANK_ADMIN)),
+        factory.LazyAttribute(lambda o: o.role in BANK_ROLES),
         factory.SubFactory(InstitutionFactory),
-        None,
+        factory.Maybe(
+            factory.LazyAttribute(lambda o: o.role in GUARANTOR_ROLES),
+            factory.SubFactory(GuarantorFactory),
+            None,
+        ),
     )
     agency = factory.Maybe(
         factory.LazyAttribute(lambda o: o.role == Role.GOV_STAFF),
@@ -159,4 +174,45 @@ def published_product(
     record_rules(
         product, eligibility=eligibility, instant_approval=instant_approval, formula=formula
     )
+    return product
+
+
+def published_guarantee(
+    guarantor: FinancialInstitution,
+    name: str,
+    fee_rate: str,
+    bank_products: Sequence[BankProduct] = (),
+    *,
+    eligibility: str = "",
+    coverage_share: str = "80",
+    mode: GuaranteeMode = GuaranteeMode.BATCH,
+    automatic_limit: Decimal | None = None,
+) -> GuaranteeProduct:
+    """A published guarantee product of 10–1000 万元 up to 36 months, rule version 1, with an
+    agreement for each bank product given."""
+    product = GuaranteeProduct(
+        institution=guarantor,
+        name=name,
+        min_amount=Decimal("100000"),
+        max_amount=Decimal("10000000"),
+        max_term_months=36,
+        fee_rate=Decimal(fee_rate),
+        coverage_share=Decimal(coverage_share),
+        region_codes=[],
+        status=ProductStatus.PUBLISHED,
+        published_at=utcnow(),
+    )
+    db.session.add(product)
+    db.session.flush()
+    record_rules(product, eligibility=eligibility)
+    for bank_product in bank_products:
+        db.session.add(
+            GuaranteeAgreement(
+                guarantee_product=product,
+                bank_product_id=bank_product.id,
+                mode=mode,
+                automatic_limit=automatic_limit,
+            )
+        )
+    db.session.flush()
     return product

@@ -140,6 +140,7 @@ def test_report_counts_match_the_rows_created(app: Flask) -> None:
         "firms": report.firms,
         "users": report.users,
         "bank_products": report.bank_products,
+        "guarantee_products": report.guarantee_products,
         "policy_products": report.policies,
         "rule_versions": report.rule_versions,
         "lpr_rates": report.lpr_rates,
@@ -151,7 +152,10 @@ def test_report_counts_match_the_rows_created(app: Flask) -> None:
     assert report.policies == len(SHIPPED_POLICIES)
     assert report.loans == 40
     assert 18 <= report.bank_products <= 25
-    assert report.rule_versions == report.bank_products + report.policies
+    assert report.guarantee_products == 1
+    assert report.rule_versions == (
+        report.bank_products + report.policies + report.guarantee_products
+    )
     assert str(report.firms) in report.summary()
 
 

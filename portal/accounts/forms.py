@@ -26,7 +26,7 @@ from portal.accounts.passwords import (
 from portal.datasources import identity, letters, registration
 from portal.datasources.provenance import DECLARED_QUALIFICATIONS
 from portal.dates import today_in_china
-from portal.enums import QUALIFICATION_LABELS, ROLE_LABELS, Role
+from portal.enums import INSTITUTION_ROLES, QUALIFICATION_LABELS, ROLE_LABELS, Role
 from portal.firms import standards
 from portal.firms.forms import MAX_WAN, MultiCheckboxField, tax_grade_choices, wan_to_yuan
 from portal.forms import ChoiceField, Form, NumberField, WholeNumberField
@@ -282,7 +282,15 @@ def credit_code_message(error: standards.CreditCodeError, raw: str) -> str:
     )
 
 
-STAFF_ROLES = (Role.BANK_OFFICER, Role.BANK_ADMIN, Role.GOV_STAFF, Role.REGULATOR, Role.ADMIN)
+STAFF_ROLES = (
+    Role.BANK_OFFICER,
+    Role.BANK_ADMIN,
+    Role.GUARANTOR_OFFICER,
+    Role.GUARANTOR_ADMIN,
+    Role.GOV_STAFF,
+    Role.REGULATOR,
+    Role.ADMIN,
+)
 
 
 class StaffUserForm(AccountFieldsMixin, Form):
@@ -295,8 +303,8 @@ class StaffUserForm(AccountFieldsMixin, Form):
     agency_id = SelectField(_l("所属政府部门"), coerce=int, validate_choice=False)
 
     def validate_institution_id(self, field: SelectField) -> None:
-        if self.role.data in (Role.BANK_OFFICER, Role.BANK_ADMIN) and not field.data:
-            raise ValidationError(_("银行用户须选择所属金融机构"))
+        if self.role.data in INSTITUTION_ROLES and not field.data:
+            raise ValidationError(_("银行和担保机构用户须选择所属金融机构"))
 
     def validate_agency_id(self, field: SelectField) -> None:
         if self.role.data == Role.GOV_STAFF and not field.data:

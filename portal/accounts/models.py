@@ -28,7 +28,8 @@ class User(Base):
         # A user's tenant column must match the role: the scoping layer relies on it.
         CheckConstraint("(role = 'sme') = (firm_id IS NOT NULL)", name="sme_has_firm"),
         CheckConstraint(
-            "(role IN ('bank_officer', 'bank_admin')) = (institution_id IS NOT NULL)",
+            "(role IN ('bank_officer', 'bank_admin', 'guarantor_officer', 'guarantor_admin'))"
+            " = (institution_id IS NOT NULL)",
             name="bank_user_has_institution",
         ),
         CheckConstraint(

@@ -19,9 +19,10 @@ from portal.accounts.forms import (
 from portal.accounts.registration_messages import registration_refused
 from portal.accounts.throttle import Throttled
 from portal.authz import login_required_any, public
-from portal.authz.permissions import BANK_ROLES, institution_approved
+from portal.authz.permissions import institution_approved
 from portal.datasources import registration
 from portal.dates import today_in_china
+from portal.enums import INSTITUTION_ROLES
 from portal.redirects import safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -74,7 +75,7 @@ def _second_factor_due(user: services.User) -> bool:
     """
     if not two_factor.required_for(user):
         return False
-    return user.has_two_factor or user.role not in BANK_ROLES or institution_approved(user)
+    return user.has_two_factor or user.role not in INSTITUTION_ROLES or institution_approved(user)
 
 
 @bp.route("/login/verify", methods=["GET", "POST"])

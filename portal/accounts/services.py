@@ -21,12 +21,12 @@ from portal.accounts.passwords import hash_password, verify_password
 from portal.audit import service as audit
 from portal.authz.access import SECOND_FACTOR_SESSION_KEY
 from portal.db import utcnow
-from portal.enums import Role
+from portal.enums import GUARANTOR_ROLES, INSTITUTION_ROLES, Role
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.firms.services import build_firm
 from portal.i18n import LOCALE_SESSION_KEY
-from portal.institutions.models import FinancialInstitution, GovernmentAgency
+from portal.institutions.models import FinancialInstitution, GovernmentAgency, is_guarantor
 
 
 class AccountError(Exception):
@@ -346,7 +346,7 @@ def create_admin_from_cli(email: str, full_name: str, password: str) -> User:
 
 
 _TENANT_ROLES = {
-    "institution_id": (Role.BANK_OFFICER, Role.BANK_ADMIN),
+    "institution_id": tuple(INSTITUTION_ROLES),
     "agency_id": (Role.GOV_STAFF,),
 }
 
@@ -357,6 +357,11 @@ def _tenant_id(role: Role, data: dict[str, Any], key: str, model: type) -> int |
         return None
     tenant = db.session.get(model, data.get(key) or 0)
     if tenant is None:
+        raise LookupError(key)
+    if isinstance(tenant, FinancialInstitution) and is_guarantor(tenant) != (
+        role in GUARANTOR_ROLES
+    ):
+        # A bank officer works for a bank, a guarantor's officer for a guarantee institution.
         raise LookupError(key)
     return tenant.id
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.accounts.models import RecoveryCode, User
 from portal.db import utcnow
-from portal.enums import Role
+from portal.enums import INSTITUTION_ROLES, Role
 from portal.extensions import db
 
 ISSUER = "产融通"
@@ -31,9 +31,7 @@ RECOVERY_CODE_COUNT = 10
 VALID_WINDOW = 1
 _STEP = 30
 
-REQUIRED_ROLES = frozenset(
-    {Role.BANK_OFFICER, Role.BANK_ADMIN, Role.GOV_STAFF, Role.REGULATOR, Role.ADMIN}
-)
+REQUIRED_ROLES = INSTITUTION_ROLES | {Role.GOV_STAFF, Role.REGULATOR, Role.ADMIN}
 
 
 def required_for(user: User) -> bool:

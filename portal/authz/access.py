@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from flask import abort, current_app, request, session
 from flask_login import current_user
 
-from portal.authz.permissions import Permission, holds_bank_powers, user_has
+from portal.authz.permissions import Permission, holds_institution_powers, user_has
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,9 +39,9 @@ def current_user_has(permission: Permission) -> bool:
     )
 
 
-def current_user_holds_bank_powers() -> bool:
+def current_user_holds_institution_powers() -> bool:
     """Whether the signed-in user may act for its bank in this session."""
-    return current_user.is_authenticated and holds_bank_powers(
+    return current_user.is_authenticated and holds_institution_powers(
         current_user, second_factor=session_second_factor()
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from portal.enums import OnboardingStatus, Role
+from portal.enums import INSTITUTION_ROLES, OnboardingStatus, Role
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -16,6 +16,8 @@ class Permission(StrEnum):
     HOME_SME = "home:sme:view"
     HOME_BANK_OFFICER = "home:bank_officer:view"
     HOME_BANK_ADMIN = "home:bank_admin:view"
+    HOME_GUARANTOR_OFFICER = "home:guarantor_officer:view"
+    HOME_GUARANTOR_ADMIN = "home:guarantor_admin:view"
     HOME_GOV = "home:gov:view"
     HOME_REGULATOR = "home:regulator:view"
     HOME_ADMIN = "home:admin:view"
@@ -32,8 +34,11 @@ class Permission(StrEnum):
     GOV_CLAIMS_DECIDE = "gov:claims:decide"
     # A bank files risk-compensation claims on its loans and reports recoveries.
     BANK_CLAIMS_FILE = "bank:claims:file"
-    # A bank admin may see and edit its institution's application while it waits for review.
-    BANK_ONBOARDING_APPLY = "bank:onboarding:apply"
+    # A guarantor works the guarantee requests banks send it and publishes guarantee products.
+    GUARANTOR_REQUESTS_WORK = "guarantor:requests:work"
+    GUARANTOR_PRODUCTS_MANAGE = "guarantor:products:manage"
+    # An institution's admin may see and edit its application while it waits for review.
+    INSTITUTION_ONBOARDING_APPLY = "institution:onboarding:apply"
     SUPERVISION_VIEW = "supervision:dashboard:view"
     # Bank admins see their own bank against the anonymised median of all banks.
     DASHBOARD_VIEW = "supervision:dashboard:view_scoped"
@@ -72,11 +77,22 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.BANK_LEADS_WORK,
             Permission.BANK_PRODUCTS_MANAGE,
             Permission.BANK_OFFICERS_MANAGE,
-            Permission.BANK_ONBOARDING_APPLY,
+            Permission.INSTITUTION_ONBOARDING_APPLY,
             Permission.BANK_LOAN_REPORTS_SUBMIT,
             Permission.BANK_CLAIMS_FILE,
             Permission.DASHBOARD_VIEW,
             Permission.REPORTS_ARCHIVE_VIEW,
+        }
+    ),
+    Role.GUARANTOR_OFFICER: frozenset(
+        {Permission.HOME_GUARANTOR_OFFICER, Permission.GUARANTOR_REQUESTS_WORK}
+    ),
+    Role.GUARANTOR_ADMIN: frozenset(
+        {
+            Permission.HOME_GUARANTOR_ADMIN,
+            Permission.GUARANTOR_REQUESTS_WORK,
+            Permission.GUARANTOR_PRODUCTS_MANAGE,
+            Permission.INSTITUTION_ONBOARDING_APPLY,
         }
     ),
     Role.GOV_STAFF: frozenset(
@@ -119,15 +135,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
-BANK_ROLES = frozenset({Role.BANK_OFFICER, Role.BANK_ADMIN})
-
-# A bank's users hold their role's permissions only while the institution is approved and the
-# session began with the second factor. Until then (applied, rejected) and while it is
-# suspended, the administrator may only follow the institution's own application; officers
-# may do nothing but look after their own account.
-UNAPPROVED_BANK_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.BANK_ADMIN: frozenset({Permission.BANK_ONBOARDING_APPLY}),
+# An institution's users (banks and guarantors) hold their role's permissions only while the
+# institution is approved and the session began with the second factor. Until then (applied,
+# rejected) and while it is suspended, the administrator may only follow the institution's own
+# application; officers may do nothing but look after their own account.
+UNAPPROVED_INSTITUTION_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.BANK_ADMIN: frozenset({Permission.INSTITUTION_ONBOARDING_APPLY}),
     Role.BANK_OFFICER: frozenset(),
+    Role.GUARANTOR_ADMIN: frozenset({Permission.INSTITUTION_ONBOARDING_APPLY}),
+    Role.GUARANTOR_OFFICER: frozenset(),
 }
 
 
@@ -142,15 +158,17 @@ def institution_approved(user: User) -> bool:
     return institution is not None and institution.onboarding_status == OnboardingStatus.APPROVED
 
 
-def holds_bank_powers(user: User, *, second_factor: bool) -> bool:
-    """Whether a bank user may act for its bank: approved, in a session begun with a code."""
-    return user.role in BANK_ROLES and institution_approved(user) and second_factor
+def holds_institution_powers(user: User, *, second_factor: bool) -> bool:
+    """Whether an institution's user may act for it: approved, in a session begun with a code."""
+    return user.role in INSTITUTION_ROLES and institution_approved(user) and second_factor
 
 
 def user_permissions(user: User, *, second_factor: bool) -> frozenset[Permission]:
-    """The permissions the user holds now: its role's, gated for bank users by onboarding."""
-    if user.role in BANK_ROLES and not holds_bank_powers(user, second_factor=second_factor):
-        return UNAPPROVED_BANK_PERMISSIONS[user.role]
+    """The permissions the user holds now: its role's, gated for institutions by onboarding."""
+    if user.role in INSTITUTION_ROLES and not holds_institution_powers(
+        user, second_factor=second_factor
+    ):
+        return UNAPPROVED_INSTITUTION_PERMISSIONS[user.role]
     return ROLE_PERMISSIONS[user.role]
 
 

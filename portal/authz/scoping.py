@@ -19,9 +19,23 @@ from portal.authz.permissions import institution_approved
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
 from portal.claims.models import ClaimRecovery, CompensationClaim
 from portal.datasources.models import DataAuthorisation, DataQuery, FactDispute, IdentityLetter
-from portal.enums import LeadStatus, Role
+from portal.enums import (
+    BANK_ROLES,
+    GUARANTOR_ROLES,
+    INSTITUTION_ADMIN_ROLES,
+    INSTITUTION_ROLES,
+    GuaranteeRequestStatus,
+    LeadStatus,
+    Role,
+)
 from portal.extensions import db
 from portal.firms.models import Firm
+from portal.guarantees.models import (
+    Guarantee,
+    GuaranteeAgreement,
+    GuaranteeProduct,
+    GuaranteeRequest,
+)
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads.models import Lead, Loan
 from portal.matching.models import FinancingNeed, MatchResult
@@ -32,13 +46,14 @@ from portal.supervision.models import LoanReportUpload, LoanStatusReport, Monthl
 M = TypeVar("M")
 Rule = Callable[[User], ColumnElement[bool]]
 
-BANK_ROLES = frozenset({Role.BANK_OFFICER, Role.BANK_ADMIN})
 # Once a bank accepts a lead it may see the firm behind it; before that, only a teaser.
 LEAD_STATUSES_REVEALING_FIRM = (
     LeadStatus.ACCEPTED,
     LeadStatus.APPROVED,
     LeadStatus.DISBURSED,
 )
+# Likewise a guarantor once it takes a guarantee request on.
+REQUEST_STATUSES_REVEALING_FIRM = (GuaranteeRequestStatus.ACCEPTED, GuaranteeRequestStatus.ISSUED)
 
 # GB/T 2260 codes of a province end in four zeros (350000); a city's do not (350100).
 PROVINCE_SUFFIX = "0000"
@@ -90,6 +105,11 @@ def _is_bank(actor: User) -> bool:
     return actor.role in BANK_ROLES and institution_approved(actor)
 
 
+def _is_guarantor(actor: User) -> bool:
+    """A guarantee institution's user whose institution is approved (as `_is_bank`)."""
+    return actor.role in GUARANTOR_ROLES and institution_approved(actor)
+
+
 @tenant_rule(Firm)
 def _firm_rule(actor: User) -> ColumnElement[bool]:
     if actor.role == Role.SME:
@@ -104,6 +124,16 @@ def _firm_rule(actor: User) -> ColumnElement[bool]:
             )
         )
         return Firm.id.in_(revealed)
+    if _is_guarantor(actor):
+        revealed = (
+            select(FinancingNeed.firm_id)
+            .join(GuaranteeRequest, GuaranteeRequest.need_id == FinancingNeed.id)
+            .where(
+                GuaranteeRequest.institution_id == actor.institution_id,
+                GuaranteeRequest.status.in_(REQUEST_STATUSES_REVEALING_FIRM),
+            )
+        )
+        return Firm.id.in_(revealed)
     return false()
 
 
@@ -114,6 +144,11 @@ def _need_rule(actor: User) -> ColumnElement[bool]:
     if _is_bank(actor):
         routed = select(Lead.need_id).where(Lead.institution_id == actor.institution_id)
         return FinancingNeed.id.in_(routed)
+    if _is_guarantor(actor):
+        asked = select(GuaranteeRequest.need_id).where(
+            GuaranteeRequest.institution_id == actor.institution_id
+        )
+        return FinancingNeed.id.in_(asked)
     return false()
 
 
@@ -195,6 +230,52 @@ def _settlement_line_rule(actor: User) -> ColumnElement[bool]:
     return SettlementLine.batch_id.in_(visible)
 
 
+@tenant_rule(GuaranteeRequest)
+def _guarantee_request_rule(actor: User) -> ColumnElement[bool]:
+    # The guarantor asked; the bank that asked (its leads'); the firm (its needs'); read by
+    # the regulator.
+    if _is_guarantor(actor):
+        return GuaranteeRequest.institution_id == actor.institution_id
+    if _is_bank(actor):
+        own = select(Lead.id).where(Lead.institution_id == actor.institution_id)
+        return GuaranteeRequest.lead_id.in_(own)
+    if actor.role == Role.SME:
+        own = select(FinancingNeed.id).where(FinancingNeed.firm_id == actor.firm_id)
+        return GuaranteeRequest.need_id.in_(own)
+    if actor.role == Role.REGULATOR:
+        return true()
+    return false()
+
+
+@tenant_rule(Guarantee)
+def _guarantee_rule(actor: User) -> ColumnElement[bool]:
+    # Its guarantor, the bank it backs, the firm; government and the regulator read them all
+    # (fee subsidies and risk sharing are paid on them).
+    if _is_guarantor(actor):
+        return Guarantee.institution_id == actor.institution_id
+    if _is_bank(actor):
+        return Guarantee.bank_institution_id == actor.institution_id
+    if actor.role == Role.SME:
+        return Guarantee.firm_id == actor.firm_id
+    if actor.role in (Role.GOV_STAFF, Role.REGULATOR):
+        return true()
+    return false()
+
+
+@tenant_rule(GuaranteeProduct)
+def _guarantee_product_rule(actor: User) -> ColumnElement[bool]:
+    # The public catalogue reads published products without an actor; this rule is for managing.
+    if _is_guarantor(actor):
+        return GuaranteeProduct.institution_id == actor.institution_id
+    return false()
+
+
+@tenant_rule(GuaranteeAgreement)
+def _guarantee_agreement_rule(actor: User) -> ColumnElement[bool]:
+    visible = select(GuaranteeProduct.id).where(_guarantee_product_rule(actor))
+    return GuaranteeAgreement.guarantee_product_id.in_(visible)
+
+
 @tenant_rule(BankProduct)
 def _product_rule(actor: User) -> ColumnElement[bool]:
     # The public catalogue reads published products without an actor; this rule is for managing.
@@ -218,12 +299,17 @@ def _rule_version_rule(actor: User) -> ColumnElement[bool]:
     if actor.role == Role.GOV_STAFF:
         own = select(PolicyProduct.id).where(PolicyProduct.agency_id == actor.agency_id)
         return RuleVersion.policy_id.in_(own)
+    if _is_guarantor(actor):
+        own = select(GuaranteeProduct.id).where(
+            GuaranteeProduct.institution_id == actor.institution_id
+        )
+        return RuleVersion.guarantee_product_id.in_(own)
     return false()
 
 
 @tenant_rule(FinancialInstitution)
 def _institution_rule(actor: User) -> ColumnElement[bool]:
-    if actor.role in BANK_ROLES:
+    if actor.role in INSTITUTION_ROLES:
         return FinancialInstitution.id == actor.institution_id
     if actor.role in (Role.GOV_STAFF, Role.REGULATOR):
         return true()
@@ -243,7 +329,7 @@ def _agency_rule(actor: User) -> ColumnElement[bool]:
 def _user_rule(actor: User) -> ColumnElement[bool]:
     if actor.role == Role.SME:
         return User.firm_id == actor.firm_id
-    if actor.role == Role.BANK_ADMIN and _is_bank(actor):
+    if actor.role in INSTITUTION_ADMIN_ROLES and institution_approved(actor):
         return User.institution_id == actor.institution_id
     if actor.role == Role.GOV_STAFF:
         return User.agency_id == actor.agency_id
@@ -252,7 +338,7 @@ def _user_rule(actor: User) -> ColumnElement[bool]:
 
 @tenant_rule(Notification)
 def _notification_rule(actor: User) -> ColumnElement[bool]:
-    if actor.role in BANK_ROLES and not _is_bank(actor):
+    if actor.role in INSTITUTION_ROLES and not institution_approved(actor):
         # Until approval (and while suspended) only the news about the application itself.
         return (Notification.user_id == actor.id) & Notification.kind.like("institution.%")
     return Notification.user_id == actor.id
@@ -264,7 +350,7 @@ def _data_authorisation_rule(actor: User) -> ColumnElement[bool]:
     # sees which sources it may query and until when.
     if actor.role == Role.SME:
         return DataAuthorisation.firm_id == actor.firm_id
-    if _is_bank(actor):
+    if _is_bank(actor) or _is_guarantor(actor):
         return DataAuthorisation.firm_id.in_(select(Firm.id).where(_firm_rule(actor)))
     return false()
 
@@ -274,7 +360,7 @@ def _data_query_rule(actor: User) -> ColumnElement[bool]:
     # The firm sees every query of its data; a bank its own queries; the regulator all (read).
     if actor.role == Role.SME:
         return DataQuery.firm_id == actor.firm_id
-    if _is_bank(actor):
+    if _is_bank(actor) or _is_guarantor(actor):
         return DataQuery.institution_id == actor.institution_id
     if actor.role == Role.REGULATOR:
         return true()

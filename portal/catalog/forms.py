@@ -62,7 +62,7 @@ def validate_formula_text(_form: Form, field: TextAreaField) -> None:
         raise ValidationError(rule_error_message(error)) from None
 
 
-def _wan_field(label: object, required: str) -> NumberField:
+def wan_field(label: object, required: str) -> NumberField:
     return NumberField(
         label,
         quantity=AMOUNT_WAN,
@@ -76,7 +76,7 @@ def _wan_field(label: object, required: str) -> NumberField:
     )
 
 
-def _rate_field(label: object, required: str) -> NumberField:
+def rate_field(label: object, required: str) -> NumberField:
     return NumberField(
         label,
         quantity=RATE_PERCENT,
@@ -88,7 +88,7 @@ def _rate_field(label: object, required: str) -> NumberField:
     )
 
 
-def _term_field(label: object, required: str) -> WholeNumberField:
+def term_field(label: object, required: str) -> WholeNumberField:
     return WholeNumberField(
         label,
         quantity=MONTHS,
@@ -109,12 +109,12 @@ class ProductForm(Form):
         validators=[Length(max=2000, message=_l("产品介绍不超过 2000 字"))],
         description=_l("面向企业的简要说明：适用对象、特色、所需材料。"),
     )
-    min_amount_wan = _wan_field(_l("最低额度（万元）"), _l("请填写最低额度"))
-    max_amount_wan = _wan_field(_l("最高额度（万元）"), _l("请填写最高额度"))
-    min_term_months = _term_field(_l("最短期限（月）"), _l("请填写最短期限"))
-    max_term_months = _term_field(_l("最长期限（月）"), _l("请填写最长期限"))
-    min_rate = _rate_field(_l("最低年利率（%）"), _l("请填写最低年利率，如 3.45"))
-    max_rate = _rate_field(_l("最高年利率（%）"), _l("请填写最高年利率，如 4.35"))
+    min_amount_wan = wan_field(_l("最低额度（万元）"), _l("请填写最低额度"))
+    max_amount_wan = wan_field(_l("最高额度（万元）"), _l("请填写最高额度"))
+    min_term_months = term_field(_l("最短期限（月）"), _l("请填写最短期限"))
+    max_term_months = term_field(_l("最长期限（月）"), _l("请填写最长期限"))
+    min_rate = rate_field(_l("最低年利率（%）"), _l("请填写最低年利率，如 3.45"))
+    max_rate = rate_field(_l("最高年利率（%）"), _l("请填写最高年利率，如 4.35"))
     guarantee_fee_rate = NumberField(
         _l("担保费率（%/年）"),
         quantity=RATE_PERCENT,

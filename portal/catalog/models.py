@@ -125,14 +125,25 @@ class RuleVersion(Base):
 
     __tablename__ = "rule_versions"
     __table_args__ = (
-        CheckConstraint("(product_id IS NULL) <> (policy_id IS NULL)", name="exactly_one_owner"),
+        CheckConstraint(
+            "(CASE WHEN product_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN policy_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN guarantee_product_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="exactly_one_owner",
+        ),
         UniqueConstraint("product_id", "version", name="uq_rule_versions_product_version"),
         UniqueConstraint("policy_id", "version", name="uq_rule_versions_policy_version"),
+        UniqueConstraint(
+            "guarantee_product_id", "version", name="uq_rule_versions_guarantee_version"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int | None] = mapped_column(ForeignKey("bank_products.id"), index=True)
     policy_id: Mapped[int | None] = mapped_column(ForeignKey("policy_products.id"), index=True)
+    guarantee_product_id: Mapped[int | None] = mapped_column(
+        ForeignKey("guarantee_products.id"), index=True
+    )
     version: Mapped[int]
     eligibility: Mapped[str] = mapped_column(Text, default="")
     instant_approval: Mapped[str | None] = mapped_column(Text)

@@ -304,15 +304,16 @@ def policy_agencies() -> list[GovernmentAgency]:
 
 def current_product_rules(product_ids: Iterable[int]) -> dict[int, RuleVersion]:
     """The newest rule version of each product, in one query."""
-    return _current_rules(RuleVersion.product_id, product_ids)
+    return current_rules(RuleVersion.product_id, product_ids)
 
 
 def current_policy_rules(policy_ids: Iterable[int]) -> dict[int, RuleVersion]:
     """The newest rule version of each policy, in one query."""
-    return _current_rules(RuleVersion.policy_id, policy_ids)
+    return current_rules(RuleVersion.policy_id, policy_ids)
 
 
-def _current_rules(owner_column: Any, owner_ids: Iterable[int]) -> dict[int, RuleVersion]:
+def current_rules(owner_column: Any, owner_ids: Iterable[int]) -> dict[int, RuleVersion]:
+    """The newest rule version per owner, for owners in `owner_column` (one query)."""
     ids = sorted(set(owner_ids))
     if not ids:
         return {}

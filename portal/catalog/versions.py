@@ -9,10 +9,14 @@ from sqlalchemy import func, select
 
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
 from portal.extensions import db
+from portal.guarantees.models import GuaranteeProduct
+
+# A bank product, a policy or a guarantee product: each has its own numbered versions.
+RuleOwner = BankProduct | PolicyProduct | GuaranteeProduct
 
 
-def current_version(owner: BankProduct | PolicyProduct) -> RuleVersion | None:
-    """The newest rule version of a product or policy, if it has any."""
+def current_version(owner: RuleOwner) -> RuleVersion | None:
+    """The newest rule version of a product, policy or guarantee product, if it has any."""
     column = _owner_column(owner)
     return db.session.scalar(
         select(RuleVersion).where(column == owner.id).order_by(RuleVersion.version.desc()).limit(1)
@@ -20,7 +24,7 @@ def current_version(owner: BankProduct | PolicyProduct) -> RuleVersion | None:
 
 
 def record_rules(
-    owner: BankProduct | PolicyProduct,
+    owner: RuleOwner,
     *,
     eligibility: str,
     instant_approval: str | None = None,
@@ -76,9 +80,13 @@ def _clean(text: str | None) -> str | None:
     return stripped or None
 
 
-def _owner_key(owner: BankProduct | PolicyProduct) -> str:
-    return "product_id" if isinstance(owner, BankProduct) else "policy_id"
+def _owner_key(owner: RuleOwner) -> str:
+    if isinstance(owner, BankProduct):
+        return "product_id"
+    if isinstance(owner, GuaranteeProduct):
+        return "guarantee_product_id"
+    return "policy_id"
 
 
-def _owner_column(owner: BankProduct | PolicyProduct):
-    return RuleVersion.product_id if isinstance(owner, BankProduct) else RuleVersion.policy_id
+def _owner_column(owner: RuleOwner):
+    return getattr(RuleVersion, _owner_key(owner))

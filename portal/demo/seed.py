@@ -22,11 +22,14 @@ from portal.accounts.passwords import hash_password
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
 from portal.catalog.policy_files import upsert_directory
 from portal.catalog.queries import policy_stacks_on
+from portal.catalog.versions import record_rules
 from portal.db import utcnow
 from portal.enums import (
+    INSTITUTION_ROLES,
     BenefitKind,
     FiveTierClass,
     GrantStatus,
+    GuaranteeMode,
     GuaranteeType,
     InstitutionKind,
     LoanStatus,
@@ -40,6 +43,7 @@ from portal.extensions import db
 from portal.firms.models import Firm
 from portal.firms.services import build_firm
 from portal.firms.standards import classify_size, make_credit_code
+from portal.guarantees.models import GuaranteeAgreement, GuaranteeProduct
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads.models import Loan
 from portal.matching.facts import firm_facts, need_facts, pricing_facts
@@ -63,6 +67,7 @@ ONBOARDED_AT = dt.datetime(2024, 1, 8, 2, 0, tzinfo=dt.UTC)
 PUBLISHED_AT = dt.datetime(2024, 3, 1, 2, 0, tzinfo=dt.UTC)
 
 DEMO_BANK = "兴业银行福州分行"
+DEMO_GUARANTOR = "福建省融资担保有限责任公司"
 DEMO_AGENCY = "福建省委金融办"
 
 
@@ -79,6 +84,8 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("sme@demo.local", Role.SME, "陈志明"),
     DemoAccount("bank@demo.local", Role.BANK_OFFICER, "林晓峰"),
     DemoAccount("bankadmin@demo.local", Role.BANK_ADMIN, "黄丽娟"),
+    DemoAccount("guarantor@demo.local", Role.GUARANTOR_OFFICER, "吴海燕"),
+    DemoAccount("guarantoradmin@demo.local", Role.GUARANTOR_ADMIN, "蔡振宇"),
     DemoAccount("gov@demo.local", Role.GOV_STAFF, "王建华"),
     DemoAccount("regulator@demo.local", Role.REGULATOR, "郑文斌"),
     DemoAccount("admin@demo.local", Role.ADMIN, "张敏"),
@@ -100,6 +107,7 @@ class SeedReport:
     firms: int = 0
     users: int = 0
     bank_products: int = 0
+    guarantee_products: int = 0
     policies: int = 0
     rule_versions: int = 0
     lpr_rates: int = 0
@@ -151,6 +159,8 @@ _INSTITUTIONS = (
         "泉州银行", "泉州银行", InstitutionKind.CITY_COMMERCIAL, "350500", response_days=3
     ),
     _InstitutionSpec("福建省农村信用社联合社", "福建农信", InstitutionKind.RURAL, "350000"),
+    # A government financing guarantee institution (政府性融资担保机构).
+    _InstitutionSpec(DEMO_GUARANTOR, "福建省融资担保", InstitutionKind.GUARANTEE, "350000"),
     # Waiting for the government's approval: the onboarding demo starts here.
     _InstitutionSpec(
         "福建华安汇通村镇银行",
@@ -671,6 +681,7 @@ def seed_demo() -> SeedReport:
     db.session.flush()  # ids for the rows that refer to these
     _seed_users(report, firms, institutions, agencies)
     products = _seed_products(report, institutions)
+    _seed_guarantee_product(report, institutions[DEMO_GUARANTOR], products)
     policies = _seed_policies(report)
     _seed_lpr(report)
     _seed_loans(report, rng, firms, institutions, products, policies, dt.date.today())
@@ -767,7 +778,7 @@ def _seed_users(
         # The users table checks that each role carries exactly its own tenant column.
         if account.role == Role.SME:
             user.firm = firms[tenant]
-        elif account.role in (Role.BANK_OFFICER, Role.BANK_ADMIN):
+        elif account.role in INSTITUTION_ROLES:
             user.institution = institutions[tenant]
         elif account.role == Role.GOV_STAFF:
             user.agency = agencies[tenant]
@@ -784,6 +795,8 @@ def _demo_logins() -> list[tuple[DemoAccount, str]]:
         Role.SME: _FIRMS[0].credit_code,  # a small machinery maker in Fuzhou
         Role.BANK_OFFICER: DEMO_BANK,
         Role.BANK_ADMIN: DEMO_BANK,
+        Role.GUARANTOR_OFFICER: DEMO_GUARANTOR,
+        Role.GUARANTOR_ADMIN: DEMO_GUARANTOR,
         Role.GOV_STAFF: DEMO_AGENCY,
     }
     codes = {spec.name: spec.credit_code for spec in _FIRMS}
@@ -841,6 +854,61 @@ def _new_product(spec: _ProductSpec, institution: FinancialInstitution) -> BankP
         status=ProductStatus.PUBLISHED,
         published_at=PUBLISHED_AT,
     )
+
+
+# The guarantor's product and the bank products it backs: 政银担保贷 confirmed case by case
+# (批量担保), 助企纾困贷 guaranteed with the bank's decision up to 300 万元 (见贷即保).
+_GUARANTEE_PARTNERS = (
+    ("福建海峡银行", "政银担保贷", GuaranteeMode.BATCH, None),
+    ("中国邮政储蓄银行福建省分行", "助企纾困贷", GuaranteeMode.AUTOMATIC, Decimal("3000000")),
+)
+
+
+def _seed_guarantee_product(
+    report: SeedReport,
+    guarantor: FinancialInstitution,
+    products: dict[tuple[str, str], BankProduct],
+) -> None:
+    """The demo guarantor's published product and its cooperation, once."""
+    name = "小微企业批量担保"
+    present = db.session.scalar(
+        select(GuaranteeProduct).where(
+            GuaranteeProduct.institution_id == guarantor.id, GuaranteeProduct.name == name
+        )
+    )
+    if present is not None:
+        return
+    product = GuaranteeProduct(
+        institution=guarantor,
+        name=name,
+        summary="为缺少抵押物的小微企业提供融资担保，费率 0.8%/年，免收保证金，可叠加担保费补贴。",
+        min_amount=Decimal("100000"),
+        max_amount=Decimal("10000000"),
+        max_term_months=36,
+        fee_rate=Decimal("0.8"),
+        coverage_share=Decimal("80"),
+        region_codes=[],
+        status=ProductStatus.PUBLISHED,
+        published_at=ONBOARDED_AT,
+    )
+    db.session.add(product)
+    db.session.flush()
+    record_rules(
+        product,
+        eligibility='size_class in ["small", "micro"] and tax_credit_grade != "D"',
+        note="创建担保产品",
+    )
+    report.guarantee_products += 1
+    report.rule_versions += 1
+    for bank, bank_product, mode, limit in _GUARANTEE_PARTNERS:
+        db.session.add(
+            GuaranteeAgreement(
+                guarantee_product=product,
+                bank_product_id=products[bank, bank_product].id,
+                mode=mode,
+                automatic_limit=limit,
+            )
+        )
 
 
 def _seed_policies(report: SeedReport) -> list[PolicyProduct]:

@@ -8,10 +8,9 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.authz import Permission, get_or_404, login_required_any, requires
-from portal.authz.access import current_user_has, current_user_holds_bank_powers
-from portal.authz.permissions import BANK_ROLES
+from portal.authz.access import current_user_has, current_user_holds_institution_powers
 from portal.datasources import provenance, reviews
-from portal.enums import Role
+from portal.enums import INSTITUTION_ROLES, Role
 from portal.firms import services as firm_services
 from portal.firms.forms import FirmProfileForm, yuan_to_wan_field
 from portal.firms.models import Firm
@@ -25,6 +24,8 @@ ROLE_HOME = {
     Role.SME: "home.sme",
     Role.BANK_OFFICER: "home.bank",
     Role.BANK_ADMIN: "home.bank_admin",
+    Role.GUARANTOR_OFFICER: "guarantees.officer_home",
+    Role.GUARANTOR_ADMIN: "guarantees.admin_home",
     Role.GOV_STAFF: "home.gov",
     Role.REGULATOR: "home.regulator",
     Role.ADMIN: "admin.index",
@@ -34,9 +35,10 @@ ROLE_HOME = {
 @bp.get("/home")
 @login_required_any
 def index() -> str | Response:
-    """Send each user to their role's home; a bank not (yet) approved to where it stands."""
-    if current_user.role in BANK_ROLES and not current_user_holds_bank_powers():
-        if current_user_has(Permission.BANK_ONBOARDING_APPLY):
+    """Send each user to their role's home; an institution not (yet) approved to where it
+    stands."""
+    if current_user.role in INSTITUTION_ROLES and not current_user_holds_institution_powers():
+        if current_user_has(Permission.INSTITUTION_ONBOARDING_APPLY):
             return redirect(url_for("institutions.my_application"))
         institution = get_or_404(FinancialInstitution, current_user.institution_id, current_user)
         return render_template("home/bank_closed.html", institution=institution)

@@ -56,6 +56,11 @@ class FinancialInstitution(Base):
         return f"<FinancialInstitution {self.id} {self.short_name}>"
 
 
+def is_guarantor(institution: FinancialInstitution) -> bool:
+    """Whether the institution is a financing guarantee institution rather than a bank."""
+    return institution.kind == InstitutionKind.GUARANTEE
+
+
 class GovernmentAgency(Base):
     __tablename__ = "government_agencies"
 

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from portal.accounts.services import sign_in
 from portal.authz import Permission, get_or_404, public, requires
-from portal.authz.access import current_user_holds_bank_powers
+from portal.authz.access import current_user_holds_institution_powers
 from portal.enums import ONBOARDING_LABELS, OnboardingStatus
 from portal.institutions import services
 from portal.institutions.forms import (
@@ -57,7 +57,7 @@ def apply() -> str | Response:
 
 
 @bp.route("/bank/onboarding", methods=["GET", "POST"])
-@requires(Permission.BANK_ONBOARDING_APPLY)
+@requires(Permission.INSTITUTION_ONBOARDING_APPLY)
 def my_application() -> str | Response:
     institution = get_or_404(FinancialInstitution, current_user.institution_id, current_user)
     editable = services.can_edit(institution)
@@ -72,6 +72,10 @@ def my_application() -> str | Response:
             )
         except services.AlreadyRegistered as error:
             _show_taken(form, error.fields)
+        except services.KindFamilyChanged:
+            form.kind.errors.append(
+                _("银行与融资担保机构之间不能互改类型；如类型填错，请联系平台管理员。")
+            )
         except services.NotEditable:
             flash(_("申请已审核通过或已暂停，不能在此修改。如需变更请联系主管部门。"), "error")
             return redirect(url_for("institutions.my_application"))
@@ -85,7 +89,7 @@ def my_application() -> str | Response:
         form=form,
         editable=editable,
         statuses=OnboardingStatus,
-        bank_powers=current_user_holds_bank_powers(),
+        bank_powers=current_user_holds_institution_powers(),
     )
 
 

@@ -24,9 +24,9 @@ from portal.audit import service as audit
 from portal.audit.models import AuditEntry
 from portal.authz import scoped
 from portal.db import utcnow
-from portal.enums import OnboardingStatus, Role
+from portal.enums import InstitutionKind, OnboardingStatus, Role
 from portal.extensions import db
-from portal.institutions.models import FinancialInstitution
+from portal.institutions.models import FinancialInstitution, is_guarantor
 from portal.notifications.models import Notification
 
 MIN_REASON_LENGTH = 4
@@ -132,6 +132,10 @@ _NOTICE_BODIES = {
 # Applying and editing -------------------------------------------------------------------------
 
 
+class KindFamilyChanged(OnboardingError):
+    """An application edit that would turn a bank into a guarantor or back."""
+
+
 def apply(institution_data: dict[str, Any], account: dict[str, Any]) -> User:
     """Create an institution (APPLIED) and its first administrator in one transaction."""
     data = _clean_institution(institution_data)
@@ -144,7 +148,7 @@ def apply(institution_data: dict[str, Any], account: dict[str, Any]) -> User:
         password_hash=hash_password(account["password"]),
         full_name=account["full_name"].strip(),
         phone=(account.get("phone") or "").strip() or None,
-        role=Role.BANK_ADMIN,
+        role=admin_role_for(institution),
         institution=institution,
     )
     db.session.add_all([institution, user])
@@ -159,6 +163,11 @@ def apply(institution_data: dict[str, Any], account: dict[str, Any]) -> User:
     audit.record("institution.apply", actor=user, obj=institution, name=institution.name)
     db.session.commit()
     return user
+
+
+def admin_role_for(institution: FinancialInstitution) -> Role:
+    """The role of an institution's administrator: a guarantor's or a bank's."""
+    return Role.GUARANTOR_ADMIN if is_guarantor(institution) else Role.BANK_ADMIN
 
 
 def can_edit(institution: FinancialInstitution) -> bool:
@@ -176,6 +185,9 @@ def update_application(
     if not can_edit(institution):
         raise NotEditable
     data = _clean_institution(institution_data)
+    if (data["kind"] == InstitutionKind.GUARANTEE) != is_guarantor(institution):
+        # Its users' roles follow the kind: a bank cannot become a guarantor by an edit.
+        raise KindFamilyChanged
     taken = _taken_fields(data, exclude_id=institution.id)
     if taken:
         raise AlreadyRegistered(taken)
@@ -350,7 +362,7 @@ def _notify_admins(institution: FinancialInstitution, action: str, reason: str |
     admins = db.session.scalars(
         select(User).where(
             User.institution_id == institution.id,
-            User.role == Role.BANK_ADMIN,
+            User.role == admin_role_for(institution),
             User.is_active.is_(True),
         )
     ).all()

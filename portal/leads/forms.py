@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -154,6 +154,14 @@ class DecisionForm(Form):
         validators=[Optional()],
     )
 
+    with_guarantee = BooleanField(
+        _l("以融资担保机构担保为条件"),
+        description=_l(
+            "勾选后，平台向与本产品合作的担保机构申请担保；担保函出具后企业才能接受方案"
+            "（见贷即保的合作产品随本方案自动出具）"
+        ),
+    )
+
     def validate_offer_valid_until(self, field: DateField) -> None:
         if field.data is not None:
             problem = offer_validity_problem(field.data, today_in_china())
@@ -174,6 +182,7 @@ class DecisionForm(Form):
             repayment_method=RepaymentMethod(self.repayment_method.data),
             upfront_fee=wan_to_yuan(fee) if fee is not None else Decimal(0),
             valid_until=self.offer_valid_until.data,
+            with_guarantee=bool(self.with_guarantee.data),
         )
 
 

@@ -59,6 +59,9 @@ class Lead(Base):
     upfront_fee: Mapped[Decimal | None]
     guarantee_fee_rate: Mapped[Decimal | None] = mapped_column(Rate)
     offer_valid_until: Mapped[dt.date | None]
+    # The offer holds only with a guarantee institution's guarantee (银担联动): the firm may take
+    # it once a guarantee letter is issued (portal.guarantees.requests).
+    guarantee_required: Mapped[bool] = mapped_column(default=False)
     decided_at: Mapped[dt.datetime | None]
     offer_taken_at: Mapped[dt.datetime | None]
     closed_reason: Mapped[str | None] = mapped_column(String(32))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from flask_babel import format_decimal
@@ -28,6 +28,9 @@ from portal.enums import (
     RepaymentMethod,
 )
 from portal.extensions import db
+from portal.guarantees import requests as guarantee_requests
+from portal.guarantees.models import Guarantee, GuaranteeRequest
+from portal.leads.ending import offer_ended
 from portal.leads.models import Lead
 from portal.leads.schedule import OfferCosts, offer_costs
 from portal.notifications.service import bank_user_ids, firm_user_ids, notify, path_for
@@ -65,6 +68,14 @@ class OfferView:
     costs: OfferCosts
     max_rate: Decimal | None  # the highest rate the firm said it would accept
     today: dt.date
+    # An offer conditional on a guarantee: the letter once issued, else the guarantor asked.
+    letter: Guarantee | None = None
+    asked: GuaranteeRequest | None = None
+
+    @property
+    def awaiting_guarantee(self) -> bool:
+        """Conditional on a guarantee that is not issued yet: the firm cannot take it now."""
+        return self.lead.guarantee_required and self.letter is None
 
     @property
     def method(self) -> RepaymentMethod:
@@ -126,7 +137,16 @@ def offer_views(leads: Sequence[Lead], today: dt.date) -> list[OfferView]:
     by_lead = grants.grants_by_lead(lead.id for lead in leads)
     stored = [grant for found in by_lead.values() for grant in found]
     versions = _rule_versions(stored)
-    return [_view(lead, by_lead.get(lead.id, []), versions, today) for lead in leads]
+    guaranteed = [lead.id for lead in leads if lead.guarantee_required]
+    letters, asked = guarantee_requests.guarantees_of(guaranteed)
+    return [
+        replace(
+            _view(lead, by_lead.get(lead.id, []), versions, today),
+            letter=letters.get(lead.id),
+            asked=asked.get(lead.id),
+        )
+        for lead in leads
+    ]
 
 
 def offer_view(lead: Lead, today: dt.date) -> OfferView | None:
@@ -196,7 +216,7 @@ def close_lapsed_offers(today: dt.date) -> int:
         ).rowcount
         if changed:
             db.session.refresh(lead)
-            grants.release_offer(lead.id, LeadCloseReason.OFFER_EXPIRED)
+            offer_ended(lead.id, LeadCloseReason.OFFER_EXPIRED)
             audit.record(
                 "lead.offer_expire",
                 obj=lead,

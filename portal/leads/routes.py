@@ -15,8 +15,10 @@ from portal.authz import Permission, get_or_404, requires
 from portal.authz.scoping import LEAD_STATUSES_REVEALING_FIRM
 from portal.dates import today_in_china
 from portal.db import utcnow, writes_on_get
+from portal.enums import GuaranteeType
 from portal.extensions import db
 from portal.firms.models import Firm
+from portal.guarantees import requests as guarantee_requests
 from portal.leads import queries
 from portal.leads import services as lead_services
 from portal.leads.forms import DecisionForm, DeclineForm, DisburseForm, InboxFilterForm
@@ -209,6 +211,9 @@ def _render_detail(
         decline_form=decline_form or DeclineForm(formdata=None),
         decision_form=_with_ranges(lead, decision_form or _fresh_decision(teaser)),
         disburse_form=_with_dates(lead, disburse_form or _fresh_disbursement(lead)),
+        need_offers_agency_guarantee=teaser.guarantee_type == GuaranteeType.GUARANTEE_AGENCY,
+        letter=guarantee_requests.letter_of(lead.id),
+        guarantee_request=guarantee_requests.live_request_of(lead.id),
     )
 
 
@@ -245,6 +250,7 @@ def _fresh_decision(teaser: queries.Teaser) -> DecisionForm:
     form = DecisionForm(formdata=None)
     form.amount_wan.data = (teaser.amount / 10000).quantize(Decimal("0.01"))
     form.term_months.data = teaser.term_months
+    form.with_guarantee.data = teaser.guarantee_type == GuaranteeType.GUARANTEE_AGENCY
     if teaser.rate is not None:
         form.rate.data = teaser.rate.quantize(Decimal("0.01"))
     return form

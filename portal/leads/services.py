@@ -27,6 +27,7 @@ from portal.dates import day_in_china, today_in_china
 from portal.db import utcnow
 from portal.enums import (
     DeclineReason,
+    GuaranteeType,
     LeadCloseReason,
     LeadOrigin,
     LeadStatus,
@@ -34,9 +35,12 @@ from portal.enums import (
     RepaymentMethod,
 )
 from portal.extensions import db
+from portal.guarantees import requests as guarantee_requests
 from portal.institutions.models import FinancialInstitution
 from portal.leads.deadlines import add_business_days
+from portal.leads.ending import offer_ended
 from portal.leads.models import Lead, Loan
+from portal.matching.engine import CatalogueGuarantee
 from portal.matching.models import FinancingNeed, MatchResult
 from portal.notifications.service import bank_user_ids, firm_user_ids, notify, path_for
 from portal.numbers import AMOUNT_WAN, MONTHS, RATE_PERCENT, Quantity, plain
@@ -452,6 +456,8 @@ class CreditDecision:
     repayment_method: RepaymentMethod = RepaymentMethod.EQUAL_INSTALMENT
     upfront_fee: Decimal = Decimal(0)  # one-off fees, yuan
     valid_until: dt.date | None = None  # last day the firm may take it; None: OFFER_VALID_DAYS
+    # The offer holds only with a guarantee institution's guarantee (银担联动).
+    with_guarantee: bool = False
 
 
 def offer_validity_problem(valid_until: dt.date, today: dt.date) -> str | None:
@@ -569,6 +575,7 @@ def record_decision(actor: User, lead: Lead, decision: CreditDecision) -> None:
         raise OfferOutOfTerms(problems)
     if decision.amount > lead.need.amount * 2:
         raise LeadError(_("批复金额不应超过申请金额的两倍，请核对"))
+    guarantee = _guarantee_for(lead, decision)
     _transition(
         lead,
         (LeadStatus.ACCEPTED,),
@@ -580,11 +587,14 @@ def record_decision(actor: User, lead: Lead, decision: CreditDecision) -> None:
         upfront_fee=decision.upfront_fee,
         offer_valid_until=decision.valid_until
         or today_in_china() + dt.timedelta(days=OFFER_VALID_DAYS),
-        guarantee_fee_rate=_guarantee_fee_rate(lead),
+        guarantee_fee_rate=guarantee.fee_rate if guarantee else _guarantee_fee_rate(lead),
+        guarantee_required=guarantee is not None,
         decided_at=utcnow(),
         handled_by_id=actor.id,
     )
     grants.grant_offer(lead, today_in_china())
+    if guarantee is not None:
+        guarantee_requests.request_guarantee(lead, guarantee, utcnow())
     audit.record(
         "lead.decide",
         actor=actor,
@@ -594,9 +604,28 @@ def record_decision(actor: User, lead: Lead, decision: CreditDecision) -> None:
         rate=decision.rate,
         term=decision.term_months,
         repayment=decision.repayment_method.value,
+        with_guarantee=guarantee is not None,
     )
     _tell_firm(lead, "lead.offer", _("%(bank)s 给出了授信方案，请比较后选择", bank=_bank(lead)))
     db.session.commit()
+
+
+def _guarantee_for(lead: Lead, decision: CreditDecision) -> CatalogueGuarantee | None:
+    """The guarantee a decision conditional on one will ask for, or None when unconditional."""
+    if not decision.with_guarantee:
+        return None
+    if lead.need.guarantee_type != GuaranteeType.GUARANTEE_AGENCY:
+        # A guarantee fee the firm never agreed to: it asked for a loan on other terms.
+        raise LeadError(_("企业申请时未选择融资担保公司担保，不能以担保为条件给出方案"))
+    guarantee = guarantee_requests.next_guarantee(lead, decision.amount, decision.term_months)
+    if guarantee is None:
+        raise LeadError(
+            _(
+                "没有与本产品合作、且可为该企业这笔贷款担保的担保产品；"
+                "请调整金额或期限，或不以担保为条件给出方案"
+            )
+        )
+    return guarantee
 
 
 # --- the firm decides ------------------------------------------------------------------------
@@ -620,6 +649,8 @@ def take_offer(actor: User, lead: Lead) -> None:
     lapsed = offer_lapsed_reason(lead, today_in_china())
     if lapsed is not None:
         raise _refuse(lapsed)
+    if lead.guarantee_required and guarantee_requests.letter_of(lead.id) is None:
+        raise _refuse(_("该方案以担保机构担保为条件，担保函出具后才能接受，请稍候"))
     # Only once: a second take (double click, two tabs) must not close or notify anything again.
     _transition(
         lead, (LeadStatus.APPROVED,), Lead.offer_taken_at.is_(None), offer_taken_at=utcnow()
@@ -630,7 +661,7 @@ def take_offer(actor: User, lead: Lead) -> None:
     for other in others:
         other.status = LeadStatus.CLOSED
         other.closed_reason = LeadCloseReason.OTHER_OFFER_TAKEN
-        grants.release_offer(other.id, LeadCloseReason.OTHER_OFFER_TAKEN)
+        offer_ended(other.id, LeadCloseReason.OTHER_OFFER_TAKEN)
         if other.institution_id is not None:
             notify(
                 bank_user_ids(other.institution_id),
@@ -721,6 +752,7 @@ def disburse(
     need.status = NeedStatus.FULFILLED
     db.session.flush()
     grants.commit_to_loan(lead, loan)
+    guarantee_requests.attach_to_loan(lead, loan)
     audit.record("loan.disburse", actor=actor, obj=loan, firm_id=need.firm_id, lead=lead.id)
     _tell_firm(lead, "loan.disbursed", _("%(bank)s 已放款，祝经营顺利", bank=_bank(lead)))
     db.session.commit()

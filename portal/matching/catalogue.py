@@ -1,15 +1,17 @@
 """The matcher's catalogue, read from the database and kept per process until it changes.
 
 What the public catalogue shows is what the matcher sees (the same queries): published products
-of approved banks and published policies in force today, each with its newest rule version,
+of approved banks, published guarantee products of approved guarantors with the bank products
+they cooperate with, and published policies in force today, each with its newest rule version,
 the 1-year LPR in force, and each bank's response record (median hours from a lead's creation to
 the bank's first response, over leads created in the last 180 days).
 
 Building a catalogue of thousands of products takes a while (the matcher precomputes its check
 table), so the built catalogue is kept per process and rebuilt only when a one-row fingerprint
-query says that something it depends on has changed: products, policies, rule versions, the LPR
-in force, or which banks are approved. The date is part of the key, so policies start and end on
-time and the response record is at most a day old.
+query says that something it depends on has changed: products, guarantee products and their
+agreements, policies, rule versions, the LPR in force, or which institutions are approved.
+The date is part of the key, so policies start and end on time and the response record is at
+most a day old.
 """
 
 from __future__ import annotations
@@ -31,9 +33,16 @@ from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
 from portal.dates import SHANGHAI
 from portal.enums import OnboardingStatus
 from portal.extensions import db
+from portal.guarantees import queries as guarantee_queries
+from portal.guarantees.models import GuaranteeAgreement, GuaranteeProduct
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Lead
-from portal.matching.engine import Catalogue, CataloguePolicy, CatalogueProduct
+from portal.matching.engine import (
+    Catalogue,
+    CatalogueGuarantee,
+    CataloguePolicy,
+    CatalogueProduct,
+)
 from portal.supervision.lpr import latest_lpr
 from portal.supervision.models import LprRate
 
@@ -82,6 +91,10 @@ def catalogue_fingerprint(today: dt.date) -> tuple[Any, ...]:
         select(func.max(BankProduct.updated_at)).scalar_subquery(),
         select(func.count(PolicyProduct.id)).scalar_subquery(),
         select(func.max(PolicyProduct.updated_at)).scalar_subquery(),
+        select(func.count(GuaranteeProduct.id)).scalar_subquery(),
+        select(func.max(GuaranteeProduct.updated_at)).scalar_subquery(),
+        select(func.count(GuaranteeAgreement.id)).scalar_subquery(),
+        select(func.max(GuaranteeAgreement.id)).scalar_subquery(),
         select(func.max(RuleVersion.id)).scalar_subquery(),
         lpr_in_force.scalar_subquery(),
         select(func.count(FinancialInstitution.id)).where(approved).scalar_subquery(),
@@ -111,7 +124,26 @@ def build_catalogue(today: dt.date) -> Catalogue:
             ]
             for product in matched
         },
+        guarantees=guarantee_pairings(),
     )
+
+
+def guarantee_pairings() -> dict[int, tuple[CatalogueGuarantee, ...]]:
+    """Per bank product, the published guarantee products that cooperate with it, cheapest
+    first (fee, then the larger share of a loss borne, then id)."""
+    products = list(db.session.scalars(guarantee_queries.visible_guarantee_products()))
+    rules = _compiled(guarantee_queries.current_guarantee_rules(p.id for p in products))
+    prepared = {p.id: _guarantee(p, rules[p.id]) for p in products if p.id in rules}
+    agreements = guarantee_queries.cooperating(prepared)
+    return {
+        bank_product_id: tuple(
+            sorted(
+                (prepared[a.guarantee_product_id] for a in found),
+                key=lambda g: (g.fee_rate, -g.coverage_share, g.id),
+            )
+        )
+        for bank_product_id, found in agreements.items()
+    }
 
 
 def response_hours(
@@ -182,6 +214,23 @@ def _product(product: BankProduct, rules: CompiledRules, hours: Decimal) -> Cata
         region_codes=frozenset(product.region_codes or ()),
         rules=rules,
         response_hours=hours,
+    )
+
+
+def _guarantee(product: GuaranteeProduct, rules: CompiledRules) -> CatalogueGuarantee:
+    institution = product.institution
+    return CatalogueGuarantee(
+        id=product.id,
+        institution_id=product.institution_id,
+        institution_name=institution.short_name or institution.name,
+        name=product.name,
+        fee_rate=product.fee_rate,
+        coverage_share=product.coverage_share,
+        min_amount=product.min_amount,
+        max_amount=product.max_amount,
+        max_term_months=product.max_term_months,
+        region_codes=frozenset(product.region_codes or ()),
+        rules=rules,
     )
 
 

@@ -10,7 +10,10 @@ For each product, in this order:
 2. The eligibility rule, clause by clause.
 3. If eligible: the instant-approval (秒批) rule; if it holds, a pre-approved limit from the
    product's formula, clipped to the product's ceiling and to the amount asked.
-4. If eligible: the stacking policies the firm qualifies for, and the cost after them, by the
+4. If eligible and the need offers a guarantee institution's guarantee: the cheapest guarantee
+   product that cooperates with the bank product and takes the firm and the loan (its terms
+   and its eligibility rule). Its fee is the loan's guarantee fee.
+5. If eligible: the stacking policies the firm qualifies for, and the cost after them, by the
    one subsidy rule (portal.subsidies.rule): the single best interest subsidy and the single
    best guarantee-fee subsidy count, each within what is left of the firm's yearly cap; risk
    compensation and lump sums are listed.
@@ -76,6 +79,7 @@ PROVINCE_CODE = "350000"
 PRODUCT_PRICING_FACTS = frozenset({"rate", "guarantee_fee_rate"})
 NEED_FACTS = frozenset(name for name, fact in FACTS.items() if fact.source is FactSource.NEED)
 GUARANTEE_TYPES = tuple(FACTS["guarantee_type"].values or ())
+GUARANTEE_AGENCY = "guarantee_agency"  # a guarantee institution's guarantee, paired by the matcher
 
 _UNSET: Any = object()  # marks a value computed on first access, not computed yet
 
@@ -106,6 +110,35 @@ class CatalogueProduct:
 
 
 @dataclass(frozen=True)
+class CatalogueGuarantee:
+    """A published guarantee product as the matcher pairs it with the bank products it
+    cooperates with. Money in yuan, rates and shares in percent."""
+
+    id: int
+    institution_id: int
+    institution_name: str
+    name: str
+    fee_rate: Decimal  # percent a year of the principal
+    coverage_share: Decimal  # percent of a loss the guarantor bears
+    min_amount: Decimal
+    max_amount: Decimal
+    max_term_months: int
+    region_codes: frozenset[str]  # empty or containing 350000: the whole province
+    rules: CompiledRules
+
+    def takes(self, facts: Facts) -> bool:
+        """Whether the guarantee takes this firm and loan: its terms, then its rule."""
+        if not self.min_amount <= facts["amount"] <= self.max_amount:
+            return False
+        if facts["term_months"] > self.max_term_months:
+            return False
+        regions = self.region_codes
+        if regions and PROVINCE_CODE not in regions and facts["region_code"] not in regions:
+            return False
+        return self.rules.problem is None and bool(self.rules.eligibility.check(facts))
+
+
+@dataclass(frozen=True)
 class CataloguePolicy:
     """A live policy product: who qualifies (eligibility) and how much (the benefit formula)."""
 
@@ -132,12 +165,15 @@ class Catalogue:
 
     `stacking` maps a product id to the ids of the policies that stack on it (see
     `portal.catalog.queries.policy_stacks_on`); a product it does not name has none.
+    `guarantees` maps a product id to the guarantee products that cooperate with it, cheapest
+    first (the first that takes the firm and the loan is paired).
     """
 
     products: tuple[CatalogueProduct, ...]
     policies: tuple[CataloguePolicy, ...] = ()
     lpr_one_year: Decimal | None = None
     stacking: Mapping[int, Sequence[int]] = field(default_factory=dict)
+    guarantees: Mapping[int, Sequence[CatalogueGuarantee]] = field(default_factory=dict)
     stacking_policies: Mapping[int, tuple[CataloguePolicy, ...]] = field(init=False, repr=False)
     _plan: _Plan = field(init=False, repr=False)
 
@@ -272,6 +308,7 @@ class Offer(NamedTuple):
     adjusted_fee_rate: Decimal  # the guarantee fee after the best fee subsidy
     annual_cost: Decimal  # adjusted_rate + adjusted_fee_rate, percent a year
     policies: tuple[PolicyBenefit, ...]  # every policy the firm qualifies for on this product
+    guarantee: CatalogueGuarantee | None = None  # the guarantee product paired, if any
 
 
 class ProductMatch:
@@ -331,9 +368,15 @@ class ProductMatch:
         return self.product.min_rate
 
     @property
+    def guarantee(self) -> CatalogueGuarantee | None:
+        """The guarantee product paired with an eligible product, if any."""
+        return self.offer.guarantee if self.offer is not None else None
+
+    @property
     def guarantee_fee_rate(self) -> Decimal:
-        """The product's guarantee fee, percent a year."""
-        return self.product.guarantee_fee_rate
+        """The guarantee fee, percent a year: the paired guarantee's, else the product's."""
+        guarantee = self.guarantee
+        return guarantee.fee_rate if guarantee is not None else self.product.guarantee_fee_rate
 
     @property
     def adjusted_rate(self) -> Decimal | None:
@@ -722,6 +765,7 @@ class _Plan:
     def __init__(self, catalogue: Catalogue) -> None:
         self.lpr = catalogue.lpr_one_year if catalogue.lpr_one_year is not None else ZERO
         self.policies = catalogue.policies
+        self.guarantees = catalogue.guarantees
         self.policy_rules = tuple(policy.rule for policy in catalogue.policies)
         self.tests: list[tuple[Test, _Check | None]] = [(_always, None)]
         self.formula_keys: dict[tuple[Any, ...], int] = {}
@@ -838,6 +882,7 @@ class _Call:
         "drawn",
         "facts",
         "groups",
+        "guaranteed",
         "limits",
         "plan",
         "proposals",
@@ -845,6 +890,7 @@ class _Call:
         "reasons_by_check",
         "sentences",
         "table",
+        "takes",
         "unhintable",
     )
 
@@ -864,6 +910,9 @@ class _Call:
         self.amount: Decimal = facts["amount"]
         self.limits: list[Any] = [_UNSET] * len(plan.formula_keys)
         self.groups: list[Any] = [None] * len(plan.group_keys)
+        # Prices with a paired guarantee's fee, and which guarantees take this firm and loan.
+        self.guaranteed: dict[tuple[Any, ...], Any] = {}
+        self.takes: dict[int, bool] = {}
         # Memos of the combined hints, filled on demand.
         self.proposals: dict[tuple[Reason, ...], Proposal | None] = {}
         self.sentences: dict[tuple[Any, ...], str] = {}
@@ -900,15 +949,36 @@ class _Call:
                 approved = limit is not None
                 if not approved:
                     instant_reasons = (self.reason(NO_POSITIVE_LIMIT),)
-        if entry.group < 0:
-            adjusted_rate, adjusted_fee, cost, benefits = entry.unsubsidised
+        guarantee = self.paired_guarantee(product)
+        if guarantee is not None:
+            key = (entry.stack, guarantee.fee_rate, product.min_rate)
+            priced = self.guaranteed.get(key)
+            if priced is None:
+                priced = self.guaranteed[key] = self._subsidies(entry, guarantee.fee_rate)
+        elif entry.group < 0:
+            priced = entry.unsubsidised
         else:
-            group = self.groups[entry.group]
-            if group is None:
-                group = self.groups[entry.group] = self._subsidies(entry)
-            adjusted_rate, adjusted_fee, cost, benefits = group
-        offer = Offer(approved, instant_reasons, limit, adjusted_rate, adjusted_fee, cost, benefits)
+            priced = self.groups[entry.group]
+            if priced is None:
+                priced = self.groups[entry.group] = self._subsidies(entry)
+        adjusted_rate, adjusted_fee, cost, benefits = priced
+        offer = Offer(
+            approved, instant_reasons, limit, adjusted_rate, adjusted_fee, cost, benefits, guarantee
+        )
         return cost, entry.order, ProductMatch(product, (), offer, self, entry)
+
+    def paired_guarantee(self, product: CatalogueProduct) -> CatalogueGuarantee | None:
+        """The cheapest cooperating guarantee that takes the firm and the loan, when the need
+        offers a guarantee institution's guarantee."""
+        if self.facts["guarantee_type"] != GUARANTEE_AGENCY:
+            return None
+        for guarantee in self.plan.guarantees.get(product.id, ()):
+            taken = self.takes.get(guarantee.id)
+            if taken is None:
+                taken = self.takes[guarantee.id] = guarantee.takes(self.facts)
+            if taken:
+                return guarantee
+        return None
 
     def limit(self, entry: _Entry) -> Decimal | None:
         """The pre-approved limit: the formula's value up to the product ceiling and the amount
@@ -928,10 +998,11 @@ class _Call:
         return pre_approved_limit(value, ceiling)
 
     def _subsidies(
-        self, entry: _Entry
+        self, entry: _Entry, guarantee_fee_rate: Decimal | None = None
     ) -> tuple[Decimal, Decimal, Decimal, tuple[PolicyBenefit, ...]]:
         """The product's cost after the stacking policies, and every benefit, by the one
-        subsidy rule on the need's amount and term at the product's lowest rate.
+        subsidy rule on the need's amount and term at the product's lowest rate, with its own
+        guarantee fee or a paired guarantee's.
 
         Computed once per group of products with the same policies, rate and guarantee fee.
         """
@@ -940,7 +1011,9 @@ class _Call:
             amount=self.amount,
             rate=product.min_rate,
             term_months=self.facts["term_months"],
-            guarantee_fee_rate=product.guarantee_fee_rate,
+            guarantee_fee_rate=(
+                product.guarantee_fee_rate if guarantee_fee_rate is None else guarantee_fee_rate
+            ),
         )
         rules = [self.plan.policy_rules[index] for index in entry.stack]
         benefits = benefits_for(rules, self.facts, price, None, self.drawn)

@@ -65,6 +65,9 @@ class MatchResult(Base):
     # Rate after the best interest subsidy plus the guarantee fee after its subsidy (% a year).
     annual_cost: Mapped[Decimal | None] = mapped_column(Rate)
     rank: Mapped[int | None]
+    # The guarantee product the matcher paired with the product, when the need offers a
+    # guarantee institution's guarantee; its fee is in annual_cost.
+    guarantee_product_id: Mapped[int | None] = mapped_column(ForeignKey("guarantee_products.id"))
     # Failed clauses, applied policies and hints, as rendered for the firm at match time.
     explanation: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -23,6 +23,7 @@ from portal.db import utcnow
 from portal.enums import GuaranteeType, LeadCloseReason, LeadStatus, NeedStatus
 from portal.extensions import db
 from portal.firms.models import Firm
+from portal.leads.ending import offer_ended
 from portal.leads.models import Lead
 from portal.leads.services import lock_need, offer_taken
 from portal.matching.catalogue import load_catalogue
@@ -197,6 +198,7 @@ def _result_row(
         "adjusted_rate": found.adjusted_rate if found.eligible else None,
         "annual_cost": found.annual_cost if found.eligible else None,
         "rank": rank,
+        "guarantee_product_id": found.guarantee.id if found.guarantee is not None else None,
         "explanation": _explanation(found, checked),
     }
 
@@ -213,6 +215,15 @@ def _explanation(found: ProductMatch, checked: instant.InstantCheck | None) -> d
     held back for want of verified facts names them (`instant_unverified`).
     """
     extra: dict[str, Any] = {}
+    if found.guarantee is not None:
+        # The paired guarantee as the firm saw it; its product may change later.
+        extra["guarantee"] = {
+            "product_id": found.guarantee.id,
+            "name": found.guarantee.name,
+            "institution": found.guarantee.institution_name,
+            "fee_rate": str(found.guarantee.fee_rate),
+            "coverage_share": str(found.guarantee.coverage_share),
+        }
     if checked is not None:
         extra["instant_facts"] = list(checked.deciding)
         if not checked.allowed:
@@ -259,7 +270,7 @@ def withdraw_need(actor: User, need: FinancingNeed) -> None:
     ):
         lead.status = LeadStatus.CLOSED
         lead.closed_reason = LeadCloseReason.NEED_WITHDRAWN
-        grants.release_offer(lead.id, LeadCloseReason.NEED_WITHDRAWN)
+        offer_ended(lead.id, LeadCloseReason.NEED_WITHDRAWN)
         if lead.institution_id is not None:
             notify(
                 bank_user_ids(lead.institution_id),

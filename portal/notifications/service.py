@@ -10,12 +10,10 @@ from sqlalchemy import func, select, update
 from portal.accounts.models import User
 from portal.audit import service as audit
 from portal.db import utcnow
-from portal.enums import OnboardingStatus, Role
+from portal.enums import INSTITUTION_ROLES, OnboardingStatus
 from portal.extensions import db
 from portal.institutions.models import FinancialInstitution
 from portal.notifications.models import Notification
-
-BANK_ROLES = (Role.BANK_OFFICER, Role.BANK_ADMIN)
 
 
 def path_for(endpoint: str, **values: object) -> str:
@@ -56,9 +54,10 @@ def _already_sent(dedupe_key: str) -> bool:
 
 
 def bank_user_ids(institution_id: int) -> list[int]:
-    """Active officers and admins of an approved bank: who hears about its leads.
+    """Active officers and admins of an approved institution (a bank, or a guarantor): who
+    hears about its leads and guarantee requests.
 
-    A bank that is not approved (or is suspended) holds no bank powers, so it hears nothing
+    An institution that is not approved (or is suspended) holds no powers, so it hears nothing
     about leads, loans or reports until it is approved again.
     """
     return list(
@@ -67,7 +66,7 @@ def bank_user_ids(institution_id: int) -> list[int]:
             .join(FinancialInstitution, FinancialInstitution.id == User.institution_id)
             .where(
                 User.institution_id == institution_id,
-                User.role.in_(BANK_ROLES),
+                User.role.in_(INSTITUTION_ROLES),
                 User.is_active.is_(True),
                 FinancialInstitution.onboarding_status == OnboardingStatus.APPROVED,
             )

@@ -30,6 +30,13 @@ def expire_overdue_leads() -> int:
     return expire_overdue(utcnow())
 
 
+def expire_overdue_guarantee_requests() -> int:
+    """Expire guarantee requests past their deadline and ask the next guarantor."""
+    from portal.guarantees.requests import expire_overdue
+
+    return expire_overdue(utcnow())
+
+
 def warn_near_deadlines() -> int:
     """Remind banks of leads close to their deadline."""
     from portal.leads.services import warn_near_deadlines as warn
@@ -115,6 +122,7 @@ def retry_deferred_instant() -> int:
 # jobs run hourly and do nothing once their month's work is done.
 JOBS: tuple[tuple[Callable[[], int], dt.timedelta], ...] = (
     (expire_overdue_leads, dt.timedelta(minutes=1)),
+    (expire_overdue_guarantee_requests, dt.timedelta(minutes=1)),
     (warn_near_deadlines, dt.timedelta(minutes=10)),
     (close_lapsed_offers, dt.timedelta(hours=1)),
     (remind_missing_loan_reports, dt.timedelta(hours=1)),

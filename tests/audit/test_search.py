@@ -136,7 +136,7 @@ def test_page_shows_labels_details_and_paging(app, admin_client, log, monkeypatc
     for name in ("actor", "action", "object_type", "object_id", "firm", "address"):
         assert f'<label class="field__label" for="{name}">' in page
     assert '<label class="field__label" for="date_from">' in page
-    assert "银行查看企业信息" in page and "<code>firm.profile_view</code>" in page
+    assert "金融机构查看企业信息" in page and "<code>firm.profile_view</code>" in page
     assert "<dt>备注</dt><dd>查看企业信息</dd>" in page
     assert "厦门鹭岛光电科技有限公司" in page and "10.0.3.17" in page
     assert '<form class="toolbar" method="get"' in page
@@ -170,7 +170,7 @@ def test_csv_export_of_the_filtered_entries(app, admin_client, log):
     by_action = {row[2]: dict(zip(header, row, strict=True)) for row in body}
     view = by_action["firm.profile_view"]
     assert view["时间（北京时间）"] == "2026-11-27 01:30:00"
-    assert view["操作"] == "银行查看企业信息"
+    assert view["操作"] == "金融机构查看企业信息"
     assert view["操作人姓名"] == "'=cmd|' /C calc'!A0"  # shown as text, never run
     assert view["企业名称"] == "厦门鹭岛光电科技有限公司"
     assert '"备注": "查看企业信息"' in view["详情"]
