@@ -93,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.claims.routes import bp as claims_bp
     from portal.datasources.review_routes import bp as reviews_bp
     from portal.datasources.routes import bp as datasources_bp
+    from portal.guarantees.compensation_routes import bp as compensations_bp
     from portal.guarantees.public_routes import bp as guarantee_catalog_bp
     from portal.guarantees.routes import bp as guarantees_bp
     from portal.home.routes import bp as home_bp
@@ -122,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
         leads_bp,
         guarantees_bp,
         guarantee_catalog_bp,
+        compensations_bp,
         notifications_bp,
         loan_reports_bp,
         dashboard_bp,

@@ -89,6 +89,7 @@ LABELS = {
     "decline_reason": enums.DECLINE_REASON_LABELS,
     "lead_close_reason": enums.LEAD_CLOSE_REASON_LABELS,
     "guarantee_mode": enums.GUARANTEE_MODE_LABELS,
+    "claim_status": enums.CLAIM_STATUS_LABELS,
     "guarantee_request_status": enums.GUARANTEE_REQUEST_STATUS_LABELS,
 }
 

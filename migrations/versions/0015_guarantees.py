@@ -1,5 +1,6 @@
 """Financing guarantees: guarantor roles, guarantee products with versioned rules, their
-agreements with bank products, guarantee requests and guarantee letters.
+agreements with bank products, guarantee requests and guarantee letters, risk-sharing
+agreements, compensations (代偿), their onward share claims and recoveries.
 
 Revision ID: 0015
 Revises: 0014
@@ -320,9 +321,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("leads", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column(
-                "guarantee_required", sa.Boolean(), nullable=False, server_default=sa.false()
-            )
+            sa.Column("guarantee_required", sa.Boolean(), nullable=False, server_default=sa.false())
         )
 
     with op.batch_alter_table("match_results", schema=None) as batch_op:
@@ -353,8 +352,231 @@ def upgrade() -> None:
         batch_op.drop_constraint(op.f("ck_rule_versions_exactly_one_owner"), type_="check")
         batch_op.create_check_constraint(op.f("ck_rule_versions_exactly_one_owner"), THREE_OWNERS)
 
+    op.create_table(
+        "risk_share_agreements",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("guarantee_product_id", sa.Integer(), nullable=False),
+        sa.Column("guarantor_share", sa.Numeric(precision=7, scale=4), nullable=False),
+        sa.Column("reguarantee_share", sa.Numeric(precision=7, scale=4), nullable=False),
+        sa.Column("bank_share", sa.Numeric(precision=7, scale=4), nullable=False),
+        sa.Column("government_share", sa.Numeric(precision=7, scale=4), nullable=False),
+        sa.Column("reguarantee_cap", sa.Numeric(precision=16, scale=2), nullable=True),
+        sa.Column("government_cap", sa.Numeric(precision=16, scale=2), nullable=True),
+        sa.Column("trigger_overdue_days", sa.Integer(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "guarantor_share + reguarantee_share + bank_share + government_share = 100",
+            name=op.f("ck_risk_share_agreements_shares_sum_to_100"),
+        ),
+        sa.CheckConstraint(
+            "guarantor_share > 0 AND reguarantee_share >= 0 AND bank_share >= 0 AND government_share >= 0",
+            name=op.f("ck_risk_share_agreements_shares_in_range"),
+        ),
+        sa.CheckConstraint(
+            "trigger_overdue_days IS NULL OR trigger_overdue_days BETWEEN 1 AND 720",
+            name=op.f("ck_risk_share_agreements_trigger_range"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["guarantee_product_id"],
+            ["guarantee_products.id"],
+            name=op.f("fk_risk_share_agreements_guarantee_product_id_guarantee_products"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_risk_share_agreements")),
+        sa.UniqueConstraint(
+            "guarantee_product_id", name=op.f("uq_risk_share_agreements_guarantee_product_id")
+        ),
+    )
+    op.create_table(
+        "compensations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("guarantee_id", sa.Integer(), nullable=False),
+        sa.Column("loan_id", sa.Integer(), nullable=False),
+        sa.Column("bank_institution_id", sa.Integer(), nullable=False),
+        sa.Column("institution_id", sa.Integer(), nullable=False),
+        sa.Column("firm_id", sa.Integer(), nullable=False),
+        sa.Column("report_id", sa.Integer(), nullable=False),
+        sa.Column("ground", sa.String(length=16), nullable=False),
+        sa.Column("loss_amount", sa.Numeric(precision=16, scale=2), nullable=False),
+        sa.Column("claimed_amount", sa.Numeric(precision=16, scale=2), nullable=False),
+        sa.Column("split", sa.JSON(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "submitted",
+                "approved",
+                "rejected",
+                name="compensation_status",
+                native_enum=False,
+                create_constraint=True,
+                length=24,
+            ),
+            nullable=False,
+        ),
+        sa.Column("evidence_note", sa.Text(), nullable=False),
+        sa.Column("decision_reason", sa.String(length=200), nullable=True),
+        sa.Column("recovered_total", sa.Numeric(precision=16, scale=2), nullable=False),
+        sa.Column("filed_by_id", sa.Integer(), nullable=True),
+        sa.Column("filed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_by_id", sa.Integer(), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "claimed_amount >= 0", name=op.f("ck_compensations_claimed_not_negative")
+        ),
+        sa.CheckConstraint("loss_amount > 0", name=op.f("ck_compensations_loss_positive")),
+        sa.CheckConstraint(
+            "recovered_total >= 0", name=op.f("ck_compensations_recovered_not_negative")
+        ),
+        sa.ForeignKeyConstraint(
+            ["bank_institution_id"],
+            ["financial_institutions.id"],
+            name=op.f("fk_compensations_bank_institution_id_financial_institutions"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"], ["users.id"], name=op.f("fk_compensations_decided_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["filed_by_id"], ["users.id"], name=op.f("fk_compensations_filed_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["firm_id"], ["firms.id"], name=op.f("fk_compensations_firm_id_firms")
+        ),
+        sa.ForeignKeyConstraint(
+            ["guarantee_id"],
+            ["guarantees.id"],
+            name=op.f("fk_compensations_guarantee_id_guarantees"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["institution_id"],
+            ["financial_institutions.id"],
+            name=op.f("fk_compensations_institution_id_financial_institutions"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["loan_id"], ["loans.id"], name=op.f("fk_compensations_loan_id_loans")
+        ),
+        sa.ForeignKeyConstraint(
+            ["report_id"],
+            ["loan_status_reports.id"],
+            name=op.f("fk_compensations_report_id_loan_status_reports"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_compensations")),
+        sa.UniqueConstraint("guarantee_id", name=op.f("uq_compensations_guarantee_id")),
+    )
+    with op.batch_alter_table("compensations", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_compensations_bank_institution_id"),
+            ["bank_institution_id"],
+            unique=False,
+        )
+        batch_op.create_index(batch_op.f("ix_compensations_firm_id"), ["firm_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_compensations_institution_id"), ["institution_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_compensations_loan_id"), ["loan_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_compensations_status"), ["status"], unique=False)
+
+    op.create_table(
+        "compensation_recoveries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("compensation_id", sa.Integer(), nullable=False),
+        sa.Column("amount", sa.Numeric(precision=16, scale=2), nullable=False),
+        sa.Column("split", sa.JSON(), nullable=False),
+        sa.Column("recovered_on", sa.Date(), nullable=False),
+        sa.Column("note", sa.String(length=200), nullable=True),
+        sa.Column("reported_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("amount > 0", name=op.f("ck_compensation_recoveries_amount_positive")),
+        sa.ForeignKeyConstraint(
+            ["compensation_id"],
+            ["compensations.id"],
+            name=op.f("fk_compensation_recoveries_compensation_id_compensations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["reported_by_id"],
+            ["users.id"],
+            name=op.f("fk_compensation_recoveries_reported_by_id_users"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_compensation_recoveries")),
+    )
+    with op.batch_alter_table("compensation_recoveries", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_compensation_recoveries_compensation_id"),
+            ["compensation_id"],
+            unique=False,
+        )
+
+    op.create_table(
+        "compensation_shares",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("compensation_id", sa.Integer(), nullable=False),
+        sa.Column("party", sa.String(length=16), nullable=False),
+        sa.Column("amount", sa.Numeric(precision=16, scale=2), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "submitted",
+                "approved",
+                "rejected",
+                name="compensation_share_status",
+                native_enum=False,
+                create_constraint=True,
+                length=24,
+            ),
+            nullable=False,
+        ),
+        sa.Column("region_code", sa.String(length=6), nullable=False),
+        sa.Column("decision_reason", sa.String(length=200), nullable=True),
+        sa.Column("decided_by_id", sa.Integer(), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("amount >= 0", name=op.f("ck_compensation_shares_amount_not_negative")),
+        sa.ForeignKeyConstraint(
+            ["compensation_id"],
+            ["compensations.id"],
+            name=op.f("fk_compensation_shares_compensation_id_compensations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"], ["users.id"], name=op.f("fk_compensation_shares_decided_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_compensation_shares")),
+        sa.UniqueConstraint("compensation_id", "party", name="uq_compensation_share_party"),
+    )
+    with op.batch_alter_table("compensation_shares", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_compensation_shares_compensation_id"), ["compensation_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_compensation_shares_region_code"), ["region_code"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_compensation_shares_status"), ["status"], unique=False)
+
+    with op.batch_alter_table("guarantees", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("risk_terms", sa.JSON(), nullable=True))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("guarantees", schema=None) as batch_op:
+        batch_op.drop_column("risk_terms")
+
+    with op.batch_alter_table("compensation_shares", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_compensation_shares_status"))
+        batch_op.drop_index(batch_op.f("ix_compensation_shares_region_code"))
+        batch_op.drop_index(batch_op.f("ix_compensation_shares_compensation_id"))
+
+    op.drop_table("compensation_shares")
+    with op.batch_alter_table("compensation_recoveries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_compensation_recoveries_compensation_id"))
+
+    op.drop_table("compensation_recoveries")
+    with op.batch_alter_table("compensations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_compensations_status"))
+        batch_op.drop_index(batch_op.f("ix_compensations_loan_id"))
+        batch_op.drop_index(batch_op.f("ix_compensations_institution_id"))
+        batch_op.drop_index(batch_op.f("ix_compensations_firm_id"))
+        batch_op.drop_index(batch_op.f("ix_compensations_bank_institution_id"))
+
+    op.drop_table("compensations")
+    op.drop_table("risk_share_agreements")
+
     op.execute("DELETE FROM rule_versions WHERE guarantee_product_id IS NOT NULL")
     op.execute("DELETE FROM users WHERE role IN ('guarantor_officer', 'guarantor_admin')")
     _user_role_checks(ROLES_BEFORE, INSTITUTION_ROLES_BEFORE)

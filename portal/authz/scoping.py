@@ -31,10 +31,14 @@ from portal.enums import (
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.guarantees.models import (
+    Compensation,
+    CompensationRecovery,
+    CompensationShare,
     Guarantee,
     GuaranteeAgreement,
     GuaranteeProduct,
     GuaranteeRequest,
+    RiskShareAgreement,
 )
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads.models import Lead, Loan
@@ -274,6 +278,50 @@ def _guarantee_product_rule(actor: User) -> ColumnElement[bool]:
 def _guarantee_agreement_rule(actor: User) -> ColumnElement[bool]:
     visible = select(GuaranteeProduct.id).where(_guarantee_product_rule(actor))
     return GuaranteeAgreement.guarantee_product_id.in_(visible)
+
+
+@tenant_rule(RiskShareAgreement)
+def _risk_share_rule(actor: User) -> ColumnElement[bool]:
+    visible = select(GuaranteeProduct.id).where(_guarantee_product_rule(actor))
+    return RiskShareAgreement.guarantee_product_id.in_(visible)
+
+
+@tenant_rule(Compensation)
+def _compensation_rule(actor: User) -> ColumnElement[bool]:
+    # The bank that claimed, the guarantor that pays; government staff those whose onward
+    # shares they review; the regulator reads them all.
+    if _is_bank(actor):
+        return Compensation.bank_institution_id == actor.institution_id
+    if _is_guarantor(actor):
+        return Compensation.institution_id == actor.institution_id
+    if actor.role == Role.GOV_STAFF:
+        reviewed = select(CompensationShare.compensation_id).where(_share_rule(actor))
+        return Compensation.id.in_(reviewed)
+    if actor.role == Role.REGULATOR:
+        return true()
+    return false()
+
+
+@tenant_rule(CompensationShare)
+def _share_rule(actor: User) -> ColumnElement[bool]:
+    # Government staff of the firm's city, or of the province; the guarantor that claims them.
+    if actor.role == Role.GOV_STAFF and actor.agency is not None:
+        code = actor.agency.region_code
+        if code.endswith(PROVINCE_SUFFIX):
+            return CompensationShare.region_code.like(code[:2] + "%")
+        return CompensationShare.region_code == code
+    if _is_guarantor(actor):
+        own = select(Compensation.id).where(Compensation.institution_id == actor.institution_id)
+        return CompensationShare.compensation_id.in_(own)
+    if actor.role == Role.REGULATOR:
+        return true()
+    return false()
+
+
+@tenant_rule(CompensationRecovery)
+def _compensation_recovery_rule(actor: User) -> ColumnElement[bool]:
+    visible = select(Compensation.id).where(_compensation_rule(actor))
+    return CompensationRecovery.compensation_id.in_(visible)
 
 
 @tenant_rule(BankProduct)

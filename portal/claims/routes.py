@@ -22,18 +22,12 @@ from portal.claims.forms import (
 from portal.claims.models import CompensationClaim
 from portal.claims.services import ClaimError, ClaimInputError
 from portal.confirmation import Confirmation, confirmation_step
-from portal.enums import CLAIM_STATUS_LABELS
 from portal.leads.models import Loan
 from portal.pagination import paginate
 from portal.subsidies import settlement
 from portal.templating import to_wan
 
 bp = Blueprint("claims", __name__)
-
-
-@bp.context_processor
-def _labels() -> dict[str, Any]:
-    return {"claim_status_labels": CLAIM_STATUS_LABELS}
 
 
 # --- the bank ----------------------------------------------------------------------------------

@@ -257,13 +257,13 @@ def file_claim(
     grant = next((g for g in loss_grants(loan) if g.policy_id == policy_id), None)
     if grant is None:
         raise ClaimError(_("该贷款不在所选风险补偿政策范围内"))
-    _hold(SubsidyGrant, grant.id)  # two filings of the same loan queue up here
+    hold_row(SubsidyGrant, grant.id)  # two filings of the same loan queue up here
     options, refusals = claim_options(actor, loan)
     option = next((o for o in options if o.grant.id == grant.id), None)
     if option is None:
         db.session.rollback()
         raise ClaimError(refusals[0] if refusals else _("该贷款目前不能申请补偿"))
-    problems = _principal_problems(principal, option.report)
+    problems = principal_problems(principal, option.report)
     note = evidence_note.strip()
     if not note:
         problems["evidence_note"] = _("请填写证明材料说明")
@@ -306,7 +306,7 @@ def file_claim(
     return claim
 
 
-def _principal_problems(principal: Decimal, report: LoanStatusReport) -> dict[str, str]:
+def principal_problems(principal: Decimal, report: LoanStatusReport) -> dict[str, str]:
     if principal <= 0:
         return {"principal_wan": _("违约时本金余额应大于 0（万元）")}
     if principal > report.balance:
@@ -320,7 +320,7 @@ def _principal_problems(principal: Decimal, report: LoanStatusReport) -> dict[st
     return {}
 
 
-def _hold(model: type, row_id: int) -> None:
+def hold_row(model: type, row_id: int) -> None:
     """Hold a row until the commit (a no-op update: SQLite has no SELECT ... FOR UPDATE)."""
     db.session.execute(
         update(model)

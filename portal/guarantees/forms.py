@@ -24,7 +24,8 @@ from portal.firms.forms import MAX_WAN, MultiCheckboxField, region_choices, wan_
 from portal.forms import ChoiceField, Form, NumberField, WholeNumberField
 from portal.guarantees.models import GOVERNMENT_FEE_CAP
 from portal.guarantees.products import rule_problem
-from portal.numbers import AMOUNT_WAN, RATE_PERCENT, SHARE_PERCENT, WORKING_DAYS
+from portal.leads.forms import LocalDateField
+from portal.numbers import AMOUNT_WAN, DAYS, RATE_PERCENT, SHARE_PERCENT, WORKING_DAYS
 
 
 class GuaranteeProductForm(Form):
@@ -151,3 +152,134 @@ class GuaranteeDeclineForm(Form):
         validators=[Optional(), Length(max=500, message=_l("补充说明最多 500 字"))],
     )
     confirmed = confirm_field(_l("我确认不为该笔贷款提供担保，拒绝后不能撤回"))
+
+
+def _share_field(label: object) -> NumberField:
+    return NumberField(
+        label,
+        quantity=SHARE_PERCENT,
+        places=2,
+        parse_message=_l("比例应为数字，如 40"),
+        validators=[
+            InputRequired(_l("请填写比例，没有填 0")),
+            NumberRange(min=0, max=100, message=_l("比例应在 0%% 到 100%% 之间")),
+        ],
+    )
+
+
+def _optional_wan(label: object, description: object) -> NumberField:
+    return NumberField(
+        label,
+        quantity=AMOUNT_WAN,
+        places=2,
+        description=description,
+        parse_message=_l("金额应为数字，单位万元，如 300"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=Decimal("0.01"), max=MAX_WAN, message=_l("金额应在 0.01 到 %(max)s 万元之间")
+            ),
+        ],
+    )
+
+
+class RiskShareForm(Form):
+    guarantor_share = _share_field(_l("担保机构分担（%）"))
+    reguarantee_share = _share_field(_l("再担保分担（%）"))
+    bank_share = _share_field(_l("银行分担（%）"))
+    government_share = _share_field(_l("地方政府分担（%）"))
+    reguarantee_cap_wan = _optional_wan(
+        _l("再担保单笔上限（万元）"), _l("不填即不设上限；超出部分由担保机构承担")
+    )
+    government_cap_wan = _optional_wan(
+        _l("政府分担单笔上限（万元）"), _l("不填即不设上限；超出部分由担保机构承担")
+    )
+    trigger_overdue_days = WholeNumberField(
+        _l("逾期多少天可申请代偿"),
+        quantity=DAYS,
+        description=_l("不填则仅在贷款被分类为“损失”后可申请代偿"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=720, message=_l("天数应在 1 到 720 之间")),
+        ],
+    )
+
+    def agreement_data(self) -> dict[str, object]:
+        """The agreement's fields, caps in yuan."""
+        caps = {
+            "reguarantee_cap": self.reguarantee_cap_wan.data,
+            "government_cap": self.government_cap_wan.data,
+        }
+        return {
+            "guarantor_share": self.guarantor_share.data,
+            "reguarantee_share": self.reguarantee_share.data,
+            "bank_share": self.bank_share.data,
+            "government_share": self.government_share.data,
+            **{
+                key: wan_to_yuan(value) if value is not None else None
+                for key, value in caps.items()
+            },
+            "trigger_overdue_days": self.trigger_overdue_days.data,
+        }
+
+
+class CompensationForm(Form):
+    loss_wan = NumberField(
+        _l("违约时本金余额（万元）"),
+        quantity=AMOUNT_WAN,
+        places=2,
+        parse_message=_l("本金余额应为数字，单位万元，如 120"),
+        validators=[
+            InputRequired(_l("请填写违约时的本金余额，单位万元")),
+            NumberRange(
+                min=Decimal("0.01"), max=MAX_WAN, message=_l("金额应在 0.01 到 %(max)s 万元之间")
+            ),
+        ],
+        description=_l("不超过最近一期月报的贷款余额"),
+    )
+    evidence_note = TextAreaField(
+        _l("违约情况说明"),
+        validators=[
+            DataRequired(_l("请说明违约情况和已采取的催收措施")),
+            Length(max=2000, message=_l("说明不超过 2000 字")),
+        ],
+    )
+
+
+class CompensationRejectForm(Form):
+    reason = TextAreaField(
+        _l("拒绝代偿的理由"),
+        validators=[
+            DataRequired(_l("请填写拒绝代偿的理由")),
+            Length(max=200, message=_l("理由不超过 200 字")),
+        ],
+    )
+
+
+class RecoveryForm(Form):
+    amount_wan = NumberField(
+        _l("回收金额（万元）"),
+        quantity=AMOUNT_WAN,
+        places=2,
+        parse_message=_l("回收金额应为数字，单位万元，如 20"),
+        validators=[
+            InputRequired(_l("请填写回收金额，单位万元")),
+            NumberRange(
+                min=Decimal("0.01"), max=MAX_WAN, message=_l("金额应在 0.01 到 %(max)s 万元之间")
+            ),
+        ],
+    )
+    recovered_on = LocalDateField(
+        _l("回收日期"), validators=[DataRequired(_l("请填写回收日期，如 2026-11-27"))]
+    )
+    note = StringField(
+        _l("说明"), validators=[Optional(), Length(max=200, message=_l("说明不超过 200 字"))]
+    )
+
+
+class ShareDecisionForm(Form):
+    reason = TextAreaField(
+        _l("审核意见"),
+        description=_l("不予拨付时必填"),
+        validators=[Optional(), Length(max=200, message=_l("审核意见不超过 200 字"))],
+    )

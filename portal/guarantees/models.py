@@ -12,7 +12,7 @@ from sqlalchemy.types import JSON
 
 from portal.catalog.models import BankProduct
 from portal.db import Base, Rate, utcnow
-from portal.enums import GuaranteeMode, GuaranteeRequestStatus, ProductStatus, db_enum
+from portal.enums import ClaimStatus, GuaranteeMode, GuaranteeRequestStatus, ProductStatus, db_enum
 from portal.institutions.models import FinancialInstitution
 
 # Government financing guarantee institutions charge at most 1% a year (国办发〔2019〕6号).
@@ -56,6 +56,7 @@ class GuaranteeProduct(Base):
     agreements: Mapped[list[GuaranteeAgreement]] = relationship(
         back_populates="guarantee_product", order_by="GuaranteeAgreement.id"
     )
+    risk_share: Mapped[RiskShareAgreement | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<GuaranteeProduct {self.id} {self.name}>"
@@ -159,7 +160,159 @@ class Guarantee(Base):
     automatic: Mapped[bool] = mapped_column(default=False)
     issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The product's risk-sharing agreement as it stood at issue (RiskShareAgreement.terms);
+    # None when the product had none: the guarantor then bears its coverage share alone.
+    risk_terms: Mapped[dict[str, object] | None] = mapped_column(JSON)
 
     institution: Mapped[FinancialInstitution] = relationship(foreign_keys=[institution_id])
     bank: Mapped[FinancialInstitution] = relationship(foreign_keys=[bank_institution_id])
     guarantee_product: Mapped[GuaranteeProduct] = relationship()
+
+
+class RiskShareAgreement(Base):
+    """How a loss on a guaranteed loan is shared (风险分担, e.g. the national "4321"): shares in
+    percent per party summing to 100, optional caps per loan on the re-guarantee and government
+    shares (the guarantor bears what a cap leaves), and when the bank may claim compensation."""
+
+    __tablename__ = "risk_share_agreements"
+    __table_args__ = (
+        CheckConstraint(
+            "guarantor_share + reguarantee_share + bank_share + government_share = 100",
+            name="shares_sum_to_100",
+        ),
+        CheckConstraint(
+            "guarantor_share > 0 AND reguarantee_share >= 0 AND bank_share >= 0"
+            " AND government_share >= 0",
+            name="shares_in_range",
+        ),
+        CheckConstraint(
+            "trigger_overdue_days IS NULL OR trigger_overdue_days BETWEEN 1 AND 720",
+            name="trigger_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guarantee_product_id: Mapped[int] = mapped_column(
+        ForeignKey("guarantee_products.id"), unique=True
+    )
+    guarantor_share: Mapped[Decimal] = mapped_column(Rate)
+    reguarantee_share: Mapped[Decimal] = mapped_column(Rate)
+    bank_share: Mapped[Decimal] = mapped_column(Rate)
+    government_share: Mapped[Decimal] = mapped_column(Rate)
+    reguarantee_cap: Mapped[Decimal | None]  # yuan per loan; None: no cap
+    government_cap: Mapped[Decimal | None]
+    # The bank may claim once the loan is classed 损失, or overdue this many days (None: 损失 only).
+    trigger_overdue_days: Mapped[int | None]
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    def terms(self) -> dict[str, object]:
+        """The agreement as the guarantee letter keeps it (a snapshot: later edits do not
+        reach letters already issued)."""
+        return {
+            "shares": {
+                "guarantor": str(self.guarantor_share),
+                "reguarantee": str(self.reguarantee_share),
+                "bank": str(self.bank_share),
+                "government": str(self.government_share),
+            },
+            "caps": {
+                "reguarantee": None if self.reguarantee_cap is None else str(self.reguarantee_cap),
+                "government": None if self.government_cap is None else str(self.government_cap),
+            },
+            "trigger_overdue_days": self.trigger_overdue_days,
+        }
+
+
+class Compensation(Base):
+    """A bank's claim on a guarantee after default (代偿), the guarantor's payment, and the
+    loss as the agreement splits it among the parties."""
+
+    __tablename__ = "compensations"
+    __table_args__ = (
+        CheckConstraint("loss_amount > 0", name="loss_positive"),
+        CheckConstraint("claimed_amount >= 0", name="claimed_not_negative"),
+        CheckConstraint("recovered_total >= 0", name="recovered_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guarantee_id: Mapped[int] = mapped_column(ForeignKey("guarantees.id"), unique=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    bank_institution_id: Mapped[int] = mapped_column(
+        ForeignKey("financial_institutions.id"), index=True
+    )
+    institution_id: Mapped[int] = mapped_column(ForeignKey("financial_institutions.id"), index=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
+    # The loan report that made the loan claimable, for provenance, and why (loss / overdue).
+    report_id: Mapped[int] = mapped_column(ForeignKey("loan_status_reports.id"))
+    ground: Mapped[str] = mapped_column(String(16))
+    loss_amount: Mapped[Decimal]  # principal outstanding at default, yuan
+    claimed_amount: Mapped[Decimal]  # what the guarantor owes the bank under the letter
+    # Each party's part of the loss in yuan ({"guarantor", "reguarantee", "bank",
+    # "government"}), summing to loss_amount; worked out by portal.guarantees.sharing.
+    split: Mapped[dict[str, str]] = mapped_column(JSON)
+    # submitted (claimed by the bank), approved (paid by the guarantor) or rejected.
+    status: Mapped[ClaimStatus] = mapped_column(
+        db_enum(ClaimStatus, "compensation_status"), default=ClaimStatus.SUBMITTED, index=True
+    )
+    evidence_note: Mapped[str] = mapped_column(Text)
+    decision_reason: Mapped[str | None] = mapped_column(String(200))
+    recovered_total: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    filed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None]
+
+    guarantee: Mapped[Guarantee] = relationship()
+    shares: Mapped[list[CompensationShare]] = relationship(
+        back_populates="compensation", order_by="CompensationShare.id"
+    )
+    recoveries: Mapped[list[CompensationRecovery]] = relationship(
+        back_populates="compensation", order_by="CompensationRecovery.id"
+    )
+
+
+class CompensationShare(Base):
+    """The guarantor's claim, after paying the bank, for the re-guarantee's or the
+    government's part of the loss; reviewed by government staff."""
+
+    __tablename__ = "compensation_shares"
+    __table_args__ = (
+        UniqueConstraint("compensation_id", "party", name="uq_compensation_share_party"),
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compensation_id: Mapped[int] = mapped_column(ForeignKey("compensations.id"), index=True)
+    party: Mapped[str] = mapped_column(String(16))  # reguarantee, government
+    amount: Mapped[Decimal]
+    status: Mapped[ClaimStatus] = mapped_column(
+        db_enum(ClaimStatus, "compensation_share_status"),
+        default=ClaimStatus.SUBMITTED,
+        index=True,
+    )
+    region_code: Mapped[str] = mapped_column(String(6), index=True)  # the firm's city
+    decision_reason: Mapped[str | None] = mapped_column(String(200))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    compensation: Mapped[Compensation] = relationship(back_populates="shares")
+
+
+class CompensationRecovery(Base):
+    """Money the guarantor recovers from the firm after paying, shared back to every party in
+    the proportions the loss was split."""
+
+    __tablename__ = "compensation_recoveries"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compensation_id: Mapped[int] = mapped_column(ForeignKey("compensations.id"), index=True)
+    amount: Mapped[Decimal]
+    split: Mapped[dict[str, str]] = mapped_column(JSON)  # each party's part, summing to amount
+    recovered_on: Mapped[dt.date]
+    note: Mapped[str | None] = mapped_column(String(200))
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    compensation: Mapped[Compensation] = relationship(back_populates="recoveries")

@@ -17,10 +17,16 @@ from portal.catalog.versions import current_version, record_rules
 from portal.db import assign_changed, utcnow
 from portal.enums import GuaranteeMode, ProductStatus
 from portal.extensions import db
-from portal.guarantees.models import GOVERNMENT_FEE_CAP, GuaranteeAgreement, GuaranteeProduct
+from portal.guarantees.models import (
+    GOVERNMENT_FEE_CAP,
+    GuaranteeAgreement,
+    GuaranteeProduct,
+    RiskShareAgreement,
+)
 from portal.institutions.models import FinancialInstitution
 from portal.institutions.services import ensure_can_publish
 from portal.matching.engine import PRODUCT_PRICING_FACTS
+from portal.numbers import plain
 from portal.rules import RuleError, compile_rule
 
 
@@ -155,6 +161,37 @@ def remove_agreement(actor: User, agreement: GuaranteeAgreement) -> None:
         bank_product=agreement.bank_product_id,
     )
     db.session.delete(agreement)
+    db.session.commit()
+
+
+HUNDRED = Decimal(100)
+
+
+def set_risk_share(actor: User, product: GuaranteeProduct, values: dict[str, Any]) -> None:
+    """Attach or change the product's risk-sharing agreement; letters issued keep theirs."""
+    shares = [values[k] for k in ("guarantor_share", "reguarantee_share", "bank_share")]
+    shares.append(values["government_share"])
+    if sum(shares, Decimal(0)) != HUNDRED:
+        raise GuaranteeProductError(_("四方分担比例合计应为 100%"))
+    if values["bank_share"] != HUNDRED - product.coverage_share:
+        raise GuaranteeProductError(
+            _(
+                "银行分担比例应为 100%% 减去本产品的担保责任比例（%(share)s%%），即 %(bank)s%%",
+                share=plain(product.coverage_share),
+                bank=plain(HUNDRED - product.coverage_share),
+            )
+        )
+    agreement = product.risk_share or RiskShareAgreement(guarantee_product_id=product.id)
+    for key, value in values.items():
+        setattr(agreement, key, value)
+    product.risk_share = agreement
+    audit.record(
+        "guarantee_product.risk_share",
+        actor=actor,
+        obj=product,
+        shares="/".join(plain(s) for s in shares),
+        trigger=values.get("trigger_overdue_days"),
+    )
     db.session.commit()
 
 

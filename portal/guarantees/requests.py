@@ -262,6 +262,8 @@ def _issue_letter(
         term_months=request.term_months,
         automatic=automatic,
         issued_by_id=issued_by.id if issued_by is not None else None,
+        # The risk-sharing terms stay as they were at issue, whatever the product says later.
+        risk_terms=product.risk_share.terms() if product.risk_share is not None else None,
     )
     db.session.add(letter)
     db.session.flush()

@@ -3,6 +3,8 @@ cooperation with bank products."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,6 +17,7 @@ from portal.authz import Permission, get_or_404, requires, scoped
 from portal.authz.scoping import REQUEST_STATUSES_REVEALING_FIRM
 from portal.catalog.models import RuleVersion
 from portal.catalog.versions import current_version
+from portal.confirmation import Confirmation, confirmation_step
 from portal.dates import today_in_china
 from portal.db import utcnow, writes_on_get
 from portal.enums import DECLINE_REASON_LABELS, DeclineReason
@@ -24,7 +27,12 @@ from portal.firms.models import Firm
 from portal.guarantees import products as product_services
 from portal.guarantees import requests as request_services
 from portal.guarantees import views
-from portal.guarantees.forms import AgreementForm, GuaranteeDeclineForm, GuaranteeProductForm
+from portal.guarantees.forms import (
+    AgreementForm,
+    GuaranteeDeclineForm,
+    GuaranteeProductForm,
+    RiskShareForm,
+)
 from portal.guarantees.models import GuaranteeAgreement, GuaranteeProduct, GuaranteeRequest
 from portal.institutions.models import FinancialInstitution
 from portal.institutions.services import NotApproved
@@ -97,8 +105,23 @@ def accept(request_id: int) -> Response:
 
 @bp.post("/requests/<int:request_id>/issue")
 @requires(Permission.GUARANTOR_REQUESTS_WORK)
-def issue(request_id: int) -> Response:
-    found = _confirmed_request(request_id)
+def issue(request_id: int) -> str | Response:
+    found = get_or_404(GuaranteeRequest, request_id, current_user)
+    page = confirmation_step(
+        Confirmation(
+            title=_("出具担保函"),
+            subject=_("担保申请 #%(id)s", id=found.id),
+            consequences=_(
+                "担保函出具后不能撤回：本机构按所列金额、期限、费率和担保责任承担保证责任，"
+                "企业即可接受银行的授信方案。"
+            ),
+            checkbox=_("我确认按所列条件出具担保函"),
+            button=_("确认出具"),
+            cancel_url=url_for("guarantees.request_detail", request_id=found.id),
+        )
+    )
+    if page is not None:
+        return page
     try:
         letter = request_services.issue(current_user, found)
     except request_services.GuaranteeError as error:
@@ -168,8 +191,23 @@ def product_detail(product_id: int) -> str | Response:
 
 @bp.post("/products/<int:product_id>/publish")
 @requires(Permission.GUARANTOR_PRODUCTS_MANAGE)
-def publish(product_id: int) -> Response:
-    product = _confirmed_product(product_id)
+def publish(product_id: int) -> str | Response:
+    product = get_or_404(GuaranteeProduct, product_id, current_user)
+    page = confirmation_step(
+        Confirmation(
+            title=_("发布担保产品"),
+            subject=product.name,
+            consequences=_(
+                "发布后，企业可在担保产品目录中看到本产品，平台在匹配合作银行产品时按其当前规则"
+                "搭配本产品。之后修改规则将生成新版本。"
+            ),
+            checkbox=_("我确认发布该担保产品"),
+            button=_("确认发布"),
+            cancel_url=url_for("guarantees.product_detail", product_id=product.id),
+        )
+    )
+    if page is not None:
+        return page
     try:
         product_services.publish_product(current_user, product)
     except (NotApproved, product_services.GuaranteeProductError) as error:
@@ -181,8 +219,23 @@ def publish(product_id: int) -> Response:
 
 @bp.post("/products/<int:product_id>/archive")
 @requires(Permission.GUARANTOR_PRODUCTS_MANAGE)
-def archive(product_id: int) -> Response:
-    product = _confirmed_product(product_id)
+def archive(product_id: int) -> str | Response:
+    product = get_or_404(GuaranteeProduct, product_id, current_user)
+    page = confirmation_step(
+        Confirmation(
+            title=_("下架担保产品"),
+            subject=product.name,
+            consequences=_(
+                "下架后本产品不再出现在目录和匹配中，不能重新发布；已出具的担保函继续有效。"
+            ),
+            checkbox=_("我确认下架该担保产品"),
+            button=_("确认下架"),
+            cancel_url=url_for("guarantees.product_detail", product_id=product.id),
+            danger=True,
+        )
+    )
+    if page is not None:
+        return page
     product_services.archive_product(current_user, product)
     flash(_("担保产品已下架；已出具的担保函继续有效。"), "success")
     return redirect(url_for("guarantees.product_detail", product_id=product.id))
@@ -210,12 +263,44 @@ def add_agreement(product_id: int) -> str | Response:
     return redirect(url_for("guarantees.product_detail", product_id=product.id))
 
 
+@bp.post("/products/<int:product_id>/risk-share")
+@requires(Permission.GUARANTOR_PRODUCTS_MANAGE)
+def risk_share(product_id: int) -> str | Response:
+    """Attach or change the product's risk-sharing agreement (letters issued keep theirs)."""
+    product = get_or_404(GuaranteeProduct, product_id, current_user)
+    form = RiskShareForm()
+    if not form.validate_on_submit():
+        return _render_product(product, risk_form=form)
+    try:
+        product_services.set_risk_share(current_user, product, form.agreement_data())
+    except product_services.GuaranteeProductError as error:
+        form.bank_share.errors = [*form.bank_share.errors, str(error)]
+        return _render_product(product, risk_form=form)
+    flash(_("风险分担约定已保存，此后出具的担保函按此约定分担。"), "success")
+    return redirect(url_for("guarantees.product_detail", product_id=product.id))
+
+
 @bp.post("/agreements/<int:agreement_id>/remove")
 @requires(Permission.GUARANTOR_PRODUCTS_MANAGE)
-def remove_agreement(agreement_id: int) -> Response:
+def remove_agreement(agreement_id: int) -> str | Response:
     agreement = get_or_404(GuaranteeAgreement, agreement_id, current_user)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    page = confirmation_step(
+        Confirmation(
+            title=_("解除合作"),
+            subject=agreement.bank_product.name,
+            consequences=_(
+                "解除后，该银行产品的新需求不再搭配本担保产品；已发出的担保申请不受影响。"
+            ),
+            checkbox=_("我确认解除与该银行产品的合作"),
+            button=_("确认解除"),
+            cancel_url=url_for(
+                "guarantees.product_detail", product_id=agreement.guarantee_product_id
+            ),
+            danger=True,
+        )
+    )
+    if page is not None:
+        return page
     product_id = agreement.guarantee_product_id
     product_services.remove_agreement(current_user, agreement)
     flash(_("已解除合作；已发出的担保申请不受影响。"), "success")
@@ -274,6 +359,7 @@ def _render_product(
     *,
     form: GuaranteeProductForm | None = None,
     agreement_form: AgreementForm | None = None,
+    risk_form: RiskShareForm | None = None,
 ) -> str:
     history = db.session.scalars(
         scoped(select(RuleVersion), RuleVersion, current_user)
@@ -285,9 +371,28 @@ def _render_product(
         product=product,
         form=form or _prefilled(product),
         agreement_form=agreement_form or _agreement_form(formdata=None),
+        risk_form=risk_form or _risk_form(product),
         history=history,
         confirm=ConfirmForm(),
     )
+
+
+def _risk_form(product: GuaranteeProduct) -> RiskShareForm:
+    """The risk-sharing form, filled from the product's agreement; without one, the national
+    "4321" (re-guarantee 30, government 10) fitted to the product's coverage."""
+    agreement = product.risk_share
+    form = RiskShareForm(formdata=None, obj=agreement)
+    if agreement is None:
+        covered = product.coverage_share
+        onward = (Decimal(30), Decimal(10)) if covered > 40 else (Decimal(0), Decimal(0))
+        form.guarantor_share.data = covered - sum(onward)
+        form.reguarantee_share.data, form.government_share.data = onward
+        form.bank_share.data = Decimal(100) - covered
+        return form
+    for name in ("reguarantee_cap", "government_cap"):
+        value = getattr(agreement, name)
+        form[f"{name}_wan"].data = yuan_to_wan_field(value) if value is not None else None
+    return form
 
 
 def _agreement_form(**kwargs: object) -> AgreementForm:
@@ -313,13 +418,6 @@ def _confirmed_request(request_id: int) -> GuaranteeRequest:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return found
-
-
-def _confirmed_product(product_id: int) -> GuaranteeProduct:
-    product = get_or_404(GuaranteeProduct, product_id, current_user)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    return product
 
 
 def _back_to(found: GuaranteeRequest) -> Response:

@@ -15,6 +15,8 @@ HOMES = {
     Role.SME: "/firm",
     Role.BANK_OFFICER: "/bank",
     Role.BANK_ADMIN: "/bank/admin",
+    Role.GUARANTOR_OFFICER: "/guarantor/",
+    Role.GUARANTOR_ADMIN: "/guarantor/admin",
     Role.GOV_STAFF: "/gov",
     Role.REGULATOR: "/supervision",
     Role.ADMIN: "/admin/",

@@ -33,7 +33,9 @@ IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
 
 SME, OFFICER, BANK_ADMIN = Role.SME, Role.BANK_OFFICER, Role.BANK_ADMIN
 GOV, REGULATOR, ADMIN = Role.GOV_STAFF, Role.REGULATOR, Role.ADMIN
+GUARANTOR_OFFICER, GUARANTOR_ADMIN = Role.GUARANTOR_OFFICER, Role.GUARANTOR_ADMIN
 BANKS = (OFFICER, BANK_ADMIN)
+GUARANTORS = (GUARANTOR_OFFICER, GUARANTOR_ADMIN)
 DASHBOARD_ROLES = (BANK_ADMIN, GOV, REGULATOR, ADMIN)
 
 Answers = Mapping[str, str]
@@ -83,6 +85,9 @@ MATRIX: dict[tuple[str, str], Answers] = {
     **entry("catalog.product_detail", "GET", PUBLIC),
     **entry("catalog.policies", "GET", PUBLIC),
     **entry("catalog.policy_detail", "GET", PUBLIC),
+    # The guarantee catalogue: published products of approved guarantors and their bank partners.
+    **entry("guarantee_catalog.index", "GET", PUBLIC),
+    **entry("guarantee_catalog.detail", "GET", PUBLIC),
     # A bank applies to join before it has an account; a signed-in user is sent home.
     **entry("institutions.apply", "GET POST", PUBLIC),
     # --- home pages: each belongs to exactly one role (home:<role>:view) -------------------------
@@ -91,6 +96,8 @@ MATRIX: dict[tuple[str, str], Answers] = {
     **entry("home.firm_profile", "GET POST", only(SME)),  # firm:profile:edit
     **entry("home.bank", "GET", only(OFFICER)),
     **entry("home.bank_admin", "GET", only(BANK_ADMIN)),
+    **entry("guarantees.officer_home", "GET", only(GUARANTOR_OFFICER)),
+    **entry("guarantees.admin_home", "GET", only(GUARANTOR_ADMIN)),
     **entry("home.gov", "GET", only(GOV)),
     **entry("home.regulator", "GET", only(REGULATOR)),
     **entry("admin.index", "GET", only(ADMIN)),
@@ -169,8 +176,38 @@ MATRIX: dict[tuple[str, str], Answers] = {
     **entry("products.edit", "GET POST", only(BANK_ADMIN)),
     **entry("products.publish", "POST", only(BANK_ADMIN)),
     **entry("products.archive", "POST", only(BANK_ADMIN)),
-    # --- onboarding: bank:onboarding:apply (the bank's own application) ---------------------------
-    **entry("institutions.my_application", "GET POST", only(BANK_ADMIN)),
+    # --- guarantee requests: guarantor:requests:work (officers and admins of the guarantor, the
+    # requests sent to it; the world's request is taken on, so accepting it again is refused
+    # with a message and declining it wants a reason) -----------------------------------------
+    **entry("guarantees.requests", "GET", only(*GUARANTORS)),
+    **entry("guarantees.request_detail", "GET", only(*GUARANTORS)),
+    **entry("guarantees.accept", "POST", only(*GUARANTORS)),
+    **entry("guarantees.issue", "POST", only(*GUARANTORS)),
+    **entry("guarantees.decline", "POST", only(*GUARANTORS)),
+    # --- guarantee products: guarantor:products:manage (guarantor admins, their own products and
+    # the bank products they cooperate with) ----------------------------------------------------
+    **entry("guarantees.new_product", "GET POST", only(GUARANTOR_ADMIN)),
+    **entry("guarantees.product_detail", "GET POST", only(GUARANTOR_ADMIN)),
+    **entry("guarantees.publish", "POST", only(GUARANTOR_ADMIN)),
+    **entry("guarantees.archive", "POST", only(GUARANTOR_ADMIN)),
+    **entry("guarantees.add_agreement", "POST", only(GUARANTOR_ADMIN)),
+    **entry("guarantees.remove_agreement", "POST", only(GUARANTOR_ADMIN)),
+    **entry("guarantees.risk_share", "POST", only(GUARANTOR_ADMIN)),
+    # --- compensation (代偿) on guaranteed loans: the bank files (bank:claims:file), its
+    # guarantor pays or rejects and records recoveries (guarantor:requests:work), government staff
+    # review the onward shares (gov:claims:decide); all of them and the regulator read the claim.
+    **entry("compensations.bank_index", "GET", only(*BANKS)),
+    **entry("compensations.file", "GET POST", only(*BANKS)),  # GET says why when not claimable
+    **entry("compensations.detail", "GET", only(*BANKS, *GUARANTORS, GOV, REGULATOR, ADMIN)),
+    **entry("compensations.guarantor_index", "GET", only(*GUARANTORS)),
+    **entry("compensations.pay", "POST", only(*GUARANTORS)),
+    **entry("compensations.reject", "POST", only(*GUARANTORS)),
+    **entry("compensations.recover", "POST", only(*GUARANTORS)),
+    **entry("compensations.shares", "GET", only(GOV)),
+    **entry("compensations.decide_share", "POST", only(GOV)),
+    # --- onboarding: institution:onboarding:apply (the institution's own application: a bank's
+    # or a guarantor's administrator) -----------------------------------------------------------
+    **entry("institutions.my_application", "GET POST", only(BANK_ADMIN, GUARANTOR_ADMIN)),
     # gov:onboarding:decide: the province's applications, decided by any government agency.
     **entry("institutions.review_list", "GET", only(GOV)),
     **entry("institutions.review_detail", "GET", only(GOV)),
@@ -205,13 +242,15 @@ MATRIX: dict[tuple[str, str], Answers] = {
     **entry("audit.export", "GET", only(ADMIN)),
 }
 
-# A bank that is not approved (applied, rejected or suspended) holds none of its role's powers
-# (portal/authz/permissions.py). Its users get what every signed-in user gets (their own account,
-# notifications, public pages); its administrator also the application's status page. Every
-# other route the matrix opens to their role is refused.
+# An institution (bank or guarantor) that is not approved (applied, rejected or suspended)
+# holds none of its role's powers (portal/authz/permissions.py). Its users get what every
+# signed-in user gets (their own account, notifications, public pages); its administrator also
+# the application's status page. Every other route the matrix opens to their role is refused.
 UNAPPROVED_BANK_ALLOWED: dict[Role, frozenset[str]] = {
     BANK_ADMIN: frozenset({"institutions.my_application"}),
     OFFICER: frozenset(),
+    GUARANTOR_ADMIN: frozenset({"institutions.my_application"}),
+    GUARANTOR_OFFICER: frozenset(),
 }
 
 

@@ -14,8 +14,23 @@ import pytest
 from flask import Flask
 
 from portal.catalog.models import BankProduct, PolicyProduct
-from portal.enums import LeadStatus, NeedStatus, ProductStatus, Role
+from portal.enums import (
+    ClaimStatus,
+    GuaranteeRequestStatus,
+    LeadStatus,
+    NeedStatus,
+    ProductStatus,
+    Role,
+)
 from portal.extensions import db
+from portal.guarantees.models import (
+    Compensation,
+    CompensationShare,
+    Guarantee,
+    GuaranteeAgreement,
+    GuaranteeProduct,
+    GuaranteeRequest,
+)
 from portal.leads.models import Lead
 from portal.matching.models import FinancingNeed
 from portal.supervision.models import LoanStatusReport
@@ -56,14 +71,19 @@ def own_ids(world: World, role: Role, argument: str, endpoint: str) -> set[int]:
     own = {world.args_for(role, "B", endpoint)[argument]}
     if argument == "report_id" and role == Role.GOV_STAFF:
         own.add(world.province_report)  # a city's staff also read the province's report
+    if argument == "request_id":
+        own.add(world.b.issued_request)  # its guarantor also holds the request of its letter
     return own
 
 
 def guesses(world: World, role: Role, argument: str, endpoint: str) -> list[int]:
-    """Tenant A's id, the ids around B's own and one that does not exist; never B's own."""
+    """Tenant A's ids, the ids around B's own and one that does not exist; never B's own.
+
+    A's ids are those the endpoint names (its guarantee product on a guarantor's page) and those
+    it names elsewhere (its lead, not the pool, on a claim; its bank product)."""
     mine = world.args_for(role, "B", endpoint)[argument]
-    theirs = world.args_for(role, "A")[argument]
-    candidates = {theirs, FAR_AWAY, *(mine + step for step in (-2, -1, 1, 2))}
+    theirs = {world.args_for(role, "A", endpoint)[argument], world.args_for(role, "A")[argument]}
+    candidates = {*theirs, FAR_AWAY, *(mine + step for step in (-2, -1, 1, 2))}
     return sorted(c for c in candidates - own_ids(world, role, argument, endpoint) if c > 0)
 
 
@@ -78,6 +98,14 @@ def victim_state(app: Flask, world: World) -> dict[str, object]:
             "product": db.session.get(BankProduct, a.product).status,
             "policy": db.session.get(PolicyProduct, a.policy).status,
             "reports": db.session.query(LoanStatusReport).filter_by(loan_id=a.loan).count(),
+            "guarantee_request": db.session.get(GuaranteeRequest, a.guarantee_request).status,
+            "guarantee_letters": db.session.query(Guarantee)
+            .filter_by(request_id=a.guarantee_request)
+            .count(),
+            "compensation": db.session.get(Compensation, a.compensation).status,
+            "share": db.session.get(CompensationShare, a.share).status,
+            "guarantee_product": db.session.get(GuaranteeProduct, a.guarantee_product).status,
+            "agreement": db.session.get(GuaranteeAgreement, a.agreement) is not None,
         }
 
 
@@ -119,6 +147,12 @@ def test_victim_state_is_what_the_world_made(app):
         "product": ProductStatus.PUBLISHED,
         "policy": ProductStatus.PUBLISHED,
         "reports": 1,
+        "guarantee_request": GuaranteeRequestStatus.ACCEPTED,
+        "guarantee_letters": 0,
+        "compensation": ClaimStatus.APPROVED,
+        "share": ClaimStatus.SUBMITTED,
+        "guarantee_product": ProductStatus.PUBLISHED,
+        "agreement": True,
     }
 
 
@@ -154,6 +188,27 @@ def test_unpublished_catalogue_rows_are_404_to_everyone_else(app, client, auth):
         assert client.get(f"/bank/products/{world.a.product}").status_code in (403, 404)
         assert client.get(f"/gov/policies/{world.a.policy}").status_code in (403, 404)
         auth.logout()
+
+
+def test_unpublished_guarantee_products_are_404_to_everyone_else(app, client, auth):
+    """A draft guarantee product is not in the guarantee catalogue: visitors, other
+    guarantors and banks get 404 for its id; its own guarantor still manages it."""
+    world = build_world(app)
+    with app.app_context():
+        db.session.get(GuaranteeProduct, world.a.guarantee_product).status = ProductStatus.DRAFT
+        db.session.commit()
+    public, manage = (
+        f"/guarantees/{world.a.guarantee_product}",
+        f"/guarantor/products/{world.a.guarantee_product}",
+    )
+    assert client.get(public).status_code == 404
+    for email in (world.email(Role.GUARANTOR_ADMIN, "B"), world.email(Role.BANK_ADMIN, "A")):
+        auth.login(email)
+        assert client.get(public).status_code == 404, email
+        assert client.get(manage).status_code in (403, 404), email
+        auth.logout()
+    auth.login(world.email(Role.GUARANTOR_ADMIN, "A"))
+    assert client.get(manage).status_code == 200
 
 
 def test_bank_home_counts_only_the_pool_offered_to_it(app, client, auth):

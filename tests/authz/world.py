@@ -1,9 +1,11 @@
 """A small province with two of every tenant, built through the real services.
 
-Tenant A and tenant B each have a firm (福州 and 厦门), a bank, a government agency (of the
-firm's city), a user of every tenant role, a published product and policy, a need that became
-a lead, an offer and a loan, a monthly status report, a status-file upload and the monthly PDF
-reports of their bank and their city. A's and B's rows are made one after the other, so each
+Tenant A and tenant B each have a firm (福州 and 厦门), a bank, a guarantee institution, a
+government agency (of the firm's city), a user of every tenant role, a published product and
+policy, a need that became a lead, an offer and a loan, a monthly status report, a status-file
+upload and the monthly PDF reports of their bank and their city. Each guarantor publishes a
+guarantee product cooperating with its tenant's bank product and has taken on (accepted) a
+guarantee request on its tenant's lead. A's and B's rows are made one after the other, so each
 id of A sits next to the same id of B: guessing the neighbouring id is guessing the other tenant.
 Firm A also has a need in the open pool, which every bank may claim.
 """
@@ -20,7 +22,7 @@ from sqlalchemy import func, inspect, select
 
 from portal.accounts.models import ThrottleCounter, User
 from portal.audit.models import AuditEntry
-from portal.catalog.models import PolicyProduct
+from portal.catalog.models import BankProduct, PolicyProduct
 from portal.catalog.versions import current_version, record_rules
 from portal.claims.models import CompensationClaim
 from portal.datasources.models import FactDispute, IdentityLetter
@@ -28,8 +30,11 @@ from portal.datasources.sources import Source
 from portal.db import Base, utcnow
 from portal.enums import (
     BenefitKind,
+    ClaimStatus,
     FiveTierClass,
     GrantStatus,
+    GuaranteeMode,
+    GuaranteeRequestStatus,
     GuaranteeType,
     PolicyKind,
     ProductStatus,
@@ -37,6 +42,14 @@ from portal.enums import (
     SettlementStatus,
 )
 from portal.extensions import db
+from portal.guarantees import sharing
+from portal.guarantees.models import (
+    Compensation,
+    CompensationShare,
+    Guarantee,
+    GuaranteeProduct,
+    GuaranteeRequest,
+)
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads import services as leads
 from portal.leads.models import Lead, Loan
@@ -45,12 +58,27 @@ from portal.matching.models import FinancingNeed
 from portal.matching.services import NeedInput, submit_need
 from portal.subsidies.models import SettlementBatch, SettlementLine, SubsidyGrant
 from portal.supervision import reporting
-from portal.supervision.models import LoanReportUpload, MonthlyReport
-from tests.factories import AgencyFactory, InstitutionFactory, UserFactory, published_product
+from portal.supervision.models import LoanReportUpload, LoanStatusReport, MonthlyReport
+from tests.factories import (
+    AgencyFactory,
+    GuarantorFactory,
+    InstitutionFactory,
+    UserFactory,
+    published_guarantee,
+    published_product,
+)
 
-TENANT_ROLES = (Role.SME, Role.BANK_OFFICER, Role.BANK_ADMIN, Role.GOV_STAFF)
+TENANT_ROLES = (
+    Role.SME,
+    Role.BANK_OFFICER,
+    Role.BANK_ADMIN,
+    Role.GOV_STAFF,
+    Role.GUARANTOR_OFFICER,
+    Role.GUARANTOR_ADMIN,
+)
 REGIONS = {"A": "350100", "B": "350200"}  # 福州, 厦门
 BANK_NAMES = {"A": "甲银行", "B": "乙银行"}
+GUARANTOR_NAMES = {"A": "甲担保", "B": "乙担保"}
 # Distinct amounts, so that an export shows whose loan it counts: 123.40 and 234.50 万元.
 AMOUNTS = {"A": Decimal("1234000"), "B": Decimal("2345000")}
 CONTRACTS = {"A": "HT-A-0001", "B": "HT-B-0001"}
@@ -74,6 +102,14 @@ class Tenant:
     loan: int = 0
     upload: int = 0
     claim: int = 0
+    guarantor: int = 0  # the tenant's guarantee institution
+    guarantee_product: int = 0  # its published product, cooperating with the bank's product
+    agreement: int = 0  # that cooperation
+    guarantee_request: int = 0  # its request on a second lead of the firm, taken on (accepted)
+    letter: int = 0  # the guarantee letter on the tenant's loan
+    issued_request: int = 0  # the request that letter was issued on
+    compensation: int = 0  # the bank's claim on it, paid by the guarantor
+    share: int = 0  # the guarantor's onward claim for the government's part, under review
     batch: int = 0  # an approved interest-subsidy batch of the tenant agency's policy
     line: int = 0  # its one line: the tenant's loan
     bank_report: int = 0
@@ -119,14 +155,21 @@ class World:
     ) -> dict[str, int | str]:
         """URL arguments that name the rows the role's user of tenant `key` may open.
 
-        A claim names the pooled lead: the only kind of lead a bank may claim.
+        A claim names the pooled lead: the only kind of lead a bank may claim. The guarantor's
+        pages and the guarantee catalogue name guarantee products by `product_id`.
         """
         t = self.tenant(key)
         return {
             "need_id": t.need,
             "lead_id": self.pooled_lead if endpoint == "leads.claim" else t.lead,
             "loan_id": t.loan,
-            "product_id": t.product,
+            "product_id": t.guarantee_product if names_guarantee(endpoint) else t.product,
+            "request_id": t.guarantee_request,
+            "guarantee_id": t.letter,
+            "compensation_id": t.compensation,
+            "share_id": t.share,
+            "decision": "approve",
+            "agreement_id": t.agreement,
             "policy_id": t.policy,
             "upload_id": t.upload,
             "claim_id": t.claim,
@@ -140,6 +183,11 @@ class World:
             "letter_id": self.letter,
             "dispute_id": self.dispute,
         }
+
+
+def names_guarantee(endpoint: str | None) -> bool:
+    """Whether the endpoint's `product_id` is a guarantee product's (not a bank product's)."""
+    return endpoint is not None and endpoint.startswith(("guarantees.", "guarantee_catalog."))
 
 
 Users = dict[tuple[str, Role], User]
@@ -164,6 +212,7 @@ def build_world(app: Flask) -> World:
         pooled_need = _need(users["A", Role.SME], Decimal("500000"), "A-pool")
         pooled = leads.send_to_pool(users["A", Role.SME], pooled_need)
         letter, dispute = _reviews(users["A", Role.SME])
+        _guarantees(a, b, users)
         db.session.commit()
         return World(
             a,
@@ -202,14 +251,20 @@ def _reviews(firm_user: User) -> tuple[IdentityLetter, FactDispute]:
 
 
 def _people(a: Tenant, b: Tenant) -> Users:
-    """Each tenant's agency, bank and a user of every tenant role."""
+    """Each tenant's agency, bank, guarantor and a user of every tenant role."""
     agencies = {t.key: AgencyFactory(region_code=REGIONS[t.key]) for t in (a, b)}
     banks = {
         t.key: InstitutionFactory(short_name=BANK_NAMES[t.key], name=f"{BANK_NAMES[t.key]}福建分行")
         for t in (a, b)
     }
+    guarantors = {
+        t.key: GuarantorFactory(
+            short_name=GUARANTOR_NAMES[t.key], name=f"{GUARANTOR_NAMES[t.key]}融资担保有限公司"
+        )
+        for t in (a, b)
+    }
     for t in (a, b):
-        t.bank, t.agency = banks[t.key].id, agencies[t.key].id
+        t.bank, t.agency, t.guarantor = banks[t.key].id, agencies[t.key].id, guarantors[t.key].id
     users: Users = {}
     for role in TENANT_ROLES:
         for t in (a, b):
@@ -218,6 +273,8 @@ def _people(a: Tenant, b: Tenant) -> Users:
                 Role.BANK_OFFICER: {"institution": banks[t.key]},
                 Role.BANK_ADMIN: {"institution": banks[t.key]},
                 Role.GOV_STAFF: {"agency": agencies[t.key]},
+                Role.GUARANTOR_OFFICER: {"institution": guarantors[t.key]},
+                Role.GUARANTOR_ADMIN: {"institution": guarantors[t.key]},
             }[role]
             user = UserFactory(role=role, **tenancy)
             users[t.key, role] = user
@@ -255,6 +312,133 @@ def _lending(a: Tenant, b: Tenant, users: Users, period: dt.date) -> None:
     for t in (a, b):
         t.claim = _claim(t, users[t.key, Role.BANK_OFFICER]).id
     _settlement(a, b, users, period)
+
+
+def _guarantees(a: Tenant, b: Tenant, users: Users) -> None:
+    """Each guarantor's product, cooperating with its tenant's bank product, and a request on the
+    tenant's lead that the guarantor's officer has taken on.
+
+    Made after the lending, so the loans were decided and lent without a guarantee as before. A
+    request is asked with a credit decision; the lead has since been lent, so the request is laid
+    down as a row, as the guarantor left it on taking it on (the firm's profile is now open to it).
+    """
+    for t in (a, b):
+        guarantor = db.session.get(FinancialInstitution, t.guarantor)
+        bank_product = db.session.get(BankProduct, t.product)
+        product = published_guarantee(
+            guarantor, f"{GUARANTOR_NAMES[t.key]}信用担保", "1.0", [bank_product]
+        )
+        t.guarantee_product, t.agreement = product.id, product.agreements[0].id
+    for t in (a, b):
+        officer = users[t.key, Role.BANK_OFFICER]
+        need = _need(users[t.key, Role.SME], AMOUNTS[t.key], f"{t.key}-guaranteed")
+        [lead] = leads.apply_to_products(users[t.key, Role.SME], need, [t.product])
+        leads.accept(officer, lead)
+        t.guarantee_request = _accepted_request(t, lead, users[t.key, Role.GUARANTOR_OFFICER]).id
+    for t in (a, b):
+        _compensated(t, users)
+    invalidate_catalogue_cache()
+
+
+def _compensated(t: Tenant, users: Users) -> None:
+    """The tenant's loan under a letter of its guarantor, defaulted, compensated by the
+    guarantor and its onward government share waiting for the tenant agency (laid as rows: the
+    loan was lent before the guarantee existed)."""
+    product = db.session.get(GuaranteeProduct, t.guarantee_product)
+    request = GuaranteeRequest(
+        lead_id=t.lead,
+        need_id=t.need,
+        institution_id=t.guarantor,
+        guarantee_product_id=product.id,
+        rule_version_id=current_version(product).id,
+        mode=GuaranteeMode.BATCH,
+        status=GuaranteeRequestStatus.ISSUED,
+        amount=AMOUNTS[t.key],
+        term_months=12,
+    )
+    db.session.add(request)
+    db.session.flush()
+    letter = Guarantee(
+        request_id=request.id,
+        lead_id=t.lead,
+        loan_id=t.loan,
+        institution_id=t.guarantor,
+        bank_institution_id=t.bank,
+        guarantee_product_id=product.id,
+        firm_id=t.firm,
+        letter_no=f"DB-AUTHZ-{t.key}",
+        amount=AMOUNTS[t.key],
+        coverage_share=Decimal(80),
+        covered_amount=AMOUNTS[t.key] * Decimal("0.8"),
+        fee_rate=Decimal(1),
+        fee_amount=AMOUNTS[t.key] / 100,
+        term_months=12,
+    )
+    db.session.add(letter)
+    db.session.flush()
+    report = db.session.scalar(select(LoanStatusReport).where(LoanStatusReport.loan_id == t.loan))
+    split = sharing.split_loss(
+        AMOUNTS[t.key], sharing.sole_terms(Decimal(70)) | FOUR_THREE_TWO_ONE, letter.covered_amount
+    )
+    compensation = Compensation(
+        guarantee_id=letter.id,
+        loan_id=t.loan,
+        bank_institution_id=t.bank,
+        institution_id=t.guarantor,
+        firm_id=t.firm,
+        report_id=report.id,
+        ground="loss",
+        loss_amount=AMOUNTS[t.key],
+        claimed_amount=sharing.paid_to_bank(split),
+        split=sharing.as_text(split),
+        status=ClaimStatus.APPROVED,
+        evidence_note="authz",
+        filed_by_id=users[t.key, Role.BANK_OFFICER].id,
+        decided_at=utcnow(),
+    )
+    db.session.add(compensation)
+    db.session.flush()
+    share = CompensationShare(
+        compensation_id=compensation.id,
+        party=sharing.GOVERNMENT,
+        amount=split[sharing.GOVERNMENT],
+        status=ClaimStatus.SUBMITTED,
+        region_code=REGIONS[t.key],
+    )
+    db.session.add(share)
+    db.session.flush()
+    t.letter, t.compensation, t.share = letter.id, compensation.id, share.id
+    t.issued_request = request.id
+
+
+# The national "4321": guarantor 40%, re-guarantee 30%, bank 20%, local government 10%.
+FOUR_THREE_TWO_ONE = {
+    "shares": {"guarantor": "40", "reguarantee": "30", "bank": "20", "government": "10"}
+}
+
+
+def _accepted_request(t: Tenant, lead: Lead, officer: User) -> GuaranteeRequest:
+    product = db.session.get(GuaranteeProduct, t.guarantee_product)
+    now = utcnow()
+    row = GuaranteeRequest(
+        lead_id=lead.id,
+        need_id=lead.need_id,
+        institution_id=t.guarantor,
+        guarantee_product_id=product.id,
+        rule_version_id=current_version(product).id,
+        mode=GuaranteeMode.BATCH,
+        status=GuaranteeRequestStatus.ACCEPTED,
+        amount=AMOUNTS[t.key],
+        term_months=12,
+        deadline_at=now + dt.timedelta(days=7),
+        accepted_at=now,
+        first_response_at=now,
+        handled_by_id=officer.id,
+        created_at=now,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
 
 
 def _published_policy(agency, key: str) -> PolicyProduct:

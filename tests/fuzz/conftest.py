@@ -9,10 +9,12 @@ from decimal import Decimal
 import pytest
 
 from portal.catalog.models import PolicyProduct
-from portal.catalog.versions import record_rules
+from portal.catalog.versions import current_version, record_rules
 from portal.enums import (
     BenefitKind,
     FiveTierClass,
+    GuaranteeMode,
+    GuaranteeRequestStatus,
     GuaranteeType,
     OnboardingStatus,
     PolicyKind,
@@ -20,13 +22,21 @@ from portal.enums import (
     Role,
 )
 from portal.extensions import db
+from portal.guarantees import sharing
+from portal.guarantees.models import Guarantee, GuaranteeProduct, GuaranteeRequest
 from portal.leads import services as lead_services
 from portal.leads.models import Lead, Loan
 from portal.leads.services import CreditDecision
 from portal.matching.catalogue import invalidate_catalogue_cache
 from portal.matching.services import NeedInput, submit_need
 from portal.supervision.models import LoanStatusReport
-from tests.factories import AgencyFactory, InstitutionFactory, UserFactory, published_product
+from tests.factories import (
+    AgencyFactory,
+    InstitutionFactory,
+    UserFactory,
+    published_guarantee,
+    published_product,
+)
 
 
 @dataclass
@@ -39,6 +49,7 @@ class World:
     bank_admin: str
     officer: str
     applicant: str  # the administrator of a bank still in review
+    guarantor_admin: str
     bank_id: int
     applied_bank_id: int
     product_id: int
@@ -48,6 +59,8 @@ class World:
     accepted_lead: int
     taken_lead: int
     loan_id: int
+    guarantee_product_id: int  # a draft guarantee product of the guarantor
+    letter_id: int  # a guarantee letter on the loan, which is in default: claimable
 
 
 def _need(firm_user, key: str):
@@ -76,8 +89,13 @@ def world(app) -> World:
             "bank_admin": UserFactory(role=Role.BANK_ADMIN, institution=bank),
             "officer": UserFactory(role=Role.BANK_OFFICER, institution=bank),
             "applicant": UserFactory(role=Role.BANK_ADMIN, institution=applied),
+            "guarantor_admin": UserFactory(role=Role.GUARANTOR_ADMIN),
         }
         product = published_product(bank, "福州信用贷", "3.50", formula="min(amount, 3000000)")
+        # It also takes a guarantee institution's guarantee: a guarantor may cooperate with it.
+        product.guarantee_types = ["credit", "guarantee_agency"]
+        guarantee = published_guarantee(users["guarantor_admin"].institution, "测试担保", "0.8")
+        guarantee.status = ProductStatus.DRAFT
         policy = PolicyProduct(
             agency=agency,
             slug="fuzz-policy",
@@ -144,6 +162,7 @@ def world(app) -> World:
                 five_tier_class=FiveTierClass.SUBSTANDARD,
             )
         )
+        letter = _letter(guarantee, loan, loan_lead)
         need = _need(firm_user, "fuzz-need")
         db.session.commit()
         return World(
@@ -157,4 +176,44 @@ def world(app) -> World:
             accepted_lead=accepted.id,
             taken_lead=taken.id,
             loan_id=loan.id,
+            guarantee_product_id=guarantee.id,
+            letter_id=letter.id,
         )
+
+
+def _letter(product: GuaranteeProduct, loan: Loan, lead: Lead) -> Guarantee:
+    """A letter of the guarantor on the loan, laid as rows (the loan was lent without one),
+    whose terms let a loan 90 days overdue be claimed."""
+    request = GuaranteeRequest(
+        lead_id=lead.id,
+        need_id=lead.need_id,
+        institution_id=product.institution_id,
+        guarantee_product_id=product.id,
+        rule_version_id=current_version(product).id,
+        mode=GuaranteeMode.BATCH,
+        status=GuaranteeRequestStatus.ISSUED,
+        amount=loan.amount,
+        term_months=loan.term_months,
+    )
+    db.session.add(request)
+    db.session.flush()
+    letter = Guarantee(
+        request_id=request.id,
+        lead_id=lead.id,
+        loan_id=loan.id,
+        institution_id=product.institution_id,
+        bank_institution_id=loan.institution_id,
+        guarantee_product_id=product.id,
+        firm_id=loan.firm_id,
+        letter_no="DB-FUZZ-001",
+        amount=loan.amount,
+        coverage_share=Decimal(80),
+        covered_amount=loan.amount * Decimal("0.8"),
+        fee_rate=Decimal("0.8"),
+        fee_amount=Decimal(3200),
+        term_months=loan.term_months,
+        risk_terms={**sharing.sole_terms(Decimal(80)), "trigger_overdue_days": 90},
+    )
+    db.session.add(letter)
+    db.session.flush()
+    return letter

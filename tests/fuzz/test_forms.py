@@ -78,6 +78,18 @@ PRODUCT = {
     "instant_approval": "",
     "formula": "min(amount, revenue * 0.2, 3000000)",
 }
+GUARANTEE_PRODUCT = {
+    "name": "模糊担保",
+    "summary": "面向小微企业。",
+    "min_amount_wan": "10",
+    "max_amount_wan": "1000",
+    "max_term_months": "36",
+    "fee_rate": "0.8",
+    "coverage_share": "80",
+    "region_codes": ["350100"],
+    "response_days": "2",
+    "eligibility": 'size_class in ["small", "micro"]',
+}
 SAMPLE_FIRM = {
     "size_class": "small",
     "region_code": "350100",
@@ -179,6 +191,32 @@ CASES = {
         lambda w: f"/bank/products/{w.product_id}",
         SAMPLE_FIRM,
         always_renders=True,
+    ),
+    "guarantee_product_new": Case(
+        "guarantor_admin", lambda w: "/guarantor/products/new", GUARANTEE_PRODUCT
+    ),
+    "guarantee_agreement": Case(
+        "guarantor_admin",
+        lambda w: f"/guarantor/products/{w.guarantee_product_id}/agreements",
+        {"bank_product_id": "", "mode": "automatic", "automatic_limit_wan": "300"},
+    ),
+    "risk_share": Case(
+        "guarantor_admin",
+        lambda w: f"/guarantor/products/{w.guarantee_product_id}/risk-share",
+        {
+            "guarantor_share": "40",
+            "reguarantee_share": "30",
+            "bank_share": "20",
+            "government_share": "10",
+            "reguarantee_cap_wan": "500",
+            "government_cap_wan": "200",
+            "trigger_overdue_days": "90",
+        },
+    ),
+    "compensation_file": Case(
+        "officer",
+        lambda w: f"/bank/guarantees/{w.letter_id}/compensation",
+        {"loss_wan": "20", "evidence_note": "逾期 120 天，催收无果。"},
     ),
     "policy_new": Case("gov", lambda w: "/gov/policies/new", POLICY),
     "policy_edit": Case("gov", lambda w: f"/gov/policies/{w.policy_id}/edit", POLICY),
@@ -326,6 +364,25 @@ NUMBER_FIELDS = {
         "response_days",
     ),
     "product_edit": ("min_amount_wan", "max_rate", "response_days"),
+    "guarantee_product_new": (
+        "min_amount_wan",
+        "max_amount_wan",
+        "max_term_months",
+        "fee_rate",
+        "coverage_share",
+        "response_days",
+    ),
+    "guarantee_agreement": ("automatic_limit_wan",),
+    "risk_share": (
+        "guarantor_share",
+        "reguarantee_share",
+        "bank_share",
+        "government_share",
+        "reguarantee_cap_wan",
+        "government_cap_wan",
+        "trigger_overdue_days",
+    ),
+    "compensation_file": ("loss_wan",),
     "product_trial": (
         "years_in_business",
         "employees",

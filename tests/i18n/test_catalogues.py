@@ -50,3 +50,19 @@ def test_translations_keep_their_placeholders():
         and set(PLACEHOLDER.findall(str(message.id))) != set(PLACEHOLDER.findall(message.string))
     ]
     assert wrong == []
+
+
+def test_translations_format_wherever_their_source_does():
+    """A source string that is %-formatted (it escapes % as %% or names a placeholder) has a
+    translation that formats too: a lone % in the English would answer the page with a 500."""
+    broken = []
+    for message in english_catalogue():
+        source = str(message.id)
+        if not message.string or ("%%" not in source and "%(" not in source):
+            continue
+        values = dict.fromkeys(PLACEHOLDER.findall(source), 1)
+        try:
+            message.string % values
+        except (ValueError, TypeError, KeyError):
+            broken.append(source)
+    assert broken == []
