@@ -44,6 +44,7 @@ from sqlalchemy import Connection, Table, func, insert, select, text, update
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
+from portal.claims.rule import ground
 from portal.dates import SHANGHAI, today_in_china
 from portal.db import utcnow
 from portal.demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET
@@ -51,8 +52,11 @@ from portal.enums import (
     NON_PERFORMING,
     BenefitKind,
     DeclineReason,
+    ClaimStatus,
     FiveTierClass,
     GrantStatus,
+    GuaranteeMode,
+    GuaranteeRequestStatus,
     GuaranteeType,
     InstitutionKind,
     LeadCloseReason,
@@ -74,6 +78,18 @@ from portal.firms.standards import (
     classify_size,
     make_credit_code,
     size_standard,
+)
+from portal.guarantees import requests as guarantee_requests
+from portal.guarantees import sharing
+from portal.guarantees.models import (
+    Compensation,
+    CompensationRecovery,
+    CompensationShare,
+    Guarantee,
+    GuaranteeAgreement,
+    GuaranteeProduct,
+    GuaranteeRequest,
+    RiskShareAgreement,
 )
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads.deadlines import add_business_days
@@ -245,6 +261,7 @@ CITIES: tuple[tuple[str, str, float], ...] = (
     ("350900", "宁德", 0.09),
 )
 CITY_NAMES = {code: name for code, name, _ in CITIES}
+PROVINCE = "350000"  # GB/T 2260 code of Fujian: an institution serving the whole province
 
 # Districts and counties (GB/T 2260): the registration authority in each credit code, and the
 # place in each firm's name.
@@ -805,6 +822,10 @@ class _Loan:
     lead: _Lead | None = None
     created_at: dt.datetime | None = None
     contradictions: frozenset[int] = frozenset()  # elapsed months reported too mildly
+    # The guarantee fee, percent a year: the guarantee product's under a letter, else the
+    # bank product's (as a credit decision prices it).
+    fee: Decimal = Decimal(0)
+    letter: _Letter | None = None
 
     @property
     def maturity_on(self) -> dt.date:
@@ -833,6 +854,8 @@ class _Lead:
     offer_taken_at: dt.datetime | None = None
     closed_reason: str | None = None
     sla_breached: bool = False
+    guarantee_fee_rate: Decimal | None = None
+    guarantee_required: bool = False
     id: int = 0
 
 
@@ -889,6 +912,8 @@ class _Context:
     password_hash: str
     next_ids: dict[str, int] = field(default_factory=dict)
     policies: list[_Policy] = field(default_factory=list)
+    # Per bank product id, the guarantees that back it (银担合作).
+    pairings: dict[int, list[_Pairing]] = field(default_factory=dict)
 
     @property
     def first_month(self) -> dt.date:
@@ -966,11 +991,13 @@ def seed_province(
     with ctx.phase("institutions"):
         institutions = _seed_institutions(ctx)
         agencies = _seed_agencies(ctx)
+        guarantors = _seed_guarantee_products(ctx, institutions)
     with ctx.phase("staff"):
-        _seed_staff(ctx, institutions, agencies)
+        _seed_staff(ctx, institutions, guarantors, agencies)
     lenders = [lender for lender in institutions if lender.weight > 0 and lender.products]
     with ctx.phase("plan"):
         loans = _plan_loans(ctx, lenders)
+        _plan_guarantees(ctx, loans)
         firms = _plan_firms(ctx, loans)
         _apply_subsidies(ctx, loans)
         _plan_troubles(ctx, loans)
@@ -980,6 +1007,8 @@ def seed_province(
         _seed_flow(ctx, loans, firms, lenders)
     with ctx.phase("status reports"):
         _seed_reports(ctx, loans)
+    with ctx.phase("guarantees"):
+        _seed_guarantees(ctx, loans)
     with ctx.phase("finish"):
         _finish(ctx)
         db.session.commit()
@@ -1242,13 +1271,17 @@ OFFICERS_BY_KIND = {
     InstitutionKind.GUARANTEE: 2,
 }
 PROVINCIAL_OFFICERS = 25  # a provincial branch's inclusive-finance department
+PROVINCIAL_GUARANTOR_OFFICERS = 6
 GOV_STAFF_PER_AGENCY = 6
 REGULATORS = 12
 ADMINS = 3
 
 
-def _seed_staff(ctx: _Context, lenders: list[_Lender], agencies: list[int]) -> None:
-    """Bank officers and admins per lender, agency staff, regulators and platform admins."""
+def _seed_staff(
+    ctx: _Context, lenders: list[_Lender], guarantors: list[_Guarantor], agencies: list[int]
+) -> None:
+    """Bank officers and admins per bank, guarantor officers and admins per guarantee
+    institution, agency staff, regulators and platform admins."""
     staff_scale = min(1.0, ctx.scale * 10)  # full staff from a tenth of the volumes
 
     def count(base: int) -> int:
@@ -1256,6 +1289,8 @@ def _seed_staff(ctx: _Context, lenders: list[_Lender], agencies: list[int]) -> N
 
     plan: list[tuple[str, Role, str, int | None, int | None]] = []
     for lender in lenders:
+        if lender.kind == InstitutionKind.GUARANTEE:
+            continue  # guarantors' staff are not bank staff: below
         officers = count(
             PROVINCIAL_OFFICERS
             if lender.region_code == "350000" and lender.kind != InstitutionKind.POLICY
@@ -1266,6 +1301,19 @@ def _seed_staff(ctx: _Context, lenders: list[_Lender], agencies: list[int]) -> N
         plan += [
             (f"officer{lender.id:03d}-{n:02d}@bank.province.demo.local", Role.BANK_OFFICER,
              _person(ctx.rng), lender.id, None)
+            for n in range(1, officers + 1)
+        ]  # fmt: skip
+    for guarantor in guarantors:
+        officers = count(
+            PROVINCIAL_GUARANTOR_OFFICERS
+            if guarantor.region_code == PROVINCE
+            else OFFICERS_BY_KIND[InstitutionKind.GUARANTEE]
+        )
+        plan.append((f"admin{guarantor.id:03d}@guarantor.province.demo.local",
+                     Role.GUARANTOR_ADMIN, _person(ctx.rng), guarantor.id, None))  # fmt: skip
+        plan += [
+            (f"officer{guarantor.id:03d}-{n:02d}@guarantor.province.demo.local",
+             Role.GUARANTOR_OFFICER, _person(ctx.rng), guarantor.id, None)
             for n in range(1, officers + 1)
         ]  # fmt: skip
     for agency_id in agencies:
@@ -1282,8 +1330,9 @@ def _seed_staff(ctx: _Context, lenders: list[_Lender], agencies: list[int]) -> N
         (f"admin{n:02d}@province.demo.local", Role.ADMIN, _person(ctx.rng), None, None)
         for n in range(1, count(ADMINS) + 1)
     ]
-    _add_existing_officers(ctx, lenders)
-    by_id = {lender.id: lender for lender in lenders}
+    _add_existing_officers(ctx, lenders, guarantors)
+    by_id: dict[int, _Lender | _Guarantor] = {lender.id: lender for lender in lenders}
+    by_id |= {guarantor.id: guarantor for guarantor in guarantors}
     rows = []
     for (email, role, name, institution_id, agency_id), user_id in zip(
         plan, ctx.ids(User.__table__, len(plan)), strict=True
@@ -1291,22 +1340,36 @@ def _seed_staff(ctx: _Context, lenders: list[_Lender], agencies: list[int]) -> N
         joined = _local(_day_between(ctx.rng, PLATFORM_LAUNCH, dt.date(2024, 9, 30)), 9)
         rows.append(_user_row(ctx, user_id, email, name, role, joined, None, institution_id,
                               agency_id))  # fmt: skip
-        if role == Role.BANK_OFFICER and institution_id in by_id:
+        if role in OFFICER_ROLES and institution_id in by_id:
             by_id[institution_id].officers.append(user_id)
     ctx.insert(User.__table__, rows, "Staff accounts", len(rows))
 
 
-def _add_existing_officers(ctx: _Context, lenders: list[_Lender]) -> None:
-    """The demo's own bank officers handle leads too."""
+# Who handles a bank's leads, and who a guarantor's requests and claims.
+OFFICER_ROLES = (Role.BANK_OFFICER, Role.GUARANTOR_OFFICER)
+
+
+def _add_existing_officers(
+    ctx: _Context, lenders: list[_Lender], guarantors: list[_Guarantor]
+) -> None:
+    """The demo's own bank and guarantor officers handle leads and requests too."""
     users = User.__table__
-    by_id = {lender.id: lender for lender in lenders}
-    for user_id, institution_id in ctx.connection.execute(
-        select(users.c.id, users.c.institution_id)
-        .where(users.c.role == Role.BANK_OFFICER.value, users.c.email.like("%@demo.local"))
+    by_id: dict[int, _Lender | _Guarantor] = {lender.id: lender for lender in lenders}
+    by_id |= {guarantor.id: guarantor for guarantor in guarantors}
+    for user_id, institution_id, role in ctx.connection.execute(
+        select(users.c.id, users.c.institution_id, users.c.role)
+        .where(
+            users.c.role.in_([role.value for role in OFFICER_ROLES]),
+            users.c.email.like("%@demo.local"),
+        )
         .order_by(users.c.id)
     ):
-        if institution_id in by_id:
-            by_id[institution_id].officers.append(user_id)
+        institution = by_id.get(institution_id)
+        # A bank's officers for a bank, a guarantor's for a guarantor: never the other way.
+        if institution is not None and (role == Role.GUARANTOR_OFFICER) == isinstance(
+            institution, _Guarantor
+        ):
+            institution.officers.append(user_id)
 
 
 def _user_row(
@@ -1570,6 +1633,11 @@ def _suits(kind: str, firm: _Firm) -> bool:
 
 
 TERM_WEIGHTS = {6: 0.05, 12: 0.5, 24: 0.15, 36: 0.3}
+# What a firm offers a product that takes several kinds of guarantee. A small firm without
+# collateral most often brings a government guarantee institution's (政府性融资担保), which is
+# how government-guaranteed loans come to 12–18% of the seeded loans (10–20% of inclusive
+# small-business loans by count in China); any other kind weighs 1.
+GUARANTEE_WEIGHTS = {GuaranteeType.GUARANTEE_AGENCY.value: 3.0}
 SAME_DAY_BY_KIND = {
     ProductKind.CREDIT: 0.7,
     ProductKind.TECH_CREDIT: 0.65,
@@ -1595,7 +1663,8 @@ def _assign_terms(ctx: _Context, loan: _Loan) -> None:
     ]
     loan.term = rng.choices(terms, [TERM_WEIGHTS[t] for t in terms])[0] if terms else 12
     if product is not None:
-        loan.guarantee = product.guarantees[rng.randrange(len(product.guarantees))]
+        loan.guarantee = _pick_guarantee(rng, product)
+        loan.fee = product.fee
     low, high = GRADE_SPREAD[firm.grade]
     spread = rng.uniform(low, high) + KIND_SPREAD.get(product.kind if product else "", 0)
     if loan.borrower.lender.kind == InstitutionKind.RURAL:
@@ -1612,6 +1681,12 @@ def _assign_terms(ctx: _Context, loan: _Loan) -> None:
     if not loan.borrower.inclusive:
         chance = 0.15
     _need_dates(ctx, loan, rng.random() < chance)
+
+
+def _pick_guarantee(rng: random.Random, product: _Product) -> str:
+    """The kind of guarantee a loan has, among those the product takes."""
+    kinds = product.guarantees
+    return rng.choices(kinds, [GUARANTEE_WEIGHTS.get(kind, 1.0) for kind in kinds])[0]
 
 
 def _need_dates(ctx: _Context, loan: _Loan, same_day: bool) -> None:
@@ -1908,7 +1983,7 @@ def _grant(
         amount=Decimal(loan.amount) / CENTS,
         rate=loan.rate,
         term_months=loan.term,
-        guarantee_fee_rate=loan.product.fee if loan.product else Decimal(0),
+        guarantee_fee_rate=loan.fee,
     )
     facts = _loan_facts(ctx, loan)
     by_id = {p.rule.terms.id: p for p in applicable}
@@ -1989,7 +2064,7 @@ def _loan_facts(ctx: _Context, loan: _Loan) -> dict[str, Any]:
         | pricing_facts(
             rate=loan.rate,
             lpr_one_year=ctx.lpr_on(loan.disbursed_on),
-            guarantee_fee_rate=loan.product.fee if loan.product else Decimal(0),
+            guarantee_fee_rate=loan.fee,
         )
     )
 
@@ -2418,6 +2493,9 @@ def _winning_lead(ctx: _Context, need: _Need, loan: _Loan, lender: _Lender) -> _
         approved_term_months=loan.term,
         decided_at=decided,
         offer_taken_at=taken,
+        guarantee_fee_rate=loan.fee,
+        # The offer held only once the guarantee letter was issued (银担联动).
+        guarantee_required=loan.letter is not None,
     )
     loan.lead = lead
     return lead
@@ -2639,6 +2717,8 @@ def _lead_row(lead: _Lead) -> dict[str, Any]:
         "offer_taken_at": lead.offer_taken_at,
         "closed_reason": lead.closed_reason,
         "sla_breached": lead.sla_breached,
+        "guarantee_fee_rate": lead.guarantee_fee_rate,
+        "guarantee_required": lead.guarantee_required,
         "created_at": lead.created_at,
     }
 
@@ -2655,7 +2735,7 @@ def _loan_row(ctx: _Context, loan: _Loan) -> dict[str, Any]:
         "amount": Decimal(loan.amount) / CENTS,
         "rate": loan.rate,
         "subsidy_rate": loan.subsidy,
-        "guarantee_fee_rate": loan.product.fee if loan.product else Decimal(0),
+        "guarantee_fee_rate": loan.fee,
         "fee_subsidy_rate": _fee_subsidy_rate(loan),
         # The status reports below amortise equal principal each month.
         "repayment_method": RepaymentMethod.EQUAL_PRINCIPAL.value,
@@ -2668,8 +2748,7 @@ def _loan_row(ctx: _Context, loan: _Loan) -> dict[str, Any]:
 
 
 def _fee_subsidy_rate(loan: _Loan) -> Decimal:
-    fee = loan.product.fee if loan.product else Decimal(0)
-    return fee_subsidy_rate(fee, [benefit for benefit, _ in loan.grants]).quantize(
+    return fee_subsidy_rate(loan.fee, [benefit for benefit, _ in loan.grants]).quantize(
         Decimal("0.0001")
     )
 
@@ -2702,7 +2781,7 @@ def _price(loan: _Loan) -> LoanPrice:
         amount=Decimal(loan.amount) / CENTS,
         rate=loan.rate,
         term_months=loan.term,
-        guarantee_fee_rate=loan.product.fee if loan.product else Decimal(0),
+        guarantee_fee_rate=loan.fee,
     )
 
 

@@ -1,10 +1,14 @@
-"""Monthly interest-subsidy settlement (贴息 免申即享): computed from the banks' loan reports.
+"""Monthly subsidy settlement (贴息、担保费补贴 免申即享): computed from the banks' loan reports.
 
 Each month, once the banks' reports are due (the 10th of the next month), every committed
-rate-points grant whose loan was reported for the month gets a line in its policy's batch for
-that bank and month:
+rate-points grant, and every committed guarantee-fee grant, whose loan was reported for the
+month gets a line in its policy's batch for that bank and month:
 
-    amount = period_interest_subsidy(reported balance, the grant's points, days, day count)
+    amount = period_interest_subsidy(reported balance, points, days, day count)
+
+where the points are the grant's for an interest subsidy, and for a fee subsidy the part of the
+guarantee fee it pays (`Loan.fee_subsidy_rate`, percent a year): the fee accrues on the balance
+as interest does, and so does its subsidy.
 
 where the days are the loan's days inside the month (from the disbursement day, up to but not
 including the maturity day). A month the loan is 次级 or worse pays nothing unless the policy
@@ -215,6 +219,17 @@ class SettleResult:
         return self.created + self.updated
 
 
+# Benefits paid month by month on the reported balance.
+SETTLED_KINDS = (BenefitKind.RATE_POINTS, BenefitKind.FEE_SHARE)
+
+
+def settled_points(grant: SubsidyGrant, loan: Loan) -> Decimal:
+    """Percent a year of the balance the grant pays: its points, or the fee share's part."""
+    if grant.benefit_kind == BenefitKind.FEE_SHARE:
+        return loan.fee_subsidy_rate or ZERO
+    return grant.value
+
+
 def entries_for(period: dt.date) -> dict[tuple[int, int], list[Entry]]:
     """The month's subsidised, reported loans by (policy, bank), in loan order."""
     rows = db.session.execute(
@@ -226,7 +241,7 @@ def entries_for(period: dt.date) -> dict[tuple[int, int], list[Entry]]:
         )
         .where(
             SubsidyGrant.status == GrantStatus.COMMITTED,
-            SubsidyGrant.benefit_kind == BenefitKind.RATE_POINTS,
+            SubsidyGrant.benefit_kind.in_(SETTLED_KINDS),
         )
         .order_by(SubsidyGrant.policy_id, Loan.institution_id, Loan.id)
     ).all()
@@ -358,7 +373,7 @@ def fill(batch: SettlementBatch, entries: Sequence[Entry]) -> bool:
 def _compute(line: SettlementLine, entry: Entry, policy: PolicyProduct, rooms: Rooms) -> bool:
     """Set the line's figures from the report; returns whether any of them changed."""
     days = days_in_period(entry.loan, line.batch.period)
-    points = entry.grant.value
+    points = settled_points(entry.grant, entry.loan)
     amount = period_interest_subsidy(entry.report.balance, points, days, policy.day_count)
     note = None
     if entry.report.five_tier_class in NON_PERFORMING and not policy.pays_non_performing:

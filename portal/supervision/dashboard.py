@@ -27,7 +27,7 @@ from sqlalchemy import and_, func, select
 from portal.accounts.models import User
 from portal.authz import scoped
 from portal.catalog.models import BankProduct
-from portal.enums import Role
+from portal.enums import SIZE_CLASS_LABELS, Role
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.firms.standards import FUJIAN_REGIONS, INDUSTRY_DIVISIONS, industry_label
@@ -35,6 +35,8 @@ from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Loan
 from portal.supervision import rollups
 from portal.supervision.exports import ExportTable
+from portal.supervision.guarantees import CUTS, GuaranteeFigures, GuaranteeGroup
+from portal.supervision.guarantees import figures as guarantee_figures
 from portal.supervision.metrics import (
     BankFigures,
     Figures,
@@ -403,6 +405,7 @@ class Dashboard:
     refreshed_at: dt.datetime | None = None
     rebuilt_at: dt.datetime | None = None
     key_figures: list[KeyFigure] = field(default_factory=list)
+    guarantees: GuaranteeFigures | None = None
 
     @property
     def bank_view(self) -> bool:
@@ -428,6 +431,7 @@ def build(viewer: User, requested: Filters, threshold: Decimal, today: dt.date) 
         report_month=report_check_month(filters, today),
         refreshed_at=rollups.refreshed_at(),
         rebuilt_at=rollups.rebuilt_at(),
+        guarantees=guarantee_figures(filters),
     )
     dashboard.key_figures = key_figures(dashboard)
     return dashboard
@@ -499,13 +503,23 @@ class Table:
     rows: list[list[Any]]
 
 
-TABLES = ("months", "banks", "regions", "industries", "alerts")
+# The guarantee tables, one per cut of portal.supervision.guarantees: key, title, first column.
+GUARANTEE_TABLES = {
+    "guarantors": (_l("融资担保：按担保机构"), _l("担保机构"), "text"),
+    "guaranteed_banks": (_l("融资担保：按银行"), _l("银行"), "text"),
+    "guaranteed_regions": (_l("融资担保：按地区"), _l("地区"), "region"),
+    "guaranteed_industries": (_l("融资担保：按行业"), _l("行业（国民经济行业大类）"), "industry"),
+    "guaranteed_sizes": (_l("融资担保：按企业规模"), _l("企业规模"), "size"),
+}
+GUARANTEE_CUTS = dict(zip(GUARANTEE_TABLES, CUTS, strict=True))
+TABLES = ("months", "banks", "regions", "industries", "alerts", *GUARANTEE_TABLES)
 TABLE_FILE_NAMES = {
     "months": "dashboard-months",
     "banks": "dashboard-banks",
     "regions": "dashboard-regions",
     "industries": "dashboard-industries",
     "alerts": "dashboard-alerts",
+    **{key: f"dashboard-{key.replace('_', '-')}" for key in GUARANTEE_TABLES},
 }
 
 MONTH_COLUMNS = [
@@ -537,6 +551,40 @@ ALERT_COLUMNS = [
 ]
 
 
+def _guarantee_columns(first: Any, kind: str) -> list[Column]:
+    return [
+        Column(first, kind),
+        Column(_l("担保笔数"), "int"),
+        Column(_l("担保金额（万元）"), "wan"),
+        Column(_l("期末在保余额（万元）"), "wan"),
+        Column(_l("平均担保费率（%）"), "rate"),
+        Column(_l("代偿金额（万元）"), "wan"),
+        Column(_l("代偿率（%）"), "ratio"),
+        Column(_l("代偿回收率（%）"), "ratio"),
+    ]
+
+
+def guarantee_row(group: GuaranteeGroup, first: Any) -> list[Any]:
+    """One group of guaranteed loans as a row of the guarantee tables."""
+    return [
+        first,
+        group.letters,
+        group.amount,
+        group.balance,
+        group.average_fee_rate,
+        group.compensated,
+        group.compensation_rate,
+        group.recovery_rate,
+    ]
+
+
+def _guarantee_table(d: Dashboard, key: str) -> Table:
+    title, first, kind = GUARANTEE_TABLES[key]
+    groups = d.guarantees.cuts[GUARANTEE_CUTS[key]] if d.guarantees is not None else []
+    rows = [guarantee_row(g, g.label or g.key) for g in groups]
+    return Table(key, title, _guarantee_columns(first, kind), rows)
+
+
 def _group_columns(first: Any, kind: str) -> list[Column]:
     return [
         Column(first, kind),
@@ -561,6 +609,8 @@ def table(d: Dashboard, key: str) -> Table:
         "industries": _industries_table,
         "alerts": _alerts_table,
     }
+    if key in GUARANTEE_TABLES:
+        return _guarantee_table(d, key)
     if key not in builders:
         raise KeyError(key)
     return builders[key](d)
@@ -668,6 +718,8 @@ def plain_value(value: Any, kind: str) -> Any:
         return _region_name(str(value))
     if kind == "industry":
         return _industry_name(str(value))
+    if kind == "size":
+        return str(SIZE_CLASS_LABELS.get(str(value), value))
     if kind in ("int", "days"):  # a median of counts may fall between two whole numbers
         number = Decimal(value)
         if number == number.to_integral_value():

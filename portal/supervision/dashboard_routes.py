@@ -51,7 +51,10 @@ def index() -> str:
     )
 
 
-@bp.get("/export/<any(months, banks, regions, industries, alerts):table>.<any(csv, xlsx):fmt>")
+@bp.get(
+    "/export/<any(months, banks, regions, industries, alerts, guarantors, guaranteed_banks,"
+    " guaranteed_regions, guaranteed_industries, guaranteed_sizes):table>.<any(csv, xlsx):fmt>"
+)
 @requires(Permission.DASHBOARD_VIEW)
 @writes_on_get
 def export(table: str, fmt: str) -> Response:

@@ -30,6 +30,7 @@ from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Loan
 from portal.notifications import service as notifications
 from portal.supervision import metrics
+from portal.supervision.guarantees import figures as guarantee_figures
 from portal.supervision.metrics import Filters, next_month
 from portal.supervision.models import LoanStatusReport, MonthlyReport
 from portal.supervision.pdf import REPORT_TITLE, period_label, render_report
@@ -158,6 +159,7 @@ def render(period: dt.date, key: str, now: dt.datetime | None = None) -> bytes:
         trend=metrics.month_figures(_filters(add_months(month, 1 - TREND_MONTHS), month, scope)),
         contradicting_reports=contradicting_reports(current.filters),
         generated_at=now,
+        guarantees=guarantee_figures(current.filters),
     )
 
 

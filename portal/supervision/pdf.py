@@ -49,6 +49,7 @@ from reportlab.platypus import (
 from portal.dates import SHANGHAI
 from portal.firms import standards
 from portal.supervision.fonts import cjk_font
+from portal.supervision.guarantees import GuaranteeFigures, GuaranteeGroup
 from portal.supervision.metrics import BankFigures, Figures, GroupRow, MonthFigures
 
 PLATFORM = "产融通"
@@ -248,6 +249,7 @@ def render_report(
     contradicting_reports: int = 0,
     generated_at: dt.datetime | None = None,
     npl_alert_ratio: Decimal = NPL_ALERT_RATIO,
+    guarantees: GuaranteeFigures | None = None,
 ) -> bytes:
     """The report as PDF bytes. `trend` is the trailing 12 months (for the charts)."""
     font = cjk_font().name
@@ -267,6 +269,7 @@ def render_report(
     story += _region_table(figures_for_month, styles)
     story += _industry_table(figures_for_month, styles)
     story += _bank_table(figures_for_month.banks, styles, npl_alert_ratio)
+    story += _guarantee_tables(guarantees, styles)
     story += _alerts(figures_for_month, contradicting_reports, styles, npl_alert_ratio)
     story += _notes(styles)
 
@@ -781,13 +784,62 @@ def _bank_table(
     return [CondPageBreak(60 * mm), heading, note, Spacer(1, 1.5 * mm), table]
 
 
+GUARANTEE_HEADER = [
+    "担保笔数",
+    "担保金额（万元）",
+    "在保余额（万元）",
+    "平均费率",
+    "代偿（万元）",
+    "代偿率",
+    "回收率",
+]
+GUARANTEE_WIDTHS = [0.22, 0.1, 0.13, 0.13, 0.1, 0.12, 0.1, 0.1]
+
+
+def _guarantee_row(group: GuaranteeGroup, name: str) -> list[str]:
+    return [
+        name,
+        count(group.letters),
+        wan(group.amount),
+        wan(group.balance),
+        rate(group.average_fee_rate),
+        wan(group.compensated),
+        share(group.compensation_rate),
+        share(group.recovery_rate),
+    ]
+
+
+def _guarantee_tables(
+    guarantees: GuaranteeFigures | None, styles: dict[str, ParagraphStyle]
+) -> list[Flowable]:
+    """Guarantee business of the month, by guarantor and by bank, with the total."""
+    heading = paragraph("七、融资担保", styles["h1"])
+    if guarantees is None or not guarantees.cuts.get("guarantors"):
+        return [CondPageBreak(40 * mm), heading, paragraph("本月无担保贷款。", styles["body"])]
+    story: list[Flowable] = [CondPageBreak(60 * mm), heading]
+    total = _guarantee_row(guarantees.total, "合计")
+    for cut, first in (("guarantors", "担保机构"), ("banks", "银行")):
+        rows = [_guarantee_row(g, g.label or g.key) for g in guarantees.cuts[cut]]
+        story += [
+            Spacer(1, 1.5 * mm),
+            _table(
+                [first, *GUARANTEE_HEADER],
+                [*rows, total],
+                GUARANTEE_WIDTHS,
+                styles,
+                total=True,
+            ),
+        ]
+    return story
+
+
 def _alerts(
     figures: Figures,
     contradicting_reports: int,
     styles: dict[str, ParagraphStyle],
     npl_alert: Decimal,
 ) -> list[Flowable]:
-    story: list[Flowable] = [CondPageBreak(50 * mm), paragraph("七、风险提示", styles["h1"])]
+    story: list[Flowable] = [CondPageBreak(50 * mm), paragraph("八、风险提示", styles["h1"])]
     high = [b for b in figures.banks if b.npl_ratio is not None and b.npl_ratio > npl_alert]
     story.append(
         paragraph(
@@ -838,6 +890,9 @@ def _notes(styles: dict[str, ParagraphStyle]) -> list[Flowable]:
         "不良贷款率 = 次级、可疑、损失类贷款余额 ÷ 当月报送的全部贷款余额。",
         "普惠型小微企业贷款：发放给小型、微型企业且该企业在该机构授信总额不超过1000万元（含）的贷款。",
         "审批通过率 = 获批线索 ÷ 已决策线索；当日获批率 = 融资需求提交当日即获批的比例。",
+        "融资担保：担保金额按当月放款的担保贷款计；在保余额为月末仍在保的担保贷款余额；"
+        "代偿率 = 当月代偿金额 ÷ 当月解除担保金额（到期或代偿）；"
+        "回收率 = 累计追偿回收 ÷ 累计代偿。",
     )
     story: list[Flowable] = [Spacer(1, 4 * mm), paragraph("统计口径", styles["h2"])]
     story += [paragraph(f"· {line}", styles["note"]) for line in lines]
