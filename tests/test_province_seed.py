@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
+from portal.catalog.models import RuleVersion
 from portal.dates import SHANGHAI
 from portal.demo.province import (
     MARKER_KEY,
@@ -29,10 +30,35 @@ from portal.demo.province import (
     seed_province,
 )
 from portal.demo.seed import seed_demo
-from portal.enums import FiveTierClass, LeadStatus, LoanStatus, NeedStatus
+from portal.enums import (
+    BANK_ROLES,
+    GUARANTOR_ROLES,
+    ClaimStatus,
+    FiveTierClass,
+    GuaranteeMode,
+    GuaranteeRequestStatus,
+    GuaranteeType,
+    InstitutionKind,
+    LeadStatus,
+    LoanStatus,
+    NeedStatus,
+    ProductStatus,
+    Role,
+)
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.firms.standards import classify_size, is_valid_credit_code
+from portal.guarantees import sharing
+from portal.guarantees.models import (
+    Compensation,
+    CompensationRecovery,
+    CompensationShare,
+    Guarantee,
+    GuaranteeAgreement,
+    GuaranteeProduct,
+    GuaranteeRequest,
+    RiskShareAgreement,
+)
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Lead, Loan
 from portal.matching.models import FinancingNeed
@@ -67,7 +93,23 @@ def window(report: ProvinceReport) -> Filters:
 def counts() -> dict[str, int]:
     return {
         model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
-        for model in (FinancialInstitution, User, Firm, FinancingNeed, Lead, Loan, LoanStatusReport)
+        for model in (
+            FinancialInstitution,
+            User,
+            Firm,
+            FinancingNeed,
+            Lead,
+            Loan,
+            LoanStatusReport,
+            GuaranteeProduct,
+            RiskShareAgreement,
+            GuaranteeAgreement,
+            GuaranteeRequest,
+            Guarantee,
+            Compensation,
+            CompensationShare,
+            CompensationRecovery,
+        )
     }
 
 
@@ -88,11 +130,177 @@ def test_a_second_run_finds_the_marker_and_creates_nothing(app: Flask) -> None:
     assert not first.already_present and first.ok, first.summary()
     with app.app_context():
         before = counts()
+        assert before["guarantees"] > 0 and before["compensations"] > 0
         second = seed_province(SCALE, progress=False)
         assert second.already_present and not second.created
         assert "already present" in second.summary()
         assert counts() == before
         assert db.session.get(SystemSetting, MARKER_KEY) is not None
+
+
+def test_guarantor_staff_have_guarantor_roles_and_handle_no_leads(app: Flask) -> None:
+    """Guarantee institutions' staff are guarantor officers and admins, never bank staff."""
+    seed(app)
+    with app.app_context():
+        guarantors = set(
+            db.session.scalars(
+                select(FinancialInstitution.id).where(
+                    FinancialInstitution.kind == InstitutionKind.GUARANTEE
+                )
+            )
+        )
+        assert len(guarantors) == 3
+        roles = db.session.execute(
+            select(User.institution_id, User.role).where(User.institution_id.in_(guarantors))
+        ).all()
+        assert {role for _, role in roles} == GUARANTOR_ROLES
+        assert {institution for institution, _ in roles} == guarantors
+        assert _handlers(Lead) <= _staff(BANK_ROLES)
+        assert _handlers(GuaranteeRequest) <= _staff({Role.GUARANTOR_OFFICER})
+        assert (
+            db.session.scalar(
+                select(func.count(Lead.id)).where(Lead.institution_id.in_(guarantors))
+            )
+            == 0
+        )
+
+
+def _handlers(model: Any) -> set[int]:
+    return set(
+        db.session.scalars(select(model.handled_by_id).where(model.handled_by_id.is_not(None)))
+    )
+
+
+def _staff(roles: Any) -> set[int]:
+    return set(db.session.scalars(select(User.id).where(User.role.in_(roles))))
+
+
+def test_each_guarantor_has_a_product_sharing_risk_4321_with_bank_products(app: Flask) -> None:
+    """A published product per guarantor (rules, 40/30/20/10, 90 days), backing published
+    bank products that take a guarantee institution's guarantee, in both modes."""
+    seed(app)
+    with app.app_context():
+        products = db.session.scalars(
+            select(GuaranteeProduct).where(GuaranteeProduct.risk_share.has())
+        ).all()
+        assert len({product.institution_id for product in products}) == 3
+        for product in products:
+            assert product.status == ProductStatus.PUBLISHED
+            assert Decimal("0.5") <= product.fee_rate <= Decimal("1.0")
+            assert product.coverage_share == 80
+            share = product.risk_share
+            assert (share.guarantor_share, share.reguarantee_share, share.bank_share,
+                    share.government_share) == (40, 30, 20, 10)  # fmt: skip
+            assert share.trigger_overdue_days == 90
+            rules = db.session.scalars(
+                select(RuleVersion).where(RuleVersion.guarantee_product_id == product.id)
+            ).all()
+            assert [rule.version for rule in rules] == [1]
+            assert product.agreements
+            for agreement in product.agreements:
+                bank_product = agreement.bank_product
+                assert bank_product.status == ProductStatus.PUBLISHED
+                assert GuaranteeType.GUARANTEE_AGENCY.value in bank_product.guarantee_types
+                if product.region_codes and bank_product.region_codes:
+                    assert set(product.region_codes) & set(bank_product.region_codes)
+        modes = {a.mode for product in products for a in product.agreements}
+        assert modes == {GuaranteeMode.BATCH, GuaranteeMode.AUTOMATIC}
+
+
+def test_every_guaranteed_loan_has_an_issued_letter_on_its_lead(app: Flask) -> None:
+    """Loans under a guarantee institution's guarantee, and only they, carry a letter whose
+    terms agree with the loan; about 12–18% of the loans are guaranteed."""
+    seed(app)
+    with app.app_context():
+        rows = db.session.execute(
+            select(Loan, FinancingNeed.guarantee_type, Guarantee)
+            .join(Lead, Lead.id == Loan.lead_id)
+            .join(FinancingNeed, FinancingNeed.id == Lead.need_id)
+            .outerjoin(Guarantee, Guarantee.loan_id == Loan.id)
+        ).all()
+        for loan, kind, letter in rows:
+            assert (letter is not None) == (kind == GuaranteeType.GUARANTEE_AGENCY), loan.id
+            if letter is not None:
+                _check_letter(loan, letter)
+        letters = [letter for _, _, letter in rows if letter is not None]
+        assert len({letter.letter_no for letter in letters}) == len(letters)
+        assert {letter.automatic for letter in letters} == {True, False}
+        loans = db.session.scalar(select(func.count(Loan.id)))
+        assert Decimal("0.10") <= Decimal(len(letters)) / loans <= Decimal("0.20")
+
+
+def _check_letter(loan: Loan, letter: Guarantee) -> None:
+    request = db.session.get(GuaranteeRequest, letter.request_id)
+    lead = db.session.get(Lead, loan.lead_id)
+    product = letter.guarantee_product
+    assert request.status == GuaranteeRequestStatus.ISSUED
+    assert (request.lead_id, request.need_id, letter.lead_id) == (lead.id, lead.need_id, lead.id)
+    assert request.institution_id == letter.institution_id == product.institution_id
+    assert (letter.bank_institution_id, letter.firm_id) == (loan.institution_id, loan.firm_id)
+    assert letter.amount == request.amount == loan.amount
+    assert letter.term_months == request.term_months == loan.term_months
+    assert letter.coverage_share == 80
+    assert letter.covered_amount == _fen(loan.amount * Decimal("0.8"))
+    assert letter.fee_rate == product.fee_rate == loan.guarantee_fee_rate
+    assert letter.fee_amount == _fen(loan.amount * letter.fee_rate / 100 * loan.term_months / 12)
+    assert letter.risk_terms == product.risk_share.terms()
+    assert letter.letter_no.startswith(f"DB{letter.issued_at.astimezone(SHANGHAI):%Y%m%d}")
+    assert lead.guarantee_required and lead.guarantee_fee_rate == letter.fee_rate
+    assert lead.decided_at <= letter.issued_at <= lead.offer_taken_at
+    assert request.decided_at == letter.issued_at
+    assert (letter.issued_by_id is None) == letter.automatic == (request.deadline_at is None)
+    if letter.automatic:  # 见贷即保: issued with the bank's decision
+        assert request.mode == GuaranteeMode.AUTOMATIC and letter.issued_at == lead.decided_at
+    else:  # taken on and issued by a guarantor's officer within its deadline
+        assert request.accepted_at <= letter.issued_at <= request.deadline_at
+        assert request.handled_by_id == letter.issued_by_id
+
+
+def _fen(amount: Decimal) -> Decimal:
+    return amount.quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def test_compensations_split_the_loss_and_recoveries_the_same_way(app: Flask) -> None:
+    """Each claim's split sums to its loss, the last reported balance; onward shares and
+    recoveries agree with the split."""
+    seed(app)
+    with app.app_context():
+        compensations = db.session.scalars(select(Compensation)).all()
+        assert compensations
+        assert {c.status for c in compensations} <= {ClaimStatus.APPROVED, ClaimStatus.SUBMITTED}
+        assert ClaimStatus.SUBMITTED in {c.status for c in compensations}
+        for compensation in compensations:
+            split = sharing.as_money(compensation.split)
+            assert sum(split.values()) == compensation.loss_amount
+            assert compensation.claimed_amount == sharing.paid_to_bank(split)
+            assert compensation.claimed_amount <= compensation.guarantee.covered_amount
+            latest = db.session.scalars(
+                select(LoanStatusReport)
+                .where(LoanStatusReport.loan_id == compensation.loan_id)
+                .order_by(LoanStatusReport.period.desc())
+            ).first()
+            assert compensation.loss_amount == latest.balance
+            report = db.session.get(LoanStatusReport, compensation.report_id)
+            assert report.days_overdue >= 90 or report.five_tier_class == FiveTierClass.LOSS
+            assert compensation.filed_at > report.reported_at
+            _check_shares_and_recoveries(compensation, split)
+
+
+def _check_shares_and_recoveries(compensation: Compensation, split: dict[str, Decimal]) -> None:
+    shares = {share.party: share.amount for share in compensation.shares}
+    if compensation.status == ClaimStatus.SUBMITTED:
+        assert not shares and not compensation.recoveries
+        assert compensation.decided_at is None
+        return
+    assert compensation.decided_at > compensation.filed_at
+    assert shares == {party: split[party] for party in sharing.CLAIMED_ONWARD if split[party]}
+    recovered = Decimal(0)
+    for recovery in compensation.recoveries:
+        parts = sharing.as_money(recovery.split)
+        assert sum(parts.values()) == recovery.amount
+        assert recovery.recovered_on >= compensation.decided_at.astimezone(SHANGHAI).date()
+        recovered += recovery.amount
+    assert compensation.recovered_total == recovered <= compensation.loss_amount * Decimal("0.4")
 
 
 def test_totals_include_the_demo_and_hit_the_scaled_targets_exactly(app: Flask) -> None:

@@ -10,7 +10,10 @@ Every loan has its story: a financing need, the leads it became (some declined, 
 winner approved and disbursed) and a monthly status report from its disbursement month to last
 month, with a realistic share of loans falling behind (NPL ratio 1–3%). Loans fall in the 24 months
 that end with last month, growing over time, spread over the nine prefecture cities, over many
-industries and over the banks (big banks lend more).
+industries and over the banks (big banks lend more). About 15% of the loans are guaranteed by one
+of the three government guarantee institutions (a guarantee letter each, on a product that shares
+risk "4321"); those that default carry the bank's compensation claim, most of them paid and
+shared onward, some with money recovered since.
 
 Speed is the point: about 1.3 million rows are planned in Python (primary keys included, so that
 child rows need no round trip) and written with Core bulk inserts in chunks, in one transaction, so
@@ -51,8 +54,8 @@ from portal.demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from portal.enums import (
     NON_PERFORMING,
     BenefitKind,
-    DeclineReason,
     ClaimStatus,
+    DeclineReason,
     FiveTierClass,
     GrantStatus,
     GuaranteeMode,
@@ -164,6 +167,7 @@ class ProvinceReport:
     window: tuple[dt.date, dt.date] | None = None
     dashboard: dict[str, Any] = field(default_factory=dict)
     npl_by_month: list[tuple[dt.date, Decimal | None]] = field(default_factory=list)
+    guarantees: dict[str, Any] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
     contradictions: int = 0
 
@@ -190,6 +194,7 @@ class ProvinceReport:
         ]
         lines += [f"  {line}" for line in self._total_lines()]
         lines += [f"  {line}" for line in self._dashboard_lines()]
+        lines += [f"  {line}" for line in self._guarantee_lines()]
         lines.append(
             "  checks: "
             + ("all passed" if self.ok else "FAILED")
@@ -232,6 +237,18 @@ class ProvinceReport:
             f"{d['sla_breaches']:,} SLA breaches; NPL {_pct(d['npl_ratio'])} in {last:%Y-%m} "
             f"({span} over the last 12 months); {self.contradictions} status reports contradict "
             "the overdue rules on purpose.",
+        ]
+
+    def _guarantee_lines(self) -> list[str]:
+        g = self.guarantees
+        if not g:
+            return []
+        return [
+            f"guarantees: {g['letters']:,} letters (担保函) on {_pct(g['share'])} of all loans "
+            f"({g['automatic']:,} issued with the bank's decision, 见贷即保); "
+            f"{g['compensations']:,} compensations (代偿: {g['paid']:,} paid, {g['waiting']:,} "
+            f"awaiting the guarantor), {g['shares']:,} onward share claims, "
+            f"{g['recoveries']:,} recoveries.",
         ]
 
 
@@ -670,7 +687,7 @@ TEMPLATES: dict[str, _ProductTemplate] = {
     "county_credit": _ProductTemplate(
         ("县域信用贷", "福农快贷", "商户e贷"),
         ProductKind.CREDIT, (10, 300), (6, 36), ("3.60", "5.20"),
-        (GuaranteeType.CREDIT, GuaranteeType.GUARANTOR),
+        (GuaranteeType.CREDIT, GuaranteeType.GUARANTOR, GuaranteeType.GUARANTEE_AGENCY),
         f'{_SMALL_MICRO} and tax_credit_grade in ["A", "B", "M"]',
         'tax_credit_grade == "A" and amount <= 500000',
         "min(amount, revenue * 0.2, 3000000)",
@@ -711,7 +728,7 @@ TEMPLATES: dict[str, _ProductTemplate] = {
 }  # fmt: skip
 
 KIND_TEMPLATES: dict[InstitutionKind, tuple[str, ...]] = {
-    InstitutionKind.STATE_OWNED: ("credit", "mortgage", "tech", "working_capital"),
+    InstitutionKind.STATE_OWNED: ("credit", "mortgage", "tech", "guaranteed", "working_capital"),
     InstitutionKind.JOINT_STOCK: ("credit", "mortgage", "working_capital"),
     InstitutionKind.CITY_COMMERCIAL: ("credit", "mortgage", "guaranteed", "working_capital"),
     InstitutionKind.RURAL: ("county_credit", "agriculture"),
@@ -1262,6 +1279,211 @@ def _seed_agencies(ctx: _Context) -> list[int]:
     return list(ctx.connection.execute(select(table.c.id).order_by(table.c.id)).scalars())
 
 
+# ---------------------------------------------------------------------------
+# Guarantee institutions: a product each, with its rules and risk sharing, and the bank
+# products it backs
+# ---------------------------------------------------------------------------
+
+GUARANTEE_ELIGIBILITY = 'size_class in ["small", "micro"]'
+# Percent a year: government guarantors charge at most 1% (国办发〔2019〕6号).
+GUARANTEE_FEES = ("0.5", "0.6", "0.7", "0.8", "0.9", "1.0")
+GUARANTEE_COVERAGE = Decimal("80")  # percent of a loss the guarantor bears before sharing
+GUARANTEE_AMOUNT_WAN = (10, 1000)
+GUARANTEE_MAX_TERM = 36
+# The national "4321" risk sharing: guarantor 40, re-guarantee 30, bank 20, local government
+# 10; the bank may claim once a loan is 90 days overdue (or classed 损失).
+RISK_SHARES = {"guarantor": "40", "reguarantee": "30", "bank": "20", "government": "10"}
+TRIGGER_OVERDUE_DAYS = 90
+AUTOMATIC_SHARE = 0.4  # agreements under 见贷即保; the rest are 批量担保
+AUTOMATIC_LIMITS_WAN = (300, 500, None)  # None: up to the guarantee product's maximum
+LOCAL_GUARANTOR_WEIGHT = 2.0  # in its own city a city guarantor wins twice as often
+RATE_PLACES = Decimal("0.0001")  # a percentage as the database keeps it
+
+
+@dataclass(slots=True)
+class _Guarantor:
+    id: int
+    name: str
+    region_code: str
+    response_days: int
+    officers: list[int] = field(default_factory=list)
+    product_id: int = 0
+    rule_id: int = 0
+    fee: Decimal = Decimal(0)
+    terms: dict[str, Any] = field(default_factory=dict)  # RiskShareAgreement.terms()
+
+    def serves(self, city: str) -> bool:
+        return self.region_code in (PROVINCE, city)
+
+
+@dataclass(frozen=True, slots=True)
+class _Pairing:
+    """A guarantee agreement (银担合作): the guarantor's product backs a bank product."""
+
+    guarantor: _Guarantor
+    agreement: GuaranteeAgreement  # transient: its mode and limit, for issues_automatically
+
+
+@dataclass(slots=True)
+class _Letter:
+    """A seeded loan's guarantee: the request, the letter and the times they were decided."""
+
+    pairing: _Pairing
+    automatic: bool
+    request_id: int = 0
+    id: int = 0
+    deadline_at: dt.datetime | None = None  # None under 见贷即保: nothing to wait for
+    accepted_at: dt.datetime | None = None
+    issued_at: dt.datetime | None = None
+    officer_id: int | None = None
+
+
+def _seed_guarantee_products(ctx: _Context, lenders: list[_Lender]) -> list[_Guarantor]:
+    """A published product for each approved guarantee institution (version-1 rules, 4321
+    risk sharing), and its agreements with the bank products that take such a guarantee."""
+    guarantors = _guarantors(ctx)
+    compile_rule(GUARANTEE_ELIGIBILITY)
+    products, rules = GuaranteeProduct.__table__, RuleVersion.__table__
+    shares = RiskShareAgreement.__table__
+    count = len(guarantors)
+    ids = zip(ctx.ids(products, count), ctx.ids(rules, count), ctx.ids(shares, count), strict=True)
+    product_rows, rule_rows, share_rows = [], [], []
+    for guarantor, (product_id, rule_id, share_id) in zip(guarantors, ids, strict=True):
+        published = _local(
+            _day_between(
+                ctx.rng,
+                ctx.first_month - dt.timedelta(days=400),
+                ctx.first_month - dt.timedelta(days=90),
+            ),
+            10,
+        )
+        guarantor.product_id, guarantor.rule_id = product_id, rule_id
+        guarantor.fee = Decimal(GUARANTEE_FEES[ctx.rng.randrange(len(GUARANTEE_FEES))])
+        risk_share = _risk_share_row(share_id, product_id, published)
+        # The letters keep the agreement as RiskShareAgreement.terms() words it.
+        guarantor.terms = RiskShareAgreement(**risk_share).terms()
+        product_rows.append(_guarantee_product_row(guarantor, published))
+        rule_rows.append(
+            {
+                "id": rule_id,
+                "product_id": None,
+                "policy_id": None,
+                "guarantee_product_id": product_id,
+                "version": 1,
+                "eligibility": GUARANTEE_ELIGIBILITY,
+                "instant_approval": None,
+                "formula": None,
+                "created_at": published,
+                "created_by_id": None,
+                "note": "创建担保产品",
+            }
+        )
+        share_rows.append(risk_share)
+    ctx.insert(products, product_rows, "Guarantee products", count)
+    ctx.insert(rules, rule_rows, "Guarantee rule versions", count)
+    ctx.insert(shares, share_rows, "Risk-sharing agreements", count)
+    _seed_agreements(ctx, guarantors, lenders)
+    return guarantors
+
+
+def _guarantors(ctx: _Context) -> list[_Guarantor]:
+    """Every approved guarantee institution: the demo's and the province's."""
+    institutions = FinancialInstitution.__table__
+    rows = ctx.connection.execute(
+        select(
+            institutions.c.id,
+            institutions.c.name,
+            institutions.c.region_code,
+            institutions.c.response_days,
+        )
+        .where(
+            institutions.c.kind == InstitutionKind.GUARANTEE.value,
+            institutions.c.onboarding_status == OnboardingStatus.APPROVED.value,
+        )
+        .order_by(institutions.c.id)
+    )
+    return [_Guarantor(row.id, row.name, row.region_code, row.response_days) for row in rows]
+
+
+def _risk_share_row(share_id: int, product_id: int, at: dt.datetime) -> dict[str, Any]:
+    return {
+        "id": share_id,
+        "guarantee_product_id": product_id,
+        **{
+            f"{party}_share": Decimal(share).quantize(RATE_PLACES)
+            for party, share in RISK_SHARES.items()
+        },
+        "reguarantee_cap": None,
+        "government_cap": None,
+        "trigger_overdue_days": TRIGGER_OVERDUE_DAYS,
+        "updated_at": at,
+    }
+
+
+def _guarantee_product_row(guarantor: _Guarantor, published: dt.datetime) -> dict[str, Any]:
+    area = "全省" if guarantor.region_code == PROVINCE else CITY_NAMES[guarantor.region_code]
+    return {
+        "id": guarantor.product_id,
+        "institution_id": guarantor.id,
+        "name": "政银担小微企业担保",
+        "summary": (
+            f"为{area}缺少抵押物的小微企业提供融资担保，担保费率 {guarantor.fee}%/年，"
+            "按“4321”比例与再担保、银行和政府分担风险。"
+        ),
+        "min_amount": Decimal(GUARANTEE_AMOUNT_WAN[0] * 10000),
+        "max_amount": Decimal(GUARANTEE_AMOUNT_WAN[1] * 10000),
+        "max_term_months": GUARANTEE_MAX_TERM,
+        "fee_rate": guarantor.fee.quantize(RATE_PLACES),
+        "coverage_share": GUARANTEE_COVERAGE.quantize(RATE_PLACES),
+        "region_codes": [] if guarantor.region_code == PROVINCE else [guarantor.region_code],
+        "response_days": None,
+        "status": ProductStatus.PUBLISHED.value,
+        "published_at": published,
+        "created_at": published,
+        "updated_at": published,
+    }
+
+
+def _seed_agreements(ctx: _Context, guarantors: list[_Guarantor], lenders: list[_Lender]) -> None:
+    """The provincial guarantor backs every published bank product that takes a guarantee
+    institution's guarantee; a city guarantor those that lend in its city. Modes are mixed."""
+    table = GuaranteeAgreement.__table__
+    backed = [
+        product
+        for lender in lenders
+        for product in lender.products
+        if GuaranteeType.GUARANTEE_AGENCY.value in product.guarantees
+    ]
+    pairs = [
+        (guarantor, product)
+        for guarantor in guarantors
+        for product in backed
+        if guarantor.region_code == PROVINCE
+        or not product.regions
+        or guarantor.region_code in product.regions
+    ]
+    rows = []
+    for (guarantor, product), agreement_id in zip(pairs, ctx.ids(table, len(pairs)), strict=True):
+        automatic = ctx.rng.random() < AUTOMATIC_SHARE
+        limit_wan = AUTOMATIC_LIMITS_WAN[ctx.rng.randrange(len(AUTOMATIC_LIMITS_WAN))]
+        agreement = GuaranteeAgreement(
+            mode=GuaranteeMode.AUTOMATIC if automatic else GuaranteeMode.BATCH,
+            automatic_limit=Decimal(limit_wan * 10000) if automatic and limit_wan else None,
+        )
+        ctx.pairings.setdefault(product.id, []).append(_Pairing(guarantor, agreement))
+        rows.append(
+            {
+                "id": agreement_id,
+                "guarantee_product_id": guarantor.product_id,
+                "bank_product_id": product.id,
+                "mode": agreement.mode.value,
+                "automatic_limit": agreement.automatic_limit,
+                "created_at": _local(ctx.first_month - dt.timedelta(days=60), 10),
+            }
+        )
+    ctx.insert(table, rows, "Guarantee agreements", len(rows))
+
+
 OFFICERS_BY_KIND = {
     InstitutionKind.STATE_OWNED: 8,
     InstitutionKind.JOINT_STOCK: 5,
@@ -1704,6 +1926,31 @@ def _need_dates(ctx: _Context, loan: _Loan, same_day: bool) -> None:
     loan.decided_day = (
         need_day if same_day else need_day + dt.timedelta(days=rng.randint(1, min(6, lag)))
     )
+
+
+def _plan_guarantees(ctx: _Context, loans: list[_Loan]) -> None:
+    """A guarantee for each loan whose firm brought a guarantee institution's: one of those
+    backing its product that serves the firm's city (the city's own guarantor more often),
+    priced at that guarantee's fee."""
+    for loan in loans:
+        if loan.guarantee != GuaranteeType.GUARANTEE_AGENCY.value or loan.product is None:
+            continue
+        city = loan.borrower.firm.city
+        options = [
+            pairing
+            for pairing in ctx.pairings.get(loan.product.id, ())
+            if pairing.guarantor.serves(city)
+        ]
+        if not options:
+            continue
+        weights = [
+            LOCAL_GUARANTOR_WEIGHT if pairing.guarantor.region_code == city else 1.0
+            for pairing in options
+        ]
+        pairing = ctx.rng.choices(options, weights)[0]
+        amount = Decimal(loan.amount) / CENTS
+        loan.letter = _Letter(pairing, pairing.agreement.issues_automatically(amount))
+        loan.fee = pairing.guarantor.fee
 
 
 # ---------------------------------------------------------------------------
@@ -2841,6 +3088,315 @@ def _reported_at(ctx: _Context, period: dt.date) -> dt.datetime:
 
 
 # ---------------------------------------------------------------------------
+# Guarantee letters on the guaranteed loans, and compensation where they defaulted
+# ---------------------------------------------------------------------------
+
+SUBMITTED_WITHIN = dt.timedelta(days=30)  # claims filed since then still await the guarantor
+SHARE_APPROVED = 0.8  # onward share claims government staff have approved; the rest wait
+RECOVERED_SHARE = 1 / 3  # paid compensations with money recovered from the firm since
+RECOVERY_FRACTION = (0.10, 0.40)  # of the loss
+# The share of loans under a guarantee letter the check accepts: the aim is 12–18%.
+GUARANTEED_SHARE = (Decimal("0.10"), Decimal("0.20"))
+EVIDENCE = {
+    "overdue": "借款人逾期超过90天，经催收仍未归还，申请代偿。附逾期通知书和催收记录。",
+    "loss": "贷款已分类为损失类，借款人无力偿还，申请代偿。附五级分类认定材料和催收记录。",
+}
+
+
+@dataclass(slots=True)
+class _Claim:
+    """A bank's compensation claim on a defaulted guaranteed loan, as seeded."""
+
+    loan: _Loan
+    report_id: int
+    ground: str
+    loss: Decimal
+    filed_at: dt.datetime
+    split: dict[str, Decimal]
+    status: ClaimStatus = ClaimStatus.SUBMITTED
+    decided_at: dt.datetime | None = None
+    recovered: Decimal = Decimal(0)
+    id: int = 0
+
+
+def _seed_guarantees(ctx: _Context, loans: list[_Loan]) -> None:
+    """An issued request and a letter for every guaranteed loan; claims on those in default."""
+    guaranteed = sorted(
+        (loan for loan in loans if loan.letter is not None), key=lambda loan: loan.lead.decided_at
+    )
+    requests, letters = GuaranteeRequest.__table__, Guarantee.__table__
+    count = len(guaranteed)
+    ids = zip(ctx.ids(requests, count), ctx.ids(letters, count), strict=True)
+    for loan, (request_id, letter_id) in zip(guaranteed, ids, strict=True):
+        loan.letter.request_id, loan.letter.id = request_id, letter_id
+        _letter_times(ctx.rng, loan)
+    ctx.insert(requests, map(_request_row, guaranteed), "Guarantee requests", count)
+    ctx.insert(letters, map(_letter_row, guaranteed), "Guarantee letters", count)
+    _seed_compensations(ctx, guaranteed)
+
+
+def _letter_times(rng: random.Random, loan: _Loan) -> None:
+    """The bank's decision asks the guarantor: under 见贷即保 the letter comes with it, else
+    an officer takes the request on and issues the letter before the firm takes the offer."""
+    letter, lead = loan.letter, loan.lead
+    if letter.automatic:
+        letter.issued_at = lead.decided_at
+        return
+    guarantor = letter.pairing.guarantor
+    letter.deadline_at = add_business_days(lead.decided_at, guarantor.response_days)
+    issued = lead.decided_at + (lead.offer_taken_at - lead.decided_at) * rng.uniform(0.2, 0.8)
+    letter.issued_at = min(issued, letter.deadline_at - _minutes(30))
+    letter.accepted_at = lead.decided_at + (letter.issued_at - lead.decided_at) * rng.uniform(
+        0.1, 0.5
+    )
+    officers = guarantor.officers
+    letter.officer_id = officers[rng.randrange(len(officers))] if officers else None
+
+
+def _request_row(loan: _Loan) -> dict[str, Any]:
+    letter, lead = loan.letter, loan.lead
+    guarantor = letter.pairing.guarantor
+    return {
+        "id": letter.request_id,
+        "lead_id": lead.id,
+        "need_id": lead.need.id,
+        "institution_id": guarantor.id,
+        "guarantee_product_id": guarantor.product_id,
+        "rule_version_id": guarantor.rule_id,
+        "mode": letter.pairing.agreement.mode.value,
+        "status": GuaranteeRequestStatus.ISSUED.value,
+        "amount": Decimal(loan.amount) / CENTS,
+        "term_months": loan.term,
+        "deadline_at": letter.deadline_at,
+        "accepted_at": letter.accepted_at,
+        "first_response_at": letter.accepted_at or letter.issued_at,
+        "handled_by_id": letter.officer_id,
+        "decline_code": None,
+        "decline_note": None,
+        "decided_at": letter.issued_at,
+        "closed_reason": None,
+        "created_at": lead.decided_at,
+    }
+
+
+def _letter_row(loan: _Loan) -> dict[str, Any]:
+    letter, guarantor = loan.letter, loan.letter.pairing.guarantor
+    amount = Decimal(loan.amount) / CENTS
+    issued_on = letter.issued_at.astimezone(SHANGHAI).date()
+    return {
+        "id": letter.id,
+        "request_id": letter.request_id,
+        "lead_id": loan.lead.id,
+        "loan_id": loan.id,
+        "institution_id": guarantor.id,
+        "bank_institution_id": loan.borrower.lender.id,
+        "guarantee_product_id": guarantor.product_id,
+        "firm_id": loan.borrower.firm.id,
+        # The letter's id keeps the number unique; the app's own numbers are longer.
+        "letter_no": f"DB{issued_on:%Y%m%d}{letter.id:06d}",
+        "amount": amount,
+        "coverage_share": GUARANTEE_COVERAGE,
+        "covered_amount": guarantee_requests.covered(amount, GUARANTEE_COVERAGE),
+        "fee_rate": guarantor.fee,
+        "fee_amount": guarantee_requests.fee(amount, guarantor.fee, loan.term),
+        "term_months": loan.term,
+        "automatic": letter.automatic,
+        "issued_at": letter.issued_at,
+        "issued_by_id": letter.officer_id,
+        "risk_terms": guarantor.terms,
+    }
+
+
+def _seed_compensations(ctx: _Context, guaranteed: list[_Loan]) -> None:
+    """Claims on the letters whose loans reached the agreement's trigger (90 days overdue or
+    损失): paid and shared onward for most, the newest still waiting; some recovered since."""
+    claims = _plan_claims(ctx, guaranteed)
+    table = Compensation.__table__
+    for claim, claim_id in zip(claims, ctx.ids(table, len(claims)), strict=True):
+        claim.id = claim_id
+    recoveries = _plan_recoveries(ctx, claims)
+    rows = [_compensation_row(ctx, claim) for claim in claims]
+    ctx.insert(table, rows, "Compensations", len(rows))
+    shares = list(_share_rows(ctx, claims))
+    ctx.insert(CompensationShare.__table__, shares, "Compensation shares", len(shares))
+    ctx.insert(CompensationRecovery.__table__, recoveries, "Recoveries", len(recoveries))
+
+
+def _plan_claims(ctx: _Context, guaranteed: list[_Loan]) -> list[_Claim]:
+    """Each defaulted guaranteed loan's claim, on its first report that allows one, oldest
+    first. The loss is the principal the report shows, which stays as it is while the loan is
+    in arrears: the last reported balance."""
+    rng, now = ctx.rng, ctx.now
+    by_id = {loan.id: loan for loan in guaranteed if loan.trouble is not None}
+    claims = []
+    for report in _claimable_reports(ctx, by_id):
+        loan = by_id[report.loan_id]
+        filed = report.reported_at + dt.timedelta(days=rng.uniform(2, 30))
+        if filed >= now - dt.timedelta(hours=2):
+            filed = report.reported_at + (now - report.reported_at) / 2
+        terms = loan.letter.pairing.guarantor.terms
+        amount = Decimal(loan.amount) / CENTS
+        loss = Decimal(report.balance)
+        split = sharing.split_loss(
+            loss, terms, guarantee_requests.covered(amount, GUARANTEE_COVERAGE)
+        )
+        claims.append(_Claim(loan, report.id, report.ground, loss, filed, split))
+    claims.sort(key=lambda claim: claim.filed_at)
+    for claim in claims:
+        decided = claim.filed_at + dt.timedelta(days=rng.uniform(3, 20))
+        if claim.filed_at < now - SUBMITTED_WITHIN and decided < now - dt.timedelta(hours=1):
+            claim.status, claim.decided_at = ClaimStatus.APPROVED, decided
+    if claims:
+        claims[-1].status, claims[-1].decided_at = ClaimStatus.SUBMITTED, None
+    return claims
+
+
+@dataclass(frozen=True, slots=True)
+class _ClaimableReport:
+    id: int
+    loan_id: int
+    balance: Decimal
+    reported_at: dt.datetime
+    ground: str
+
+
+def _claimable_reports(ctx: _Context, loans: dict[int, _Loan]) -> list[_ClaimableReport]:
+    """The first monthly report of each loan that makes it claimable under its letter."""
+    reports = LoanStatusReport.__table__
+    found: dict[int, _ClaimableReport] = {}
+    loan_ids = sorted(loans)
+    for start in range(0, len(loan_ids), CHUNK):
+        rows = ctx.connection.execute(
+            select(reports)
+            .where(reports.c.loan_id.in_(loan_ids[start : start + CHUNK]))
+            .order_by(reports.c.loan_id, reports.c.period)
+        )
+        for row in rows:
+            if row.loan_id in found:
+                continue
+            terms = loans[row.loan_id].letter.pairing.guarantor.terms
+            why = ground(
+                FiveTierClass(row.five_tier_class),
+                row.days_overdue,
+                terms["trigger_overdue_days"],
+            )
+            if why is not None:
+                found[row.loan_id] = _ClaimableReport(
+                    row.id, row.loan_id, Decimal(row.balance), row.reported_at, why
+                )
+    return list(found.values())
+
+
+def _compensation_row(ctx: _Context, claim: _Claim) -> dict[str, Any]:
+    loan = claim.loan
+    guarantor = loan.letter.pairing.guarantor
+    approved = claim.status == ClaimStatus.APPROVED
+    return {
+        "id": claim.id,
+        "guarantee_id": loan.letter.id,
+        "loan_id": loan.id,
+        "bank_institution_id": loan.borrower.lender.id,
+        "institution_id": guarantor.id,
+        "firm_id": loan.borrower.firm.id,
+        "report_id": claim.report_id,
+        "ground": claim.ground,
+        "loss_amount": claim.loss,
+        "claimed_amount": sharing.paid_to_bank(claim.split),
+        "split": sharing.as_text(claim.split),
+        "status": claim.status.value,
+        "evidence_note": EVIDENCE[claim.ground],
+        "decision_reason": None,
+        "recovered_total": claim.recovered,
+        "filed_by_id": _officer(ctx.rng, loan.borrower.lender),
+        "filed_at": claim.filed_at,
+        "decided_by_id": _guarantor_officer(ctx.rng, guarantor) if approved else None,
+        "decided_at": claim.decided_at,
+    }
+
+
+def _guarantor_officer(rng: random.Random, guarantor: _Guarantor) -> int | None:
+    officers = guarantor.officers
+    return officers[rng.randrange(len(officers))] if officers else None
+
+
+def _share_rows(ctx: _Context, claims: list[_Claim]) -> Iterator[dict[str, Any]]:
+    """Once the guarantor has paid, its claims for the re-guarantee's and the government's
+    parts: most approved by government staff of the firm's city or the province."""
+    rng, now = ctx.rng, ctx.now
+    staff = _gov_staff_by_region(ctx)
+    onward = [
+        (claim, party)
+        for claim in claims
+        if claim.status == ClaimStatus.APPROVED
+        for party in sharing.CLAIMED_ONWARD
+        if claim.split[party] > 0
+    ]
+    for (claim, party), share_id in zip(
+        onward, ctx.ids(CompensationShare.__table__, len(onward)), strict=True
+    ):
+        city = claim.loan.borrower.firm.city
+        reviewers = staff.get(city, []) + staff.get(PROVINCE, [])
+        decided = claim.decided_at + dt.timedelta(days=rng.uniform(5, 40))
+        approved = rng.random() < SHARE_APPROVED and decided < now and bool(reviewers)
+        yield {
+            "id": share_id,
+            "compensation_id": claim.id,
+            "party": party,
+            "amount": claim.split[party],
+            "status": (ClaimStatus.APPROVED if approved else ClaimStatus.SUBMITTED).value,
+            "region_code": city,
+            "decision_reason": None,
+            "decided_by_id": reviewers[rng.randrange(len(reviewers))] if approved else None,
+            "decided_at": decided if approved else None,
+            "created_at": claim.decided_at,
+        }
+
+
+def _gov_staff_by_region(ctx: _Context) -> dict[str, list[int]]:
+    """Government staff's user ids by their agency's region."""
+    users, agencies = User.__table__, GovernmentAgency.__table__
+    found: dict[str, list[int]] = {}
+    for user_id, region in ctx.connection.execute(
+        select(users.c.id, agencies.c.region_code)
+        .join(agencies, agencies.c.id == users.c.agency_id)
+        .where(users.c.role == Role.GOV_STAFF.value)
+        .order_by(users.c.id)
+    ):
+        found.setdefault(region, []).append(user_id)
+    return found
+
+
+def _plan_recoveries(ctx: _Context, claims: list[_Claim]) -> list[dict[str, Any]]:
+    """Money a third of the paid claims got back from the firm, shared back as the loss was."""
+    rng, yesterday = ctx.rng, ctx.today - dt.timedelta(days=1)
+    chosen = []
+    for claim in claims:
+        if claim.status != ClaimStatus.APPROVED or rng.random() >= RECOVERED_SHARE:
+            continue
+        paid_on = claim.decided_at.astimezone(SHANGHAI).date()
+        if paid_on > yesterday:
+            continue
+        day = min(paid_on + dt.timedelta(days=rng.randint(20, 300)), yesterday)
+        fraction = Decimal(str(round(rng.uniform(*RECOVERY_FRACTION), 4)))
+        claim.recovered = (claim.loss * fraction).quantize(TWO_PLACES, ROUND_HALF_UP)
+        chosen.append((claim, day))
+    table = CompensationRecovery.__table__
+    return [
+        {
+            "id": recovery_id,
+            "compensation_id": claim.id,
+            "amount": claim.recovered,
+            "split": sharing.as_text(sharing.split_recovery(claim.recovered, claim.split)),
+            "recovered_on": day,
+            "note": "处置借款人抵债资产回收",
+            "reported_by_id": _guarantor_officer(rng, claim.loan.letter.pairing.guarantor),
+            "created_at": _local(day, 16),
+        }
+        for (claim, day), recovery_id in zip(chosen, ctx.ids(table, len(chosen)), strict=True)
+    ]
+
+
+# ---------------------------------------------------------------------------
 # Finishing: budgets, marker, sequences, statistics, verification
 # ---------------------------------------------------------------------------
 
@@ -2888,6 +3444,14 @@ _TABLES = {
         Loan.__table__,
         SubsidyGrant.__table__,
         LoanStatusReport.__table__,
+        GuaranteeProduct.__table__,
+        RiskShareAgreement.__table__,
+        GuaranteeAgreement.__table__,
+        GuaranteeRequest.__table__,
+        Guarantee.__table__,
+        Compensation.__table__,
+        CompensationShare.__table__,
+        CompensationRecovery.__table__,
     )
 }
 
@@ -2931,12 +3495,40 @@ def _verify(ctx: _Context) -> None:
         "npl_ratio": s.npl_ratio,
     }
     report.npl_by_month = [(m.month, m.npl_ratio) for m in result.months]
+    report.guarantees = _guarantee_totals(c, report.totals["loans"])
     _checks(ctx)
+
+
+def _guarantee_totals(c: Connection, loans: int) -> dict[str, Any]:
+    """Letters on loans and their share of all loans; compensations by status; recoveries."""
+    letters, compensations = Guarantee.__table__, Compensation.__table__
+    on_loans = c.execute(
+        select(func.count(letters.c.id)).where(letters.c.loan_id.is_not(None))
+    ).scalar()
+    by_status = dict(
+        c.execute(
+            select(compensations.c.status, func.count(compensations.c.id)).group_by(
+                compensations.c.status
+            )
+        ).all()
+    )
+    return {
+        "letters": on_loans,
+        "automatic": c.execute(
+            select(func.count(letters.c.id)).where(letters.c.automatic.is_(True))
+        ).scalar(),
+        "share": Decimal(on_loans) / loans if loans else None,
+        "compensations": sum(by_status.values()),
+        "paid": by_status.get(ClaimStatus.APPROVED, 0),
+        "waiting": by_status.get(ClaimStatus.SUBMITTED, 0),
+        "shares": c.execute(select(func.count(CompensationShare.__table__.c.id))).scalar(),
+        "recoveries": c.execute(select(func.count(CompensationRecovery.__table__.c.id))).scalar(),
+    }
 
 
 def _checks(ctx: _Context) -> None:
     report = ctx.report
-    totals, d = report.totals, report.dashboard
+    totals, d, g = report.totals, report.dashboard, report.guarantees
     recent = [r for _, r in report.npl_by_month[-12:] if r is not None]
     full = ctx.scale == 1.0
     report.checks = [
@@ -2949,6 +3541,8 @@ def _checks(ctx: _Context) -> None:
         Check("inclusive>98%", _pct(d["inclusive_share_count"]),
               (d["inclusive_share_count"] or 0) > Decimal("0.98")),
         Check("same-day>50%", _pct(d["same_day_rate"]), (d["same_day_rate"] or 0) > Decimal("0.5")),
+        Check("guaranteed 10-20%", _pct(g["share"]),
+              GUARANTEED_SHARE[0] <= (g["share"] or 0) <= GUARANTEED_SHARE[1]),
         Check("NPL 1-3% (last 12 months)" if full else "NPL last month 1-3%",
               f"{_pct(min(recent))}–{_pct(max(recent))}" if recent else "n/a",
               bool(recent) and all(Decimal("0.01") <= r <= Decimal("0.03")

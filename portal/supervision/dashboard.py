@@ -27,7 +27,7 @@ from sqlalchemy import and_, func, select
 from portal.accounts.models import User
 from portal.authz import scoped
 from portal.catalog.models import BankProduct
-from portal.enums import SIZE_CLASS_LABELS, Role
+from portal.enums import SIZE_CLASS_LABELS, InstitutionKind, Role
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.firms.standards import FUJIAN_REGIONS, INDUSTRY_DIVISIONS, industry_label
@@ -138,7 +138,10 @@ def filter_options(viewer: User) -> FilterOptions:
                 select(FinancialInstitution.id, FinancialInstitution.short_name),
                 FinancialInstitution,
                 viewer,
-            ).order_by(FinancialInstitution.short_name, FinancialInstitution.id)
+            )
+            # The bank filter lists banks: a guarantor lends nothing (its figures are its own).
+            .where(FinancialInstitution.kind != InstitutionKind.GUARANTEE)
+            .order_by(FinancialInstitution.short_name, FinancialInstitution.id)
         ).all()
         banks = [(bank_id, name) for bank_id, name in rows]
     return FilterOptions(regions, region, banks, _product_options(viewer))

@@ -6,10 +6,14 @@ the loans disbursed under a guarantee letter:
 
 - guaranteed (担保发生额): letters and principal of the loans disbursed in the months;
 - balance (在保余额): at the end of the last month, each such loan's latest reported balance
-  (its principal until its first report), for loans not yet matured, not compensated;
+  (its principal until its first report), for guarantees not yet released;
 - average fee rate (平均担保费率): the fee rates weighted by principal guaranteed in the months;
 - compensation rate (代偿率, as 融资担保公司监督管理补充规定 defines it): compensation paid in
-  the months ÷ guarantees released in the months (loans that matured, or were compensated);
+  the months ÷ guarantees released in the months. A guarantee is released once: the day it was
+  compensated, else at the loan's maturity (a loan in default stays guaranteed until then, and
+  a loan repaid early is released at its maturity: the reports say repaid, not when the bank
+  let the guarantor go). Judged on what is known now, so a compensation paid later moves the
+  release of a matured loan to its own month, never counting it twice;
 - recovery rate (代偿回收率): recovered to the end of the months ÷ compensation paid to then;
   recovered is the part of each recovery shared back to those who paid the compensation (the
   bank keeps its own share of a loss, and of a recovery: that part recovers no compensation).
@@ -100,6 +104,12 @@ class _Letter:
     compensated_on: dt.date | None
     recovered_to_date: Decimal
 
+    @property
+    def released_on(self) -> dt.date:
+        """When the guarantee ended: the day it was compensated, else the loan's maturity (a
+        loan in default stays guaranteed until compensated)."""
+        return self.compensated_on if self.compensated_on is not None else self.maturity_on
+
     def keys(self) -> dict[str, tuple[str, str]]:
         return {
             "guarantors": self.guarantor,
@@ -122,7 +132,10 @@ def figures(filters: Filters) -> GuaranteeFigures:
             _add(group, letter, filters)
     return GuaranteeFigures(
         total,
-        {cut: sorted(found.values(), key=_by_amount) for cut, found in groups.items()},
+        {
+            cut: sorted(filter(_active, found.values()), key=_by_amount)
+            for cut, found in groups.items()
+        },
     )
 
 
@@ -136,17 +149,21 @@ def _add(group: GuaranteeGroup, letter: _Letter, filters: Filters) -> None:
         group.letters += 1
         group.amount += letter.principal
         group.fee_weight += letter.principal * letter.fee_rate
-    compensated_by_end = letter.compensated_on is not None and letter.compensated_on < end
-    if letter.disbursed_on < end and letter.maturity_on >= end and not compensated_by_end:
+    released_on = letter.released_on
+    if letter.disbursed_on < end <= released_on:
         group.balance += letter.balance
-    if compensated_by_end and letter.compensated_on >= start:
+    if start <= released_on < end:
         group.released += letter.principal
-        group.compensated += letter.compensated
-    elif not compensated_by_end and start <= letter.maturity_on < end:
-        group.released += letter.principal
-    if compensated_by_end:
+    if letter.compensated_on is not None and letter.compensated_on < end:
+        if letter.compensated_on >= start:
+            group.compensated += letter.compensated
         group.compensated_to_date += letter.compensated
         group.recovered_to_date += letter.recovered_to_date
+
+
+def _active(group: GuaranteeGroup) -> bool:
+    """Whether the group has anything to show for the months (else its row is left out)."""
+    return bool(group.letters or group.balance or group.released or group.compensated)
 
 
 def _letters(filters: Filters) -> Iterable[_Letter]:

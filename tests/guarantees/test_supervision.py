@@ -1,7 +1,8 @@
 """Guarantee figures for supervision: what `supervision.guarantees.figures` counts in a window,
 how the dashboard, its exports and the monthly PDF show it, and who sees which rows.
 
-The book, all in 福州 and all made through the real services (then dated back):
+The book, one firm in 福州, letters and loans made through the real services (then dated
+back), monthly reports added as rows the way tests/guarantees/test_compensation.py does:
 
 - L1: bank A, 甲 (0.80%, covers 80%), 100 万元 disbursed 2025-01-10 for 24 months; reported
   95 万元 in January, 70 in April, 损失 at 60 in May; 甲 pays 48 万元 on 2025-06-15; 12 万元
@@ -162,7 +163,6 @@ def compensate(market: Market, letter: Guarantee, loss: Decimal, paid_at: dt.dat
 @dataclass
 class Book:
     names: dict[str, str]  # short name -> institution id (as the figures key it)
-    letters: dict[str, int]  # L1, L2, L3 -> guarantee id
 
 
 @pytest.fixture
@@ -221,10 +221,7 @@ def book(app: Flask, market: Market) -> Book:
         assert (l1.fee_rate, l2.fee_rate, l3.fee_rate) == (D("0.80"), D("0.80"), D("0.60"))
         names = {"甲担保": market.guarantors["甲"], "乙担保": market.guarantors["乙"]}
         names |= {"银行A": market.banks["A"], "银行B": market.banks["B"]}
-        return Book(
-            {name: str(i) for name, i in names.items()},
-            {"L1": l1.id, "L2": l2.id, "L3": l3.id},
-        )
+        return Book({name: str(i) for name, i in names.items()})
 
 
 # --- the figures ---------------------------------------------------------------------------------
@@ -292,7 +289,7 @@ WINDOWS = {
         },
     ),
     # June: L1 compensated (48 of its 100 released, out of the balance), nothing recovered by
-    # the end of June; L3 at June's 75.
+    # the end of June; L3 at June's 75. Bank B has nothing in June: it has no row.
     "2025-06": (
         (month(2025, 6), month(2025, 6)),
         row(0, 0, None, 75, 100, 48, "0.48", 0),
@@ -302,7 +299,6 @@ WINDOWS = {
         },
         {
             "银行A": row(0, 0, None, 75, 100, 48, "0.48", 0),
-            "银行B": row(0, 0, None, 0, 0, 0, None, None),
         },
     ),
     # A later window holding both releases: 48 ÷ (100 + 50) = 32%; of the 12 万元 recovered
