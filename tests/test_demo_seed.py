@@ -25,6 +25,7 @@ from portal.enums import FiveTierClass, OnboardingStatus, ProductStatus, Role
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.firms.standards import FUJIAN_REGIONS, classify_size, validate_credit_code
+from portal.guarantees.models import GuaranteeProduct
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads.models import Loan
 from portal.supervision.models import LoanStatusReport, LprRate
@@ -35,6 +36,7 @@ SEEDED_MODELS = (
     Firm,
     User,
     BankProduct,
+    GuaranteeProduct,
     PolicyProduct,
     RuleVersion,
     LprRate,
