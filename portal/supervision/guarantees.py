@@ -28,8 +28,9 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from portal.dates import day_in_china
 from portal.enums import ClaimStatus
@@ -47,6 +48,16 @@ FOUR_PLACES = Decimal("0.0001")
 
 # The cuts the figures come in, and what each groups by.
 CUTS = ("guarantors", "banks", "regions", "industries", "sizes")
+ADDITIVE = (
+    "letters",
+    "amount",
+    "fee_weight",
+    "balance",
+    "released",
+    "compensated",
+    "compensated_to_date",
+    "recovered_to_date",
+)
 
 
 @dataclass
@@ -63,6 +74,17 @@ class GuaranteeGroup:
     compensated: Decimal = ZERO
     compensated_to_date: Decimal = ZERO
     recovered_to_date: Decimal = ZERO
+
+    def absorb(self, other: GuaranteeGroup) -> None:
+        """Add another group's figures to this one's (each of ADDITIVE)."""
+        self.letters += other.letters
+        self.amount += other.amount
+        self.fee_weight += other.fee_weight
+        self.balance += other.balance
+        self.released += other.released
+        self.compensated += other.compensated
+        self.compensated_to_date += other.compensated_to_date
+        self.recovered_to_date += other.recovered_to_date
 
     @property
     def average_fee_rate(self) -> Decimal | None:
@@ -110,26 +132,36 @@ class _Letter:
         loan in default stays guaranteed until compensated)."""
         return self.compensated_on if self.compensated_on is not None else self.maturity_on
 
-    def keys(self) -> dict[str, tuple[str, str]]:
-        return {
-            "guarantors": self.guarantor,
-            "banks": self.bank,
-            "regions": (self.region, ""),
-            "industries": (self.industry, ""),
-            "sizes": (self.size, ""),
-        }
+    @property
+    def cell(self) -> Cell:
+        """Its place in every cut at once, in the order of CUTS."""
+        return (self.guarantor, self.bank, (self.region, ""), (self.industry, ""), (self.size, ""))
+
+
+Cell = tuple[tuple[str, str], ...]
 
 
 def figures(filters: Filters) -> GuaranteeFigures:
-    """The guarantee figures of a cut, in total and by each of CUTS (four queries)."""
-    letters = list(_letters(filters))
+    """The guarantee figures of a cut, in total and by each of CUTS (two queries).
+
+    Letters are first summed per cell (guarantor, bank, region, industry, size: a few hundred
+    at province scale), then the cells into the total and each cut.
+    """
+    cells: dict[Cell, GuaranteeGroup] = {}
+    for letter in _letters(filters):
+        found = cells.get(letter.cell)
+        if found is None:
+            found = cells[letter.cell] = GuaranteeGroup("")
+        _add(found, letter, filters)
     total = GuaranteeGroup("total")
     groups: dict[str, dict[tuple[str, str], GuaranteeGroup]] = {cut: {} for cut in CUTS}
-    for letter in letters:
-        _add(total, letter, filters)
-        for cut, (key, label) in letter.keys().items():
-            group = groups[cut].setdefault((key, label), GuaranteeGroup(key, label))
-            _add(group, letter, filters)
+    for cell, summed in cells.items():
+        total.absorb(summed)
+        for cut, (key, label) in zip(CUTS, cell, strict=True):
+            group = groups[cut].get((key, label))
+            if group is None:
+                group = groups[cut][key, label] = GuaranteeGroup(key, label)
+            group.absorb(summed)
     return GuaranteeFigures(
         total,
         {
@@ -185,24 +217,30 @@ def _letters(filters: Filters) -> Iterable[_Letter]:
             Guarantee.fee_rate,
             Loan.disbursed_on,
             Loan.maturity_on,
+            _latest_balance(filters.end),
         )
         .join(Loan, Loan.id == Guarantee.loan_id)
         .join(Firm, Firm.id == Loan.firm_id)
         .join(guarantor, guarantor.c.id == Guarantee.institution_id)
         .join(bank, bank.c.id == Loan.institution_id)
-        .where(Loan.disbursed_on < end, *firm_conditions(filters))
+        .where(
+            Loan.disbursed_on < end,
+            # A letter that ended before the months without compensation adds nothing.
+            or_(Loan.maturity_on >= filters.start, Guarantee.id.in_(_compensated_letters())),
+            *firm_conditions(filters),
+        )
     )
     if filters.institution_id:
         statement = statement.where(Loan.institution_id == filters.institution_id)
     if filters.product_id:
         statement = statement.where(Loan.product_id == filters.product_id)
-    rows = db.reporting.execute(statement).all()
-    loan_ids = [row[1] for row in rows]
-    balances = _latest_balances(loan_ids, filters.end)
-    paid = _compensations([row[0] for row in rows], end)
+    rows = db.reporting.connection().execute(statement).all()  # plain rows: no ORM work
+    # Compensations are few: read whole, where a list of thousands of letter ids in an IN
+    # clause was most of the time at province scale.
+    paid = _compensations(end)
     for row in rows:
         (letter_id, loan_id, g_id, g_name, b_id, b_name, region, industry, size) = row[:9]
-        principal, fee_rate, disbursed_on, maturity_on = row[9:]
+        principal, fee_rate, disbursed_on, maturity_on, balance = row[9:]
         compensated, compensated_on, recovered = paid.get(letter_id, (ZERO, None, ZERO))
         yield _Letter(
             guarantor=(str(g_id), g_name),
@@ -214,68 +252,55 @@ def _letters(filters: Filters) -> Iterable[_Letter]:
             fee_rate=fee_rate,
             disbursed_on=disbursed_on,
             maturity_on=maturity_on,
-            balance=balances.get(loan_id, principal),
+            balance=principal if balance is None else balance,
             compensated=compensated,
             compensated_on=compensated_on,
             recovered_to_date=recovered,
         )
 
 
-def _latest_balances(loan_ids: list[int], last_month: dt.date) -> dict[int, Decimal]:
-    """Each loan's balance in its latest report up to `last_month` (loans never reported are
-    left out: the caller counts their principal)."""
-    if not loan_ids:
-        return {}
-    latest = (
-        select(LoanStatusReport.loan_id, func.max(LoanStatusReport.period).label("period"))
-        .where(LoanStatusReport.loan_id.in_(loan_ids), LoanStatusReport.period <= last_month)
-        .group_by(LoanStatusReport.loan_id)
-        .subquery()
-    )
-    rows = db.reporting.execute(
-        select(LoanStatusReport.loan_id, LoanStatusReport.balance).join(
-            latest,
-            (LoanStatusReport.loan_id == latest.c.loan_id)
-            & (LoanStatusReport.period == latest.c.period),
-        )
-    )
-    return dict(rows.tuples().all())
+def _compensated_letters() -> Any:
+    return select(Compensation.guarantee_id).where(Compensation.status == ClaimStatus.APPROVED)
 
 
-def _compensations(
-    letter_ids: list[int], end: dt.date
-) -> dict[int, tuple[Decimal, dt.date, Decimal]]:
+def _latest_balance(last_month: dt.date) -> Any:
+    """The loan's balance in its latest report up to `last_month`, as a correlated subquery (None
+    for a loan never reported: the caller counts its principal). Each is a short backward walk
+    of the (loan, period) index, where a grouped maximum would read every report."""
+    return (
+        select(LoanStatusReport.balance)
+        .where(LoanStatusReport.loan_id == Loan.id, LoanStatusReport.period <= last_month)
+        .order_by(LoanStatusReport.period.desc())
+        .limit(1)
+        .correlate(Loan)
+        .scalar_subquery()
+    )
+
+
+def _compensations(end: dt.date) -> dict[int, tuple[Decimal, dt.date, Decimal]]:
     """Per letter, the compensation paid (amount, the day, in China) and what was recovered on
-    it before `end`."""
-    if not letter_ids:
-        return {}
+    it before `end` (a few hundred rows at province scale: read whole)."""
     rows = db.reporting.execute(
         select(
             Compensation.id,
             Compensation.guarantee_id,
             Compensation.claimed_amount,
             Compensation.decided_at,
-        ).where(
-            Compensation.guarantee_id.in_(letter_ids),
-            Compensation.status == ClaimStatus.APPROVED,
-        )
+        ).where(Compensation.status == ClaimStatus.APPROVED)
     ).all()
-    recovered = _recovered([row[0] for row in rows], end)
+    recovered = _recovered(end)
     return {
         letter_id: (amount, day_in_china(decided_at), recovered.get(compensation_id, ZERO))
         for compensation_id, letter_id, amount, decided_at in rows
     }
 
 
-def _recovered(compensation_ids: list[int], end: dt.date) -> dict[int, Decimal]:
+def _recovered(end: dt.date) -> dict[int, Decimal]:
     """Per compensation, the non-bank parts of what was recovered before `end`: the same
     parties as the compensation paid (`claimed_amount`), so the rate never passes 100%."""
-    if not compensation_ids:
-        return {}
     rows = db.reporting.execute(
         select(CompensationRecovery.compensation_id, CompensationRecovery.split).where(
-            CompensationRecovery.compensation_id.in_(compensation_ids),
-            CompensationRecovery.recovered_on < end,
+            CompensationRecovery.recovered_on < end
         )
     )
     recovered: dict[int, Decimal] = {}
