@@ -36,6 +36,7 @@ from portal.rules.source import Source, check_length, normalise, parse_python, r
 MAX_DEPTH = 100
 # An exponent of four or more digits is far outside the rule constants' range.
 _EXPONENT = re.compile(r"[eE][+-]?0*\d{4,}")
+_DECIMAL_DIGITS = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 FUNCTIONS = ("min", "max")
 BOOLEAN_NAMES = {"true": True, "false": False}
 
@@ -187,6 +188,13 @@ class _Parser:
     def number(self, node: ast.Constant, text: str) -> Decimal:
         """A numeric constant read into the rule constants' range, or an error at its place."""
         cleaned = text.replace("_", "")
+        if not _DECIMAL_DIGITS.fullmatch(cleaned):
+            # Python also reads 0x10, 0o17, 0b101 and 1j; a rule's numbers are decimal.
+            raise self.error(
+                node,
+                N_("数字“%(text)s”的写法不支持（%(position)s）：请写十进制数字，如 10 或 0.5"),
+                text=_shorten(text),
+            )
         if len(cleaned) <= MAX_TEXT and not _EXPONENT.search(cleaned):
             value = Decimal(cleaned)
             if RULE_CONSTANT.contains(value):

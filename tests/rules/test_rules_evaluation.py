@@ -283,6 +283,13 @@ def test_formula_with_constants_out_of_range_is_refused_at_its_position():
         compile_formula("revenue * 1e999999 * 1e999999")
 
 
+@pytest.mark.parametrize("text", ["0x10", "amount > 0x10", "revenue * 0o17 > 1", "amount > 0b101"])
+def test_numbers_written_other_than_in_decimal_are_refused_with_a_message(text):
+    """Python reads 0x10 as sixteen; a rule says what to write instead of failing the page."""
+    with pytest.raises(RuleError, match="十进制"):
+        compile_rule(text)
+
+
 def test_formula_result_out_of_range_is_none():
     """A formula whose value leaves the range any amount can take yields None, not a number."""
     formula = compile_formula("revenue * revenue * revenue")
