@@ -36,7 +36,7 @@ from portal.leads.models import Loan
 from portal.supervision import rollups
 from portal.supervision.exports import ExportTable
 from portal.supervision.guarantees import CUTS, GuaranteeFigures, GuaranteeGroup
-from portal.supervision.guarantees import figures as guarantee_figures
+from portal.supervision.guarantees import figures_as_of as guarantees_as_of
 from portal.supervision.metrics import (
     BankFigures,
     Figures,
@@ -423,6 +423,7 @@ def build(viewer: User, requested: Filters, threshold: Decimal, today: dt.date) 
     comparison = None
     if is_bank_view(viewer):
         comparison = compare_with_median(filters, viewer.institution_id)
+    refreshed, rebuilt = rollups.refreshed_at(), rollups.rebuilt_at()
     dashboard = Dashboard(
         filters=filters,
         figures=result,
@@ -432,9 +433,9 @@ def build(viewer: User, requested: Filters, threshold: Decimal, today: dt.date) 
         region=locked_region(viewer),
         weighted_lpr=weighted_lpr(result),
         report_month=report_check_month(filters, today),
-        refreshed_at=rollups.refreshed_at(),
-        rebuilt_at=rollups.rebuilt_at(),
-        guarantees=guarantee_figures(filters),
+        refreshed_at=refreshed,
+        rebuilt_at=rebuilt,
+        guarantees=guarantees_as_of(filters, (refreshed, rebuilt)),
     )
     dashboard.key_figures = key_figures(dashboard)
     return dashboard

@@ -20,11 +20,17 @@ the loans disbursed under a guarantee letter:
 
 A loan disbursed before the months still counts in the balance, the releases and the
 compensation of the months: those are about the stock of guarantees, not the new business.
+
+The dashboard reads them through `figures_as_of`: kept per process, for each cut, until the
+rollups are refreshed (the page states that time, as for its other figures) or a letter, a
+compensation or a recovery is added; the monthly PDF computes them afresh.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -169,6 +175,43 @@ def figures(filters: Filters) -> GuaranteeFigures:
             for cut, found in groups.items()
         },
     )
+
+
+_CACHE_SIZE = 64
+_cache: OrderedDict[tuple[Any, ...], GuaranteeFigures] = OrderedDict()
+_lock = threading.Lock()
+
+
+def figures_as_of(filters: Filters, refreshed: tuple[Any, ...]) -> GuaranteeFigures:
+    """`figures(filters)`, kept while `refreshed` (the rollups' refresh and rebuild times) and
+    the guarantee tables stay as they were; with no rollups yet (None), always afresh."""
+    if refreshed[0] is None:
+        return figures(filters)
+    key = (id(db.engine), filters, refreshed, _fingerprint())
+    with _lock:
+        found = _cache.get(key)
+        if found is not None:
+            _cache.move_to_end(key)
+            return found
+    found = figures(filters)
+    with _lock:
+        _cache[key] = found
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return found
+
+
+def _fingerprint() -> tuple[Any, ...]:
+    """One small query whose answer changes when a letter, a compensation or a recovery does."""
+    statement = select(
+        select(func.count(Guarantee.id)).scalar_subquery(),
+        select(func.max(Guarantee.id)).scalar_subquery(),
+        select(func.max(Guarantee.loan_id)).scalar_subquery(),
+        select(func.count(Compensation.id)).scalar_subquery(),
+        select(func.max(Compensation.decided_at)).scalar_subquery(),
+        select(func.count(CompensationRecovery.id)).scalar_subquery(),
+    )
+    return tuple(db.reporting.execute(statement).one())
 
 
 def _by_amount(group: GuaranteeGroup) -> tuple[Decimal, Decimal, str]:

@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import pytest
 from flask import Flask
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from portal.accounts.models import User
 from portal.dates import SHANGHAI, today_in_china
@@ -41,7 +41,7 @@ from portal.institutions.models import FinancialInstitution
 from portal.leads import services as leads
 from portal.leads.models import Lead, Loan
 from portal.supervision import monthly
-from portal.supervision.guarantees import GuaranteeGroup, figures
+from portal.supervision.guarantees import GuaranteeGroup, figures, figures_as_of
 from portal.supervision.metrics import Filters
 from portal.supervision.models import LoanStatusReport
 from tests.conftest import signed_in
@@ -515,3 +515,32 @@ def test_the_monthly_pdf_of_the_disbursement_month_has_the_guarantee_section(app
     [guarantor_line] = [line for line in section.splitlines() if "甲担保" in line]
     assert re.search(r"甲担保\s+2\s+150\.00\s+143\.00\s", guarantor_line), guarantor_line
     assert "银行A" in section and "银行B" in section
+
+
+def test_the_dashboard_keeps_its_figures_until_the_rollups_refresh_or_a_letter_changes(
+    app: Flask, market: Market, book: Book
+):
+    """The dashboard's kept guarantee figures: the same object while nothing changed; afresh
+    after the rollups' refresh, or at once when a compensation is paid; always afresh before
+    the rollups were ever built."""
+    window = Filters(month(2025, 1), month(2025, 12))
+    first_refresh = (dt.datetime(2026, 1, 1, tzinfo=dt.UTC), dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    with app.app_context():
+        kept = figures_as_of(window, first_refresh)
+        assert figures_as_of(window, first_refresh) is kept
+        assert figures_as_of(window, (None, None)) is not kept
+        later = (dt.datetime(2026, 1, 1, 0, 5, tzinfo=dt.UTC), first_refresh[1])
+        assert figures_as_of(window, later) is not kept
+        assert kept.total.compensated_to_date == 48 * WAN
+
+        l3 = db.session.scalar(
+            select(Guarantee)
+            .join(Loan, Loan.id == Guarantee.loan_id)
+            .where(Loan.contract_no == "HT-L3")
+        )
+        report(l3, month(2025, 7), 75 * WAN, LOSS)
+        paid_at = dt.datetime(2025, 8, 1, 10, tzinfo=SHANGHAI).astimezone(dt.UTC)
+        compensate(market, l3, 75 * WAN, paid_at)
+        fresh = figures_as_of(window, first_refresh)
+        assert fresh is not kept
+        assert fresh.total.compensated_to_date == 48 * WAN + 75 * WAN * D("0.70")
