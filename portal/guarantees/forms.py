@@ -24,7 +24,7 @@ from portal.firms.forms import MAX_WAN, MultiCheckboxField, region_choices, wan_
 from portal.forms import ChoiceField, Form, NumberField, WholeNumberField
 from portal.guarantees.models import GOVERNMENT_FEE_CAP
 from portal.guarantees.products import rule_problem
-from portal.leads.forms import LocalDateField
+from portal.leads.forms import DeclineForm, LocalDateField
 from portal.numbers import AMOUNT_WAN, DAYS, RATE_PERCENT, SHARE_PERCENT, WORKING_DAYS
 
 
@@ -144,8 +144,9 @@ class AgreementForm(Form):
         return wan_to_yuan(value) if value is not None else None
 
 
-class GuaranteeDeclineForm(Form):
-    reason = ChoiceField(_l("拒绝原因"), validators=[DataRequired(_l("请选择拒绝原因"))])
+class GuaranteeDeclineForm(DeclineForm):
+    """A lead's decline form (the same reason codes), told to the bank as well as the firm."""
+
     note = TextAreaField(
         _l("补充说明"),
         description=_l("选填，银行和企业可以看到。最多 500 字"),

@@ -20,7 +20,6 @@ from portal.catalog.versions import current_version
 from portal.confirmation import Confirmation, confirmation_step
 from portal.dates import today_in_china
 from portal.db import utcnow, writes_on_get
-from portal.enums import DECLINE_REASON_LABELS, DeclineReason
 from portal.extensions import db
 from portal.firms.forms import yuan_to_wan_field
 from portal.firms.models import Firm
@@ -135,13 +134,11 @@ def issue(request_id: int) -> str | Response:
 @requires(Permission.GUARANTOR_REQUESTS_WORK)
 def decline(request_id: int) -> str | Response:
     found = get_or_404(GuaranteeRequest, request_id, current_user)
-    form = _decline_form()
+    form = GuaranteeDeclineForm()
     if not form.validate_on_submit():
         return _render_request(found, decline_form=form)
     try:
-        request_services.decline(
-            current_user, found, DeclineReason(form.reason.data), form.note.data or ""
-        )
+        request_services.decline(current_user, found, form.decline_reason(), form.note.data or "")
     except request_services.GuaranteeError as error:
         flash(str(error), "error")
     else:
@@ -342,16 +339,8 @@ def _render_request(
         covered=request_services.covered(found.amount, found.guarantee_product.coverage_share),
         overdue=views.overdue(found, utcnow()),
         confirm=ConfirmForm(),
-        decline_form=decline_form or _decline_form(formdata=None),
+        decline_form=decline_form or GuaranteeDeclineForm(formdata=None),
     )
-
-
-def _decline_form(**kwargs: object) -> GuaranteeDeclineForm:
-    form = GuaranteeDeclineForm(**kwargs)
-    form.reason.choices = [("", _("请选择原因"))] + [
-        (reason.value, str(label)) for reason, label in DECLINE_REASON_LABELS.items()
-    ]
-    return form
 
 
 def _render_product(
