@@ -36,6 +36,7 @@ SAME_ON_EVERY_DATABASE = (
     "tests/rules/",
     "tests/unit/",
     "tests/supervision/test_spreadsheets.py",
+    "tests/guarantees/test_sharing.py",
 )
 
 
