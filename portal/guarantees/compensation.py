@@ -79,13 +79,17 @@ class GuaranteedLoan:
         return self.ground is not None and self.compensation is None
 
 
-def guaranteed_loans(actor: User) -> list[GuaranteedLoan]:
-    """The bank's disbursed loans under a guarantee letter, newest first (three queries)."""
-    rows = db.session.execute(
+def guaranteed_loans(actor: User, letter_id: int | None = None) -> list[GuaranteedLoan]:
+    """The bank's disbursed loans under a guarantee letter, newest first, or the one under
+    `letter_id` (three queries)."""
+    statement = (
         scoped(select(Guarantee, Loan), Guarantee, actor)
         .join(Loan, Loan.id == Guarantee.loan_id)
         .order_by(Guarantee.issued_at.desc())
-    ).all()
+    )
+    if letter_id is not None:
+        statement = statement.where(Guarantee.id == letter_id)
+    rows = db.session.execute(statement).all()
     reports = latest_reports(actor, {loan.id for _letter, loan in rows})
     filed = {
         c.guarantee_id: c

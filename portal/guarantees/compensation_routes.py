@@ -199,10 +199,10 @@ def decide_share(share_id: int, decision: str) -> Response:
 
 
 def _guaranteed_loan(letter: Guarantee) -> services.GuaranteedLoan:
-    for found in services.guaranteed_loans(current_user):
-        if found.letter.id == letter.id:
-            return found
-    abort(404)  # a letter not yet on a disbursed loan
+    found = services.guaranteed_loans(current_user, letter.id)
+    if not found:
+        abort(404)  # a letter not yet on a disbursed loan
+    return found[0]
 
 
 def _beside_fields(form: object, problems: dict[str, str]) -> None:

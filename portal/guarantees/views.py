@@ -29,7 +29,6 @@ class RequestTeaser:
     region_code: str
     bank_name: str
     approved_rate: Decimal | None
-    purpose_hidden: bool = True
 
 
 def inbox_statement(actor: User) -> Select[Any]:

@@ -54,16 +54,6 @@ FOUR_PLACES = Decimal("0.0001")
 
 # The cuts the figures come in, and what each groups by.
 CUTS = ("guarantors", "banks", "regions", "industries", "sizes")
-ADDITIVE = (
-    "letters",
-    "amount",
-    "fee_weight",
-    "balance",
-    "released",
-    "compensated",
-    "compensated_to_date",
-    "recovered_to_date",
-)
 
 
 @dataclass
@@ -82,7 +72,7 @@ class GuaranteeGroup:
     recovered_to_date: Decimal = ZERO
 
     def absorb(self, other: GuaranteeGroup) -> None:
-        """Add another group's figures to this one's (each of ADDITIVE)."""
+        """Add another group's figures to this one's."""
         self.letters += other.letters
         self.amount += other.amount
         self.fee_weight += other.fee_weight
