@@ -169,6 +169,8 @@ HUNDRED = Decimal(100)
 
 def set_risk_share(actor: User, product: GuaranteeProduct, values: dict[str, Any]) -> None:
     """Attach or change the product's risk-sharing agreement; letters issued keep theirs."""
+    if product.status == ProductStatus.ARCHIVED:
+        raise GuaranteeProductError(_("已下架的担保产品不能修改，请新建产品"))
     shares = [values[k] for k in ("guarantor_share", "reguarantee_share", "bank_share")]
     shares.append(values["government_share"])
     if sum(shares, Decimal(0)) != HUNDRED:

@@ -20,6 +20,7 @@ from portal.catalog.versions import current_version
 from portal.confirmation import Confirmation, confirmation_step
 from portal.dates import today_in_china
 from portal.db import utcnow, writes_on_get
+from portal.enums import ProductStatus
 from portal.extensions import db
 from portal.firms.forms import yuan_to_wan_field
 from portal.firms.models import Firm
@@ -271,6 +272,9 @@ def risk_share(product_id: int) -> str | Response:
     try:
         product_services.set_risk_share(current_user, product, form.agreement_data())
     except product_services.GuaranteeProductError as error:
+        if product.status == ProductStatus.ARCHIVED:  # the page has no form to show it beside
+            flash(str(error), "error")
+            return redirect(url_for("guarantees.product_detail", product_id=product.id))
         form.bank_share.errors = [*form.bank_share.errors, str(error)]
         return _render_product(product, risk_form=form)
     flash(_("风险分担约定已保存，此后出具的担保函按此约定分担。"), "success")

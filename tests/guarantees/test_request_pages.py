@@ -3,10 +3,13 @@ decline that needs a reason and the ticked box and then goes to the next guarant
 
 from __future__ import annotations
 
-from portal.enums import GuaranteeRequestStatus
+from portal.enums import GuaranteeRequestStatus, ProductStatus, Role
 from portal.extensions import db
 from portal.firms.models import Firm
+from portal.guarantees.models import GuaranteeProduct
+from portal.institutions.models import FinancialInstitution
 from tests.conftest import signed_in
+from tests.factories import UserFactory
 from tests.guarantees.conftest import guaranteed_offer, requests_of, user
 
 
@@ -48,3 +51,24 @@ def test_the_officer_declines_through_the_page_and_the_next_guarantor_is_asked(
         assert second.institution_id == market.guarantors["乙"]
         assert second.status == GuaranteeRequestStatus.OPEN
     assert client.get(f"/guarantor/requests/{second.id}").status_code == 404  # 乙's, not 甲's
+
+
+def test_an_archived_products_risk_sharing_cannot_be_changed(app, market, cooperating):
+    """Archived is final: a post of new shares is refused with a message and changes nothing."""
+    with app.app_context():
+        product = db.session.get(GuaranteeProduct, cooperating["甲"])
+        product.status = ProductStatus.ARCHIVED
+        db.session.commit()
+        guarantor = db.session.get(FinancialInstitution, market.guarantors["甲"])
+        admin = UserFactory(role=Role.GUARANTOR_ADMIN, institution=guarantor).email
+        db.session.commit()
+    client = signed_in(app, admin)
+    shares = {"guarantor_share": "40", "reguarantee_share": "30", "bank_share": "20"}
+    refused = client.post(
+        f"/guarantor/products/{cooperating['甲']}/risk-share",
+        data={**shares, "government_share": "10"},
+    )
+    assert refused.status_code == 302
+    assert "已下架的担保产品不能修改" in page(client.get(refused.headers["Location"]))
+    with app.app_context():
+        assert db.session.get(GuaranteeProduct, cooperating["甲"]).risk_share is None
