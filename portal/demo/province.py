@@ -97,6 +97,7 @@ from portal.guarantees.models import (
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads.deadlines import add_business_days
 from portal.leads.models import Lead, Loan
+from portal.leads.schedule import guarantee_fee_total
 from portal.matching.facts import need_facts, pricing_facts, profile_facts
 from portal.matching.models import FinancingNeed
 from portal.matching.services import CONSENT_SCOPE
@@ -3198,7 +3199,7 @@ def _letter_row(loan: _Loan) -> dict[str, Any]:
         "coverage_share": GUARANTEE_COVERAGE,
         "covered_amount": guarantee_requests.covered(amount, GUARANTEE_COVERAGE),
         "fee_rate": guarantor.fee,
-        "fee_amount": guarantee_requests.fee(amount, guarantor.fee, loan.term),
+        "fee_amount": guarantee_fee_total(amount, guarantor.fee, loan.term),
         "term_months": loan.term,
         "automatic": letter.automatic,
         "issued_at": letter.issued_at,

@@ -37,6 +37,7 @@ from portal.guarantees import queries
 from portal.guarantees.models import Guarantee, GuaranteeProduct, GuaranteeRequest
 from portal.leads.deadlines import add_business_days
 from portal.leads.models import Lead, Loan
+from portal.leads.schedule import guarantee_fee_total
 from portal.matching.catalogue import load_catalogue
 from portal.matching.engine import CatalogueGuarantee
 from portal.matching.facts import firm_facts, need_facts
@@ -258,7 +259,7 @@ def _issue_letter(
         coverage_share=product.coverage_share,
         covered_amount=covered(request.amount, product.coverage_share),
         fee_rate=product.fee_rate,
-        fee_amount=fee(request.amount, product.fee_rate, request.term_months),
+        fee_amount=guarantee_fee_total(request.amount, product.fee_rate, request.term_months),
         term_months=request.term_months,
         automatic=automatic,
         issued_by_id=issued_by.id if issued_by is not None else None,
@@ -273,11 +274,6 @@ def _issue_letter(
 def covered(amount: Decimal, coverage_share: Decimal) -> Decimal:
     """The most the guarantor pays on a loss: the principal times its share, to the fen."""
     return (amount * coverage_share / HUNDRED).quantize(CENT, ROUND_HALF_UP)
-
-
-def fee(amount: Decimal, fee_rate: Decimal, term_months: int) -> Decimal:
-    """The guarantee fee over the term: principal × rate a year × years, to the fen."""
-    return (amount * fee_rate / HUNDRED * term_months / TWELVE).quantize(CENT, ROUND_HALF_UP)
 
 
 def _letter_no() -> str:

@@ -36,6 +36,7 @@ from portal.guarantees.forms import (
 from portal.guarantees.models import GuaranteeAgreement, GuaranteeProduct, GuaranteeRequest
 from portal.institutions.models import FinancialInstitution
 from portal.institutions.services import NotApproved
+from portal.leads.schedule import guarantee_fee_total
 from portal.matching.models import FinancingNeed
 from portal.pagination import paginate
 
@@ -339,7 +340,7 @@ def _render_request(
         firm=firm,
         years_in_business=firm.years_in_business(today_in_china()) if firm else None,
         letter=request_services.letter_of(found.lead_id),
-        fee=request_services.fee(found.amount, found.guarantee_product.fee_rate, found.term_months),
+        fee=guarantee_fee_total(found.amount, found.guarantee_product.fee_rate, found.term_months),
         covered=request_services.covered(found.amount, found.guarantee_product.coverage_share),
         overdue=views.overdue(found, utcnow()),
         confirm=ConfirmForm(),
