@@ -69,9 +69,11 @@ def register_extensions(app: Flask) -> None:
     from portal.audit import chain
     from portal.extensions import babel, csrf, db
     from portal.i18n import select_locale
+    from portal.supervision import freshness
 
     db.init_app(app)
     chain.listen()
+    freshness.listen()
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     init_login(app)

@@ -206,6 +206,19 @@ class FiveTierClass(StrEnum):
     LOSS = "loss"
 
 
+class ReportEdition(StrEnum):
+    """Which edition of a monthly report: before the reporting deadline, or after it."""
+
+    PROVISIONAL = "provisional"
+    FINAL = "final"
+
+
+REPORT_EDITION_LABELS = {
+    ReportEdition.PROVISIONAL: _l("临时版"),
+    ReportEdition.FINAL: _l("正式版"),
+}
+
+
 FIVE_TIER_LABELS = {
     FiveTierClass.NORMAL: _l("正常"),
     FiveTierClass.SPECIAL_MENTION: _l("关注"),

@@ -68,6 +68,7 @@ def percent(value: Decimal | None) -> str:
 
 LABELS = {
     "role": enums.ROLE_LABELS,
+    "report_edition": enums.REPORT_EDITION_LABELS,
     "onboarding": enums.ONBOARDING_LABELS,
     "institution_kind": enums.INSTITUTION_KIND_LABELS,
     "product_status": enums.PRODUCT_STATUS_LABELS,

@@ -37,6 +37,12 @@ SAME_ON_EVERY_DATABASE = (
     "tests/unit/",
     "tests/supervision/test_spreadsheets.py",
     "tests/guarantees/test_sharing.py",
+    # Hypothesis properties of the matcher, the subsidy rule and the repayment schedules, on
+    # catalogues and prices made in memory (no app context, no query).
+    "tests/matching/test_engine.py",
+    "tests/subsidies/test_agreement.py",
+    "tests/subsidies/test_rule.py",
+    "tests/leads/test_schedule.py",
 )
 
 

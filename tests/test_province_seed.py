@@ -9,7 +9,7 @@ firms, which is more than 2% of anything under about 450 loans.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -18,7 +18,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
-from portal.catalog.models import RuleVersion
+from portal.catalog.models import BankProduct, RuleVersion
 from portal.dates import SHANGHAI
 from portal.demo.province import (
     MARKER_KEY,
@@ -410,6 +410,107 @@ def test_dashboard_figures_look_like_the_report(app: Flask) -> None:
         assert Decimal("0.70") <= summary.approval_rate <= Decimal("0.85")
         assert summary.sla_breaches > 0
         assert summary.median_response_hours < 8
+
+
+def test_the_last_month_breaches_response_deadlines_as_often_as_the_year_before(
+    app: Flask,
+) -> None:
+    """No cliff at the end: the last full month's leads breach their response deadline about as
+    often as the twelve months before, and the leads of the needs still being handled today are
+    open or answered, not expired en masse.
+
+    At this scale a month has some sixty leads and one or two breaches, and an expired need
+    breaches all its leads at once: the year before is pooled, and the month may have a few
+    breaches more than three times its share would give.
+    """
+    report = seed(app)
+    _, last = report.window
+    with app.app_context():
+        year_leads, year_breaches = _breaches(_add(last, -12), last)
+        month_leads, month_breaches = _breaches(last, _next_month(last))
+        handled_leads, handled_expired = db.session.execute(
+            select(func.count(Lead.id), func.count(Lead.id).filter(Lead.sla_breached))
+            .join(FinancingNeed, FinancingNeed.id == Lead.need_id)
+            .where(FinancingNeed.status == NeedStatus.ROUTED, Lead.institution_id.is_not(None))
+        ).one()
+    expected = Decimal(year_breaches) / year_leads * month_leads
+    assert month_breaches <= 3 * expected + 5, (month_breaches, month_leads, expected)
+    assert handled_leads and handled_expired <= handled_leads / 5, (handled_expired, handled_leads)
+
+
+def _breaches(start: dt.date, end: dt.date) -> tuple[int, int]:
+    """Leads at a bank created from month `start` to before month `end`, and how many of them
+    breached their response deadline."""
+    return db.session.execute(
+        select(func.count(Lead.id), func.count(Lead.id).filter(Lead.sla_breached)).where(
+            Lead.institution_id.is_not(None),
+            Lead.created_at >= _local_midnight(start),
+            Lead.created_at < _local_midnight(end),
+        )
+    ).one()
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=SHANGHAI)
+
+
+def test_declines_and_expiries_fall_on_every_kind_of_product(app: Flask) -> None:
+    """A bank's declined and expired leads are spread over its products as its approvals are,
+    so that cut by product, or by kind of product, the approval rate is well under 100%.
+
+    A product with a few dozen decisions is noisy at this scale; the kinds pool enough of them
+    for a firm bound.
+    """
+    seed(app)
+    with app.app_context():
+        kinds = _approval_rates(BankProduct.kind, minimum=30)
+        products = _approval_rates(Lead.product_id, minimum=50)
+        products_per_bank = db.session.execute(
+            select(Lead.institution_id, func.count(func.distinct(Lead.product_id)))
+            .where(Lead.status.in_((LeadStatus.DECLINED, LeadStatus.EXPIRED)))
+            .group_by(Lead.institution_id)
+        ).all()
+    assert len(kinds) >= 4 and len(products) >= 2
+    low, high = PLAUSIBLE_APPROVAL
+    assert all(low <= rate < high for rate in kinds.values()), kinds
+    assert all(low <= rate < high for rate in products.values()), products
+    assert max(count for _, count in products_per_bank) >= 3
+
+
+PLAUSIBLE_APPROVAL = (Decimal("0.3"), Decimal("0.95"))
+
+
+def _approval_rates(column: Any, minimum: int) -> dict[Any, Decimal]:
+    """The dashboard's approval rate (approved ÷ approved or declined) of the leads grouped by a
+    product column, for the groups with at least `minimum` decided leads."""
+    approved = Lead.approved_amount.is_not(None)
+    decided = approved | (Lead.status == LeadStatus.DECLINED)
+    rows = db.session.execute(
+        select(column, func.count(Lead.id).filter(approved), func.count(Lead.id).filter(decided))
+        .join(BankProduct, BankProduct.id == Lead.product_id)
+        .group_by(column)
+    ).all()
+    return {key: Decimal(yes) / total for key, yes, total in rows if total >= minimum}
+
+
+def test_no_loan_amount_piles_up_at_a_bound(app: Flask) -> None:
+    """Amounts are drawn within their range, not clipped to it: no more loans lent exactly the
+    inclusive ceiling (1,000万, or its half or third when a borrower's loans share it) or the
+    50万 floor than 1.5 times the busiest amount in the 50万 band beside it. (At this scale an
+    amount holds a few loans at most, so a lone loan at a bound is chance, not a pile.)"""
+    seed(app)
+    with app.app_context():
+        amounts = Counter(db.session.scalars(select(Loan.amount).where(Loan.lead_id.is_not(None))))
+    for bound, side in AMOUNT_BOUNDS:
+        band = range(bound + side, bound + side * 51, side)
+        busiest = max(amounts[Decimal(wan * 10_000)] for wan in band)
+        at_bound = amounts[Decimal(bound * 10_000)]
+        assert at_bound <= 1.5 * max(busiest, 1), (bound, at_bound, busiest)
+
+
+# Where clipping would pile inclusive amounts up, in 万元: the floor, and the ceiling shared by
+# three, two or one loans; each with the side on which its 50万 band lies.
+AMOUNT_BOUNDS = ((50, 1), (333, -1), (500, -1), (1000, -1))
 
 
 def test_npl_ratio_of_last_month_is_between_one_and_three_percent(app: Flask) -> None:

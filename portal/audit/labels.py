@@ -109,6 +109,7 @@ ACTION_LABELS: dict[str, object] = {
     "loan_reports.upload_refused": _l("贷款月报文件被拒收"),
     "monthly_report.generate": _l("生成月度报告"),
     "monthly_report.regenerate": _l("重新生成月度报告"),
+    "monthly_report.revise": _l("修订月度报告（补报或更正后）"),
     "monthly_report.download": _l("下载月度报告"),
     "dashboard.export": _l("导出监管看板数据"),
     "lpr.save": _l("维护 LPR"),

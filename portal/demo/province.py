@@ -39,6 +39,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
+from statistics import NormalDist
 from typing import Any
 
 import click
@@ -136,7 +137,9 @@ MIN_LOAN = 50 * WAN_CENTS  # 50万元
 INCLUSIVE_CEILING = 1000 * WAN_CENTS  # 1,000万元 of credit from one bank, inclusive
 NON_INCLUSIVE_SHARE = 0.016  # of all loans: medium and large firms
 REPEAT_SHARE = 0.08  # loans that renew an earlier borrower's credit with the same bank
-UNCREDITED_PER_LOAN = 0.25  # needs that got no loan, per new loan
+UNCREDITED_PER_LOAN = 0.2  # settled needs that got no loan, per new loan
+IN_PROGRESS_PER_LOAN = 0.018  # needs still being handled today, per new loan
+IN_PROGRESS_DAYS = (8, 20)  # how long a need stays in progress: on average, at most
 CONTRADICTIONS_AT_FULL_SCALE = 40
 TWO_PLACES = Decimal("0.01")
 
@@ -823,7 +826,7 @@ class _Loan:
     disbursed_on: dt.date
     month: int  # index of the disbursement month in the window
     borrower: _Borrower | None = None
-    raw: float = 0.0
+    quantile: float = 0.0  # where its amount lies between 50万 and its ceiling
     cap: int = INCLUSIVE_CEILING
     amount: int = 0  # cents
     product: _Product | None = None
@@ -1730,10 +1733,12 @@ def _group_borrowers(ctx: _Context, loans: list[_Loan]) -> list[_Borrower]:
 def _assign_amounts(ctx: _Context, borrowers: list[_Borrower], target: int) -> None:
     """Amounts in round 万元 adding up to `target` cents exactly; the last loan takes the rest.
 
-    Inclusive loans are lognormal between 50万 and the firm's inclusive ceiling with that bank
-    (1,000万 shared by a borrower's loans); medium and large firms' loans are larger and fixed.
-    Inclusive amounts are scaled so the total comes out right, then rounded to 万元, and the
-    rounding is worked off one 万元 at a time.
+    Inclusive loans are lognormal, truncated to 50万 and the firm's inclusive ceiling with that
+    bank (1,000万 shared by a borrower's loans); medium and large firms' loans are larger and
+    fixed. Each inclusive loan keeps a quantile of its range and the median is solved so the
+    total comes out right, then rounded to 万元, and the rounding is worked off one 万元 at a
+    time. Drawing within the range, rather than clipping a draw to it, leaves no pile of loans
+    at exactly a bound.
     """
     rng = ctx.rng
     free: list[_Loan] = []
@@ -1743,32 +1748,66 @@ def _assign_amounts(ctx: _Context, borrowers: list[_Borrower], target: int) -> N
         for loan in borrower.loans:
             if borrower.inclusive:
                 loan.cap = cap
-                loan.raw = rng.lognormvariate(math.log(260 * WAN_CENTS), 0.75)
+                loan.quantile = rng.random()
                 free.append(loan)
             else:
-                amount = min(max(rng.lognormvariate(math.log(900 * WAN_CENTS), 0.5),
-                                 300 * WAN_CENTS), 3000 * WAN_CENTS)  # fmt: skip
+                amount = _truncated_lognormal(rng.random(), LARGE_FIRM_LOAN, LARGE_FIRM_BOUNDS)
                 loan.amount = round(amount / (10 * WAN_CENTS)) * 10 * WAN_CENTS
                 loan.cap = loan.amount
                 fixed_total += loan.amount
     need = target - fixed_total
     if not len(free) * MIN_LOAN <= need <= sum(loan.cap for loan in free):
         raise RuntimeError("the target total cannot be reached with these loan bounds")
-    factor = _scale_factor(free, need)
-    for loan in free:
-        value = min(max(loan.raw * factor, MIN_LOAN), loan.cap)
-        loan.amount = round(value / WAN_CENTS) * WAN_CENTS
+    median = _solve_median(free, need)
+    for loan, amount in zip(free, _inclusive_amounts(free, median), strict=True):
+        loan.amount = round(amount / WAN_CENTS) * WAN_CENTS
     _work_off(rng, free, need - sum(loan.amount for loan in free))
 
 
-def _scale_factor(loans: list[_Loan], need: int) -> float:
-    """The factor f for which the clamped amounts raw × f add up to `need` (bisection)."""
-    low, high = 1e-3, 1e3
-    for _ in range(60):
-        middle = math.sqrt(low * high)
-        total = sum(min(max(loan.raw * middle, MIN_LOAN), loan.cap) for loan in loans)
-        low, high = (middle, high) if total < need else (low, middle)
-    return math.sqrt(low * high)
+INCLUSIVE_SIGMA = 0.75  # spread of inclusive amounts, log scale
+LARGE_FIRM_LOAN = (900 * WAN_CENTS, 0.5)  # median and log spread of medium and large firms' loans
+LARGE_FIRM_BOUNDS = (300 * WAN_CENTS, 3000 * WAN_CENTS)
+STANDARD_NORMAL = NormalDist()
+
+
+def _truncated_lognormal(
+    quantile: float, shape: tuple[float, float], bounds: tuple[float, float]
+) -> float:
+    """The amount at `quantile` of a lognormal (median, log spread) cut to `bounds`."""
+    median, sigma = shape
+    low, high = (STANDARD_NORMAL.cdf(math.log(b / median) / sigma) for b in bounds)
+    return median * math.exp(sigma * STANDARD_NORMAL.inv_cdf(low + quantile * (high - low)))
+
+
+def _inclusive_amounts(loans: list[_Loan], median: float) -> list[float]:
+    """Each inclusive loan's amount for a median: its quantile of 50万 to its ceiling."""
+    cdf, inv_cdf, sigma = STANDARD_NORMAL.cdf, STANDARD_NORMAL.inv_cdf, INCLUSIVE_SIGMA
+    floor = cdf(math.log(MIN_LOAN / median) / sigma)
+    ranges = {cap: cdf(math.log(cap / median) / sigma) - floor for cap in {x.cap for x in loans}}
+    return [
+        median * math.exp(sigma * inv_cdf(floor + loan.quantile * ranges[loan.cap]))
+        for loan in loans
+    ]
+
+
+def _solve_median(loans: list[_Loan], need: int) -> float:
+    """The median for which the inclusive amounts add up to `need` (bisection on its log).
+
+    The search stays within a spread or two of the bounds, where the normal's tails are still
+    far from 0 and 1; a total outside what it reaches is refused rather than forced.
+    """
+
+    def total(log_median: float) -> float:
+        return sum(_inclusive_amounts(loans, math.exp(log_median)))
+
+    low = math.log(MIN_LOAN) - INCLUSIVE_SIGMA
+    high = math.log(INCLUSIVE_CEILING) + 2 * INCLUSIVE_SIGMA
+    if not total(low) <= need <= total(high):
+        raise RuntimeError("the target total cannot be reached with these loan amounts")
+    for _ in range(40):
+        middle = (low + high) / 2
+        low, high = (middle, high) if total(middle) < need else (low, middle)
+    return math.exp((low + high) / 2)
 
 
 def _work_off(rng: random.Random, loans: list[_Loan], difference: int) -> None:
@@ -1832,14 +1871,18 @@ def _band_weights(lenders: list[_Lender], band: int) -> list[float]:
 
 def _pick_product(rng: random.Random, lender: _Lender, firm: _Firm, loan: _Loan) -> _Product | None:
     """One of the bank's products that lends this amount to this firm, if any."""
-    fits = [
-        p
-        for p in lender.products
-        if p.min_amount <= loan.amount <= p.max_amount
-        and (not p.regions or firm.city in p.regions)
-        and _suits(p.kind, firm)
-    ]
+    fits = _fitting_products(lender, firm, loan.amount)
     return fits[rng.randrange(len(fits))] if fits else None
+
+
+def _fitting_products(lender: _Lender, firm: _Firm, amount: int) -> list[_Product]:
+    return [
+        p for p in lender.products if p.min_amount <= amount <= p.max_amount and _serves(p, firm)
+    ]
+
+
+def _serves(product: _Product, firm: _Firm) -> bool:
+    return (not product.regions or firm.city in product.regions) and _suits(product.kind, firm)
 
 
 def _suits(kind: str, firm: _Firm) -> bool:
@@ -2609,10 +2652,14 @@ def _seed_flow(
         code: [lender for lender in lenders if lender.region_code in ("350000", code)]
         for code in CITY_CODES
     }
-    weights = {code: _band_weights(by_city[code], 0) for code in by_city}
+    weights = {
+        (code, band): _band_weights(by_city[code], band) for code in by_city for band in range(3)
+    }
     cities = _Cities(by_city, weights)
     needs = [_credited_need(ctx, loan, cities) for loan in loans]
-    needs += _uncredited_needs(ctx, firms, cities, round(len(loans) * UNCREDITED_PER_LOAN))
+    applicants = _Applicants.among(firms)
+    needs += _uncredited_needs(ctx, applicants, cities, round(len(loans) * UNCREDITED_PER_LOAN))
+    needs += _needs_in_progress(ctx, applicants, cities, round(len(loans) * IN_PROGRESS_PER_LOAN))
     needs.sort(key=lambda need: need.at)
     for need, need_id in zip(needs, ctx.ids(FinancingNeed.__table__, len(needs)), strict=True):
         need.id = need_id
@@ -2632,15 +2679,20 @@ def _seed_flow(
 @dataclass
 class _Cities:
     lenders: dict[str, list[_Lender]]
-    weights: dict[str, list[float]]
+    weights: dict[tuple[str, int], list[float]]  # by city and amount band
 
-    def others(self, rng: random.Random, city: str, taken: set[int], count: int) -> list[_Lender]:
-        """Up to `count` more banks serving the city, none of them in `taken`."""
+    def others(
+        self, rng: random.Random, city: str, amount: int, taken: set[int], count: int
+    ) -> list[_Lender]:
+        """Up to `count` more banks serving the city, none of them in `taken`, drawn as the
+        banks that lend are for this amount (big banks for large ones, county banks for small
+        ones), so that each bank's declines and expiries match its approvals."""
         chosen: list[_Lender] = []
+        weights = self.weights[(city, _band(amount))]
         for _ in range(count * 6):
             if len(chosen) == count:
                 break
-            lender = rng.choices(self.lenders[city], cum_weights=self.weights[city])[0]
+            lender = rng.choices(self.lenders[city], cum_weights=weights)[0]
             if lender.id not in taken:
                 taken.add(lender.id)
                 chosen.append(lender)
@@ -2676,7 +2728,7 @@ def _credited_need(ctx: _Context, loan: _Loan, cities: _Cities) -> _Need:
     need.leads.append(winner)
     taken = {lender.id}
     extra = rng.choices((0, 1, 2), (55, 30, 15))[0]
-    for other in cities.others(rng, firm.city, taken, extra):
+    for other in cities.others(rng, firm.city, loan.amount, taken, extra):
         need.leads.append(_losing_lead(ctx, need, other, winner.offer_taken_at, loan))
     return need
 
@@ -2765,7 +2817,7 @@ def _losing_lead(
     """Another bank's lead on a need that got its loan elsewhere."""
     rng = ctx.rng
     created = need.at + _minutes(rng.uniform(0.5, 3))
-    lead = _open_lead(need, lender, created, LeadOrigin.APPLIED)
+    lead = _open_lead(rng, need, lender, created, LeadOrigin.APPLIED)
     outcome = rng.choices(("approved", "declined", "accepted", "expired", "silent"),
                           (40, 28, 17, 8, 7))[0]  # fmt: skip
     first = created + _response_delay(rng)
@@ -2787,17 +2839,32 @@ def _losing_lead(
     return _closed(lead, LeadCloseReason.OTHER_OFFER_TAKEN)
 
 
-def _open_lead(need: _Need, lender: _Lender, created: dt.datetime, origin: LeadOrigin) -> _Lead:
-    product = lender.products[0].id if lender.products else None
+def _open_lead(
+    rng: random.Random, need: _Need, lender: _Lender, created: dt.datetime, origin: LeadOrigin
+) -> _Lead:
     return _Lead(
         need=need,
         lender=lender,
-        product_id=product,
+        product_id=_lead_product(rng, lender, need),
         status=LeadStatus.OPEN,
         origin=origin,
         created_at=created,
         deadline_at=add_business_days(created, lender.response_days),
     )
+
+
+def _lead_product(rng: random.Random, lender: _Lender, need: _Need) -> int | None:
+    """The bank's product a lead is for, picked as a loan's is: one that lends the amount asked
+    to this firm, else one for such a firm that lends less, else any. Whatever the lead's
+    outcome, so that each product has its share of declines and expiries.
+    """
+    firm = need.firm
+    options = (
+        _fitting_products(lender, firm, need.amount)
+        or [p for p in lender.products if _serves(p, firm) and p.max_amount < need.amount]
+        or lender.products
+    )
+    return options[rng.randrange(len(options))].id if options else None
 
 
 def _closed(lead: _Lead, reason: LeadCloseReason) -> _Lead:
@@ -2814,43 +2881,70 @@ def _declined(rng: random.Random, lead: _Lead, at: dt.datetime) -> _Lead:
     return lead
 
 
-UNCREDITED_KINDS = {"declined": 48, "withdrawn": 15, "not_taken": 12, "expired": 7,
-                    "in_progress": 18}  # fmt: skip
+UNCREDITED_KINDS = {"declined": 48, "withdrawn": 15, "not_taken": 12, "expired": 7}
+
+
+@dataclass
+class _Applicants:
+    """The firms that ask for credit and get none, in the order they registered."""
+
+    firms: list[_Firm]
+    registered: list[dt.datetime]
+
+    @classmethod
+    def among(cls, firms: list[_Firm]) -> _Applicants:
+        pool = [firm for firm in firms if not firm.borrower]
+        return cls(pool, [firm.created_at for firm in pool])
+
+    def pick(self, rng: random.Random, at: dt.datetime) -> _Firm | None:
+        """One of those registered by `at`, if any."""
+        eligible = bisect.bisect_left(self.registered, at)
+        return self.firms[rng.randrange(eligible)] if eligible else None
 
 
 def _uncredited_needs(
-    ctx: _Context, firms: list[_Firm], cities: _Cities, count: int
+    ctx: _Context, applicants: _Applicants, cities: _Cities, count: int
 ) -> list[_Need]:
-    """Needs that every bank declined, that firms withdrew, or that are still being handled."""
+    """Settled needs that every bank declined, that firms withdrew or did not take up."""
     rng = ctx.rng
-    pool = [firm for firm in firms if not firm.borrower]
-    registered = [firm.created_at for firm in pool]
     start = _local(ctx.first_month, 8)
     end = ctx.now - dt.timedelta(days=7)  # older needs are settled one way or another
     needs = []
-    kinds = rng.choices(list(UNCREDITED_KINDS), list(UNCREDITED_KINDS.values()), k=count)
-    for kind in kinds:
-        if kind == "in_progress":
-            at = ctx.now - dt.timedelta(hours=rng.uniform(1, 20 * 24))
-        else:
-            at = start + (end - start) * math.sqrt(rng.random())
-        eligible = bisect.bisect_left(registered, at)
-        if not eligible:
-            continue
-        firm = pool[rng.randrange(eligible)]
-        needs.append(_uncredited_need(ctx, firm, at, kind, cities))
+    for kind in rng.choices(list(UNCREDITED_KINDS), list(UNCREDITED_KINDS.values()), k=count):
+        at = start + (end - start) * math.sqrt(rng.random())
+        firm = applicants.pick(rng, at)
+        if firm is not None:
+            needs.append(_uncredited_need(ctx, _asking(ctx, firm, at, cities), kind))
     return needs
 
 
-def _uncredited_need(
-    ctx: _Context, firm: _Firm, at: dt.datetime, kind: str, cities: _Cities
-) -> _Need:
+def _needs_in_progress(
+    ctx: _Context, applicants: _Applicants, cities: _Cities, count: int
+) -> list[_Need]:
+    """Needs still being handled today, as a steady flow leaves them: the older a need, the
+    likelier it is settled, so their ages fall off (exponentially, by IN_PROGRESS_DAYS)."""
     rng = ctx.rng
-    amount = max(10, round(rng.lognormvariate(math.log(200), 0.8))) * WAN_CENTS
+    mean, longest = IN_PROGRESS_DAYS
+    reach = 1 - math.exp(-longest / mean)
+    needs = []
+    for _ in range(count):
+        age = dt.timedelta(days=-mean * math.log(1 - reach * rng.random()))
+        at = ctx.now - dt.timedelta(hours=1) - age
+        firm = applicants.pick(rng, at)
+        if firm is not None:
+            need = _asking(ctx, firm, at, cities)
+            _in_progress(ctx, need)
+            needs.append(need)
+    return needs
+
+
+def _asking(ctx: _Context, firm: _Firm, at: dt.datetime, cities: _Cities) -> _Need:
+    """A need that gets no loan (yet), with a lead at each of one to three banks."""
+    rng = ctx.rng
     need = _Need(
         firm=firm,
         at=at,
-        amount=amount,
+        amount=_amount_asked(rng, firm),
         term=rng.choice((12, 12, 24, 36)),
         purpose=_purpose(rng, firm),
         guarantee=rng.choice(list(GuaranteeType)).value,
@@ -2858,17 +2952,28 @@ def _uncredited_need(
         status=NeedStatus.CLOSED,
     )
     count = rng.choices((1, 2, 3), (50, 35, 15))[0]
-    lenders = cities.others(rng, firm.city, set(), count)
+    lenders = cities.others(rng, firm.city, need.amount, set(), count)
     created = at + _minutes(rng.uniform(0.5, 3))
-    leads = [_open_lead(need, lender, created, LeadOrigin.APPLIED) for lender in lenders]
-    need.leads = leads
-    if kind == "in_progress":
-        _in_progress(ctx, need)
-        return need
+    need.leads = [_open_lead(rng, need, lender, created, LeadOrigin.APPLIED) for lender in lenders]
+    return need
+
+
+def _amount_asked(rng: random.Random, firm: _Firm) -> int:
+    """What a firm that gets no loan asks for: medium and large firms as much as their loans."""
+    if firm.target in (SizeClass.MEDIUM, SizeClass.LARGE):
+        median, sigma = LARGE_FIRM_LOAN
+        step = 10 * WAN_CENTS
+        return round(rng.lognormvariate(math.log(median), sigma) / step) * step
+    return max(10, round(rng.lognormvariate(math.log(200), 0.8))) * WAN_CENTS
+
+
+def _uncredited_need(ctx: _Context, need: _Need, kind: str) -> _Need:
+    """How a settled need ended at each of its banks."""
+    rng, at = ctx.rng, need.at
     if kind == "withdrawn":
         need.status = NeedStatus.WITHDRAWN
         need.withdrawn_at = at + dt.timedelta(hours=rng.uniform(2, 96))
-    for index, lead in enumerate(leads):
+    for index, lead in enumerate(need.leads):
         first = lead.created_at + _response_delay(rng)
         if kind == "expired" or first > lead.deadline_at:
             lead.status, lead.sla_breached = LeadStatus.EXPIRED, True
@@ -2896,7 +3001,9 @@ def _uncredited_need(
 
 
 def _in_progress(ctx: _Context, need: _Need) -> None:
-    """A recent need: still open (deadline ahead), accepted, or approved and awaiting the firm."""
+    """A need as it stands today: still open (deadline ahead), accepted, or approved and
+    awaiting the firm. A lead expires only where its bank would have answered after a deadline
+    that has passed, so breaches are as rare as in any settled month."""
     rng = ctx.rng
     need.status = NeedStatus.ROUTED
     if rng.random() < 0.1:
@@ -2907,10 +3014,12 @@ def _in_progress(ctx: _Context, need: _Need) -> None:
         return
     for lead in need.leads:
         first = lead.created_at + _response_delay(rng)
-        if first >= ctx.now or lead.deadline_at <= ctx.now:
+        if first > lead.deadline_at:  # the bank answers late
             if lead.deadline_at <= ctx.now:
                 lead.status, lead.sla_breached = LeadStatus.EXPIRED, True
-            continue  # still open, deadline ahead
+            continue  # expired, or still open with its deadline ahead
+        if first >= ctx.now:
+            continue  # still open: the answer, in time, is yet to come
         lead.first_response_at = lead.accepted_at = first
         lead.handled_by_id = _officer(rng, lead.lender)
         lead.status = LeadStatus.ACCEPTED

@@ -23,6 +23,7 @@ from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
 from portal.catalog.policy_files import upsert_directory
 from portal.catalog.queries import policy_stacks_on
 from portal.catalog.versions import record_rules
+from portal.dates import add_months
 from portal.db import utcnow
 from portal.enums import (
     INSTITUTION_ROLES,
@@ -965,7 +966,7 @@ def _lpr_schedule() -> list[tuple[dt.date, str, str]]:
     while month <= _LPR_LAST_MONTH:
         _, one_year, over_five = [change for change in _LPR_CHANGES if change[0] <= month][-1]
         rows.append((month, one_year, over_five))
-        month = _add_months(month, 1)
+        month = add_months(month, 1)
     return rows
 
 
@@ -997,7 +998,7 @@ def _plan_loans(rng: random.Random, today: dt.date) -> list[_LoanPlan]:
         # The first loan ties the demo firm to the demo bank, so both logins see it.
         product = _DEMO_PRODUCT if number == 1 else rng.choice(_PRODUCTS)
         firm = _FIRMS[0] if number == 1 else rng.choice(_firms_for(product))
-        month = _add_months(this_month, -rng.randint(1, 12))
+        month = add_months(this_month, -rng.randint(1, 12))
         plans.append(
             _LoanPlan(
                 contract_no=f"DEMO-2026-{number:04d}",
@@ -1138,7 +1139,7 @@ def _new_loan(
         rate=plan.rate,
         term_months=plan.term_months,
         disbursed_on=plan.disbursed_on,
-        maturity_on=_add_months(plan.disbursed_on, plan.term_months),
+        maturity_on=add_months(plan.disbursed_on, plan.term_months),
         status=LoanStatus.ACTIVE,
     )
 
@@ -1229,7 +1230,7 @@ def _monthly_rows(loan: Loan, plan: _LoanPlan, this_month: dt.date) -> list[Loan
         if days == 0:
             paid_months = elapsed
         balance = loan.amount * (loan.term_months - paid_months) / loan.term_months
-        period = _add_months(loan.disbursed_on.replace(day=1), elapsed)
+        period = add_months(loan.disbursed_on.replace(day=1), elapsed)
         rows.append(
             LoanStatusReport(
                 period=period,
@@ -1263,7 +1264,7 @@ def _five_tier(days_overdue: int) -> FiveTierClass:
 
 def _reported_at(period: dt.date) -> dt.datetime:
     """Banks report on the 5th of the following month (10:00 Beijing), never in the future."""
-    due = _add_months(period, 1).replace(day=5)
+    due = add_months(period, 1).replace(day=5)
     return min(dt.datetime(due.year, due.month, due.day, 2, 0, tzinfo=dt.UTC), utcnow())
 
 
@@ -1278,12 +1279,3 @@ def _by_name(model: type[_Named], names: list[str]) -> dict[str, _Named]:
     """Rows of a model with a unique name column, keyed by name."""
     rows = db.session.scalars(select(model).where(model.name.in_(names)))
     return {row.name: row for row in rows}
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    """The same day of the month `months` later (clamped to the month's length)."""
-    year, month_index = divmod(day.year * 12 + day.month - 1 + months, 12)
-    month = month_index + 1
-    first_of_next = dt.date(year + month // 12, month % 12 + 1, 1)
-    last_day = (first_of_next - dt.timedelta(days=1)).day
-    return dt.date(year, month, min(day.day, last_day))

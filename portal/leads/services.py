@@ -23,7 +23,7 @@ from portal.accounts.models import User
 from portal.audit import service as audit
 from portal.catalog.models import BankProduct
 from portal.datasources.authorisations import AuthorisationRequired, require_authorisation
-from portal.dates import day_in_china, today_in_china
+from portal.dates import add_months, day_in_china, today_in_china
 from portal.db import utcnow
 from portal.enums import (
     DeclineReason,
@@ -746,7 +746,7 @@ def disburse(
         term_months=lead.approved_term_months,
         repayment_method=lead.repayment_method or RepaymentMethod.EQUAL_INSTALMENT,
         disbursed_on=disbursed_on,
-        maturity_on=_add_months(disbursed_on, lead.approved_term_months),
+        maturity_on=add_months(disbursed_on, lead.approved_term_months),
     )
     db.session.add(loan)
     need.status = NeedStatus.FULFILLED
@@ -763,17 +763,6 @@ def _guarantee_fee_rate(lead: Lead) -> Decimal:
     """The guarantee fee an offer carries: the product's (percent a year)."""
     product = lead.product
     return product.guarantee_fee_rate if product is not None else Decimal(0)
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    last_day = [31, 29 if _leap(year) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
-    return dt.date(year, month, min(day.day, last_day))
-
-
-def _leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
 # --- deadlines -------------------------------------------------------------------------------

@@ -76,19 +76,10 @@ def purge_throttle_counters() -> int:
 
 
 def refresh_dashboard_rollups() -> int:
-    """Rebuild the dashboard rollups of the current and previous month."""
-    from portal.dates import today_in_china
-    from portal.supervision.rollups import refresh_recent
+    """Rebuild the dashboard rollups of every month changed since the last refresh."""
+    from portal.supervision.rollups import refresh_dirty
 
-    return refresh_recent(today_in_china())
-
-
-def rebuild_dashboard_rollups() -> int:
-    """Once a day, rebuild every month of the dashboard rollups (late reports, old leads)."""
-    from portal.dates import today_in_china
-    from portal.supervision.rollups import rebuild_daily
-
-    return rebuild_daily(today_in_china())
+    return refresh_dirty()
 
 
 def settle_interest_subsidies() -> int:
@@ -127,8 +118,7 @@ JOBS: tuple[tuple[Callable[[], int], dt.timedelta], ...] = (
     (close_lapsed_offers, dt.timedelta(hours=1)),
     (remind_missing_loan_reports, dt.timedelta(hours=1)),
     (make_monthly_reports, dt.timedelta(hours=1)),
-    (refresh_dashboard_rollups, dt.timedelta(minutes=5)),  # rollups.REFRESH_EVERY
-    (rebuild_dashboard_rollups, dt.timedelta(hours=1)),
+    (refresh_dashboard_rollups, dt.timedelta(minutes=1)),  # rollups.REFRESH_EVERY
     (purge_throttle_counters, dt.timedelta(hours=1)),
     (settle_interest_subsidies, dt.timedelta(hours=1)),
     (reverify_firm_facts, dt.timedelta(minutes=10)),

@@ -56,7 +56,7 @@ from portal.subsidies import budget
 from portal.subsidies.models import SettlementBatch, SettlementLine, SubsidyGrant
 from portal.subsidies.rule import period_interest_subsidy
 from portal.supervision.models import LoanStatusReport
-from portal.supervision.reporting import REMINDER_DAY, shift_month
+from portal.supervision.reporting import latest_past_due, past_due, reports_due_on, shift_month
 
 ZERO = Decimal(0)
 
@@ -86,20 +86,14 @@ class SettlementError(Exception):
 # --- the calendar -----------------------------------------------------------------------------
 
 
-def reports_due_on(period: dt.date) -> dt.date:
-    """The last day banks may report the month: the 10th of the next month."""
-    return shift_month(period, 1).replace(day=REMINDER_DAY)
-
-
 def settleable(period: dt.date, today: dt.date) -> bool:
     """Whether the month may be settled: its reports are past due."""
-    return today > reports_due_on(period)
+    return past_due(period, today)
 
 
 def latest_settleable(today: dt.date) -> dt.date:
     """The newest month whose reports are past due on `today`."""
-    back = 1 if today.day > REMINDER_DAY else 2
-    return shift_month(today.replace(day=1), -back)
+    return latest_past_due(today)
 
 
 def days_in_period(loan: Loan, period: dt.date) -> int:

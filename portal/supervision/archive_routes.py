@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
+from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import defer
 from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField
@@ -22,13 +23,14 @@ from portal.authz.permissions import role_has
 from portal.confirmation import confirm_field
 from portal.dates import today_in_china
 from portal.db import writes_on_get
-from portal.enums import OnboardingStatus
+from portal.enums import REPORT_EDITION_LABELS, OnboardingStatus
 from portal.extensions import db
 from portal.firms import standards
 from portal.forms import Form
 from portal.institutions.models import FinancialInstitution
 from portal.pagination import Page, paginate
-from portal.supervision import monthly
+from portal.supervision import monthly, settings
+from portal.supervision.coverage import Coverage
 from portal.supervision.models import MonthlyReport
 from portal.supervision.pdf import period_label
 
@@ -42,7 +44,7 @@ class RegenerateForm(Form):
         description=_l("格式 2026-10；只能选已结束的月份。"),
     )
     scope = SelectField(_l("报告范围"), validators=[InputRequired(_l("请选择报告范围"))])
-    confirmed = confirm_field(_l("我确认按当前数据生成；同月份、同范围的已有报告将被替换"))
+    confirmed = confirm_field(_l("我确认按当前数据生成新的一版；已有版本保留"))
 
     def validate_period(self, field: StringField) -> None:
         try:
@@ -71,11 +73,33 @@ class ArchiveRow:
     scope_label: str
     size: str
 
+    @property
+    def coverage(self) -> Coverage | None:
+        return Coverage.from_json(self.report.coverage)
+
 
 @bp.get("/")
 @requires(Permission.REPORTS_ARCHIVE_VIEW)
 def index() -> str:
     return _archive_page(_regenerate_form() if _may_regenerate() else None)
+
+
+@bp.get("/<int:report_id>/editions")
+@requires(Permission.REPORTS_ARCHIVE_VIEW)
+def editions(report_id: int) -> str:
+    """Every edition of one month and scope, newest first, with what each changed."""
+    report = get_or_404(MonthlyReport, report_id, current_user)
+    statement = scoped(
+        select(MonthlyReport).options(defer(MonthlyReport.pdf)), MonthlyReport, current_user
+    ).where(MonthlyReport.period == report.period, MonthlyReport.scope == report.scope)
+    rows = db.session.scalars(statement.order_by(MonthlyReport.version.desc())).all()
+    label = _label(report.scope, {})
+    return render_template(
+        "monthly_reports/editions.html",
+        report=report,
+        scope_label=label,
+        rows=[ArchiveRow(r, label, "") for r in rows],
+    )
 
 
 @bp.get("/<int:report_id>.pdf")
@@ -115,17 +139,26 @@ def regenerate() -> str | Response:
     form = _regenerate_form()
     if not form.validate_on_submit():
         return _archive_page(form)
-    report = monthly.generate(form.month, form.scope.data, actor=current_user)
+    try:
+        report = monthly.generate(form.month, form.scope.data, actor=current_user)
+    except monthly.EditionTaken:
+        flash(
+            _("同月份、同范围的报告刚刚由他人生成了新的一版，请查看列表后再决定是否重新生成。"),
+            "warning",
+        )
+        return redirect(url_for("monthly_reports.index"))
     flash(
         _(
-            "已生成%(period)s“%(scope)s”月度报告（%(size)s）。",
+            "已生成%(period)s“%(scope)s”月度报告%(edition)s第 %(version)s 版（%(size)s）。",
             period=period_label(report.period),
             scope=_label(report.scope, {}),
+            edition=REPORT_EDITION_LABELS[report.edition],
+            version=report.version,
             size=_size(len(report.pdf)),
         ),
         "success",
     )
-    return redirect(url_for("monthly_reports.index"))
+    return redirect(url_for("monthly_reports.index", month=f"{report.period:%Y-%m}"))
 
 
 def _may_regenerate() -> bool:
@@ -157,9 +190,27 @@ def _scope_choices() -> list[tuple[str, str]]:
 
 
 def _archive_page(form: RegenerateForm | None) -> str:
+    """The newest edition of each month and scope the viewer may read (or of one month)."""
+    newest = (
+        select(
+            MonthlyReport.period, MonthlyReport.scope, func.max(MonthlyReport.version).label("v")
+        )
+        .group_by(MonthlyReport.period, MonthlyReport.scope)
+        .subquery()
+    )
     statement = scoped(
         select(MonthlyReport).options(defer(MonthlyReport.pdf)), MonthlyReport, current_user
-    ).order_by(
+    ).join(
+        newest,
+        (newest.c.period == MonthlyReport.period)
+        & (newest.c.scope == MonthlyReport.scope)
+        & (newest.c.v == MonthlyReport.version),
+    )
+    months = _months(statement)
+    chosen = _chosen_month(months)
+    if chosen is not None:
+        statement = statement.where(MonthlyReport.period == chosen)
+    statement = statement.order_by(
         MonthlyReport.period.desc(),
         case(
             (MonthlyReport.scope == monthly.PROVINCE, 0),
@@ -169,8 +220,29 @@ def _archive_page(form: RegenerateForm | None) -> str:
         MonthlyReport.scope,
     )
     page = paginate(statement)
-    rows = _rows(page)
-    return render_template("monthly_reports/index.html", page=page, rows=rows, form=form)
+    return render_template(
+        "monthly_reports/index.html",
+        page=page,
+        rows=_rows(page),
+        form=form,
+        months=months,
+        chosen=chosen,
+        deadline_day=settings.report_deadline_day(),
+    )
+
+
+def _months(statement: Select[Any]) -> list[dt.date]:
+    periods = statement.with_only_columns(MonthlyReport.period).distinct().order_by(None)
+    return sorted(db.session.scalars(periods), reverse=True)
+
+
+def _chosen_month(months: list[dt.date]) -> dt.date | None:
+    """The month asked for in ?month=2026-10, when it is one with reports; else all months."""
+    try:
+        month = dt.datetime.strptime(request.args.get("month", ""), "%Y-%m").date()
+    except ValueError:
+        return None
+    return month if month in months else None
 
 
 def _rows(page: Page[MonthlyReport]) -> list[ArchiveRow]:

@@ -1,7 +1,8 @@
 """The supervision dashboard: which cut of the figures each viewer gets, the bank median, alerts.
 
 Figures come from `metrics.figures`; this module only decides the cut, compares a bank with the
-anonymised median of all banks, lists the alerts and lays the numbers out as tables and charts.
+anonymised median of all banks, lists the alerts (`alerts.find_alerts`, which the monthly PDF
+lists too) and lays the numbers out as tables and charts.
 
 Who sees what (`scoped_filters` is the one place that decides it):
 - regulators and admins: the whole province, cut as they ask;
@@ -22,18 +23,20 @@ from typing import Any
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.authz import scoped
 from portal.catalog.models import BankProduct
+from portal.dates import SHANGHAI, next_month
 from portal.enums import SIZE_CLASS_LABELS, InstitutionKind, Role
 from portal.extensions import db
-from portal.firms.models import Firm
 from portal.firms.standards import FUJIAN_REGIONS, INDUSTRY_DIVISIONS, industry_label
 from portal.institutions.models import FinancialInstitution
-from portal.leads.models import Loan
 from portal.supervision import rollups
+from portal.supervision.alerts import Alert, find_alerts, report_check_month
+from portal.supervision.coverage import Coverage, coverage
+from portal.supervision.definitions import FIGURE_NAMES
 from portal.supervision.exports import ExportTable
 from portal.supervision.guarantees import CUTS, GuaranteeFigures, GuaranteeGroup
 from portal.supervision.guarantees import figures_as_of as guarantees_as_of
@@ -41,11 +44,9 @@ from portal.supervision.metrics import (
     BankFigures,
     Figures,
     Filters,
-    firm_conditions,
-    next_month,
-    reports_in,
 )
-from portal.supervision.models import LoanStatusReport
+from portal.supervision.subsidy_figures import PolicyFigures, SubsidyFigures
+from portal.supervision.subsidy_figures import figures as subsidy_figures
 from portal.templating import to_wan
 
 PROVINCE_SUFFIX = "0000"
@@ -212,177 +213,15 @@ def _bank_name(institution_id: int) -> str:
     ) or str(institution_id)
 
 
-# --- alerts ----------------------------------------------------------------------------------
-
-NPL_MONTH, NPL_BANK, SLA, CONTRADICTION, MISSING = (
-    "npl_month",
-    "npl_bank",
-    "sla",
-    "contradiction",
-    "missing",
-)
-ALERT_LABELS = {
-    NPL_MONTH: _l("不良率超阈值（月度）"),
-    NPL_BANK: _l("不良率超阈值（机构）"),
-    SLA: _l("响应超时"),
-    CONTRADICTION: _l("五级分类与逾期天数矛盾"),
-    MISSING: _l("贷后月报缺报"),
-}
-ALERT_BADGES = {
-    NPL_MONTH: "danger",
-    NPL_BANK: "danger",
-    SLA: "warn",
-    CONTRADICTION: "warn",
-    MISSING: "info",
-}
-
-
-@dataclass
-class Alert:
-    kind: str
-    month: dt.date | None
-    bank: str | None
-    detail: str
-    institution_id: int | None = None
-
-    @property
-    def label(self) -> str:
-        return str(ALERT_LABELS[self.kind])
-
-    @property
-    def badge(self) -> str:
-        return ALERT_BADGES[self.kind]
-
-
-def _pct(ratio: Decimal | None) -> str:
-    if ratio is None:
-        return "—"
-    return f"{(ratio * HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)}%"
-
-
-def alerts(result: Figures, threshold: Decimal, today: dt.date) -> list[Alert]:
-    """Everything the supervisor should look at for this cut, most serious first."""
-    filters = result.filters
-    found = [
-        Alert(NPL_MONTH, m.month, None, _npl_detail(m.npl_ratio, threshold))
-        for m in result.months
-        if m.npl_ratio is not None and m.npl_ratio > threshold
-    ]
-    found += [
-        Alert(NPL_BANK, filters.end, b.name, _npl_detail(b.npl_ratio, threshold), b.institution_id)
-        for b in result.banks
-        if b.npl_ratio is not None and b.npl_ratio > threshold
-    ]
-    found += [
-        Alert(
-            SLA,
-            None,
-            b.name,
-            _("期内 %(n)s 条线索超过响应时限", n=b.sla_breaches),
-            b.institution_id,
-        )
-        for b in result.banks
-        if b.sla_breaches
-    ]
-    found += contradiction_alerts(filters)
-    found += missing_report_alerts(filters, today)
-    return found
-
-
-def _npl_detail(ratio: Decimal | None, threshold: Decimal) -> str:
-    return _("不良率 %(ratio)s，高于预警阈值 %(limit)s", ratio=_pct(ratio), limit=_pct(threshold))
-
-
-def contradiction_alerts(filters: Filters) -> list[Alert]:
-    """Per bank: reports in the period whose five-tier class contradicts the overdue days."""
-    if rollups.rebuilt_at() is not None:
-        rows = rollups.contradictions(filters)
-    else:
-        rows = _live_contradictions(filters)
-    return [
-        Alert(
-            CONTRADICTION,
-            None,
-            name,
-            _("期内 %(n)s 份月报的五级分类与逾期天数不符", n=count),
-            bank_id,
-        )
-        for bank_id, name, count in rows
-    ]
-
-
-def _live_contradictions(filters: Filters) -> list[Any]:
-    return db.reporting.execute(
-        reports_in(filters)
-        .where(LoanStatusReport.contradicts_overdue_rules.is_(True))
-        .join(FinancialInstitution, FinancialInstitution.id == Loan.institution_id)
-        .with_only_columns(
-            Loan.institution_id, FinancialInstitution.short_name, func.count(LoanStatusReport.id)
-        )
-        .group_by(Loan.institution_id, FinancialInstitution.short_name)
-        .order_by(func.count(LoanStatusReport.id).desc(), FinancialInstitution.short_name)
-    ).all()
-
-
-def report_check_month(filters: Filters, today: dt.date) -> dt.date:
-    """The month checked for missing reports: the range's last month, at the latest last month."""
-    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    return min(filters.end, last_month)
-
-
-def missing_reports(filters: Filters, month: dt.date) -> list[tuple[int, str, int, int]]:
-    """Banks with fewer reports for `month` than loans due one: (id, name, due, reported).
-
-    A loan is due a report for a month when it was disbursed by the month's end and matures on
-    or after the month's first day.
-    """
-    month_end = next_month(month) - dt.timedelta(days=1)
-    report = LoanStatusReport
-    statement = (
-        select(
-            Loan.institution_id,
-            FinancialInstitution.short_name,
-            func.count(Loan.id),
-            func.count(report.id),
-        )
-        .join(Firm, Firm.id == Loan.firm_id)
-        .join(FinancialInstitution, FinancialInstitution.id == Loan.institution_id)
-        .outerjoin(report, and_(report.loan_id == Loan.id, report.period == month))
-        .where(Loan.disbursed_on <= month_end, Loan.maturity_on >= month)
-        .where(*firm_conditions(filters))
-        .group_by(Loan.institution_id, FinancialInstitution.short_name)
-        .having(func.count(report.id) < func.count(Loan.id))
-        .order_by(FinancialInstitution.short_name, Loan.institution_id)
-    )
-    if filters.institution_id:
-        statement = statement.where(Loan.institution_id == filters.institution_id)
-    if filters.product_id:
-        statement = statement.where(Loan.product_id == filters.product_id)
-    return [
-        (bank_id, name, due, done) for bank_id, name, due, done in db.reporting.execute(statement)
-    ]
-
-
-def missing_report_alerts(filters: Filters, today: dt.date) -> list[Alert]:
-    month = report_check_month(filters, today)
-    return [
-        Alert(
-            MISSING,
-            month,
-            name,
-            _(
-                "应报 %(due)s 笔，已报 %(done)s 笔，缺 %(missing)s 笔",
-                due=due,
-                done=done,
-                missing=due - done,
-            ),
-            bank_id,
-        )
-        for bank_id, name, due, done in missing_reports(filters, month)
-    ]
-
-
 # --- the dashboard ---------------------------------------------------------------------------
+
+
+def figure_name(key: str, unit: Any = None) -> Any:
+    """A figure's name (`definitions.FIGURE_NAMES`), as a column header "name（unit）" when
+    given a unit; lazy, so that it is read in the viewer's language."""
+    if unit is None:
+        return FIGURE_NAMES[key]
+    return _l("%(name)s（%(unit)s）", name=FIGURE_NAMES[key], unit=unit)
 
 
 @dataclass
@@ -404,11 +243,18 @@ class Dashboard:
     region: str | None = None
     weighted_lpr: Decimal | None = None
     report_month: dt.date | None = None  # the month checked for missing reports
-    # When the rollups the figures come from were refreshed and rebuilt; None: computed live.
+    # When the rollups the figures come from were refreshed and rebuilt; None: never built.
     refreshed_at: dt.datetime | None = None
     rebuilt_at: dt.datetime | None = None
+    # The figures were computed live: the rollups were never built, or these months waited for
+    # the refresh longer than rollups.STALE_AFTER.
+    live: bool = False
+    stale_months: list[dt.date] = field(default_factory=list)
+    # The reporting coverage of the month the NPL ratio is drawn from (None: no reports).
+    npl_coverage: Coverage | None = None
     key_figures: list[KeyFigure] = field(default_factory=list)
     guarantees: GuaranteeFigures | None = None
+    subsidies: SubsidyFigures | None = None
 
     @property
     def bank_view(self) -> bool:
@@ -420,6 +266,7 @@ def build(viewer: User, requested: Filters, threshold: Decimal, today: dt.date) 
     """Every figure, table and alert the viewer may see for the cut they asked for."""
     filters = scoped_filters(viewer, requested)
     result = rollups.dashboard_figures(filters)
+    stale, live = rollups.stale_months(filters), rollups.reads_live(filters)
     comparison = None
     if is_bank_view(viewer):
         comparison = compare_with_median(filters, viewer.institution_id)
@@ -428,29 +275,31 @@ def build(viewer: User, requested: Filters, threshold: Decimal, today: dt.date) 
         filters=filters,
         figures=result,
         threshold=threshold,
-        alerts=alerts(result, threshold, today),
+        alerts=find_alerts(result, threshold, today),
         comparison=comparison,
         region=locked_region(viewer),
         weighted_lpr=weighted_lpr(result),
         report_month=report_check_month(filters, today),
         refreshed_at=refreshed,
         rebuilt_at=rebuilt,
+        live=live,
+        stale_months=stale,
+        npl_coverage=_npl_coverage(filters, result),
         guarantees=guarantees_as_of(filters, (refreshed, rebuilt)),
+        subsidies=subsidy_figures(filters),
     )
     dashboard.key_figures = key_figures(dashboard)
     return dashboard
 
 
+def _npl_coverage(filters: Filters, result: Figures) -> Coverage | None:
+    month = next((m.month for m in reversed(result.months) if m.reported_balance), None)
+    return None if month is None else coverage(filters, month)
+
+
 def weighted_lpr(result: Figures) -> Decimal | None:
-    """The 1-year LPR of each month, weighted by the amount lent that month."""
-    lent = [m for m in result.months if m.loans]
-    if not lent or any(m.lpr is None for m in lent):
-        return None
-    total = sum((m.amount for m in lent), Decimal(0))
-    if not total:
-        return None
-    weighted = sum((m.amount * m.lpr for m in lent), Decimal(0))  # type: ignore[operator]
-    return (weighted / total).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    """The period's LPR: each loan's 1-year LPR on its disbursement day, amount-weighted."""
+    return result.summary.lpr
 
 
 def _minus(a: Decimal | None, b: Decimal | None) -> Decimal | None:
@@ -458,30 +307,45 @@ def _minus(a: Decimal | None, b: Decimal | None) -> Decimal | None:
 
 
 def key_figures(d: Dashboard) -> list[KeyFigure]:
-    s = d.figures.summary
+    s, name = d.figures.summary, figure_name
     return [
-        KeyFigure(_l("放款笔数"), s.loans, "int", _l("笔")),
-        KeyFigure(_l("放款金额"), s.amount, "wan", _l("万元")),
-        KeyFigure(_l("笔均放款"), s.average, "wan", _l("万元")),
-        KeyFigure(_l("加权平均利率"), s.weighted_rate, "rate"),
-        KeyFigure(_l("贴息后加权利率"), s.adjusted_rate, "rate"),
+        KeyFigure(name("loans"), s.loans, "int", _l("笔")),
+        KeyFigure(name("amount"), s.amount, "wan", _l("万元")),
+        KeyFigure(name("average"), s.average, "wan", _l("万元")),
+        KeyFigure(name("weighted_rate"), s.weighted_rate, "rate"),
+        KeyFigure(name("adjusted_rate"), s.adjusted_rate, "rate"),
         KeyFigure(
-            _l("较同期 LPR 利差"),
+            name("lpr_spread"),
             _minus(s.weighted_rate, d.weighted_lpr),
             "rate",
             note=_l("贴息后：%(v)s", v=_fmt_rate(_minus(s.adjusted_rate, d.weighted_lpr))),
         ),
-        KeyFigure(_l("不良率（最新月份）"), s.npl_ratio, "ratio"),
-        KeyFigure(_l("普惠小微占比（笔数）"), s.inclusive_share_count, "ratio"),
-        KeyFigure(_l("普惠小微占比（金额）"), s.inclusive_share_amount, "ratio"),
-        KeyFigure(_l("审批通过率"), s.approval_rate, "ratio"),
-        KeyFigure(_l("首次响应时长中位数"), s.median_response_hours, "hours", _l("小时")),
-        KeyFigure(_l("当日获批率"), s.same_day_rate, "ratio"),
-        KeyFigure(_l("响应超时（SLA）"), s.sla_breaches, "int", _l("条")),
-        KeyFigure(
-            _l("受理至放款天数中位数"), s.median_claim_to_disbursement_days, "days", _l("天")
-        ),
+        KeyFigure(name("npl_ratio"), s.npl_ratio, "ratio", note=_npl_coverage_note(d)),
+        KeyFigure(name("inclusive_share_count"), s.inclusive_share_count, "ratio"),
+        KeyFigure(name("inclusive_share_amount"), s.inclusive_share_amount, "ratio"),
+        KeyFigure(name("approval_rate"), s.approval_rate, "ratio"),
+        KeyFigure(name("median_response_hours"), s.median_response_hours, "hours", _l("小时")),
+        KeyFigure(name("same_day_rate"), s.same_day_rate, "ratio"),
+        KeyFigure(name("sla_breaches"), s.sla_breaches, "int", _l("条")),
+        KeyFigure(name("median_claim_days"), s.median_claim_to_disbursement_days, "days", _l("天")),
     ]
+
+
+def _npl_coverage_note(d: Dashboard) -> Any:
+    """The month the NPL ratio is drawn from and the share of its due loans reported."""
+    if d.npl_coverage is None:
+        return ""
+    return _l(
+        "%(month)s 报送覆盖率 %(share)s",
+        month=d.npl_coverage.period.strftime("%Y-%m"),
+        share=_fmt_share(d.npl_coverage.share),
+    )
+
+
+def _fmt_share(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    return f"{(value * HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)}%"
 
 
 def _fmt_rate(value: Decimal | None) -> str:
@@ -516,36 +380,58 @@ GUARANTEE_TABLES = {
     "guaranteed_sizes": (_l("融资担保：按企业规模"), _l("企业规模"), "size"),
 }
 GUARANTEE_CUTS = dict(zip(GUARANTEE_TABLES, CUTS, strict=True))
-TABLES = ("months", "banks", "regions", "industries", "alerts", *GUARANTEE_TABLES)
+TABLES = (
+    "months",
+    "banks",
+    "regions",
+    "industries",
+    "sizes",
+    "products",
+    "alerts",
+    *GUARANTEE_TABLES,
+    "subsidies",
+)
 TABLE_FILE_NAMES = {
     "months": "dashboard-months",
     "banks": "dashboard-banks",
     "regions": "dashboard-regions",
     "industries": "dashboard-industries",
+    "sizes": "dashboard-sizes",
+    "products": "dashboard-products",
     "alerts": "dashboard-alerts",
     **{key: f"dashboard-{key.replace('_', '-')}" for key in GUARANTEE_TABLES},
+    "subsidies": "dashboard-subsidies",
 }
 
 MONTH_COLUMNS = [
     Column(_l("月份"), "month"),
-    Column(_l("放款笔数"), "int"),
-    Column(_l("放款金额（万元）"), "wan"),
-    Column(_l("笔均（万元）"), "wan"),
-    Column(_l("加权平均利率（%）"), "rate"),
-    Column(_l("贴息后利率（%）"), "rate"),
-    Column(_l("1年期LPR（%）"), "rate"),
-    Column(_l("较LPR利差（%）"), "rate"),
-    Column(_l("不良率（%）"), "ratio"),
+    Column(figure_name("loans"), "int"),
+    Column(figure_name("amount", _l("万元")), "wan"),
+    Column(figure_name("average", _l("万元")), "wan"),
+    Column(figure_name("weighted_rate", "%"), "rate"),
+    Column(figure_name("adjusted_rate", "%"), "rate"),
+    Column(figure_name("lpr", "%"), "rate"),
+    Column(figure_name("lpr_spread", "%"), "rate"),
+    Column(figure_name("npl_ratio", "%"), "ratio"),
 ]
 BANK_COLUMNS = [
-    Column(_l("排名"), "int"),
+    Column(figure_name("rank"), "int"),
     Column(_l("银行"), "text"),
-    Column(_l("放款笔数"), "int"),
-    Column(_l("放款金额（万元）"), "wan"),
-    Column(_l("审批通过率（%）"), "ratio"),
-    Column(_l("首次响应中位时长（小时）"), "hours"),
-    Column(_l("期末月不良率（%）"), "ratio"),
-    Column(_l("响应超时（条）"), "int"),
+    Column(figure_name("loans"), "int"),
+    Column(figure_name("amount", _l("万元")), "wan"),
+    Column(figure_name("approval_rate", "%"), "ratio"),
+    Column(figure_name("median_response_hours", _l("小时")), "hours"),
+    Column(figure_name("npl_ratio", "%"), "ratio"),
+    Column(figure_name("sla_breaches", _l("条")), "int"),
+]
+SUBSIDY_COLUMNS = [
+    Column(_l("政策"), "text"),
+    Column(_l("新增贴息贷款（笔）"), "int"),
+    Column(_l("贷款金额（万元）"), "wan"),
+    Column(_l("预计贴息（万元）"), "wan"),
+    Column(_l("已结算贴息（万元）"), "wan"),
+    Column(_l("其中已拨付（万元）"), "wan"),
+    Column(_l("待审核（万元）"), "wan"),
 ]
 ALERT_COLUMNS = [
     Column(_l("类型"), "text"),
@@ -592,8 +478,8 @@ def _guarantee_table(d: Dashboard, key: str) -> Table:
 def _group_columns(first: Any, kind: str) -> list[Column]:
     return [
         Column(first, kind),
-        Column(_l("放款笔数"), "int"),
-        Column(_l("放款金额（万元）"), "wan"),
+        Column(figure_name("loans"), "int"),
+        Column(figure_name("amount", _l("万元")), "wan"),
         Column(_l("金额占比（%）"), "ratio"),
     ]
 
@@ -611,13 +497,28 @@ def table(d: Dashboard, key: str) -> Table:
         "banks": _banks_table,
         "regions": _regions_table,
         "industries": _industries_table,
+        "sizes": _sizes_table,
+        "products": _products_table,
         "alerts": _alerts_table,
+        "subsidies": _subsidies_table,
     }
     if key in GUARANTEE_TABLES:
         return _guarantee_table(d, key)
     if key not in builders:
         raise KeyError(key)
     return builders[key](d)
+
+
+def _subsidies_table(d: Dashboard) -> Table:
+    policies = d.subsidies.policies if d.subsidies is not None else []
+    rows = [_subsidy_row(p.name, p) for p in policies]
+    if len(policies) > 1:
+        rows.append(_subsidy_row(_("合计"), d.subsidies.total))
+    return Table("subsidies", _l("政策贴息：按政策"), SUBSIDY_COLUMNS, rows)
+
+
+def _subsidy_row(name: str, p: PolicyFigures) -> list[Any]:
+    return [name, p.loans, p.principal, p.expected, p.settled, p.paid, p.pending]
 
 
 def _months_table(d: Dashboard) -> Table:
@@ -671,7 +572,12 @@ def _banks_table(d: Dashboard) -> Table:
 
 
 def _groups_table(d: Dashboard, key: str, title: Any, first: Any, kind: str) -> Table:
-    groups = d.figures.by_region if key == "regions" else d.figures.by_industry
+    groups = {
+        "regions": d.figures.by_region,
+        "industries": d.figures.by_industry,
+        "sizes": d.figures.by_size,
+        "products": d.figures.by_product,
+    }[key]
     total = d.figures.summary.amount
     rows = [[g.key, g.loans, g.amount, _share(g.amount, total)] for g in groups]
     return Table(key, title, _group_columns(first, kind), rows)
@@ -683,6 +589,28 @@ def _regions_table(d: Dashboard) -> Table:
 
 def _industries_table(d: Dashboard) -> Table:
     return _groups_table(d, "industries", _l("按行业"), _l("行业（国民经济行业大类）"), "industry")
+
+
+def _sizes_table(d: Dashboard) -> Table:
+    return _groups_table(d, "sizes", _l("按企业规模"), _l("企业规模"), "size")
+
+
+def _products_table(d: Dashboard) -> Table:
+    table = _groups_table(d, "products", _l("按产品"), _l("产品"), "text")
+    names = _product_names([int(row[0]) for row in table.rows if row[0]])
+    for row in table.rows:
+        row[0] = names.get(int(row[0]), row[0]) if row[0] else _("未关联产品")
+    return table
+
+
+def _product_names(ids: list[int]) -> dict[int, str]:
+    """Each product as '银行 · 产品', the way the product filter lists them."""
+    rows = db.reporting.execute(
+        select(BankProduct.id, BankProduct.name, FinancialInstitution.short_name)
+        .join(FinancialInstitution, FinancialInstitution.id == BankProduct.institution_id)
+        .where(BankProduct.id.in_(ids))
+    )
+    return {product_id: f"{bank} · {name}" for product_id, name, bank in rows}
 
 
 def _alerts_table(d: Dashboard) -> Table:
@@ -757,6 +685,33 @@ def export_table(t: Table) -> ExportTable:
     )
 
 
+def export_notes(d: Dashboard) -> list[tuple[str, str]]:
+    """What an export was made of: its filters by name, and how fresh its data was."""
+    f = d.filters
+    everything = _("全部")
+    notes = [
+        (_("统计期间"), _("%(start)s 至 %(end)s", start=f"{f.start:%Y-%m}", end=f"{f.end:%Y-%m}")),
+        (_("地区"), _region_name(f.region_code) if f.region_code else everything),
+        (_("行业"), _industry_name(f.industry_division) if f.industry_division else everything),
+        (_("企业规模"), str(SIZE_CLASS_LABELS.get(f.size_class, f.size_class or everything))),
+        (_("机构"), _bank_name(f.institution_id) if f.institution_id else everything),
+        (_("产品"), _product_name(f.product_id) if f.product_id else everything),
+    ]
+    if d.live or d.refreshed_at is None:
+        notes.append((_("数据"), _("实时计算")))
+    else:
+        at = d.refreshed_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+        notes.append((_("数据截至"), at))
+    notes.append((_("金额单位"), _("万元")))
+    return notes
+
+
+def _product_name(product_id: int) -> str:
+    return db.reporting.scalar(select(BankProduct.name).where(BankProduct.id == product_id)) or str(
+        product_id
+    )
+
+
 def filters_detail(filters: Filters) -> dict[str, str]:
     """The cut an export was made of, as text for its audit entry (`filter_start`, …)."""
     return {
@@ -789,8 +744,12 @@ def chart_data(d: Dashboard) -> dict[str, Any]:
             "categories": categories,
             "axes": [_("万元"), _("笔")],
             "series": [
-                _series(_("放款金额（万元）"), "bar", [_number(m.amount, "wan") for m in months]),
-                _series(_("放款笔数"), "line", [m.loans for m in months], axis=1),
+                _series(
+                    _chart_name("amount", _("万元")),
+                    "bar",
+                    [_number(m.amount, "wan") for m in months],
+                ),
+                _series(_chart_name("loans"), "line", [m.loans for m in months], axis=1),
             ],
         },
         "rates": {
@@ -798,13 +757,20 @@ def chart_data(d: Dashboard) -> dict[str, Any]:
             "axes": ["%"],
             "series": [
                 _series(
-                    _("加权平均利率"), "line", [_number(m.weighted_rate, "rate") for m in months]
+                    _chart_name("weighted_rate"),
+                    "line",
+                    [_number(m.weighted_rate, "rate") for m in months],
                 ),
                 _series(
-                    _("贴息后利率"), "line", [_number(m.adjusted_rate, "rate") for m in months]
+                    _chart_name("adjusted_rate"),
+                    "line",
+                    [_number(m.adjusted_rate, "rate") for m in months],
                 ),
                 _series(
-                    _("1年期LPR"), "line", [_number(m.lpr, "rate") for m in months], dashed=True
+                    _chart_name("lpr"),
+                    "line",
+                    [_number(m.lpr, "rate") for m in months],
+                    dashed=True,
                 ),
             ],
         },
@@ -812,13 +778,20 @@ def chart_data(d: Dashboard) -> dict[str, Any]:
             "categories": categories,
             "axes": ["%"],
             "series": [
-                _series(_("不良率"), "bar", [_number(m.npl_ratio, "ratio") for m in months]),
+                _series(
+                    _chart_name("npl_ratio"), "bar", [_number(m.npl_ratio, "ratio") for m in months]
+                ),
                 _series(_("预警阈值"), "line", [threshold for _m in months], dashed=True),
             ],
         },
     }
     charts["banks"] = _bank_chart(d)
     return charts
+
+
+def _chart_name(key: str, unit: Any = None) -> str:
+    """A series' name: the figure's, as text for the chart's JSON."""
+    return str(figure_name(key, unit))
 
 
 def _series(name: str, kind: str, data: list[Any], axis: int = 0, dashed: bool = False) -> dict:
@@ -834,7 +807,7 @@ def _bank_chart(d: Dashboard) -> dict[str, Any]:
             "horizontal": True,
             "series": [
                 _series(
-                    _("放款金额（万元）"),
+                    _chart_name("amount", _("万元")),
                     "bar",
                     [_number(c.own.amount, "wan"), _number(c.medians["amount"], "wan")],
                 )
@@ -846,6 +819,8 @@ def _bank_chart(d: Dashboard) -> dict[str, Any]:
         "axes": [_("万元")],
         "horizontal": True,
         "series": [
-            _series(_("放款金额（万元）"), "bar", [_number(b.amount, "wan") for b in banks])
+            _series(
+                _chart_name("amount", _("万元")), "bar", [_number(b.amount, "wan") for b in banks]
+            )
         ],
     }

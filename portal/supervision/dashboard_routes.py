@@ -52,8 +52,10 @@ def index() -> str:
 
 
 @bp.get(
-    "/export/<any(months, banks, regions, industries, alerts, guarantors, guaranteed_banks,"
-    " guaranteed_regions, guaranteed_industries, guaranteed_sizes):table>.<any(csv, xlsx):fmt>"
+    "/export/<any(months, banks, regions, industries, sizes, products, alerts, guarantors,"
+    " guaranteed_banks,"
+    " guaranteed_regions, guaranteed_industries, guaranteed_sizes, subsidies):table>"
+    ".<any(csv, xlsx):fmt>"
 )
 @requires(Permission.DASHBOARD_VIEW)
 @writes_on_get
@@ -62,6 +64,7 @@ def export(table: str, fmt: str) -> Response:
     _form, view = _dashboard()
     filename, fallback = dashboard.export_names(view, table)
     rows = dashboard.export_table(dashboard.table(view, table))
+    rows.notes = dashboard.export_notes(view)
     audit.record(
         "dashboard.export",
         table=table,

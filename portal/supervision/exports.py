@@ -26,6 +26,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_MIME = "text/csv"  # werkzeug adds "; charset=utf-8"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("csv", "xlsx")
+NOTES_SHEET = "说明"
 _SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _ASCII_FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -37,6 +38,9 @@ class ExportTable:
     title: str
     headers: Sequence[str]
     rows: list[Sequence[Any]] = field(default_factory=list)
+    # How the table was made (the filters, the data's as-of time), as (label, value) pairs:
+    # under the table in a CSV, on a second worksheet in an XLSX.
+    notes: Sequence[tuple[str, str]] = ()
 
 
 def safe_cell(value: Any) -> Any:
@@ -66,6 +70,10 @@ def to_csv(table: ExportTable) -> bytes:
         writer.writerow(
             [safe_cell(value) if isinstance(value, str) else _text(value) for value in row]
         )
+    if table.notes:
+        writer.writerow([])
+        for label, value in table.notes:
+            writer.writerow([safe_cell(str(label)), safe_cell(str(value))])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -102,6 +110,11 @@ def to_xlsx(table: ExportTable) -> bytes:
     for index, header in enumerate(table.headers, start=1):
         width = max(10, min(40, len(str(header)) * 2 + 2))
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
+    if table.notes:
+        notes = workbook.create_sheet(_sheet_title(NOTES_SHEET))
+        for label, value in table.notes:
+            notes.append([_xlsx_value(str(label)), _xlsx_value(str(value))])
+        notes.column_dimensions["A"].width, notes.column_dimensions["B"].width = 14, 60
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

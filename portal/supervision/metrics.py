@@ -1,21 +1,28 @@
-"""Supervision figures, computed exactly as DESIGN.md defines them.
+"""Supervision figures computed live from the loans, leads and monthly reports.
 
 Every figure can be cut by month range, region, industry, size class, bank and product. Sums and
-counts are SQL aggregates; medians are taken in Python over one column of durations. Every query
-reads through `db.reporting` (the read replica when REPORTING_DATABASE_URL is set).
+counts are SQL aggregates; medians are taken by PostgreSQL, or in Python over one column of
+durations on SQLite. Every query reads through `db.reporting` (the read replica when
+REPORTING_DATABASE_URL is set).
 
-Definitions (DESIGN.md, "Supervision figures"):
-- loan volume: count and sum of disbursed amounts in the period; average per deal (笔均);
-- weighted average rate: Σ(amount × rate) / Σ amount; subsidy-adjusted: rate minus the subsidy's
-  rate points; each also as a spread over the month's 1-year LPR;
+The definitions (DESIGN.md, "Supervision figures", made exact) live in
+`portal.supervision.definitions`, which the dashboard rollups (`portal.supervision.rollups`) build
+on too; in short:
+- loan volume: count and sum of the amounts disbursed in the period; average per deal (笔均);
+- weighted average rate: Σ(amount × rate) ÷ Σ amount; subsidy-adjusted cost: rate − interest
+  subsidy points + guarantee fee − fee subsidy, amount-weighted alike;
+- LPR: each loan at the 1-year LPR in force on its disbursement day, amount-weighted; the spread
+  is the weighted rate minus it;
 - NPL ratio of a month: Σ balance classed 次级/可疑/损失 ÷ Σ balance of all reported loans;
-- inclusive small/micro lending (普惠型小微): loans to small or micro firms whose total credit from
-  that bank is at most 10,000,000 yuan (the firm's loans from that bank disbursed in the period,
-  added up); share by count and by amount;
+- inclusive small/micro lending (普惠型小微): loans to small or micro firms whose total credit at
+  that bank on the disbursement day (the principal of all its loans from that bank outstanding
+  that day, any product, inside the period or not) is at most 10,000,000 yuan; shares by count
+  and by amount;
 - approval rate: approved ÷ decided leads; median hours to first response; SLA breaches;
 - same-day credit rate: of the needs that got credit approved, the share approved on the calendar
   day (Asia/Shanghai) the need was submitted;
-- claim-to-disbursement days: median days from a lead's creation to its loan's disbursement.
+- claim-to-disbursement days: over the loans disbursed in the period that came from a lead, the
+  median days from the lead's creation (Shanghai day) to disbursement.
 """
 
 from __future__ import annotations
@@ -28,22 +35,35 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Date, Float, Select, case, cast, extract, func, or_, select, tuple_
+from sqlalchemy import Float, Select, case, cast, extract, func, select, tuple_
 
-from portal.dates import SHANGHAI
-from portal.enums import NON_PERFORMING, LeadStatus
+from portal.dates import SHANGHAI, next_month
 from portal.extensions import db
 from portal.firms.models import Firm
-from portal.firms.standards import SizeClass
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Lead, Loan
 from portal.matching.models import FinancingNeed
-from portal.supervision.models import LoanStatusReport, LprRate
-
-INCLUSIVE_CREDIT_CEILING = Decimal("10000000")  # 1,000 万元, inclusive
-INCLUSIVE_SIZES = (SizeClass.SMALL, SizeClass.MICRO)
-FOUR = Decimal("0.0001")
-TWO = Decimal("0.01")
+from portal.supervision.definitions import (
+    APPROVED,
+    DECIDED,
+    FOUR,
+    NPL_BALANCE,
+    TWO,
+    adjusted_cost,
+    attach_lpr,
+    claim_days,
+    hours_between,
+    inclusive,
+    local_date,
+    lpr_schedule,
+    median,
+    per,
+    postgres,
+    tenth,
+    weighted_lpr,
+    whole,
+)
+from portal.supervision.models import LoanStatusReport
 
 
 @dataclass(frozen=True)
@@ -71,10 +91,6 @@ class Filters:
         return months
 
 
-def next_month(month: dt.date) -> dt.date:
-    return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
 @dataclass
 class MonthFigures:
     month: dt.date
@@ -83,6 +99,7 @@ class MonthFigures:
     average: Decimal | None = None
     weighted_rate: Decimal | None = None
     adjusted_rate: Decimal | None = None
+    # The amount-weighted LPR of the month's loans (without loans: in force at month end).
     lpr: Decimal | None = None
     npl_balance: Decimal = Decimal(0)
     reported_balance: Decimal = Decimal(0)
@@ -105,6 +122,7 @@ class Summary:
     average: Decimal | None = None
     weighted_rate: Decimal | None = None
     adjusted_rate: Decimal | None = None
+    lpr: Decimal | None = None  # the amount-weighted LPR of the period's loans
     inclusive_loans: int = 0
     inclusive_amount: Decimal = Decimal(0)
     approved_leads: int = 0
@@ -171,6 +189,8 @@ class Figures:
     banks: list[BankFigures]
     by_region: list[GroupRow] = field(default_factory=list)
     by_industry: list[GroupRow] = field(default_factory=list)
+    by_size: list[GroupRow] = field(default_factory=list)
+    by_product: list[GroupRow] = field(default_factory=list)  # key "" for loans of no product
 
 
 def ratio(part: Decimal, whole: Decimal) -> Decimal | None:
@@ -201,7 +221,7 @@ def _firms_in(filters: Filters) -> Select[Any] | None:
     PostgreSQL plans hash joins and is faster joining the firms (None: join them).
     """
     conditions = firm_conditions(filters)
-    if not conditions or _postgres():
+    if not conditions or postgres():
         return None
     return select(Firm.id).where(*conditions)
 
@@ -298,18 +318,13 @@ def _reported(filters: Filters) -> Select[Any]:
 
 # --- the figures -----------------------------------------------------------------------------
 
-_NPL = case(
-    (LoanStatusReport.five_tier_class.in_(tuple(NON_PERFORMING)), LoanStatusReport.balance), else_=0
-)
-_APPROVED = Lead.approved_amount.is_not(None)
-_DECIDED = or_(_APPROVED, Lead.status == LeadStatus.DECLINED)
-
 
 def figures(filters: Filters) -> Figures:
     """Every figure of the dashboard and the monthly report for one cut of the data."""
-    months = month_figures(filters)
+    lent = lent_by_day(filters)
+    months = month_figures(filters, lent)
     responses = response_medians(filters)
-    summary = summary_figures(filters, responses)
+    summary = summary_figures(filters, responses, lent)
     summary.npl_ratio = next((m.npl_ratio for m in reversed(months) if m.reported_balance), None)
     return Figures(
         filters=filters,
@@ -318,98 +333,96 @@ def figures(filters: Filters) -> Figures:
         banks=bank_figures(filters, responses),
         by_region=grouped(filters, Firm.region_code),
         by_industry=grouped(filters, func.substr(Firm.industry_code, 1, 2)),
+        by_size=grouped(filters, Firm.size_class),
+        by_product=grouped(filters, Loan.product_id),
     )
 
 
-def month_figures(filters: Filters) -> list[MonthFigures]:
+def lent_by_day(filters: Filters) -> dict[dt.date, Decimal]:
+    """The amount disbursed on each day of the period: what the weighted LPR reads."""
+    return {
+        day: Decimal(amount or 0)
+        for day, amount in db.reporting.execute(
+            loans_in(filters)
+            .with_only_columns(Loan.disbursed_on, func.sum(Loan.amount))
+            .group_by(Loan.disbursed_on)
+        )
+    }
+
+
+def _volume_measures() -> tuple[Any, ...]:
+    return (
+        func.count(Loan.id),
+        func.sum(Loan.amount),
+        func.sum(Loan.amount * Loan.rate),
+        func.sum(Loan.amount * adjusted_cost(Loan)),
+    )
+
+
+def month_figures(
+    filters: Filters, lent: dict[dt.date, Decimal] | None = None
+) -> list[MonthFigures]:
+    """Volume, rates, LPR and NPL per month (`lent`: `lent_by_day`, when already read)."""
     rows = {m: MonthFigures(m) for m in filters.months()}
     year, month = extract("year", Loan.disbursed_on), extract("month", Loan.disbursed_on)
     volume = (
-        loans_in(filters)
-        .with_only_columns(
-            year,
-            month,
-            func.count(Loan.id),
-            func.sum(Loan.amount),
-            func.sum(Loan.amount * Loan.rate),
-            func.sum(Loan.amount * (Loan.rate - Loan.subsidy_rate)),
-        )
-        .group_by(year, month)
+        loans_in(filters).with_only_columns(year, month, *_volume_measures()).group_by(year, month)
     )
     for y, m, count, amount, rate_sum, adjusted_sum in db.reporting.execute(volume):
-        row = rows[dt.date(int(y), int(m), 1)]
-        row.loans, row.amount = count, Decimal(amount or 0)
-        row.average = _per(row.amount, count, TWO)
-        row.weighted_rate = _per(Decimal(rate_sum or 0), row.amount, FOUR)
-        row.adjusted_rate = _per(Decimal(adjusted_sum or 0), row.amount, FOUR)
+        set_volume(rows[dt.date(int(y), int(m), 1)], count, amount, rate_sum, adjusted_sum)
     npl = (
         _reported(filters)
         .with_only_columns(
-            LoanStatusReport.period, func.sum(_NPL), func.sum(LoanStatusReport.balance)
+            LoanStatusReport.period, func.sum(NPL_BALANCE), func.sum(LoanStatusReport.balance)
         )
         .group_by(LoanStatusReport.period)
     )
     for period, bad, total in db.reporting.execute(npl):
         row = rows[period]
         row.npl_balance, row.reported_balance = Decimal(bad or 0), Decimal(total or 0)
-    _attach_lpr(rows)
+    attach_lpr(rows, lent_by_day(filters) if lent is None else lent)
     return list(rows.values())
 
 
-def _attach_lpr(rows: dict[dt.date, MonthFigures]) -> None:
-    rates = db.reporting.execute(
-        select(LprRate.effective_on, LprRate.one_year).order_by(LprRate.effective_on)
-    ).all()
-    for month, row in rows.items():
-        in_force = [rate for effective, rate in rates if effective < next_month(month)]
-        row.lpr = in_force[-1] if in_force else None
-
-
-def _per(total: Decimal, count: Decimal | int, places: Decimal) -> Decimal | None:
-    if not count:
-        return None
-    return (Decimal(total) / Decimal(count)).quantize(places, rounding=ROUND_HALF_UP)
+def set_volume(row: Any, count: int, amount: Any, rate_sum: Any, adjusted_sum: Any) -> None:
+    """A month's or the summary's volume, average, weighted rate and adjusted cost."""
+    row.loans, row.amount = count, Decimal(amount or 0)
+    row.average = per(row.amount, count, TWO)
+    row.weighted_rate = per(Decimal(rate_sum or 0), row.amount, FOUR)
+    row.adjusted_rate = per(Decimal(adjusted_sum or 0), row.amount, FOUR)
 
 
 def summary_figures(
-    filters: Filters, responses: dict[int | None, Decimal] | None = None
+    filters: Filters,
+    responses: dict[int | None, Decimal] | None = None,
+    lent: dict[dt.date, Decimal] | None = None,
 ) -> Summary:
     summary = Summary()
-    count, amount, rate_sum, adjusted_sum = db.reporting.execute(
-        loans_in(filters).with_only_columns(
-            func.count(Loan.id),
-            func.sum(Loan.amount),
-            func.sum(Loan.amount * Loan.rate),
-            func.sum(Loan.amount * (Loan.rate - Loan.subsidy_rate)),
-        )
-    ).one()
-    summary.loans, summary.amount = count, Decimal(amount or 0)
-    summary.average = _per(summary.amount, count, TWO)
-    summary.weighted_rate = _per(Decimal(rate_sum or 0), summary.amount, FOUR)
-    summary.adjusted_rate = _per(Decimal(adjusted_sum or 0), summary.amount, FOUR)
+    totals = db.reporting.execute(loans_in(filters).with_only_columns(*_volume_measures())).one()
+    set_volume(summary, *totals)
+    summary.lpr = weighted_lpr(lent_by_day(filters) if lent is None else lent, lpr_schedule())
     summary.inclusive_loans, summary.inclusive_amount = _inclusive(filters)
+    summary.median_claim_to_disbursement_days = _claim_median(filters)
     _lead_figures(filters, summary, responses)
     _need_figures(filters, summary)
     return summary
 
 
 def _inclusive(filters: Filters) -> tuple[int, Decimal]:
-    """Loans to small and micro firms whose credit from that bank is at most 1,000 万元."""
-    # Each qualifying firm–bank pair brings all its loans: add up the pairs' counts and sums.
-    pairs = (
-        loans_in(filters, with_firm=True)
-        .with_only_columns(
-            func.count(Loan.id).label("loans"), func.sum(Loan.amount).label("credit")
-        )
-        .where(Firm.size_class.in_(INCLUSIVE_SIZES))
-        .group_by(Loan.firm_id, Loan.institution_id)
-        .having(func.sum(Loan.amount) <= INCLUSIVE_CREDIT_CEILING)
-        .subquery()
-    )
+    """The period's 普惠型小微 loans: count and amount (definitions.inclusive)."""
     count, amount = db.reporting.execute(
-        select(func.coalesce(func.sum(pairs.c.loans), 0), func.sum(pairs.c.credit))
+        loans_in(filters, with_firm=True)
+        .with_only_columns(func.count(Loan.id), func.sum(Loan.amount))
+        .where(inclusive(Firm.size_class, Loan))
     ).one()
     return int(count), Decimal(amount or 0)
+
+
+def _claim_median(filters: Filters) -> Decimal | None:
+    """Median days from lead to disbursement over the loans disbursed in the period."""
+    claims = loans_in(filters).join(Lead, Lead.id == Loan.lead_id)
+    days = median(claims, claim_days(), days=True)
+    return None if days is None else whole(days)
 
 
 def _lead_figures(
@@ -417,8 +430,8 @@ def _lead_figures(
 ) -> None:
     approved, decided, breaches = db.reporting.execute(
         leads_in(filters).with_only_columns(
-            func.count(case((_APPROVED, 1))),
-            func.count(case((_DECIDED, 1))),
+            func.count(case((APPROVED, 1))),
+            func.count(case((DECIDED, 1))),
             func.count(case((Lead.sla_breached.is_(True), 1))),
         )
     ).one()
@@ -430,16 +443,6 @@ def _lead_figures(
     if responses is None:
         responses = response_medians(filters)
     summary.median_response_hours = responses.get(None)
-    claims = leads_in(filters).join(Loan, Loan.lead_id == Lead.id)
-    days = _days_between(Lead.created_at, Loan.disbursed_on)
-    if _postgres():
-        median = db.reporting.scalar(
-            claims.with_only_columns(func.percentile_cont(0.5).within_group(days))
-        )
-    else:
-        values = db.reporting.scalars(claims.with_only_columns(days)).all()
-        median = statistics.median(round(value) for value in values) if values else None
-    summary.median_claim_to_disbursement_days = None if median is None else _whole(median)
 
 
 def response_medians(filters: Filters) -> dict[int | None, Decimal]:
@@ -450,56 +453,22 @@ def response_medians(filters: Filters) -> dict[int | None, Decimal]:
     statistics.median does); SQLite has no percentile function, so it subtracts the timestamps
     and hands back one float per lead, and Python takes the medians.
     """
-    hours = _hours_between(Lead.created_at, Lead.first_response_at)
+    hours = hours_between(Lead.created_at, Lead.first_response_at)
     answered = leads_in(filters).where(Lead.first_response_at.is_not(None))
-    if _postgres():
+    if postgres():
         rows = db.reporting.execute(
             answered.with_only_columns(
                 Lead.institution_id, func.percentile_cont(0.5).within_group(hours)
             ).group_by(func.grouping_sets(tuple_(Lead.institution_id), tuple_()))
         )
-        return {bank: _tenth(value) for bank, value in rows if value is not None}
+        return {bank: tenth(value) for bank, value in rows if value is not None}
     per_bank: dict[int | None, list[float]] = defaultdict(list)
     for bank, value in db.reporting.execute(
         answered.with_only_columns(Lead.institution_id, cast(hours, Float))
     ):
         per_bank[bank].append(value)
         per_bank[None].append(value)
-    return {bank: _tenth(statistics.median(values)) for bank, values in per_bank.items()}
-
-
-def _whole(days: float) -> Decimal:
-    """6 rather than 6.0 when the median is a whole number of days (as statistics gives)."""
-    return Decimal(int(days)) if float(days).is_integer() else Decimal(str(float(days)))
-
-
-def _tenth(hours: float) -> Decimal:
-    return Decimal(str(round(float(hours), 1)))
-
-
-def _postgres() -> bool:
-    return db.reporting.get_bind().dialect.name == "postgresql"
-
-
-def _hours_between(start: Any, end: Any) -> Any:
-    """Hours from one UTC timestamp column to another, computed by the database."""
-    if _postgres():
-        return extract("epoch", end - start) / 3600
-    return (func.julianday(end) - func.julianday(start)) * 24
-
-
-def _local_date(moment: Any) -> Any:
-    """The Asia/Shanghai calendar day of a UTC timestamp column (China keeps UTC+8 all year)."""
-    if _postgres():
-        return cast(func.timezone("Asia/Shanghai", moment), Date)
-    return func.date(moment, "+8 hours")
-
-
-def _days_between(moment: Any, day: Any) -> Any:
-    """Whole days from a timestamp's Shanghai calendar day to a date."""
-    if _postgres():
-        return day - _local_date(moment)
-    return func.julianday(day) - func.julianday(_local_date(moment))
+    return {bank: tenth(statistics.median(values)) for bank, values in per_bank.items()}
 
 
 def _need_figures(filters: Filters, summary: Summary) -> None:
@@ -510,11 +479,11 @@ def _need_figures(filters: Filters, summary: Summary) -> None:
             FinancingNeed.created_at.label("submitted"),
             func.min(Lead.decided_at).label("approved"),
         )
-        .where(_APPROVED)
+        .where(APPROVED)
         .group_by(FinancingNeed.id, FinancingNeed.created_at)
         .subquery()
     )
-    same_day = _local_date(first_approval.c.submitted) == _local_date(first_approval.c.approved)
+    same_day = local_date(first_approval.c.submitted) == local_date(first_approval.c.approved)
     summary.credited_needs, summary.same_day_needs = db.reporting.execute(
         select(func.count(), func.count(case((same_day, 1))))
     ).one()
@@ -545,8 +514,8 @@ def bank_figures(
         leads_in(filters)
         .with_only_columns(
             Lead.institution_id,
-            func.count(case((_APPROVED, 1))),
-            func.count(case((_DECIDED, 1))),
+            func.count(case((APPROVED, 1))),
+            func.count(case((DECIDED, 1))),
             func.count(case((Lead.sla_breached.is_(True), 1))),
         )
         .group_by(Lead.institution_id)
@@ -563,7 +532,7 @@ def bank_figures(
         .where(LoanStatusReport.period == filters.end)
         .with_only_columns(
             LoanStatusReport.institution_id,
-            func.sum(_NPL),
+            func.sum(NPL_BALANCE),
             func.sum(LoanStatusReport.balance),
         )
         .group_by(LoanStatusReport.institution_id)
@@ -591,11 +560,17 @@ def rank_banks(banks: Iterable[BankFigures]) -> list[BankFigures]:
 
 
 def grouped(filters: Filters, column: Any) -> list[GroupRow]:
-    """Loan count and amount per value of a firm column (region, industry division)."""
+    """Loan count and amount per value of a column (region, industry division, size class,
+    product), largest amount first."""
     rows = db.reporting.execute(
         loans_in(filters, with_firm=True)
         .with_only_columns(column, func.count(Loan.id), func.sum(Loan.amount))
         .group_by(column)
         .order_by(func.sum(Loan.amount).desc())
     ).all()
-    return [GroupRow(str(key), count, Decimal(amount or 0)) for key, count, amount in rows]
+    return [group_row(key, count, amount) for key, count, amount in rows]
+
+
+def group_row(key: Any, count: int, amount: Any) -> GroupRow:
+    """One group; a missing key (a loan of no product) is the empty string."""
+    return GroupRow("" if key is None else str(key), count, Decimal(amount or 0))

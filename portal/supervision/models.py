@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, Rate, utcnow
-from portal.enums import FiveTierClass, db_enum
+from portal.enums import FiveTierClass, ReportEdition, db_enum
 
 RollupMoney = Numeric(20, 2)  # sums of many balances, yuan
 
@@ -48,18 +48,60 @@ class LoanStatusReport(Base):
 
 
 class MonthlyReport(Base):
-    """A generated monthly supervision report (PDF), archived as issued."""
+    """One edition of a monthly supervision report (PDF), archived as issued.
+
+    Editions of a month and scope are numbered 1, 2, … and never replaced: a provisional
+    edition (made before the reporting deadline) says so on every page, the final edition is
+    made after the deadline, and a later report or correction to the month makes a revised one.
+    """
 
     __tablename__ = "monthly_reports"
-    __table_args__ = (UniqueConstraint("period", "scope", name="uq_monthly_reports_period_scope"),)
+    __table_args__ = (
+        UniqueConstraint("period", "scope", "version", name="uq_monthly_reports_period_scope_v"),
+        Index("ix_monthly_reports_period_scope", "period", "scope"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     period: Mapped[dt.date]
     # "province", "region:350100" or "bank:12"
     scope: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(default=1)
+    edition: Mapped[ReportEdition] = mapped_column(
+        db_enum(ReportEdition, "report_edition"), default=ReportEdition.FINAL
+    )
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
     sha256: Mapped[str] = mapped_column(String(64))
     generated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The month's key figures as printed ({name: text}) and the reporting coverage behind them
+    # ({"due", "reported", "banks": [[id, name, due, reported], …]}): what a later edition is
+    # compared with, and what the archive shows.
+    figures: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    coverage: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    # What changed from the edition before ([{"figure", "before", "after"}, …]).
+    changes: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    # When this edition's figures were last compared with the data (a revision check).
+    checked_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class MonthMark(Base):
+    """A change to a month's loans, leads or status reports, written in the same transaction.
+
+    Append-only, so that concurrent writers never wait on one another: the rollup refresh
+    rebuilds the months that have unrolled marks and then flags the marks it read, and the
+    monthly report job looks for marks newer than an edition's last check
+    (`portal.supervision.freshness`).
+    """
+
+    __tablename__ = "month_marks"
+    __table_args__ = (
+        Index("ix_month_marks_unrolled", "rolled_up", "period"),
+        Index("ix_month_marks_period_marked_at", "period", "marked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[dt.date]  # the first day of the month
+    marked_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    rolled_up: Mapped[bool] = mapped_column(default=False)
 
 
 class LprRate(Base):
@@ -110,7 +152,8 @@ class SystemSetting(Base):
 
 
 class DashboardLoanFact(Base):
-    """One disbursed loan, with the cut columns of its firm (volume, rates, inclusive lending)."""
+    """One disbursed loan, with the cut columns of its firm (volume, rates, inclusive lending,
+    claim-to-disbursement days), as `portal.supervision.definitions` defines them."""
 
     __tablename__ = "dashboard_loan_facts"
     __table_args__ = (Index("ix_dashboard_loan_facts_disbursed_on", "disbursed_on"),)
@@ -126,6 +169,13 @@ class DashboardLoanFact(Base):
     amount: Mapped[Decimal]
     rate: Mapped[Decimal] = mapped_column(Rate)
     subsidy_rate: Mapped[Decimal] = mapped_column(Rate)
+    guarantee_fee_rate: Mapped[Decimal] = mapped_column(Rate)
+    fee_subsidy_rate: Mapped[Decimal] = mapped_column(Rate)
+    # 普惠型小微 as of the disbursement day: depends on the firm's other loans at the bank, so
+    # it is worked out when the row is written (definitions.inclusive).
+    inclusive: Mapped[bool]
+    # Days from the lead's creation (Shanghai day) to disbursement; None without a lead.
+    claim_days: Mapped[float | None] = mapped_column(Float)
 
 
 class DashboardLeadFact(Base):
@@ -147,7 +197,6 @@ class DashboardLeadFact(Base):
     sla_breached: Mapped[bool]
     # Computed by the same SQL expressions as the live figures, so the medians are the same.
     response_hours: Mapped[float | None] = mapped_column(Float)
-    claim_days: Mapped[float | None] = mapped_column(Float)
     need_day: Mapped[dt.date]  # the need's submission day in Asia/Shanghai
     approved_day: Mapped[dt.date | None]  # the approval day in Asia/Shanghai, if approved
 

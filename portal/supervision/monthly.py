@@ -19,21 +19,35 @@ from urllib.parse import quote
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.dates import day_in_china, month_start, next_month, shift_month
 from portal.db import utcnow
-from portal.enums import OnboardingStatus, Role
+from portal.enums import OnboardingStatus, ReportEdition, Role
 from portal.extensions import db
 from portal.firms import standards
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Loan
 from portal.notifications import service as notifications
-from portal.supervision import metrics
+from portal.supervision import metrics, settings
+from portal.supervision.alerts import find_alerts
+from portal.supervision.coverage import Coverage, coverage
 from portal.supervision.guarantees import figures as guarantee_figures
-from portal.supervision.metrics import Filters, next_month
-from portal.supervision.models import LoanStatusReport, MonthlyReport
-from portal.supervision.pdf import REPORT_TITLE, period_label, render_report
+from portal.supervision.metrics import Figures, Filters
+from portal.supervision.models import MonthlyReport, MonthMark
+from portal.supervision.pdf import (
+    COVERAGE_KEY,
+    COVERAGE_LABEL,
+    KEY_FIGURES,
+    REPORT_TITLE,
+    Edition,
+    period_label,
+    render_report,
+    share,
+)
+from portal.supervision.reporting import latest_past_due, past_due, reports_due_on
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +60,18 @@ TREND_MONTHS = 12
 # The earliest month a report may be made for: the platform holds nothing older, and a report
 # compares with the year before, which must still be on the calendar (year 1 has none).
 EARLIEST_MONTH = dt.date(2000, 1, 1)
+# A revision check looks again at changes marked this long before its last check: a change
+# committed while a check ran is then seen by the next.
+REVISION_MARGIN = dt.timedelta(minutes=10)
 _SCOPE = re.compile(r"^(?:(province)|region:(\d{6})|bank:([1-9]\d{0,9}))$")
 
 
 class UnknownScope(ValueError):
     """A scope string that names no province, prefecture or bank."""
+
+
+class EditionTaken(RuntimeError):
+    """Another process archived the same edition number of the month and scope a moment ago."""
 
 
 @dataclass(frozen=True)
@@ -98,19 +119,9 @@ def scope_label(key: str, bank_names: dict[int, str] | None = None) -> str:
     return PROVINCE_LABEL
 
 
-def first_of_month(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def add_months(month: dt.date, months: int) -> dt.date:
-    """The first day of the month `months` away (negative goes back)."""
-    index = month.year * 12 + month.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def last_finished_month(today: dt.date) -> dt.date:
     """The month before today's: the newest month a report may be made for."""
-    return add_months(first_of_month(today), -1)
+    return shift_month(month_start(today), -1)
 
 
 def scopes_for(period: dt.date) -> list[str]:
@@ -120,7 +131,7 @@ def scopes_for(period: dt.date) -> list[str]:
         .join(FinancialInstitution, FinancialInstitution.id == Loan.institution_id)
         .where(
             FinancialInstitution.onboarding_status == OnboardingStatus.APPROVED,
-            Loan.disbursed_on < next_month(first_of_month(period)),
+            Loan.disbursed_on < next_month(month_start(period)),
         )
         .distinct()
         .order_by(Loan.institution_id)
@@ -132,23 +143,26 @@ def _filters(start: dt.date, end: dt.date, scope: Scope) -> Filters:
     return Filters(start, end, region_code=scope.region_code, institution_id=scope.institution_id)
 
 
-def contradicting_reports(filters: Filters) -> int:
-    """Loan status reports in the cut whose five-tier class contradicts the overdue days."""
-    return (
-        db.reporting.scalar(
-            metrics.reports_in(filters)
-            .with_only_columns(func.count(LoanStatusReport.id))
-            .where(LoanStatusReport.contradicts_overdue_rules.is_(True))
-        )
-        or 0
-    )
+def render(
+    period: dt.date,
+    key: str,
+    now: dt.datetime | None = None,
+    *,
+    current: Figures | None = None,
+    edition: Edition | None = None,
+) -> bytes:
+    """The PDF of one month and scope, from the metrics of that month and its comparisons.
 
-
-def render(period: dt.date, key: str, now: dt.datetime | None = None) -> bytes:
-    """The PDF of one month and scope, from the metrics of that month and its comparisons."""
-    scope, month = parse_scope(key), first_of_month(period)
-    previous, year_ago = add_months(month, -1), add_months(month, -12)
-    current = metrics.figures(_filters(month, month, scope))
+    `current` is the month's figures when the caller has them already; `edition` says which
+    edition this is, with the reporting coverage every page carries.
+    """
+    scope, month = parse_scope(key), month_start(period)
+    previous, year_ago = shift_month(month, -1), shift_month(month, -12)
+    current = current or metrics.figures(_filters(month, month, scope))
+    threshold = settings.npl_alert_threshold()
+    # Seen from the day after the month, as the dashboard sees this cut once the month is over:
+    # the missing reports checked are the month's own, whenever the report is (re)made.
+    alerts = find_alerts(current, threshold, next_month(month))
     return render_report(
         current,
         metrics.figures(_filters(previous, previous, scope)),
@@ -156,63 +170,121 @@ def render(period: dt.date, key: str, now: dt.datetime | None = None) -> bytes:
         REPORT_TITLE,
         scope_label(key),
         month,
-        trend=metrics.month_figures(_filters(add_months(month, 1 - TREND_MONTHS), month, scope)),
-        contradicting_reports=contradicting_reports(current.filters),
+        trend=metrics.month_figures(_filters(shift_month(month, 1 - TREND_MONTHS), month, scope)),
+        alerts=alerts,
+        npl_threshold=threshold,
         generated_at=now,
         guarantees=guarantee_figures(current.filters),
+        edition=edition,
     )
 
 
 def generate(
-    period: dt.date, scope: str, *, actor: User | None = None, now: dt.datetime | None = None
+    period: dt.date,
+    scope: str,
+    *,
+    actor: User | None = None,
+    now: dt.datetime | None = None,
+    action: str | None = None,
 ) -> MonthlyReport:
-    """Render and archive the report; a second run for the same month and scope replaces it."""
-    key, month = parse_scope(scope).key, first_of_month(period)
+    """Render and archive a new edition of the month's report for the scope.
+
+    Before the month's reporting deadline the edition is provisional, after it final; earlier
+    editions are kept, and the new one lists the key figures that changed since the last.
+    """
+    key, month = parse_scope(scope).key, month_start(period)
     now = now or utcnow()
-    pdf = render(month, key, now)
-    report, replaced = _store(month, key, pdf, now)
+    previous = latest_edition(month, key)
+    current = metrics.figures(_filters(month, month, parse_scope(key)))
+    cover = coverage(current.filters, month)
+    printed = printed_figures(current, cover)
+    edition = Edition(
+        kind=ReportEdition.FINAL
+        if past_due(month, day_in_china(now))
+        else ReportEdition.PROVISIONAL,
+        version=previous.version + 1 if previous else 1,
+        coverage=cover,
+        deadline=reports_due_on(month),
+        changes=figure_changes(previous.figures, printed) if previous else [],
+    )
+    pdf = render(month, key, now, current=current, edition=edition)
+    report = MonthlyReport(
+        period=month,
+        scope=key,
+        version=edition.version,
+        edition=edition.kind,
+        pdf=pdf,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        generated_at=now,
+        checked_at=now,
+        figures=printed,
+        coverage=cover.as_json(),
+        changes=edition.changes,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(report)
+    except IntegrityError:
+        db.session.rollback()
+        raise EditionTaken(f"{key} {month:%Y-%m} v{edition.version}") from None
     audit.record(
-        "monthly_report.regenerate" if replaced else "monthly_report.generate",
+        action or ("monthly_report.regenerate" if previous else "monthly_report.generate"),
         actor=actor,
         obj=report,
         period=month.isoformat(),
         scope=key,
+        version=report.version,
+        edition=str(report.edition),
         sha256=report.sha256,
         size=len(pdf),
+        coverage=format(cover.share, "f") if cover.share is not None else None,
     )
     db.session.commit()
     return report
 
 
-def _store(month: dt.date, key: str, pdf: bytes, now: dt.datetime) -> tuple[MonthlyReport, bool]:
-    """Insert the row, or replace the PDF of the existing one (one row per month and scope)."""
-    digest = hashlib.sha256(pdf).hexdigest()
-    report = _existing(month, key)
-    if report is None:
-        report = MonthlyReport(period=month, scope=key, pdf=pdf, sha256=digest, generated_at=now)
-        try:
-            with db.session.begin_nested():
-                db.session.add(report)
-            return report, False
-        except IntegrityError:
-            # Another process archived the same month and scope a moment ago: replace theirs.
-            report = _existing(month, key)
-            if report is None:
-                raise
-    report.pdf, report.sha256, report.generated_at = pdf, digest, now
-    return report, True
+def printed_figures(current: Figures, cover: Coverage) -> dict[str, str]:
+    """The month's key figures as the PDF prints them, and the coverage behind the NPL ratio."""
+    printed = {figure.key: figure.show(figure.read(current)) for figure in KEY_FIGURES}
+    printed[COVERAGE_KEY] = share(cover.share)
+    return printed
 
 
-def _existing(month: dt.date, key: str) -> MonthlyReport | None:
+def figure_changes(before: dict[str, str], after: dict[str, str]) -> list[dict[str, str]]:
+    """The key figures whose printed value differs, in the order the report prints them."""
+    labels = {figure.key: figure.label for figure in KEY_FIGURES} | {COVERAGE_KEY: COVERAGE_LABEL}
+    return [
+        {"key": key, "figure": labels[key], "before": before.get(key, "—"), "after": value}
+        for key, value in after.items()
+        if before.get(key) != value
+    ]
+
+
+def latest_edition(month: dt.date, key: str) -> MonthlyReport | None:
     return db.session.scalar(
-        select(MonthlyReport).where(MonthlyReport.period == month, MonthlyReport.scope == key)
+        select(MonthlyReport)
+        .where(MonthlyReport.period == month, MonthlyReport.scope == key)
+        .order_by(MonthlyReport.version.desc())
+        .limit(1)
     )
 
 
-def generate_due_reports(today: dt.date) -> int:
-    """Make last month's reports that do not exist yet; how many were made this time."""
-    month = last_finished_month(today)
-    done = set(db.session.scalars(select(MonthlyReport.scope).where(MonthlyReport.period == month)))
+def generate_due_reports(today: dt.date, now: dt.datetime | None = None) -> int:
+    """Make the final reports of the newest month past its reporting deadline, and revise any
+    final report whose month changed since; how many editions were made this time."""
+    made = _make_final_reports(latest_past_due(today))
+    made += revise_changed_reports(now or utcnow())
+    return made
+
+
+def _make_final_reports(month: dt.date) -> int:
+    done = set(
+        db.session.scalars(
+            select(MonthlyReport.scope).where(
+                MonthlyReport.period == month, MonthlyReport.edition == ReportEdition.FINAL
+            )
+        )
+    )
     made = 0
     for key in scopes_for(month):
         if key in done:
@@ -229,6 +301,80 @@ def generate_due_reports(today: dt.date) -> int:
     if made:
         log.info("monthly reports for %s: %s made", month.isoformat(), made)
     return made
+
+
+def revise_changed_reports(now: dt.datetime) -> int:
+    """A new edition of every final report whose key figures changed since it was checked.
+
+    Months are looked at only when a loan, lead or status report of theirs changed after the
+    report's last check (less a margin, so that a change committed during a check is seen by
+    the next). A report whose figures are unchanged is only stamped as checked, so running
+    this again makes nothing.
+    """
+    made = 0
+    for report in _reports_to_check():
+        scope = parse_scope(report.scope)
+        current = metrics.figures(_filters(report.period, report.period, scope))
+        printed = printed_figures(current, coverage(current.filters, report.period))
+        if printed == report.figures:
+            report.checked_at = now
+            db.session.commit()
+            continue
+        revised = generate(report.period, report.scope, now=now, action="monthly_report.revise")
+        _tell_of_revision(revised)
+        made += 1
+    return made
+
+
+def _reports_to_check() -> list[MonthlyReport]:
+    """The newest final edition of each month and scope with a month mark after its check."""
+    last_marked = dict(
+        db.session.execute(
+            select(MonthMark.period, func.max(MonthMark.marked_at)).group_by(MonthMark.period)
+        ).all()
+    )
+    if not last_marked:
+        return []
+    newest = (
+        select(
+            MonthlyReport.period,
+            MonthlyReport.scope,
+            func.max(MonthlyReport.version).label("version"),
+        )
+        .where(MonthlyReport.period.in_(list(last_marked)))
+        .group_by(MonthlyReport.period, MonthlyReport.scope)
+        .subquery()
+    )
+    editions = db.session.scalars(
+        select(MonthlyReport)
+        .options(defer(MonthlyReport.pdf))
+        .join(
+            newest,
+            (newest.c.period == MonthlyReport.period)
+            & (newest.c.scope == MonthlyReport.scope)
+            & (newest.c.version == MonthlyReport.version),
+        )
+        .where(MonthlyReport.edition == ReportEdition.FINAL)
+        .order_by(MonthlyReport.period, MonthlyReport.scope)
+    )
+    return [e for e in editions if last_marked[e.period] > e.checked_at - REVISION_MARGIN]
+
+
+def _tell_of_revision(report: MonthlyReport) -> None:
+    if report.scope != PROVINCE:
+        return
+    regulators = db.session.scalars(
+        select(User.id).where(User.role == Role.REGULATOR, User.is_active.is_(True))
+    ).all()
+    notifications.notify(
+        regulators,
+        "monthly_report",
+        f"{period_label(report.period)}月度运行监测报告已修订（第 {report.version} 版）",
+        "有银行补报或更正了该月数据，报告已按最新数据重新生成；各版本及变动的指标可在“月度报告”查看。",
+        link=notifications.path_for("monthly_reports.index"),
+        dedupe_key=f"monthly-report-{report.period:%Y-%m}-v{report.version}",
+    )
+    db.session.commit()
 
 
 def _tell_regulators(month: dt.date) -> None:
@@ -248,9 +394,15 @@ def _tell_regulators(month: dt.date) -> None:
 def download_names(report: MonthlyReport, label: str) -> tuple[str, str]:
     """(ASCII fallback, Chinese name) of the downloaded file."""
     suffix = "" if report.scope == PROVINCE else "-" + report.scope.replace(":", "-")
-    ascii_name = f"monthly-report-{report.period:%Y-%m}{suffix}.pdf"
+    version = f"-v{report.version}" if report.version > 1 else ""
+    ascii_name = f"monthly-report-{report.period:%Y-%m}{suffix}{version}.pdf"
     safe_label = re.sub(r'[\\/:*?"<>|\s]+', "_", label).strip("_") or "报告"
-    return ascii_name, f"产融通月度报告_{period_label(report.period)}_{safe_label}.pdf"
+    edition = "_临时版" if report.edition == ReportEdition.PROVISIONAL else ""
+    chinese_version = f"_第{report.version}版" if report.version > 1 else ""
+    name = (
+        f"产融通月度报告_{period_label(report.period)}_{safe_label}{edition}{chinese_version}.pdf"
+    )
+    return ascii_name, name
 
 
 def content_disposition(report: MonthlyReport, label: str) -> str:

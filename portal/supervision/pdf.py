@@ -1,6 +1,7 @@
 """The monthly supervision report as a PDF: cover, key figures, charts, tables and alerts.
 
-Pure rendering: every number comes in as `metrics.Figures`; nothing here queries the database.
+Pure rendering: every number comes in as `metrics.Figures`, and the alerts as the list
+`alerts.find_alerts` made for the same cut (the dashboard's); nothing here queries the database.
 All Chinese text uses the font `fonts.cjk_font()` registered (a TrueType font, embedded as a
 subset), and every Paragraph wraps with `wordWrap='CJK'`, since Chinese has no spaces to break at.
 
@@ -15,10 +16,11 @@ import datetime as dt
 import io
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from xml.sax.saxutils import escape
 
+from flask_babel import force_locale
 from reportlab import rl_config
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
@@ -47,7 +49,19 @@ from reportlab.platypus import (
 )
 
 from portal.dates import SHANGHAI
+from portal.enums import SIZE_CLASS_LABELS, ReportEdition
 from portal.firms import standards
+from portal.supervision.alerts import (
+    CONTRADICTION,
+    MISSING,
+    NPL_BANK,
+    NPL_MONTH,
+    SLA,
+    Alert,
+    above_threshold,
+)
+from portal.supervision.coverage import Coverage
+from portal.supervision.definitions import FIGURE_NAMES
 from portal.supervision.fonts import cjk_font
 from portal.supervision.guarantees import GuaranteeFigures, GuaranteeGroup
 from portal.supervision.metrics import BankFigures, Figures, GroupRow, MonthFigures
@@ -55,9 +69,9 @@ from portal.supervision.metrics import BankFigures, Figures, GroupRow, MonthFigu
 PLATFORM = "产融通"
 PLATFORM_LONG = "福建省政银企融资对接平台"
 REPORT_TITLE = "月度运行监测报告"
-NPL_ALERT_RATIO = Decimal("0.03")  # a bank's NPL ratio above 3% is flagged
 TOP_INDUSTRIES = 15
 TOP_LATE = 10  # banks listed under the SLA alert
+SOURCE_LOCALE = "zh_Hans_CN"  # the language of the source strings, and of the report
 
 WAN = Decimal(10_000)
 YI = Decimal(100_000_000)
@@ -91,6 +105,18 @@ _trust_no_url()
 def paragraph(text: str, style: ParagraphStyle) -> Paragraph:
     """A Paragraph of plain text: & < > are escaped, so no name is ever read as markup."""
     return Paragraph(escape(text), style)
+
+
+def figure_name(key: str, unit: str = "") -> str:
+    """A figure's name (`definitions.FIGURE_NAMES`) in Chinese, as "name（unit）" with a unit.
+
+    The report is Chinese whoever asks for it: an English-speaking admin who generates an
+    edition from the archive page must not get English names in it (outside any request, as
+    in the scheduler, the lazy names are the Chinese source text anyway).
+    """
+    with force_locale(SOURCE_LOCALE):
+        name = str(FIGURE_NAMES[key])
+    return f"{name}（{unit}）" if unit else name
 
 
 # --- numbers as text -------------------------------------------------------------------------
@@ -162,6 +188,7 @@ def point_change(now: Decimal | None, base: Decimal | None, scale: int = 1) -> s
 class KeyFigure:
     """One row of the key figures table: how to read it, show it and compare it."""
 
+    key: str  # stable: an edition's figures are stored and compared under it
     label: str
     read: Callable[[Figures], Decimal | int | None]
     show: Callable[[Decimal | None], str]
@@ -180,34 +207,73 @@ def _spread(figures: Figures) -> Decimal | None:
 
 
 KEY_FIGURES: tuple[KeyFigure, ...] = (
-    KeyFigure("放款笔数（笔）", lambda f: f.summary.loans, count),
-    KeyFigure("放款金额（万元）", lambda f: f.summary.amount, wan),
-    KeyFigure("笔均金额（万元）", lambda f: f.summary.average, wan),
-    KeyFigure("加权平均利率", lambda f: f.summary.weighted_rate, rate, "points"),
-    KeyFigure("贴息后加权利率", lambda f: f.summary.adjusted_rate, rate, "points"),
-    KeyFigure("较1年期LPR利差", _spread, rate, "points"),
+    KeyFigure("loans", figure_name("loans", "笔"), lambda f: f.summary.loans, count),
+    KeyFigure("amount", figure_name("amount", "万元"), lambda f: f.summary.amount, wan),
+    KeyFigure("average", figure_name("average", "万元"), lambda f: f.summary.average, wan),
     KeyFigure(
-        "普惠型小微贷款占比（金额）",
+        "weighted_rate",
+        figure_name("weighted_rate"),
+        lambda f: f.summary.weighted_rate,
+        rate,
+        "points",
+    ),
+    KeyFigure(
+        "adjusted_rate",
+        figure_name("adjusted_rate"),
+        lambda f: f.summary.adjusted_rate,
+        rate,
+        "points",
+    ),
+    KeyFigure("lpr_spread", figure_name("lpr_spread"), _spread, rate, "points"),
+    KeyFigure(
+        "inclusive_share_amount",
+        figure_name("inclusive_share_amount"),
         lambda f: f.summary.inclusive_share_amount,
         share,
         "ratio_points",
     ),
     KeyFigure(
-        "普惠型小微贷款占比（笔数）",
+        "inclusive_share_count",
+        figure_name("inclusive_share_count"),
         lambda f: f.summary.inclusive_share_count,
         share,
         "ratio_points",
     ),
-    KeyFigure("审批通过率", lambda f: f.summary.approval_rate, share, "ratio_points"),
-    KeyFigure("当日获批率", lambda f: f.summary.same_day_rate, share, "ratio_points"),
-    KeyFigure("首次响应时长中位数（小时）", lambda f: f.summary.median_response_hours, number),
     KeyFigure(
-        "对接至放款天数中位数（天）",
+        "approval_rate",
+        figure_name("approval_rate"),
+        lambda f: f.summary.approval_rate,
+        share,
+        "ratio_points",
+    ),
+    KeyFigure(
+        "same_day_rate",
+        figure_name("same_day_rate"),
+        lambda f: f.summary.same_day_rate,
+        share,
+        "ratio_points",
+    ),
+    KeyFigure(
+        "median_response_hours",
+        figure_name("median_response_hours", "小时"),
+        lambda f: f.summary.median_response_hours,
+        number,
+    ),
+    KeyFigure(
+        "median_claim_days",
+        figure_name("median_claim_days", "天"),
         lambda f: f.summary.median_claim_to_disbursement_days,
         number,
     ),
-    KeyFigure("超时未响应线索（笔）", lambda f: f.summary.sla_breaches, count),
-    KeyFigure("不良贷款率", lambda f: f.summary.npl_ratio, share, "ratio_points"),
+    KeyFigure(
+        "sla_breaches",
+        figure_name("sla_breaches", "笔"),
+        lambda f: f.summary.sla_breaches,
+        count,
+    ),
+    KeyFigure(
+        "npl_ratio", figure_name("npl_ratio"), lambda f: f.summary.npl_ratio, share, "ratio_points"
+    ),
 )
 
 
@@ -217,6 +283,41 @@ def _change(figure: KeyFigure, now: Decimal | int | None, base: Decimal | int | 
     if figure.change == "ratio_points":
         return point_change(now, base, scale=100)  # type: ignore[arg-type]
     return percent_change(now, base)
+
+
+# --- the edition -------------------------------------------------------------------------------
+
+COVERAGE_KEY, COVERAGE_LABEL = "coverage", "报送覆盖率"
+
+
+@dataclass(frozen=True)
+class Edition:
+    """Which edition a report is, and the reporting coverage behind its status figures."""
+
+    kind: ReportEdition
+    version: int
+    coverage: Coverage
+    deadline: dt.date  # the month's reporting deadline
+    changes: list[dict[str, str]] = field(default_factory=list)  # from the edition before
+
+    @property
+    def provisional(self) -> bool:
+        return self.kind == ReportEdition.PROVISIONAL
+
+    def coverage_text(self) -> str:
+        c = self.coverage
+        counts = f"应报 {count(c.due)} 笔，已报 {count(c.reported)} 笔"
+        return f"{COVERAGE_LABEL} {share(c.share)}（{counts}）"
+
+    def page_note(self) -> str:
+        """The line every page carries."""
+        if self.provisional:
+            return (
+                f"临时版：报送截止日 {self.deadline.isoformat()} 前生成，数据可能变动 · "
+                + self.coverage_text()
+            )
+        label = "正式版" if self.version == 1 or not self.changes else "修订版"
+        return f"{label} · 第 {self.version} 版 · " + self.coverage_text()
 
 
 # --- the report -------------------------------------------------------------------------------
@@ -231,6 +332,7 @@ class ReportContext:
     period: dt.date
     generated_at: dt.datetime
     font: str
+    edition: Edition | None = None
 
     @property
     def running_title(self) -> str:
@@ -245,13 +347,18 @@ def render_report(
     scope_label: str,
     period: dt.date,
     *,
+    alerts: Sequence[Alert],
+    npl_threshold: Decimal,
     trend: Sequence[MonthFigures] | None = None,
-    contradicting_reports: int = 0,
     generated_at: dt.datetime | None = None,
-    npl_alert_ratio: Decimal = NPL_ALERT_RATIO,
     guarantees: GuaranteeFigures | None = None,
+    edition: Edition | None = None,
 ) -> bytes:
-    """The report as PDF bytes. `trend` is the trailing 12 months (for the charts)."""
+    """The report as PDF bytes. `trend` is the trailing 12 months (for the charts).
+
+    `alerts` are the month's alerts from `alerts.find_alerts` at `npl_threshold`, the NPL ratio
+    above which the charts and the bank table flag a month or a bank.
+    """
     font = cjk_font().name
     context = ReportContext(
         title=title,
@@ -259,18 +366,20 @@ def render_report(
         period=period,
         generated_at=generated_at or dt.datetime.now(dt.UTC),
         font=font,
+        edition=edition,
     )
     styles = _styles(font)
     months = list(trend if trend is not None else figures_for_month.months)
     story: list[Flowable] = [NextPageTemplate("body"), PageBreak()]
     story += _overview(figures_for_month, figures_prev_month, figures_prev_year, context, styles)
     story += _key_figures(figures_for_month, figures_prev_month, figures_prev_year, styles)
-    story += _charts(months, font, styles, npl_alert_ratio)
+    story += _edition_notes(edition, styles)
+    story += _charts(months, font, styles, npl_threshold)
     story += _region_table(figures_for_month, styles)
     story += _industry_table(figures_for_month, styles)
-    story += _bank_table(figures_for_month.banks, styles, npl_alert_ratio)
+    story += _bank_table(figures_for_month.banks, styles, npl_threshold)
     story += _guarantee_tables(guarantees, styles)
-    story += _alerts(figures_for_month, contradicting_reports, styles, npl_alert_ratio)
+    story += _alerts(figures_for_month.banks, alerts, npl_threshold, styles)
     story += _notes(styles)
 
     buffer = io.BytesIO()
@@ -424,6 +533,10 @@ def _page_number(canvas: Canvas, context: ReportContext) -> None:
     canvas.setFont(context.font, 8)
     canvas.setFillColor(GREY)
     canvas.drawCentredString(PAGE_WIDTH / 2, MARGIN - 3 * mm, f"第 {canvas.getPageNumber()} 页")
+    if context.edition is not None:
+        # On every page, so that no page taken out of a provisional report reads as final.
+        canvas.setFillColor(RED if context.edition.provisional else GREY)
+        canvas.drawString(MARGIN, MARGIN - 8 * mm, context.edition.page_note())
     canvas.restoreState()
 
 
@@ -444,30 +557,37 @@ def _overview(
             f"金额 {yi(s.amount)} 亿元（{wan(s.amount)} 万元），"
             f"环比{_described(percent_change(s.amount, previous_month.summary.amount))}，"
             f"同比{_described(percent_change(s.amount, previous_year.summary.amount))}；"
-            f"笔均 {wan(s.average)} 万元。"
+            f"{figure_name('average')} {wan(s.average)} 万元。"
         ]
     else:
         parts = [f"{month}，{context.scope_label}没有通过平台新增的放款。"]
     if s.weighted_rate is not None:
         spread = _spread(now)
         parts.append(
-            f"加权平均利率 {rate(s.weighted_rate)}，贴息后 {rate(s.adjusted_rate)}"
-            + (f"，较1年期LPR高 {_fixed(spread)} 个百分点" if spread is not None else "")
+            f"{figure_name('weighted_rate')} {rate(s.weighted_rate)}，"
+            f"{figure_name('adjusted_rate')} {rate(s.adjusted_rate)}"
+            + (
+                f"，{figure_name('lpr_spread')} {_fixed(spread)} 个百分点"
+                if spread is not None
+                else ""
+            )
             + "。"
         )
     if s.loans:
         parts.append(
-            f"普惠型小微企业贷款占放款金额的 {share(s.inclusive_share_amount)}，"
-            f"审批通过率 {share(s.approval_rate)}，当日获批率 {share(s.same_day_rate)}。"
+            f"{figure_name('inclusive_share_amount')} {share(s.inclusive_share_amount)}，"
+            f"{figure_name('approval_rate')} {share(s.approval_rate)}，"
+            f"{figure_name('same_day_rate')} {share(s.same_day_rate)}。"
         )
+    npl = figure_name("npl_ratio")
     if s.npl_ratio is None:
         parts.append(
-            "本月贷后数据尚未报送（各机构于次月10日前报送），不良贷款率暂无法计算；"
+            f"本月贷后数据尚未报送（各机构于次月10日前报送），{npl}暂无法计算；"
             "报送后可重新生成本报告。"
         )
     else:
         change = point_change(s.npl_ratio, previous_month.summary.npl_ratio, scale=100)
-        parts.append(f"月末不良贷款率 {share(s.npl_ratio)}，较上月{_described(change)}。")
+        parts.append(f"月末{npl} {share(s.npl_ratio)}，较上月{_described(change)}。")
     return [paragraph("一、总体情况", styles["h1"]), paragraph("".join(parts), styles["body"])]
 
 
@@ -511,6 +631,44 @@ def _key_figures(
     return [paragraph("二、核心指标", styles["h1"]), table, Spacer(1, 2 * mm), note]
 
 
+def _edition_notes(edition: Edition | None, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """The coverage behind the status figures, the banks still short, and what a revision
+    changed: printed under the key figures, next to the NPL ratio they qualify."""
+    if edition is None:
+        return []
+    cover = edition.coverage
+    story: list[Flowable] = [
+        Spacer(1, 2 * mm),
+        paragraph(
+            f"{figure_name('npl_ratio')}等贷后指标按已报送的贷款计算。{edition.coverage_text()}。",
+            styles["alert" if not cover.complete else "body"],
+        ),
+    ]
+    if edition.provisional:
+        story.append(
+            paragraph(
+                f"本版为临时版：各机构报送截止日为 {edition.deadline.isoformat()}，"
+                "截止后将生成正式版，数据可能与本版不同。",
+                styles["alert"],
+            )
+        )
+    if edition.changes:
+        story += [
+            Spacer(1, 2 * mm),
+            paragraph(
+                f"修订说明：与第 {edition.version - 1} 版相比，以下指标有变动。", styles["h2"]
+            ),
+            _table(
+                ["指标", "上一版", "本版"],
+                [[c["figure"], c["before"], c["after"]] for c in edition.changes],
+                [0.5, 0.25, 0.25],
+                styles,
+                numeric_from=1,
+            ),
+        ]
+    return story
+
+
 def _charts(
     months: list[MonthFigures], font: str, styles: dict[str, ParagraphStyle], npl_alert: Decimal
 ) -> list[Flowable]:
@@ -524,7 +682,11 @@ def _charts(
         KeepTogether([paragraph("图1 月度放款金额", styles["h2"]), _amount_chart(months, font)]),
         KeepTogether(
             [
-                paragraph("图2 加权平均利率、贴息后利率与1年期LPR（%）", styles["h2"]),
+                paragraph(
+                    f"图2 {figure_name('weighted_rate')}、{figure_name('adjusted_rate')}"
+                    f"与{figure_name('lpr')}（%）",
+                    styles["h2"],
+                ),
                 _rate_chart(months, font)
                 if any(m.weighted_rate is not None or m.lpr is not None for m in months)
                 else paragraph("近12个月无放款利率与LPR数据。", styles["note"]),
@@ -532,7 +694,10 @@ def _charts(
         ),
         KeepTogether(
             [
-                paragraph(f"图3 月末不良贷款率（%，红色为高于{share(npl_alert)}）", styles["h2"]),
+                paragraph(
+                    f"图3 月末{figure_name('npl_ratio')}（%，红色为高于{share(npl_alert)}）",
+                    styles["h2"],
+                ),
                 _npl_chart(months, font, npl_alert)
                 if any(m.npl_ratio is not None for m in months)
                 else paragraph("近12个月无贷后报送数据。", styles["note"]),
@@ -594,9 +759,9 @@ def _rate_chart(months: list[MonthFigures], font: str) -> Drawing:
     chart = HorizontalLineChart()
     chart.x, chart.y, chart.width, chart.height = 42, 30, CONTENT_WIDTH - 52, 62 * mm - 44
     series = (
-        ("加权平均利率", [m.weighted_rate for m in months], NAVY),
-        ("贴息后利率", [m.adjusted_rate for m in months], TEAL),
-        ("1年期LPR", [m.lpr for m in months], AMBER),
+        (figure_name("weighted_rate"), [m.weighted_rate for m in months], NAVY),
+        (figure_name("adjusted_rate"), [m.adjusted_rate for m in months], TEAL),
+        (figure_name("lpr"), [m.lpr for m in months], AMBER),
     )
     chart.data = [_floats(values) for _, values, _ in series]
     chart.categoryAxis.categoryNames = _month_names(months)
@@ -643,7 +808,7 @@ def _npl_chart(months: list[MonthFigures], font: str, npl_alert: Decimal) -> Dra
     chart.bars[0].fillColor = TEAL
     chart.bars[0].strokeColor = None
     for index, value in enumerate(values):
-        if value is not None and value > npl_alert:
+        if above_threshold(value, npl_alert):
             chart.bars[(0, index)].fillColor = RED
     chart.barLabelFormat = lambda v: f"{v:.2f}"
     chart.barLabels.fontName = font
@@ -699,7 +864,13 @@ def _total_row(figures: Figures) -> list[str]:
     return ["合计", count(s.loans), wan(s.amount), "100.00%" if s.amount else "—", wan(s.average)]
 
 
-GROUP_HEADER = ["名称", "放款笔数", "放款金额（万元）", "金额占比", "笔均（万元）"]
+GROUP_HEADER = [
+    "名称",
+    figure_name("loans"),
+    figure_name("amount", "万元"),
+    "金额占比",
+    figure_name("average", "万元"),
+]
 GROUP_WIDTHS = [0.36, 0.14, 0.2, 0.14, 0.16]
 
 
@@ -722,7 +893,26 @@ def _region_table(figures: Figures, styles: dict[str, ParagraphStyle]) -> list[F
     rows = _group_rows(figures.by_region, figures.summary.amount, _region_name)
     header = ["地区", *GROUP_HEADER[1:]]
     table = _table(header, [*rows, _total_row(figures)], GROUP_WIDTHS, styles, total=True)
-    return [CondPageBreak(60 * mm), heading, table]
+    sizes = _group_rows(figures.by_size, figures.summary.amount, _size_name)
+    by_size = _table(
+        ["企业规模", *GROUP_HEADER[1:]],
+        [*sizes, _total_row(figures)],
+        GROUP_WIDTHS,
+        styles,
+        total=True,
+    )
+    return [
+        CondPageBreak(60 * mm),
+        heading,
+        table,
+        CondPageBreak(40 * mm),
+        paragraph("按企业规模", styles["h2"]),
+        by_size,
+    ]
+
+
+def _size_name(size_class: str) -> str:
+    return str(SIZE_CLASS_LABELS.get(size_class, size_class))
 
 
 def _industry_table(figures: Figures, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
@@ -746,22 +936,24 @@ def _industry_table(figures: Figures, styles: dict[str, ParagraphStyle]) -> list
 def _bank_table(
     banks: list[BankFigures], styles: dict[str, ParagraphStyle], npl_alert: Decimal
 ) -> list[Flowable]:
-    heading = paragraph("六、机构排名" if len(banks) != 1 else "六、机构情况", styles["h1"])
+    rank = figure_name("rank")
+    heading = paragraph(f"六、{rank}" if len(banks) != 1 else "六、机构情况", styles["h1"])
     if not banks:
         return [heading, paragraph("本月无机构数据。", styles["body"])]
     note = paragraph(
-        "按放款金额排序，金额相同时依次比较首次响应速度、审批通过率和不良贷款率。",
+        f"按{figure_name('amount')}排序，金额相同时依次比较{figure_name('median_response_hours')}、"
+        f"{figure_name('approval_rate')}和{figure_name('npl_ratio')}。",
         styles["note"],
     )
     header = [
-        "排名",
+        rank,
         "机构",
-        "放款笔数",
-        "放款金额（万元）",
-        "审批通过率",
-        "响应中位（小时）",
-        "超时（笔）",
-        "不良率",
+        figure_name("loans"),
+        figure_name("amount", "万元"),
+        figure_name("approval_rate"),
+        figure_name("median_response_hours", "小时"),
+        figure_name("sla_breaches", "笔"),
+        figure_name("npl_ratio"),
     ]
     rows = [
         [
@@ -777,9 +969,7 @@ def _bank_table(
         for b in banks
     ]
     widths = [0.07, 0.22, 0.1, 0.15, 0.12, 0.13, 0.09, 0.12]
-    flagged = [
-        i + 1 for i, b in enumerate(banks) if b.npl_ratio is not None and b.npl_ratio > npl_alert
-    ]
+    flagged = [i + 1 for i, b in enumerate(banks) if above_threshold(b.npl_ratio, npl_alert)]
     table = _table(header, rows, widths, styles, numeric_from=2, red_rows=flagged, text_cols=(1,))
     return [CondPageBreak(60 * mm), heading, note, Spacer(1, 1.5 * mm), table]
 
@@ -833,63 +1023,151 @@ def _guarantee_tables(
     return story
 
 
+ALERT_KINDS = (NPL_MONTH, NPL_BANK, SLA, CONTRADICTION, MISSING)
+
+
 def _alerts(
-    figures: Figures,
-    contradicting_reports: int,
+    banks: list[BankFigures],
+    alerts: Sequence[Alert],
+    threshold: Decimal,
     styles: dict[str, ParagraphStyle],
-    npl_alert: Decimal,
 ) -> list[Flowable]:
+    """The alerts given, by kind; the bank figures only add balances and approval rates."""
+    found = {kind: [a for a in alerts if a.kind == kind] for kind in ALERT_KINDS}
+    figures_of = {b.institution_id: b for b in banks}
     story: list[Flowable] = [CondPageBreak(50 * mm), paragraph("八、风险提示", styles["h1"])]
-    high = [b for b in figures.banks if b.npl_ratio is not None and b.npl_ratio > npl_alert]
-    story.append(
-        paragraph(
-            f"1. 不良贷款率高于 {share(npl_alert)} 的机构：{len(high)} 家。",
-            styles["alert" if high else "body"],
-        )
-    )
-    if high:
-        rows = [
-            [b.name, share(b.npl_ratio), wan(b.npl_balance), wan(b.reported_balance)]
-            for b in sorted(high, key=lambda b: b.npl_ratio or 0, reverse=True)
-        ]
-        header = ["机构", "不良率", "不良余额（万元）", "报送余额（万元）"]
-        story += [_table(header, rows, [0.4, 0.18, 0.21, 0.21], styles), Spacer(1, 2 * mm)]
-    breaches = figures.summary.sla_breaches
-    story.append(
-        paragraph(
-            f"2. 超过响应时限未答复的线索：{count(breaches)} 笔。",
-            styles["alert" if breaches else "body"],
-        )
-    )
-    late = sorted((b for b in figures.banks if b.sla_breaches), key=lambda b: -b.sla_breaches)
-    if late:
-        rows = [[b.name, count(b.sla_breaches), share(b.approval_rate)] for b in late[:TOP_LATE]]
-        header = ["机构", "超时线索（笔）", "审批通过率"]
-        if len(late) > TOP_LATE:
-            story.append(
-                paragraph(
-                    f"共 {len(late)} 家机构有超时，列出最多的 {TOP_LATE} 家：", styles["note"]
-                )
-            )
-        story += [_table(header, rows, [0.5, 0.25, 0.25], styles), Spacer(1, 2 * mm)]
-    story.append(
-        paragraph(
-            f"3. 五级分类与逾期天数不符的贷后报送：{count(contradicting_reports)} 笔"
-            "（逾期90天以上应至少为次级，270天以上至少为可疑，360天以上为损失）。",
-            styles["alert" if contradicting_reports else "body"],
-        )
-    )
+    story += _npl_alerts(found[NPL_MONTH], found[NPL_BANK], figures_of, threshold, styles)
+    story += _sla_alerts(found[SLA], figures_of, styles)
+    story += _contradiction_alerts(found[CONTRADICTION], styles)
+    story += _missing_report_alerts(found[MISSING], styles)
     return story
 
 
+def _npl_alerts(
+    months: list[Alert],
+    banks: list[Alert],
+    figures_of: dict[int | None, BankFigures],
+    threshold: Decimal,
+    styles: dict[str, ParagraphStyle],
+) -> list[Flowable]:
+    story: list[Flowable] = [
+        paragraph(
+            f"1. {figure_name('npl_ratio')}高于 {share(threshold)} 的机构：{len(banks)} 家。",
+            styles["alert" if banks else "body"],
+        )
+    ]
+    story += [
+        paragraph(
+            f"全部贷款合计：{period_label(a.month)}末"  # type: ignore[arg-type]
+            f"{figure_name('npl_ratio')} {share(a.ratio)}，高于 {share(threshold)}。",
+            styles["alert"],
+        )
+        for a in months
+    ]
+    if banks:
+        rows = []
+        for alert in sorted(banks, key=lambda a: a.ratio or 0, reverse=True):
+            bank = figures_of.get(alert.institution_id)
+            rows.append(
+                [
+                    alert.bank or "",
+                    share(alert.ratio),
+                    wan(bank.npl_balance if bank else None),
+                    wan(bank.reported_balance if bank else None),
+                ]
+            )
+        header = ["机构", figure_name("npl_ratio"), "不良余额（万元）", "报送余额（万元）"]
+        story += [_table(header, rows, [0.4, 0.18, 0.21, 0.21], styles), Spacer(1, 2 * mm)]
+    return story
+
+
+def _sla_alerts(
+    late: list[Alert], figures_of: dict[int | None, BankFigures], styles: dict[str, ParagraphStyle]
+) -> list[Flowable]:
+    breaches = sum(a.count for a in late)
+    story: list[Flowable] = [
+        paragraph(
+            f"2. {figure_name('sla_breaches')}：超过响应时限未答复的线索 {count(breaches)} 笔。",
+            styles["alert" if breaches else "body"],
+        )
+    ]
+    if not late:
+        return story
+    late = sorted(late, key=lambda a: -a.count)
+    if len(late) > TOP_LATE:
+        story.append(
+            paragraph(f"共 {len(late)} 家机构有超时，列出最多的 {TOP_LATE} 家：", styles["note"])
+        )
+    rows = []
+    for alert in late[:TOP_LATE]:
+        bank = figures_of.get(alert.institution_id)
+        rows.append(
+            [alert.bank or "", count(alert.count), share(bank.approval_rate if bank else None)]
+        )
+    header = ["机构", figure_name("sla_breaches", "笔"), figure_name("approval_rate")]
+    return [*story, _table(header, rows, [0.5, 0.25, 0.25], styles), Spacer(1, 2 * mm)]
+
+
+def _contradiction_alerts(found: list[Alert], styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    reports = sum(a.count for a in found)
+    story: list[Flowable] = [
+        paragraph(
+            f"3. 五级分类与逾期天数不符的贷后报送：{count(reports)} 笔"
+            "（逾期90天以上应至少为次级，270天以上至少为可疑，360天以上为损失）。",
+            styles["alert" if reports else "body"],
+        )
+    ]
+    if found:
+        rows = [[a.bank or "", count(a.count)] for a in found]
+        story += [_table(["机构", "不符报送（笔）"], rows, [0.6, 0.4], styles), Spacer(1, 2 * mm)]
+    return story
+
+
+def _missing_report_alerts(found: list[Alert], styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    story: list[Flowable] = [
+        paragraph(f"4. 贷后月报缺报的机构：{len(found)} 家。", styles["alert" if found else "body"])
+    ]
+    if not found:
+        return story
+    rows = [
+        [
+            a.bank or "",
+            period_label(a.month),  # type: ignore[arg-type]
+            count(a.due),
+            count(a.reported),
+            count(a.missing),
+        ]
+        for a in found
+    ]
+    header = ["机构", "报送月份", "应报（笔）", "已报（笔）", "缺报（笔）"]
+    widths = [0.32, 0.17, 0.17, 0.17, 0.17]
+    note = paragraph(
+        "贷后月报于次月报送截止日前报送；截止日前生成的报告，缺报名单含仍在报送期内的贷款。",
+        styles["note"],
+    )
+    return [*story, _table(header, rows, widths, styles, numeric_from=2), note, Spacer(1, 2 * mm)]
+
+
 def _notes(styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    name = figure_name
     lines = (
-        "放款：按放款日期计入当月；笔均 = 放款金额 ÷ 放款笔数。",
-        "加权平均利率 = Σ(金额×利率) ÷ Σ金额；贴息后利率扣除政策贴息的利率点数；"
-        "利差为加权平均利率减去当月适用的1年期LPR。",
-        "不良贷款率 = 次级、可疑、损失类贷款余额 ÷ 当月报送的全部贷款余额。",
-        "普惠型小微企业贷款：发放给小型、微型企业且该企业在该机构授信总额不超过1000万元（含）的贷款。",
-        "审批通过率 = 获批线索 ÷ 已决策线索；当日获批率 = 融资需求提交当日即获批的比例。",
+        f"{name('loans')}、{name('amount')}：按放款日期计入当月；"
+        f"{name('average')} = {name('amount')} ÷ {name('loans')}。",
+        f"{name('weighted_rate')} = Σ(金额×利率) ÷ Σ金额；"
+        f"{name('adjusted_rate')}：每笔贷款的利率 − 贴息点数 + 担保费率 − 担保费补贴，"
+        "同样按金额加权；"
+        f"{name('lpr')}：各笔贷款放款日适用的1年期LPR，按金额加权；"
+        f"{name('lpr_spread')} = {name('weighted_rate')} − {name('lpr')}。",
+        f"{name('npl_ratio')} = 次级、可疑、损失类贷款余额 ÷ 当月报送的全部贷款余额。",
+        f"{name('inclusive_share_count')}、{name('inclusive_share_amount')}："
+        "普惠型小微企业贷款的笔数、金额占全部放款的比例；普惠型小微企业贷款指发放给小型、"
+        "微型企业且放款日该企业在该机构的授信总额（未到期贷款本金合计，含本笔）"
+        "不超过1000万元（含）的贷款。",
+        f"{name('approval_rate')} = 获批线索 ÷ 已决策线索；"
+        f"{name('same_day_rate')} = 融资需求提交当日即获批的比例；"
+        f"{name('median_response_hours')}：线索创建至银行首次响应的小时数的中位数；"
+        f"{name('sla_breaches')}：超过响应期限的线索数；"
+        f"{name('median_claim_days')}：按放款日期计入当月，自线索创建日起算。",
         "融资担保：担保金额按当月放款的担保贷款计；在保余额为月末仍在保的担保贷款余额；"
         "代偿率 = 当月代偿金额 ÷ 当月解除担保金额（到期或代偿）；"
         "回收率 = 累计追偿回收 ÷ 累计代偿。",

@@ -30,14 +30,14 @@ from portal.accounts.models import User
 from portal.audit import service as audit
 from portal.authz import scoped
 from portal.claims.models import CompensationClaim
-from portal.dates import today_in_china
+from portal.dates import month_end, shift_month, today_in_china
 from portal.db import utcnow
 from portal.enums import FIVE_TIER_LABELS, FiveTierClass, LoanStatus
 from portal.extensions import db
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Loan
 from portal.notifications.service import bank_user_ids, notify, path_for
-from portal.supervision import loan_files
+from portal.supervision import loan_files, settings
 from portal.supervision.loan_files import FileRefused, LoanRef, Problem, Received, TemplateRow
 from portal.supervision.models import LoanReportUpload, LoanStatusReport
 
@@ -54,7 +54,6 @@ OVERDUE_FLOORS = (
     (270, FiveTierClass.DOUBTFUL),
     (90, FiveTierClass.SUBSTANDARD),
 )
-REMINDER_DAY = 10
 MAX_PROBLEMS_KEPT = 1000
 RECENT_UPLOADS = 10
 SHOW_ALL, SHOW_MISSING, SHOW_ALERTS = "all", "missing", "alerts"
@@ -139,19 +138,26 @@ def contradiction_message(days_overdue: int, tier: FiveTierClass) -> str:
 # --- months -------------------------------------------------------------------------------------
 
 
-def shift_month(period: dt.date, months: int) -> dt.date:
-    """The first day of the month `months` after (or before) the period's month."""
-    index = period.year * 12 + period.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def month_end(period: dt.date) -> dt.date:
-    return shift_month(period, 1) - dt.timedelta(days=1)
-
-
 def last_month(today: dt.date | None = None) -> dt.date:
-    """The month banks report by the 10th: the one before today's."""
+    """The month banks report by the deadline this month: the one before today's."""
     return shift_month(today or today_in_china(), -1)
+
+
+def reports_due_on(period: dt.date) -> dt.date:
+    """The last day banks may report the month on time: the deadline day of the next month."""
+    return shift_month(period, 1).replace(day=settings.report_deadline_day())
+
+
+def past_due(period: dt.date, today: dt.date) -> bool:
+    """Whether the month's reporting deadline has passed: its figures are as complete as the
+    banks made them (subsidies settle, the final report is made)."""
+    return today > reports_due_on(period)
+
+
+def latest_past_due(today: dt.date) -> dt.date:
+    """The newest month whose reporting deadline has passed on `today`."""
+    last = shift_month(today.replace(day=1), -1)
+    return last if past_due(last, today) else shift_month(last, -1)
 
 
 def latest_reportable(today: dt.date | None = None) -> dt.date:
@@ -176,12 +182,12 @@ def loans_due_statement(institution_id: int, period: dt.date) -> Select[Any]:
     """The bank's loans to report for the month: disbursed by its end, not repaid before it."""
     return (
         select(Loan)
-        .where(Loan.institution_id == institution_id, *_due_conditions(period))
+        .where(Loan.institution_id == institution_id, *due_conditions(period))
         .order_by(Loan.disbursed_on, Loan.id)
     )
 
 
-def _due_conditions(period: dt.date) -> tuple[Any, ...]:
+def due_conditions(period: dt.date) -> tuple[Any, ...]:
     # Disbursed on or before the month's last day; still active, or not matured before it began.
     return (
         Loan.disbursed_on <= month_end(period),
@@ -267,7 +273,7 @@ def missing_reports(period: dt.date) -> list[MissingReport]:
     rows = db.session.execute(
         select(Loan.institution_id, due, reported)
         .outerjoin(LoanStatusReport, _report_of_month(period))
-        .where(*_due_conditions(period))
+        .where(*due_conditions(period))
         .group_by(Loan.institution_id)
         .having(reported < due)
         .order_by(Loan.institution_id)
@@ -647,9 +653,9 @@ def remind_missing_reports(today: dt.date) -> int:
     Returns how many banks were reminded. Safe to run any number of times: each bank and month
     has one dedupe key.
     """
-    if today.day < REMINDER_DAY:
-        return 0
     period = last_month(today)
+    if today < reports_due_on(period):
+        return 0
     month = f"{period:%Y-%m}"
     reminded = 0
     for missing in missing_reports(period):

@@ -5,19 +5,20 @@ view at province scale. The dashboard reads instead:
 
 - `dashboard_loan_facts` and `dashboard_lead_facts`: one row per loan and per lead, carrying the
   firm's region, industry division and size class, and each lead's durations already worked
-  out. Medians, the inclusive-lending pairs and the same-day count cannot be added up from
+  out. Medians, the inclusive-lending flags and the same-day count cannot be added up from
   monthly totals, so they are taken over these rows, with the same SQL expressions as the live
-  figures: the answers are the same numbers.
+  figures (`portal.supervision.definitions`): the answers are the same numbers.
 - `dashboard_report_cells`: reports added up per month × bank × product × region × industry ×
   size class, and `dashboard_report_months` without product and industry (a few hundred rows a
   month), for the NPL ratios and the contradiction alerts.
 
-Freshness: the scheduler refreshes the current and previous month every few minutes
-(`refresh_recent`) and rebuilds everything once a day (`rebuild_daily`), as does
-`flask --app wsgi supervision rebuild-rollups` and the province seed. A change to an older month
-(a late report, an old lead decided, a firm's profile edited) reaches the dashboard at the next
-full rebuild. The dashboard shows when the rollups were last refreshed; until they are first
-built it computes every figure live.
+Freshness: every write to a loan, lead or status report marks its month in the same
+transaction (`portal.supervision.freshness`). The scheduler rebuilds exactly the marked months
+every minute (`refresh_dirty`), whatever their age; `flask --app wsgi supervision
+rebuild-rollups` and the province seed rebuild everything. The dashboard states when the
+rollups were last refreshed, and reads the live tables instead for a cut with a month that has
+waited longer than `STALE_AFTER` (the refresh job is not running) or before the first build,
+which the refresh job's first run makes.
 """
 
 from __future__ import annotations
@@ -35,33 +36,46 @@ from sqlalchemy import (
     extract,
     func,
     insert,
-    or_,
     select,
     tuple_,
     type_coerce,
+    union,
+    update,
 )
+from sqlalchemy.orm import aliased
 
-from portal.dates import SHANGHAI
+from portal.dates import SHANGHAI, next_month
 from portal.db import utcnow
-from portal.enums import LeadStatus
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Lead, Loan
 from portal.matching.models import FinancingNeed
 from portal.supervision import metrics
+from portal.supervision.definitions import (
+    APPROVED,
+    DECIDED,
+    NPL_BALANCE,
+    adjusted_cost,
+    attach_lpr,
+    claim_days,
+    hours_between,
+    inclusive,
+    local_date,
+    lpr_schedule,
+    median,
+    postgres,
+    tenth,
+    weighted_lpr,
+    whole,
+)
 from portal.supervision.metrics import (
-    FOUR,
-    INCLUSIVE_CREDIT_CEILING,
-    INCLUSIVE_SIZES,
-    TWO,
     BankFigures,
     Figures,
     Filters,
     GroupRow,
     MonthFigures,
     Summary,
-    next_month,
 )
 from portal.supervision.models import (
     DashboardLeadFact,
@@ -69,6 +83,7 @@ from portal.supervision.models import (
     DashboardReportCell,
     DashboardReportMonth,
     LoanStatusReport,
+    MonthMark,
     SystemSetting,
 )
 
@@ -78,11 +93,16 @@ LoanF, LeadF, Cell, MonthCell = (
     DashboardReportCell,
     DashboardReportMonth,
 )
-# When the rollups were last refreshed (any months) and last rebuilt whole, as ISO UTC times.
+# When the rollups were last refreshed (the marked months) and last rebuilt whole, as ISO UTC.
 REFRESHED_KEY = "dashboard_rollups_refreshed_at"
 REBUILT_KEY = "dashboard_rollups_rebuilt_at"
-# How often the scheduler refreshes the current and previous month (portal.scheduler.JOBS).
-REFRESH_EVERY = dt.timedelta(minutes=5)
+# How often the scheduler refreshes the marked months (portal.scheduler.JOBS).
+REFRESH_EVERY = dt.timedelta(minutes=1)
+# A month marked longer ago than this is read live: the refresh job has stopped or fallen behind.
+STALE_AFTER = dt.timedelta(minutes=15)
+# Rolled-up marks are kept a while for the monthly reports' revision check, then dropped.
+KEEP_MARKS = dt.timedelta(days=3)
+_FLAG_CHUNK = 500
 
 
 # --- building the rollups --------------------------------------------------------------------
@@ -90,32 +110,66 @@ REFRESH_EVERY = dt.timedelta(minutes=5)
 
 def rebuild() -> int:
     """Rebuild every rollup from the live tables, in one transaction; the rows written."""
+    marks = _unrolled_mark_ids()
     written = _refresh(None, None)
+    _flag_rolled_up(marks)
     _stamp(REBUILT_KEY)
     db.session.commit()
     return written
 
 
-def refresh_recent(today: dt.date) -> int:
-    """Rebuild the previous and the current month (Shanghai calendar); the rows written.
+def refresh_dirty(now: dt.datetime | None = None) -> int:
+    """Rebuild the months marked since they were last rolled up; the rows written.
 
-    Does nothing before the first full rebuild: until then the dashboard reads the live tables.
+    The marks read first are the ones flagged afterwards: a change committed while the months
+    are being rebuilt keeps its mark and is taken in by the next run. The first run (a new
+    database, or one whose rollup tables a migration emptied) rebuilds everything.
     """
     if db.session.get(SystemSetting, REBUILT_KEY) is None:
-        return 0
-    this_month = today.replace(day=1)
-    previous = (this_month - dt.timedelta(days=1)).replace(day=1)
-    written = _refresh(previous, this_month)
+        return rebuild()
+    marks = db.session.execute(
+        select(MonthMark.id, MonthMark.period).where(MonthMark.rolled_up.is_(False))
+    ).all()
+    written = 0
+    for month in sorted({period for _id, period in marks}):
+        written += _refresh(month, month)
+    _flag_rolled_up([mark_id for mark_id, _period in marks])
+    db.session.execute(
+        delete(MonthMark).where(
+            MonthMark.rolled_up.is_(True), MonthMark.marked_at < (now or utcnow()) - KEEP_MARKS
+        )
+    )
+    _stamp(REFRESHED_KEY)
     db.session.commit()
     return written
 
 
-def rebuild_daily(today: dt.date) -> int:
-    """Rebuild everything when the last full rebuild was before today (Shanghai); else nothing."""
-    rebuilt = _stamp_value(REBUILT_KEY)
-    if rebuilt is not None and rebuilt.astimezone(SHANGHAI).date() >= today:
-        return 0
-    return rebuild()
+def _unrolled_mark_ids() -> list[int]:
+    return list(db.session.scalars(select(MonthMark.id).where(MonthMark.rolled_up.is_(False))))
+
+
+def _flag_rolled_up(mark_ids: list[int]) -> None:
+    for start in range(0, len(mark_ids), _FLAG_CHUNK):
+        chunk = mark_ids[start : start + _FLAG_CHUNK]
+        db.session.execute(update(MonthMark).where(MonthMark.id.in_(chunk)).values(rolled_up=True))
+
+
+def stale_months(filters: Filters, now: dt.datetime | None = None) -> list[dt.date]:
+    """The cut's months marked longer than STALE_AFTER ago and not rolled up since."""
+    oldest = func.min(MonthMark.marked_at)
+    return list(
+        db.reporting.scalars(
+            select(MonthMark.period)
+            .where(
+                MonthMark.rolled_up.is_(False),
+                MonthMark.period >= filters.start,
+                MonthMark.period <= filters.end,
+            )
+            .group_by(MonthMark.period)
+            .having(oldest < (now or utcnow()) - STALE_AFTER)
+            .order_by(MonthMark.period)
+        )
+    )
 
 
 def _refresh(first: dt.date | None, last: dt.date | None) -> int:
@@ -127,23 +181,33 @@ def _refresh(first: dt.date | None, last: dt.date | None) -> int:
 
 
 def _refresh_loans(first: dt.date | None, last: dt.date | None) -> int:
-    rows = select(
-        Loan.id,
-        Loan.disbursed_on,
-        Loan.institution_id,
-        Loan.product_id,
-        Loan.firm_id,
-        Firm.region_code,
-        func.substr(Firm.industry_code, 1, 2),
-        Firm.size_class,
-        Loan.amount,
-        Loan.rate,
-        Loan.subsidy_rate,
-    ).join(Firm, Firm.id == Loan.firm_id)
+    rows = (
+        select(
+            Loan.id,
+            Loan.disbursed_on,
+            Loan.institution_id,
+            Loan.product_id,
+            Loan.firm_id,
+            Firm.region_code,
+            func.substr(Firm.industry_code, 1, 2),
+            Firm.size_class,
+            Loan.amount,
+            Loan.rate,
+            Loan.subsidy_rate,
+            Loan.guarantee_fee_rate,
+            Loan.fee_subsidy_rate,
+            inclusive(Firm.size_class, Loan),
+            claim_days(),
+        )
+        .join(Firm, Firm.id == Loan.firm_id)
+        .outerjoin(Lead, Lead.id == Loan.lead_id)
+    )
     old = delete(LoanF)
     if first is not None and last is not None:
-        rows = rows.where(Loan.disbursed_on >= first, Loan.disbursed_on < next_month(last))
-        old = old.where(LoanF.disbursed_on >= first, LoanF.disbursed_on < next_month(last))
+        end = next_month(last)
+        rows = rows.where(Loan.disbursed_on >= first, Loan.disbursed_on < end)
+        old = old.where(LoanF.disbursed_on >= first, LoanF.disbursed_on < end)
+        _reflag_later_loans(first, end)
     columns = [
         "loan_id",
         "disbursed_on",
@@ -156,14 +220,41 @@ def _refresh_loans(first: dt.date | None, last: dt.date | None) -> int:
         "amount",
         "rate",
         "subsidy_rate",
+        "guarantee_fee_rate",
+        "fee_subsidy_rate",
+        "inclusive",
+        "claim_days",
     ]
     db.session.execute(old)
     db.session.execute(insert(LoanF).from_select(columns, rows))
     return _written(LoanF, old)
 
 
+def _reflag_later_loans(start: dt.date, end: dt.date) -> None:
+    """Work out again the 普惠 flag of the loans after the months being refreshed whose firm
+    has a loan from the same bank in those months (now, or in the rows being replaced): a loan
+    added, changed or removed there changes the firm's credit at the bank later on."""
+    refreshed = aliased(LoanF, name="refreshed_fact")  # not the UPDATE's own row
+    touched = union(
+        *(
+            select(table.firm_id, table.institution_id).where(
+                table.disbursed_on >= start, table.disbursed_on < end
+            )
+            for table in (Loan, refreshed)
+        )
+    )
+    db.session.execute(
+        update(LoanF)
+        .where(
+            LoanF.disbursed_on >= end,
+            tuple_(LoanF.firm_id, LoanF.institution_id).in_(touched),
+        )
+        .values(inclusive=inclusive(LoanF.size_class, LoanF))
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _refresh_leads(first: dt.date | None, last: dt.date | None) -> int:
-    approved = Lead.approved_amount.is_not(None)
     rows = (
         select(
             Lead.id,
@@ -174,17 +265,15 @@ def _refresh_leads(first: dt.date | None, last: dt.date | None) -> int:
             Firm.region_code,
             func.substr(Firm.industry_code, 1, 2),
             Firm.size_class,
-            approved,
-            or_(approved, Lead.status == LeadStatus.DECLINED),
+            APPROVED,
+            DECIDED,
             Lead.sla_breached,
-            metrics._hours_between(Lead.created_at, Lead.first_response_at),
-            metrics._days_between(Lead.created_at, Loan.disbursed_on),
-            metrics._local_date(FinancingNeed.created_at),
-            case((approved, metrics._local_date(Lead.decided_at))),
+            hours_between(Lead.created_at, Lead.first_response_at),
+            local_date(FinancingNeed.created_at),
+            case((APPROVED, local_date(Lead.decided_at))),
         )
         .join(FinancingNeed, FinancingNeed.id == Lead.need_id)
         .join(Firm, Firm.id == FinancingNeed.firm_id)
-        .outerjoin(Loan, Loan.lead_id == Lead.id)
         .where(Lead.institution_id.is_not(None))
     )
     old = delete(LeadF)
@@ -205,7 +294,6 @@ def _refresh_leads(first: dt.date | None, last: dt.date | None) -> int:
         "decided",
         "sla_breached",
         "response_hours",
-        "claim_days",
         "need_day",
         "approved_day",
     ]
@@ -229,7 +317,7 @@ def _refresh_reports(first: dt.date | None, last: dt.date | None) -> int:
             *keys,
             func.count(report.id),
             func.sum(report.balance),
-            func.sum(metrics._NPL),
+            func.sum(NPL_BALANCE),
             func.count(case((report.contradicts_overdue_rules.is_(True), 1))),
         )
         .join(Loan, Loan.id == report.loan_id)
@@ -313,16 +401,21 @@ def rebuilt_at() -> dt.datetime | None:
 # --- the figures from the rollups ----------------------------------------------------------
 
 
+def reads_live(filters: Filters) -> bool:
+    """Whether the dashboard computes this cut live: never built, or a month left stale."""
+    return rebuilt_at() is None or bool(stale_months(filters))
+
+
 def dashboard_figures(filters: Filters) -> Figures:
-    """The dashboard's figures: from the rollups once built, else from the live tables."""
-    if rebuilt_at() is None:
+    """The dashboard's figures: from the rollups, or live when `reads_live` says so."""
+    if reads_live(filters):
         return metrics.figures(filters)
     return figures(filters)
 
 
 def dashboard_bank_figures(filters: Filters) -> list[BankFigures]:
     """Per-bank figures and ranking, from the same source as `dashboard_figures`."""
-    if rebuilt_at() is None:
+    if reads_live(filters):
         return metrics.bank_figures(filters)
     return bank_figures(filters)
 
@@ -345,12 +438,13 @@ def figures(filters: Filters) -> Figures:
 
     months = {m: MonthFigures(m) for m in filters.months()}
     summary = Summary()
-    by_region, by_industry = _loan_figures(filters, months, summary, bank)
-    summary.inclusive_loans, summary.inclusive_amount = _inclusive(filters)
+    groups, lent = _loan_figures(filters, months, summary, bank)
+    summary.lpr = weighted_lpr(lent, lpr_schedule())
+    summary.median_claim_to_disbursement_days = _claim_median(filters)
     _lead_figures(filters, summary, bank)
     summary.credited_needs, summary.same_day_needs = _same_day(filters)
     _report_figures(filters, months, bank)
-    metrics._attach_lpr(months)
+    attach_lpr(months, lent)
     rows = list(months.values())
     summary.npl_ratio = next((m.npl_ratio for m in reversed(rows) if m.reported_balance), None)
     return Figures(
@@ -358,8 +452,10 @@ def figures(filters: Filters) -> Figures:
         summary=summary,
         months=rows,
         banks=metrics.rank_banks(banks.values()),
-        by_region=by_region,
-        by_industry=by_industry,
+        by_region=groups["region"],
+        by_industry=groups["industry"],
+        by_size=groups["size"],
+        by_product=groups["product"],
     )
 
 
@@ -424,7 +520,7 @@ def _grouping_sets(
     """
     names = list(keys)
     result: Groupings = {group: [] for group in sets}
-    if metrics._postgres():
+    if postgres():
         columns = [keys[name] for name in names]
         bits = {
             sum(1 << (len(names) - 1 - i) for i, name in enumerate(names) if name not in group): (
@@ -454,84 +550,74 @@ def _grouping_sets(
 
 def _loan_figures(
     filters: Filters, months: dict[dt.date, MonthFigures], summary: Summary, bank: Any
-) -> tuple[list[GroupRow], list[GroupRow]]:
-    """Volume and rates per month and in all, volume per bank, region and industry division."""
+) -> tuple[dict[str, list[GroupRow]], dict[dt.date, Decimal]]:
+    """Volume and rates per month and in all, inclusive lending in all, volume per bank,
+    region, industry division, size class and product; and the amount lent per day (for the
+    weighted LPR)."""
     keys = {
         "year": extract("year", LoanF.disbursed_on),
         "month": extract("month", LoanF.disbursed_on),
+        "day": LoanF.disbursed_on,
         "bank": LoanF.institution_id,
         "region": LoanF.region_code,
         "industry": LoanF.industry_division,
+        "size": LoanF.size_class,
+        "product": LoanF.product_id,
     }
-    sets = (("year", "month"), ("bank",), ("region",), ("industry",), ())
+    cuts = (("region",), ("industry",), ("size",), ("product",))
+    sets = (("year", "month"), ("day",), ("bank",), *cuts, ())
+    counted = LoanF.inclusive.is_(True)
     measures = (
         func.count(LoanF.loan_id),
         func.sum(LoanF.amount),
         func.sum(LoanF.amount * LoanF.rate),
-        func.sum(LoanF.amount * (LoanF.rate - LoanF.subsidy_rate)),
+        func.sum(LoanF.amount * adjusted_cost(LoanF)),
+        func.count(case((counted, 1))),
+        func.sum(case((counted, LoanF.amount))),
     )
     found = _grouping_sets(_loans(filters), keys, sets, measures)
-    for (y, m), (count, amount, rate_sum, adjusted_sum) in found[("year", "month")]:
-        _volume(months[dt.date(int(y), int(m), 1)], count, amount, rate_sum, adjusted_sum)
-    for _key, (count, amount, rate_sum, adjusted_sum) in found[()]:
-        _volume(summary, count, amount, rate_sum, adjusted_sum)
-    for (institution_id,), (count, amount, _rated, _adjusted) in found[("bank",)]:
+    for (y, m), volume in found[("year", "month")]:
+        metrics.set_volume(months[dt.date(int(y), int(m), 1)], *volume[:4])
+    for _key, volume in found[()]:
+        metrics.set_volume(summary, *volume[:4])
+        summary.inclusive_loans, summary.inclusive_amount = volume[4], Decimal(volume[5] or 0)
+    for (institution_id,), (count, amount, *_rest) in found[("bank",)]:
         row = bank(institution_id)
         row.loans, row.amount = count, Decimal(amount or 0)
-    return _groups(found[("region",)]), _groups(found[("industry",)])
-
-
-def _volume(row: Any, count: int, amount: Any, rate_sum: Any, adjusted_sum: Any) -> None:
-    row.loans, row.amount = count, Decimal(amount or 0)
-    row.average = metrics._per(row.amount, count, TWO)
-    row.weighted_rate = metrics._per(Decimal(rate_sum or 0), row.amount, FOUR)
-    row.adjusted_rate = metrics._per(Decimal(adjusted_sum or 0), row.amount, FOUR)
+    lent = {day: Decimal(amount or 0) for (day,), (_n, amount, *_rest) in found[("day",)]}
+    return {cut: _groups(found[(cut,)]) for (cut,) in cuts}, lent
 
 
 def _groups(rows: list[tuple[tuple[Any, ...], tuple[Any, ...]]]) -> list[GroupRow]:
     """Groups by amount, largest first (the live figures' order)."""
-    groups = [GroupRow(str(key), n, Decimal(amount or 0)) for (key,), (n, amount, *_) in rows]
+    groups = [metrics.group_row(key, n, amount) for (key,), (n, amount, *_) in rows]
     return sorted(groups, key=lambda g: (-g.amount, g.key))
 
 
-def _inclusive(filters: Filters) -> tuple[int, Decimal]:
-    """Loans to small and micro firms whose credit from that bank is at most 1,000 万元."""
-    pairs = (
-        _loans(filters)
-        .with_only_columns(
-            func.count(LoanF.loan_id).label("loans"), func.sum(LoanF.amount).label("credit")
-        )
-        .where(LoanF.size_class.in_(INCLUSIVE_SIZES))
-        .group_by(LoanF.firm_id, LoanF.institution_id)
-        .having(func.sum(LoanF.amount) <= INCLUSIVE_CREDIT_CEILING)
-        .subquery()
-    )
-    count, amount = db.reporting.execute(
-        select(func.coalesce(func.sum(pairs.c.loans), 0), func.sum(pairs.c.credit))
-    ).one()
-    return int(count), Decimal(amount or 0)
+def _claim_median(filters: Filters) -> Decimal | None:
+    """Median claim-to-disbursement days over the loans disbursed in the period."""
+    days = median(_loans(filters), LoanF.claim_days, days=True)
+    return None if days is None else whole(days)
 
 
 def _lead_figures(filters: Filters, summary: Summary, bank: Any) -> None:
-    """Approved, decided and breached leads per bank and in all; the response and claim medians.
+    """Approved, decided and breached leads per bank and in all; the response-time medians.
 
     PostgreSQL takes the medians in the same pass (percentile_cont skips the leads without a
-    response or a loan); SQLite returns the durations and Python takes the medians.
+    response); SQLite returns the durations and Python takes the medians.
     """
-    postgres = metrics._postgres()
+    on_postgres = postgres()
     measures: tuple[Any, ...] = (
         func.count(case((LeadF.approved.is_(True), 1))),
         func.count(case((LeadF.decided.is_(True), 1))),
         func.count(case((LeadF.sla_breached.is_(True), 1))),
     )
-    if postgres:
-        # Typed as the live expressions are, so that SQLAlchemy hands back the same values
+    if on_postgres:
+        # Typed as the live expression is, so that SQLAlchemy hands back the same values
         # (a Numeric rounds percentile_cont's float to ten places before the hours are rounded).
-        hours = metrics._hours_between(Lead.created_at, Lead.first_response_at).type
-        days = metrics._days_between(Lead.created_at, Loan.disbursed_on).type
+        hours = hours_between(Lead.created_at, Lead.first_response_at).type
         measures += (
             type_coerce(func.percentile_cont(0.5).within_group(LeadF.response_hours), hours),
-            type_coerce(func.percentile_cont(0.5).within_group(LeadF.claim_days), days),
         )
     found = _grouping_sets(
         _leads(filters), {"bank": LeadF.institution_id}, (("bank",), ()), measures
@@ -540,22 +626,18 @@ def _lead_figures(filters: Filters, summary: Summary, bank: Any) -> None:
         row = bank(institution_id)
         row.approved_leads, row.decided_leads, row.sla_breaches = approved, decided, breaches
         if medians and medians[0] is not None:
-            row.median_response_hours = metrics._tenth(medians[0])
+            row.median_response_hours = tenth(medians[0])
     for _key, (approved, decided, breaches, *medians) in found[()]:
         summary.approved_leads, summary.decided_leads = approved, decided
         summary.sla_breaches = breaches
-        if medians:
-            hours, days = medians
-            summary.median_response_hours = None if hours is None else metrics._tenth(hours)
-            summary.median_claim_to_disbursement_days = (
-                None if days is None else metrics._whole(days)
-            )
-    if not postgres:
+        if medians and medians[0] is not None:
+            summary.median_response_hours = tenth(medians[0])
+    if not on_postgres:
         _python_medians(filters, summary, bank)
 
 
 def _python_medians(filters: Filters, summary: Summary, bank: Any) -> None:
-    """SQLite: the medians of the response hours and claim days, taken in Python."""
+    """SQLite: the medians of the response hours, taken in Python."""
     per_bank: dict[int, list[float]] = defaultdict(list)
     every: list[float] = []
     answered = _leads(filters).where(LeadF.response_hours.is_not(None))
@@ -565,14 +647,9 @@ def _python_medians(filters: Filters, summary: Summary, bank: Any) -> None:
         per_bank[institution_id].append(value)
         every.append(value)
     for institution_id, values in per_bank.items():
-        bank(institution_id).median_response_hours = metrics._tenth(statistics.median(values))
+        bank(institution_id).median_response_hours = tenth(statistics.median(values))
     if every:
-        summary.median_response_hours = metrics._tenth(statistics.median(every))
-    claims = _leads(filters).where(LeadF.claim_days.is_not(None))
-    days = db.reporting.scalars(claims.with_only_columns(LeadF.claim_days)).all()
-    if days:
-        median = statistics.median(round(value) for value in days)
-        summary.median_claim_to_disbursement_days = metrics._whole(median)
+        summary.median_response_hours = tenth(statistics.median(every))
 
 
 def _same_day(filters: Filters) -> tuple[int, int]:

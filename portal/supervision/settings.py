@@ -15,7 +15,9 @@ from portal.supervision.models import SystemSetting
 NPL_ALERT_THRESHOLD = "npl_alert_threshold"
 MAX_BANKS_PER_NEED = "max_banks_per_need"
 INSTANT_REQUIRES_VERIFIED = "instant_requires_verified"
+REPORT_DEADLINE_DAY = "report_deadline_day"
 BANKS_PER_NEED_RANGE = (1, 10)
+REPORT_DEADLINE_RANGE = (1, 28)  # a day every month has
 
 DEFAULTS: dict[str, str] = {
     # A month or bank whose NPL ratio is above this fraction is listed as an alert (3%).
@@ -24,6 +26,9 @@ DEFAULTS: dict[str, str] = {
     MAX_BANKS_PER_NEED: "3",
     # 秒批 only on facts the government data exchange verified and that are still fresh.
     INSTANT_REQUIRES_VERIFIED: "on",
+    # Banks report a month's loans by this day of the next month; the month's subsidies are
+    # settled and its final supervision report made after it.
+    REPORT_DEADLINE_DAY: "10",
 }
 
 
@@ -95,3 +100,21 @@ def set_max_banks_per_need(actor: User, count: int) -> SystemSetting:
 def instant_requires_verified() -> bool:
     """Whether a pre-approval (秒批) may rest only on verified, fresh facts (on by default)."""
     return get_setting(INSTANT_REQUIRES_VERIFIED) != "off"
+
+
+def report_deadline_day() -> int:
+    """The day of the next month by which banks report a month's loans (default the 10th)."""
+    low, high = REPORT_DEADLINE_RANGE
+    value = get_setting(REPORT_DEADLINE_DAY)
+    if not value.isdigit() or not low <= int(value) <= high:
+        # A value edited by hand into the table must not stop settlement or the reports.
+        return int(DEFAULTS[REPORT_DEADLINE_DAY])
+    return int(value)
+
+
+def set_report_deadline_day(actor: User, day: int) -> SystemSetting:
+    """Save the reporting deadline (a day from 1 to 28 of the next month)."""
+    low, high = REPORT_DEADLINE_RANGE
+    if not low <= day <= high:
+        raise InvalidSetting(f"报送截止日应在每月 {low} 日至 {high} 日之间")
+    return set_setting(actor, REPORT_DEADLINE_DAY, str(day))

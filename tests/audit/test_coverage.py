@@ -383,7 +383,9 @@ def test_every_main_operation_is_recorded(app, client, auth, monkeypatch, exchan
 # Functions that commit without recording an entry themselves, and why that is right.
 COMMITS_WITHOUT_ENTRY = {
     "catalog/policy_files.py:load_directory": "commits upsert_directory(), which records",
-    "supervision/monthly.py:generate_due_reports": "commits notifications; generate() records",
+    "supervision/monthly.py:_make_final_reports": "commits notifications; generate() records",
+    "supervision/monthly.py:revise_changed_reports": "stamps a check; generate() records edits",
+    "supervision/monthly.py:_tell_of_revision": "notifications of a revision generate() recorded",
     "leads/services.py:warn_near_deadlines": "reminders only (notifications), once per lead",
     "supervision/reporting.py:remind_missing_reports": "reminders only, once per bank and month",
     "accounts/services.py:start_enrolment": "an unconfirmed secret; confirm_enrolment() records",
@@ -392,7 +394,7 @@ COMMITS_WITHOUT_ENTRY = {
     "accounts/throttle.py:give_back": "a successful attempt's count given back at once",
     "scheduler/runs.py:record_run": "bookkeeping of scheduled job runs for /health",
     "supervision/rollups.py:rebuild": "derived dashboard figures, recomputed from records",
-    "supervision/rollups.py:refresh_recent": "derived dashboard figures, recomputed from records",
+    "supervision/rollups.py:refresh_dirty": "derived dashboard figures, recomputed from records",
     "demo/seed.py:seed_demo": "demo data loaded by a command, not a business operation",
     "demo/province.py:seed_province": "demo data loaded by a command, not a business operation",
     "demo/province.py:_analyze": "planner statistics after the demo load",

@@ -540,3 +540,36 @@ def test_concurrent_approvals_pay_once(app, lent):
     assert grant_paid(app, lent) == D("708.33")
     with app.app_context():
         assert db.session.get(PolicyProduct, lent.policy).budget_paid == D("708.33")
+
+
+# --- supervision figures -----------------------------------------------------------------------
+
+
+def test_supervision_counts_the_committed_loan_and_the_settled_months(app, lent):
+    """January approved and paid (708.33), February still a draft (1,050.00); the loan and its
+    expected 15,000 元 count in January; another region sees none of it."""
+    from portal.supervision import subsidy_figures
+    from portal.supervision.metrics import Filters
+
+    with app.app_context():
+        report(lent, JAN, "1000000")
+        report(lent, FEB, "900000")
+    jan, _feb = settle(app, JAN), settle(app, FEB)
+    with app.app_context():
+        staff = db.session.scalar(select(User).where(User.email == lent.staff))
+        batch = db.session.get(SettlementBatch, jan.id)
+        settlement.approve(staff, batch)
+        settlement.mark_paid(staff, batch)
+        firm_region = db.session.get(Firm, lent.firm_id).region_code
+        [row] = subsidy_figures.figures(Filters(JAN, FEB)).policies
+        assert (row.name, row.loans, row.principal, row.expected) == (
+            POLICY_TITLE,
+            1,
+            D("1000000"),
+            D("15000"),
+        )
+        assert (row.settled, row.paid, row.pending) == (D("708.33"), D("708.33"), D("1050.00"))
+        february = subsidy_figures.figures(Filters(FEB, FEB)).policies[0]
+        assert (february.loans, february.settled, february.pending) == (0, 0, D("1050.00"))
+        elsewhere = "350200" if firm_region != "350200" else "350100"
+        assert subsidy_figures.figures(Filters(JAN, FEB, region_code=elsewhere)).policies == []

@@ -31,7 +31,7 @@ D = Decimal
 JAN, FEB = dt.date(2026, 1, 1), dt.date(2026, 2, 1)
 # The dashboard's "today": its default range is 2025-03 to 2026-02 and "last month" is February.
 TODAY = dt.date(2026, 3, 15)
-TABLES = ("months", "banks", "regions", "industries", "alerts")
+TABLES = ("months", "banks", "regions", "industries", "sizes", "products", "alerts", "subsidies")
 EVIL_NAME = '=HYPERLINK("http://evil.example","点我")'
 
 
@@ -153,6 +153,12 @@ def stat(html: str, label: str) -> str:
 
 
 def read_csv(body: bytes) -> list[list[str]]:
+    """The table's rows (header first), without the notes under it."""
+    rows = read_csv_with_notes(body)
+    return rows[: rows.index([])] if [] in rows else rows
+
+
+def read_csv_with_notes(body: bytes) -> list[list[str]]:
     assert body.startswith(b"\xef\xbb\xbf"), "CSV must start with a UTF-8 byte-order mark"
     return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
 
@@ -181,6 +187,8 @@ def test_city_staff_see_only_their_region_even_when_asking_for_another(client, a
     html = page(client, auth, data["xiamen"])
     assert (stat(html, "放款笔数"), stat(html, "放款金额")) == ("2", "1,050.00")
     assert "本地区数据：厦门市" in html
+    # Their region's guarantee and subsidy figures too (the figures themselves: their modules).
+    assert 'id="guarantees-title"' in html and 'id="subsidies-title"' in html
     forced = page(client, auth, data["xiamen"], "?region=350100")
     assert (stat(forced, "放款笔数"), stat(forced, "放款金额")) == ("2", "1,050.00")
     assert "福州市" not in forced.split('id="regions-title"')[1]
@@ -277,11 +285,38 @@ def test_filters_cut_the_figures(client, auth, data, query, loans, amount):
 def test_filters_cut_the_tables_and_rates(client, auth, data):
     """A January-only cut shows one month row, January's NPL 12.50% and its LPR spread."""
     html = page(client, auth, data["regulator"], "?start=2026-01&end=2026-01")
-    assert stat(html, "不良率（最新月份）") == "12.50%"
+    assert stat(html, "不良贷款率") == "12.50%"
     months = read_csv(client.get("/dashboard/export/months.csv?start=2026-01&end=2026-01").data)
     assert len(months) == 2
     assert months[1][:3] == ["2026-01", "3", "800.00"]
     assert months[1][8] == "12.50"
+
+
+def test_loans_are_broken_down_by_size_class_and_product(client, auth, data):
+    """Six loans, 2,550 万元: by size class (small 1,000, micro 1,050, medium 500) and by
+    product (Y's 300 万, X's 400 万, and 1,850 万 under no product)."""
+    auth.login(data["regulator"])
+    sizes = read_csv(client.get("/dashboard/export/sizes.csv").data)
+    assert sizes[0][:3] == ["企业规模", "放款笔数", "放款金额（万元）"]
+    assert {row[0]: row[1:3] for row in sizes[1:]} == {
+        "小型": ["2", "1000.00"],
+        "微型": ["2", "1050.00"],
+        "中型": ["2", "500.00"],
+    }
+    products = read_csv(client.get("/dashboard/export/products.csv").data)
+    by_name = {row[0]: row[1:3] for row in products[1:]}
+    assert by_name["未关联产品"] == ["3", "1850.00"]
+    assert sorted(by_name.values()) == [["1", "400.00"], ["2", "300.00"], ["3", "1850.00"]]
+    assert all(" · " in name for name in by_name if name != "未关联产品")
+
+
+def test_a_bank_sees_only_its_own_products(client, auth, data):
+    auth.login(data["x_admin"])
+    own = read_csv(client.get("/dashboard/export/products.csv").data)
+    assert {row[0]: row[2] for row in own[1:]} == {
+        "银行X · X信用贷": "400.00",
+        "未关联产品": "600.00",
+    }
 
 
 @pytest.mark.parametrize(
@@ -350,7 +385,7 @@ def test_export_numbers_match_the_page(client, auth, data):
     """The banks export carries the ranking in 万元 and percent, numbers kept numeric in XLSX."""
     auth.login(data["regulator"])
     rows = read_csv(client.get("/dashboard/export/banks.csv").data)
-    assert rows[0][:4] == ["排名", "银行", "放款笔数", "放款金额（万元）"]
+    assert rows[0][:4] == ["机构排名", "银行", "放款笔数", "放款金额（万元）"]
     assert [row[:4] for row in rows[1:]] == [
         ["1", "银行Y", "3", "1250.00"],
         ["2", "银行X", "2", "1000.00"],
@@ -358,6 +393,20 @@ def test_export_numbers_match_the_page(client, auth, data):
     ]
     sheet = load_workbook(io.BytesIO(client.get("/dashboard/export/banks.xlsx").data)).active
     assert sheet["D2"].value == 1250 and sheet["G2"].value == 100
+
+
+def test_exports_state_the_filters_they_were_made_with(client, auth, data):
+    """Under a CSV and on an XLSX's second sheet: period, region, size and the data's time."""
+    auth.login(data["regulator"])
+    query = "?start=2025-06&end=2026-02&region=350100&size=small"
+    rows = read_csv_with_notes(client.get(f"/dashboard/export/banks.csv{query}").data)
+    notes = dict(row for row in rows[rows.index([]) + 1 :])
+    assert notes["统计期间"] == "2025-06 至 2026-02"
+    assert (notes["地区"], notes["行业"], notes["企业规模"]) == ("福州市", "全部", "小型")
+    assert notes["数据"] == "实时计算" and notes["金额单位"] == "万元"
+    book = load_workbook(io.BytesIO(client.get(f"/dashboard/export/regions.xlsx{query}").data))
+    assert book.sheetnames[1] == "说明"
+    assert ["地区", "福州市"] in [[c.value for c in row] for row in book["说明"].iter_rows()]
 
 
 @pytest.mark.parametrize("path", ["/dashboard/export/ranking.csv", "/dashboard/export/banks.pdf"])

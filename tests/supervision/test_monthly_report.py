@@ -16,22 +16,32 @@ from sqlalchemy import func, select
 
 from portal.audit.models import AuditEntry
 from portal.dates import SHANGHAI, today_in_china
-from portal.enums import FiveTierClass, GuaranteeType, LeadStatus, OnboardingStatus, Role
+from portal.enums import (
+    FiveTierClass,
+    GuaranteeType,
+    LeadStatus,
+    OnboardingStatus,
+    ReportEdition,
+    Role,
+)
 from portal.extensions import db
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Lead, Loan
 from portal.matching.models import FinancingNeed
 from portal.notifications.models import Notification
-from portal.supervision import monthly
+from portal.supervision import monthly, settings
+from portal.supervision.alerts import CONTRADICTION, MISSING, NPL_BANK, NPL_MONTH, SLA
 from portal.supervision.fonts import FALLBACK_FONT, cjk_font, discover
 from portal.supervision.models import LoanStatusReport, LprRate, MonthlyReport
 from portal.supervision.pdf import percent_change, point_change
 from tests.factories import AgencyFactory, FirmFactory, InstitutionFactory, UserFactory
 from tests.supervision.builders import loan
+from tests.supervision.test_dashboard import read_csv
 
 D = Decimal
 OCT = dt.date(2026, 10, 1)
 NOV_1 = dt.date(2026, 11, 1)
+NOV_10, NOV_11 = dt.date(2026, 11, 10), dt.date(2026, 11, 11)  # the deadline, the day after
 POPPLER = ("pdftotext", "pdftoppm", "pdffonts")
 needs_poppler = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in POPPLER),
@@ -192,8 +202,129 @@ def test_key_figures_alerts_and_comparisons_are_in_the_pdf(province_pdf, tmp_pat
     assert "750.00" in text
     assert "+275.00%" in text and "+150.00%" in text
     assert "不良贷款率高于 3.00% 的机构：1 家" in text
-    assert "超过响应时限未答复的线索：1 笔" in text
+    assert "响应超时（SLA）：超过响应时限未答复的线索 1 笔" in text
     assert "五级分类与逾期天数不符的贷后报送：1 笔" in text
+    # October by size class: small 400 (X's), micro 100 and medium 250 万元 (Y's and W's).
+    sizes = text[text.index("按企业规模") :]
+    for line in ("小型", "微型", "中型"):
+        assert line in sizes
+
+
+# --- the alerts: the dashboard's, at the saved threshold --------------------------------------
+
+BANK_NAMES = ("银行W", "银行X", "银行Y", "银行Z")
+KIND_OF_LABEL = {  # the dashboard export's Chinese labels
+    "不良率超阈值（月度）": NPL_MONTH,
+    "不良率超阈值（机构）": NPL_BANK,
+    "响应超时": SLA,
+    "五级分类与逾期天数矛盾": CONTRADICTION,
+    "贷后月报缺报": MISSING,
+}
+# The numbered items of 八、风险提示 and the alert kind each lists (item 1 also the month's).
+ALERT_ITEMS = {
+    NPL_BANK: "1.不良贷款率高于",
+    SLA: "2.响应超时（SLA）：",
+    CONTRADICTION: "3.五级分类与逾期天数不符的贷后报送",
+    MISSING: "4.贷后月报缺报的机构",
+}
+
+
+def flat(text: str) -> str:
+    """Text without whitespace: a table's columns and wrapped lines run together."""
+    return "".join(text.split())
+
+
+def alert_items(text: str) -> dict[str, str]:
+    """Each numbered item of the PDF's 八、风险提示 (without whitespace), by the kind it lists."""
+    section = flat(text).split("八、风险提示", 1)[1].split("统计口径", 1)[0]
+    starts = [section.index(words) for words in ALERT_ITEMS.values()]
+    ends = [*starts[1:], len(section)]
+    return {kind: section[s:e] for kind, s, e in zip(ALERT_ITEMS, starts, ends, strict=True)}
+
+
+def pink_rows(pdf: bytes, folder: Path) -> bool:
+    """Whether any page shows the pale red of a flagged row in the bank table."""
+    folder.mkdir()
+    (folder / "pages.pdf").write_bytes(pdf)
+    poppler("pdftoppm", "-png", "-r", "40", str(folder / "pages.pdf"), str(folder / "page"))
+    from PIL import Image  # Pillow comes with ReportLab
+
+    for png in folder.glob("page*.png"):
+        with Image.open(png) as image:
+            if (0xFB, 0xEA, 0xEA) in {rgb for _n, rgb in image.convert("RGB").getcolors(1 << 20)}:
+                return True
+    return False
+
+
+@pytest.fixture
+def four_percent_bank(app) -> None:
+    """The only lending bank, at 4% NPL in October: 40 of 1,000 万元 reported is substandard."""
+    with app.app_context():
+        bank = InstitutionFactory(short_name="银行N")
+        firm = FirmFactory(region_code="350100", industry_code="13")
+        normal = loan(bank, firm, dt.date(2026, 10, 9), "9600000", "4.00")
+        bad = loan(bank, firm, dt.date(2026, 10, 12), "400000", "4.00")
+        report(normal, "9600000", FiveTierClass.NORMAL)
+        report(bad, "400000", FiveTierClass.SUBSTANDARD, overdue=95)
+        db.session.commit()
+
+
+@needs_poppler
+def test_the_saved_npl_threshold_decides_what_the_pdf_flags(app, four_percent_bank, tmp_path):
+    """At the default 3% the bank at 4% is an alert, its row and bar red; at a saved 5% not."""
+    with app.app_context():
+        at_three = monthly.render(OCT, "province")
+        settings.set_npl_alert_threshold(UserFactory(role=Role.ADMIN), D("0.05"))
+        at_five = monthly.render(OCT, "province")
+    flagged = alert_items(pdftotext(at_three, tmp_path))[NPL_BANK]
+    assert flagged.startswith("1.不良贷款率高于3.00%的机构：1家。")
+    assert "全部贷款合计：2026年10月末不良贷款率4.00%，高于3.00%。" in flagged
+    assert "银行N4.00%" in flagged
+    assert pink_rows(at_three, tmp_path / "three")
+    text = pdftotext(at_five, tmp_path)
+    assert alert_items(text)[NPL_BANK] == "1.不良贷款率高于5.00%的机构：0家。"
+    assert "红色为高于5.00%" in flat(text) and "警戒线5.00%" in flat(text)
+    assert not pink_rows(at_five, tmp_path / "five")
+
+
+@needs_poppler
+@pytest.mark.parametrize("cut", ["province", "region:350200", "bank:x"])
+def test_the_pdf_lists_the_dashboards_alerts_for_the_same_cut(
+    app, client, auth, create, dataset, monkeypatch, tmp_path, cut
+):
+    """The alerts the PDF is given and prints are the dashboard's for that month and cut."""
+    monkeypatch.setattr(
+        "portal.supervision.dashboard_routes.today_in_china", lambda: dt.date(2026, 11, 15)
+    )
+    scope, query = cut, ""
+    if cut.startswith("region:"):
+        query = f"&region={cut.removeprefix('region:')}"
+    elif cut.startswith("bank:"):
+        scope, query = f"bank:{dataset['x']}", f"&bank={dataset['x']}"
+    auth.login(create(UserFactory, role=Role.REGULATOR).email)
+    export = client.get(f"/dashboard/export/alerts.csv?start=2026-10&end=2026-10{query}")
+    listed = [
+        (KIND_OF_LABEL[label], month, None if bank == "全部（当前筛选）" else bank)
+        for label, month, bank, _detail in read_csv(export.data)[1:]
+    ]
+    given = []
+    render_report = monthly.render_report
+
+    def keep_alerts(*args, **kwargs) -> bytes:
+        given.extend(kwargs["alerts"])
+        return render_report(*args, **kwargs)
+
+    monkeypatch.setattr(monthly, "render_report", keep_alerts)
+    with app.app_context():
+        items = alert_items(pdftotext(monthly.render(OCT, scope), tmp_path))
+    assert [(a.kind, f"{a.month:%Y-%m}" if a.month else "", a.bank) for a in given] == listed
+    assert listed, "the dataset has alerts in every cut"
+    for kind, item in items.items():
+        named = {name for name in BANK_NAMES if name in item}
+        assert named == {bank for k, _month, bank in listed if k == kind}, kind
+    assert ("全部贷款合计：2026年10月末" in items[NPL_BANK]) == any(
+        kind == NPL_MONTH for kind, _month, _bank in listed
+    )
 
 
 @needs_poppler
@@ -255,32 +386,39 @@ def test_scopes_are_province_prefectures_and_approved_lending_banks(app, dataset
 
 
 def test_due_reports_are_made_once_per_month(app, dataset):
-    """On the 1st the job makes last month's 12 reports; later runs that month make none."""
+    """Up to 10 November the newest month past its deadline is September (made once, as a
+    catch-up); from the 11th the job makes October's 12 final reports, once."""
     with app.app_context():
         regulator = UserFactory(role=Role.REGULATOR)
         db.session.commit()
-        assert monthly.generate_due_reports(NOV_1) == 12
-        assert monthly.generate_due_reports(NOV_1) == 0
+        assert monthly.generate_due_reports(NOV_1) == 12  # September's, never made before
+        assert monthly.generate_due_reports(NOV_10) == 0
+        assert monthly.generate_due_reports(NOV_11) == 12
+        assert monthly.generate_due_reports(NOV_11) == 0
         assert monthly.generate_due_reports(dt.date(2026, 11, 17)) == 0
-        rows = db.session.scalars(select(MonthlyReport)).all()
-        assert {r.period for r in rows} == {OCT} and len({r.scope for r in rows}) == 12
+        rows = db.session.scalars(select(MonthlyReport).where(MonthlyReport.period == OCT)).all()
+        assert len({r.scope for r in rows}) == 12
+        assert {(r.edition, r.version) for r in rows} == {(ReportEdition.FINAL, 1)}
         told = db.session.scalars(
-            select(Notification).where(Notification.user_id == regulator.id)
+            select(Notification.dedupe_key).where(Notification.user_id == regulator.id)
         ).all()
-        assert [n.dedupe_key for n in told] == [f"monthly-report-2026-10:{regulator.id}"]
+        assert sorted(told) == [
+            f"monthly-report-2026-09:{regulator.id}",
+            f"monthly-report-2026-10:{regulator.id}",
+        ]
 
 
 def test_a_missing_report_is_made_on_a_later_run(app, dataset):
     """A report deleted (or never made) is made on the next run; the others are left alone."""
     with app.app_context():
-        monthly.generate_due_reports(NOV_1)
+        monthly.generate_due_reports(NOV_11)
         province = db.session.scalar(select(MonthlyReport).where(MonthlyReport.scope == "province"))
         kept = db.session.scalar(
             select(MonthlyReport.generated_at).where(MonthlyReport.scope == "region:350100")
         )
         db.session.delete(province)
         db.session.commit()
-        assert monthly.generate_due_reports(dt.date(2026, 11, 2)) == 1
+        assert monthly.generate_due_reports(dt.date(2026, 11, 12)) == 1
         again = db.session.scalar(
             select(MonthlyReport.generated_at).where(MonthlyReport.scope == "region:350100")
         )
@@ -294,30 +432,37 @@ def test_regulators_are_told_after_a_run_that_stopped_before_telling_them(app, d
         regulator = UserFactory(role=Role.REGULATOR)
         db.session.commit()
         monthly.generate(OCT, "province")  # all the stopped run got done
-        assert monthly.generate_due_reports(NOV_1) == 11
-        assert monthly.generate_due_reports(NOV_1) == 0
+        assert monthly.generate_due_reports(NOV_11) == 11
+        assert monthly.generate_due_reports(NOV_11) == 0
         told = db.session.scalars(
             select(Notification).where(Notification.user_id == regulator.id)
         ).all()
         assert [n.dedupe_key for n in told] == [f"monthly-report-2026-10:{regulator.id}"]
 
 
-def test_regeneration_replaces_the_pdf_in_the_same_row(app, dataset):
-    """Regenerating keeps the row id, stores the new PDF, sha256 and time, and is audited."""
+def test_generating_again_keeps_the_first_edition_and_lists_what_changed(app, dataset):
+    """A provisional edition on 1 November, a final one on the 12th after a late loan: two
+    rows, both PDFs kept, the second naming the figures that moved; both audited."""
     first_at = dt.datetime(2026, 11, 1, 1, tzinfo=dt.UTC)
-    later_at = dt.datetime(2026, 11, 3, 2, tzinfo=dt.UTC)
+    later_at = dt.datetime(2026, 11, 12, 2, tzinfo=dt.UTC)
     with app.app_context():
         first = monthly.generate(OCT, "province", now=first_at)
         first_id, first_sha = first.id, first.sha256
+        assert (first.edition, first.version, first.changes) == (ReportEdition.PROVISIONAL, 1, [])
         x = db.session.get(Loan, db.session.scalar(select(Loan.id).limit(1))).institution
         loan(x, FirmFactory(region_code="350500"), dt.date(2026, 10, 30), "800000", "3.90")
         db.session.commit()
         second = monthly.generate(OCT, "province", now=later_at)
-        assert second.id == first_id
+        assert second.id != first_id
+        assert (second.edition, second.version) == (ReportEdition.FINAL, 2)
         assert second.sha256 != first_sha
         assert second.sha256 == hashlib.sha256(second.pdf).hexdigest()
         assert second.generated_at == later_at
-        assert db.session.scalar(select(func.count(MonthlyReport.id))) == 1
+        assert db.session.get(MonthlyReport, first_id).sha256 == first_sha
+        changed = {c["figure"]: (c["before"], c["after"]) for c in second.changes}
+        assert changed["放款笔数（笔）"] == ("4", "5")
+        assert "不良贷款率" not in changed
+        assert db.session.scalar(select(func.count(MonthlyReport.id))) == 2
         actions = db.session.scalars(
             select(AuditEntry.action).where(AuditEntry.object_type == "MonthlyReport")
         ).all()
@@ -461,13 +606,16 @@ def test_admin_regenerates_a_report(app, client, auth, create, archive, monkeypa
         "/reports/regenerate",
         data={"csrf_token": token, "period": "2026-10", "scope": "province", "confirmed": "y"},
     )
-    assert response.status_code == 302 and response.headers["Location"].endswith("/reports/")
-    assert "已生成2026年10月“全省”月度报告" in listed(client)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/reports/?month=2026-10")
+    assert "已生成2026年10月“全省”月度报告正式版第 2 版" in listed(client)
     with app.app_context():
-        after = db.session.get(MonthlyReport, archive["reports"]["province"])
-        assert after.generated_at > before
+        kept = db.session.get(MonthlyReport, archive["reports"]["province"])
+        assert kept.generated_at == before
+        after = monthly.latest_edition(OCT, "province")
+        assert (after.version, after.generated_at > before) == (2, True)
         assert after.sha256 == hashlib.sha256(after.pdf).hexdigest()
-        assert db.session.scalar(select(func.count(MonthlyReport.id))) == 5
+        assert db.session.scalar(select(func.count(MonthlyReport.id))) == 6
 
 
 def test_regenerating_an_unfinished_month_is_refused(app, client, auth, create, dataset):
@@ -487,10 +635,10 @@ def test_regenerating_an_unfinished_month_is_refused(app, client, auth, create, 
 
 
 def test_empty_archive_tells_admins_how_to_make_one(client, auth, create):
-    """With no reports, an admin reads that they appear on the 1st and how to make one now."""
+    """With no reports, an admin reads when they appear and how to make one now."""
     auth.login(create(UserFactory, role=Role.ADMIN).email)
     html = listed(client)
-    assert "每月 1 日自动生成" in html and "生成报告" in html
+    assert "报送截止日（每月 10 日）过后自动生成" in html and "生成报告" in html
 
 
 def test_regulators_read_the_archive_but_cannot_regenerate(client, auth, create, archive):

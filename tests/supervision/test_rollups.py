@@ -13,13 +13,23 @@ from portal.catalog.models import BankProduct
 from portal.enums import FiveTierClass, LeadStatus, ProductKind, Role
 from portal.extensions import db
 from portal.leads.models import Lead, Loan
-from portal.scheduler import JOBS, rebuild_dashboard_rollups, refresh_dashboard_rollups
+from portal.scheduler import refresh_dashboard_rollups
 from portal.supervision import metrics, rollups
 from portal.supervision.metrics import Filters
 from portal.supervision.models import DashboardLoanFact, LoanStatusReport
 from tests.factories import FirmFactory, InstitutionFactory, UserFactory
 from tests.supervision.builders import loan, need, report
-from tests.supervision.test_metrics import FEB, JAN, dataset  # noqa: F401  (a fixture)
+from tests.supervision.test_metrics import (  # noqa: F401  (fixtures)
+    DEC,
+    FEB,
+    JAN,
+    NOV,
+    credit_history,
+    dataset,
+    late_claim,
+    lpr,
+    lpr_change,
+)
 
 D = Decimal
 MONTHS = [dt.date(2026, m, 1) for m in range(1, 7)]
@@ -33,12 +43,13 @@ def agree(filters: Filters) -> None:
     """Rollup figures equal the live figures (groups of equal amount in either order)."""
     live, rolled = metrics.figures(filters), rollups.figures(filters)
     for result in (live, rolled):
-        result.by_region.sort(key=lambda g: (-g.amount, g.key))
-        result.by_industry.sort(key=lambda g: (-g.amount, g.key))
+        for groups in (result.by_region, result.by_industry, result.by_size, result.by_product):
+            groups.sort(key=lambda g: (-g.amount, g.key))
     assert rolled.summary == live.summary, filters
     assert rolled.months == live.months, filters
     assert rolled.banks == live.banks, filters
     assert (rolled.by_region, rolled.by_industry) == (live.by_region, live.by_industry), filters
+    assert (rolled.by_size, rolled.by_product) == (live.by_size, live.by_product), filters
 
 
 def cuts(ids: dict[str, int], first: dt.date, last: dt.date) -> list[Filters]:
@@ -64,13 +75,16 @@ def test_hand_built_dataset_agrees_cut_by_cut(app, dataset):  # noqa: F811
         assert rollups.dashboard_figures(Filters(JAN, FEB)).summary.loans == 5
 
 
-def test_dashboard_reads_live_tables_until_the_first_rebuild(app, dataset):  # noqa: F811
-    """Before any rebuild the dashboard computes live, and the recent refresh does nothing."""
+def test_dashboard_reads_live_tables_until_the_first_refresh_builds_them(app, dataset):  # noqa: F811
+    """Before any build the dashboard computes live; the refresh job's first run builds all."""
     with app.app_context():
         assert rollups.refreshed_at() is None
-        assert refresh_dashboard_rollups() == 0
+        assert rollups.reads_live(Filters(JAN, FEB))
         assert rollups.dashboard_figures(Filters(JAN, FEB)).summary.loans == 5
         assert db.session.query(DashboardLoanFact).count() == 0
+        assert refresh_dashboard_rollups() > 0
+        assert rollups.rebuilt_at() is not None and not rollups.reads_live(Filters(JAN, FEB))
+        assert db.session.query(DashboardLoanFact).count() == 5
 
 
 def _world(rng: random.Random) -> dict:
@@ -102,6 +116,10 @@ def _world(rng: random.Random) -> dict:
         for _ in range(12)
     ]
     user = UserFactory(role=Role.SME, firm=firms[0])
+    # The LPR changes on the 20th, so a month's loans straddle two rates.
+    for effective_on, one_year in (("2025-12-22", "3.10"), ("2026-02-20", "3.00")):
+        lpr(dt.date.fromisoformat(effective_on), one_year)
+    lpr(dt.date(2026, 4, 21), "2.95")
     world = {"banks": banks, "products": products, "firms": firms, "user": user, "loans": []}
     for _ in range(40):
         _random_activity(rng, world, rng.choice(MONTHS))
@@ -137,18 +155,22 @@ def _random_activity(rng: random.Random, world: dict, month: dt.date) -> None:
         db.session.add(lead)
         db.session.flush()
         if approved and rng.random() < 0.7:
-            world["loans"].append(
-                loan(
-                    world["banks"][bank],
-                    firm,
-                    (created + dt.timedelta(days=rng.randint(0, 20))).date(),
-                    str(rng.choice((300000, 1000000, 4000000, 6000000))),
-                    str(rng.choice(("3.45", "4.10", "5.00"))),
-                    rng.choice(("0", "1.00")),
-                    lead=lead,
-                    product=world["products"][bank] if rng.random() < 0.8 else None,
-                )
+            made = loan(
+                world["banks"][bank],
+                firm,
+                (created + dt.timedelta(days=rng.randint(0, 20))).date(),
+                str(rng.choice((300000, 1000000, 4000000, 6000000))),
+                str(rng.choice(("3.45", "4.10", "5.00"))),
+                rng.choice(("0", "1.00")),
+                lead=lead,
+                product=world["products"][bank] if rng.random() < 0.8 else None,
             )
+            # Some loans are guaranteed (fee, maybe subsidised); some mature within the window.
+            if rng.random() < 0.4:
+                made.guarantee_fee_rate = D(rng.choice(("0.80", "1.50")))
+                made.fee_subsidy_rate = D(rng.choice(("0", "0.40")))
+            made.maturity_on = made.disbursed_on + dt.timedelta(days=rng.choice((45, 90, 365)))
+            world["loans"].append(made)
     for made in world["loans"]:
         if made.disbursed_on <= month.replace(day=28) and rng.random() < 0.7:
             if db.session.query(LoanStatusReport).filter_by(loan_id=made.id, period=month).count():
@@ -175,8 +197,8 @@ def _random_cuts(rng: random.Random, world: dict) -> list[Filters]:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_rollups_agree_with_live_figures_after_random_changes(app, monkeypatch, seed):
-    """Random data; then random changes in this and last month, refreshed incrementally; then
-    changes to older months, which the full rebuild picks up."""
+    """Random data; then random changes in recent months, and changes to older months, each
+    taken in by one run of the refresh job."""
     monkeypatch.setattr("portal.dates.today_in_china", lambda: TODAY)
     rng = random.Random(seed)  # noqa: S311  (test data, not secrets)
     with app.app_context():
@@ -195,27 +217,14 @@ def test_rollups_agree_with_live_figures_after_random_changes(app, monkeypatch, 
         assert refresh_dashboard_rollups() > 0
         for filters in _random_cuts(rng, world):
             agree(filters)
-        # Older months change (a firm moves city, a January loan is removed): full rebuild.
+        # Older months change (a firm moves city, January's reports are removed): one refresh.
         world["firms"][0].region_code = "350500"
         db.session.query(LoanStatusReport).filter(LoanStatusReport.period == MONTHS[0]).delete()
         db.session.commit()
-        rollups.rebuild()
+        assert refresh_dashboard_rollups() > 0
         for filters in _random_cuts(rng, world):
             agree(filters)
         assert db.session.query(Loan).count() == db.session.query(DashboardLoanFact).count()
-
-
-def test_daily_rebuild_runs_once_a_day(app, dataset, monkeypatch):  # noqa: F811
-    """The daily job rebuilds when the last full rebuild is from an earlier day, else nothing."""
-    with app.app_context():
-        assert rebuild_dashboard_rollups() > 0  # never rebuilt: rebuild now
-        assert rebuild_dashboard_rollups() == 0  # already today
-        monkeypatch.setattr(
-            "portal.dates.today_in_china", lambda: dt.date.today() + dt.timedelta(days=2)
-        )
-        assert rebuild_dashboard_rollups() > 0
-    assert refresh_dashboard_rollups in [job for job, _every in JOBS]
-    assert rebuild_dashboard_rollups in [job for job, _every in JOBS]
 
 
 def test_dashboard_page_says_when_the_data_was_updated(app, client, auth, dataset):  # noqa: F811
@@ -231,5 +240,55 @@ def test_dashboard_page_says_when_the_data_was_updated(app, client, auth, datase
         rollups.rebuild()
         stamp = rollups.refreshed_at()
     html = client.get("/dashboard/?start=2026-01&end=2026-02").get_data(as_text=True)
-    assert "数据更新于" in html
+    assert "数据截至" in html
     assert stamp.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M") in html
+
+
+@pytest.mark.parametrize("fixture", ["credit_history", "lpr_change", "late_claim"])
+def test_corrected_definitions_agree_cut_by_cut(app, request, fixture):
+    """Inclusive credit from outside the window, the LPR of each disbursement day, and claim
+    days filed by disbursement month: the rollups give the live numbers."""
+    ids = request.getfixturevalue(fixture) or {}
+    with app.app_context():
+        rollups.rebuild()
+        first, last = (NOV, DEC) if fixture == "late_claim" else (JAN, FEB)
+        cut_ids = {"x": ids.get("a", 0), "y": ids.get("b", 0)}
+        cut_ids["products"] = [ids[p] for p in ("p1", "p2", "pb") if p in ids]
+        for filters in cuts(cut_ids, first, last):
+            agree(filters)
+
+
+def test_guarantee_fee_in_the_adjusted_cost_agrees(app):
+    """A guaranteed loan's fee and fee subsidy reach the rollup's adjusted cost."""
+    with app.app_context():
+        x, firm = InstitutionFactory(), FirmFactory()
+        guaranteed = loan(x, firm, dt.date(2026, 1, 10), "4000000", "4.00", "1.00")
+        guaranteed.guarantee_fee_rate, guaranteed.fee_subsidy_rate = D("1.50"), D("0.50")
+        loan(x, firm, dt.date(2026, 1, 12), "1000000", "3.00")
+        db.session.commit()
+        rollups.rebuild()
+        agree(Filters(JAN, JAN))
+        assert rollups.figures(Filters(JAN, JAN)).summary.adjusted_rate == D("3.8000")
+
+
+def test_refreshing_a_month_reflags_the_firms_later_loans(app):
+    """A loan added to (then removed from) January changes whether the firm's February loan at
+    the same bank is inclusive; refreshing January alone updates February's row."""
+    with app.app_context():
+        x, firm = InstitutionFactory(), FirmFactory()
+        loan(x, firm, dt.date(2026, 2, 10), "5000000", "4.00")
+        db.session.commit()
+        rollups.rebuild()
+        assert rollups.figures(Filters(FEB, FEB)).summary.inclusive_loans == 1
+        january = loan(x, firm, dt.date(2026, 1, 20), "6000000", "4.00")
+        db.session.commit()
+        rollups._refresh_loans(JAN, JAN)
+        db.session.commit()
+        assert rollups.figures(Filters(FEB, FEB)).summary.inclusive_loans == 0
+        agree(Filters(JAN, FEB))
+        db.session.delete(january)
+        db.session.commit()
+        rollups._refresh_loans(JAN, JAN)
+        db.session.commit()
+        assert rollups.figures(Filters(FEB, FEB)).summary.inclusive_loans == 1
+        agree(Filters(JAN, FEB))

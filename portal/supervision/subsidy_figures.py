@@ -1,0 +1,131 @@
+"""Policy-subsidy figures for supervision: what each policy committed and paid in a cut.
+
+For a cut of the data (`Filters`: months, region, industry, size class, bank, product), per
+policy and in all:
+
+- committed (新增贴息贷款): the loans disbursed in the months that carry a committed grant of the
+  policy, their principal, and the subsidy the grants expect over the loans' terms;
+- settled (结算贴息): the lines of the policy's settlement batches for the months, at their
+  adjusted amount where staff adjusted one; approved (已审核) and paid (已拨付) batches count,
+  and drafts are shown apart as 待审核, since staff may still change them.
+
+A settled month belongs to its batch's period (the month whose interest it pays), not to the day
+it was approved or paid. Government staff read these for their own region, banks for their own
+loans, as the scoping of the dashboard decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import case, func, select
+
+from portal.catalog.models import PolicyProduct
+from portal.enums import GrantStatus, SettlementStatus
+from portal.extensions import db
+from portal.firms.models import Firm
+from portal.leads.models import Loan
+from portal.subsidies.models import SettlementBatch, SettlementLine, SubsidyGrant
+from portal.supervision.metrics import Filters, firm_conditions
+
+ZERO = Decimal(0)
+
+
+@dataclass
+class PolicyFigures:
+    """One policy's figures in the cut (or all policies', as the total)."""
+
+    policy_id: int | None
+    name: str
+    loans: int = 0
+    principal: Decimal = ZERO
+    expected: Decimal = ZERO
+    settled: Decimal = ZERO  # approved or paid batches
+    paid: Decimal = ZERO  # of which paid
+    pending: Decimal = ZERO  # draft batches, not yet approved
+
+
+@dataclass
+class SubsidyFigures:
+    policies: list[PolicyFigures] = field(default_factory=list)
+
+    @property
+    def total(self) -> PolicyFigures:
+        total = PolicyFigures(None, "")
+        for row in self.policies:
+            total.loans += row.loans
+            total.principal += row.principal
+            total.expected += row.expected
+            total.settled += row.settled
+            total.paid += row.paid
+            total.pending += row.pending
+        return total
+
+
+def figures(filters: Filters) -> SubsidyFigures:
+    """Every policy with a committed loan or a settled month in the cut, largest first."""
+    rows: dict[int, PolicyFigures] = {}
+    names = dict(db.reporting.execute(select(PolicyProduct.id, PolicyProduct.title)).all())
+
+    def policy(policy_id: int) -> PolicyFigures:
+        if policy_id not in rows:
+            rows[policy_id] = PolicyFigures(policy_id, names.get(policy_id, str(policy_id)))
+        return rows[policy_id]
+
+    for policy_id, loans, principal, expected in db.reporting.execute(_committed(filters)):
+        row = policy(policy_id)
+        row.loans, row.principal = loans, Decimal(principal or 0)
+        row.expected = Decimal(expected or 0)
+    for policy_id, settled, paid, pending in db.reporting.execute(_settled(filters)):
+        row = policy(policy_id)
+        row.settled, row.paid = Decimal(settled or 0), Decimal(paid or 0)
+        row.pending = Decimal(pending or 0)
+    ordered = sorted(rows.values(), key=lambda r: (-r.settled, -r.expected, r.name))
+    return SubsidyFigures(ordered)
+
+
+def _cut(statement: Any, loan_id: Any, filters: Filters) -> Any:
+    """The filters' firm, bank and product conditions, through the loan the row is about."""
+    statement = statement.join(Loan, Loan.id == loan_id)
+    conditions = firm_conditions(filters)
+    if conditions:
+        statement = statement.join(Firm, Firm.id == Loan.firm_id).where(*conditions)
+    if filters.institution_id:
+        statement = statement.where(Loan.institution_id == filters.institution_id)
+    if filters.product_id:
+        statement = statement.where(Loan.product_id == filters.product_id)
+    return statement
+
+
+def _committed(filters: Filters) -> Any:
+    grant = SubsidyGrant
+    statement = select(
+        grant.policy_id,
+        func.count(func.distinct(grant.loan_id)),
+        func.sum(Loan.amount),
+        func.sum(grant.expected_amount),
+    ).where(grant.status == GrantStatus.COMMITTED)
+    statement = _cut(statement, grant.loan_id, filters)
+    return statement.where(
+        Loan.disbursed_on >= filters.start, Loan.disbursed_on < filters.period_end
+    ).group_by(grant.policy_id)
+
+
+def _settled(filters: Filters) -> Any:
+    line, batch = SettlementLine, SettlementBatch
+    amount = func.coalesce(line.adjusted_amount, line.computed_amount)
+    done = batch.status.in_((SettlementStatus.APPROVED, SettlementStatus.PAID))
+    statement = (
+        select(
+            batch.policy_id,
+            func.sum(case((done, amount), else_=0)),
+            func.sum(case((batch.status == SettlementStatus.PAID, amount), else_=0)),
+            func.sum(case((batch.status == SettlementStatus.DRAFT, amount), else_=0)),
+        )
+        .select_from(line)
+        .join(batch, batch.id == line.batch_id)
+        .where(batch.period >= filters.start, batch.period <= filters.end)
+    )
+    return _cut(statement, line.loan_id, filters).group_by(batch.policy_id)
