@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from portal.accounts.models import User
 from portal.catalog.models import BankProduct, RuleVersion
-from portal.dates import SHANGHAI
+from portal.dates import SHANGHAI, next_month, shift_month
 from portal.demo.province import (
     MARKER_KEY,
     TARGET_AMOUNT,
@@ -321,7 +321,7 @@ def test_totals_include_the_demo_and_hit_the_scaled_targets_exactly(app: Flask) 
         first, last = report.window
         outside = db.session.scalar(
             select(func.count(Loan.id)).where(
-                (Loan.disbursed_on < first) | (Loan.disbursed_on >= _next_month(last))
+                (Loan.disbursed_on < first) | (Loan.disbursed_on >= next_month(last))
             )
         )
         assert outside == 0
@@ -426,8 +426,8 @@ def test_the_last_month_breaches_response_deadlines_as_often_as_the_year_before(
     report = seed(app)
     _, last = report.window
     with app.app_context():
-        year_leads, year_breaches = _breaches(_add(last, -12), last)
-        month_leads, month_breaches = _breaches(last, _next_month(last))
+        year_leads, year_breaches = _breaches(shift_month(last, -12), last)
+        month_leads, month_breaches = _breaches(last, next_month(last))
         handled_leads, handled_expired = db.session.execute(
             select(func.count(Lead.id), func.count(Lead.id).filter(Lead.sla_breached))
             .join(FinancingNeed, FinancingNeed.id == Lead.need_id)
@@ -559,7 +559,7 @@ def test_every_loan_is_reported_every_month_it_is_due(app: Flask) -> None:
         for loan in loans:
             months = periods[loan.id]
             assert months[0] == loan.disbursed_on.replace(day=1)
-            assert months == [_add(months[0], n) for n in range(len(months))]
+            assert months == [shift_month(months[0], n) for n in range(len(months))]
             due_last_month = loan.status == LoanStatus.ACTIVE or loan.maturity_on >= last
             assert (months[-1] == last) == due_last_month, (loan.id, loan.status, months[-1])
 
@@ -573,8 +573,8 @@ def test_loans_spread_over_cities_industries_and_banks(app: Flask) -> None:
         industries = _distinct(func.substr(Firm.industry_code, 1, 2))
         banks = db.session.scalar(select(func.count(func.distinct(Loan.institution_id))))
         assert cities == 9 and industries >= 20 and banks >= 40
-        early = _loans_between(first, _add(first, 6))
-        late = _loans_between(_add(last, -5), _add(last, 1))
+        early = _loans_between(first, shift_month(first, 6))
+        late = _loans_between(shift_month(last, -5), shift_month(last, 1))
         assert late > early
 
 
@@ -586,15 +586,6 @@ def _loans_between(start: dt.date, end: dt.date) -> int:
     return db.session.scalar(
         select(func.count(Loan.id)).where(Loan.disbursed_on >= start, Loan.disbursed_on < end)
     )
-
-
-def _add(month: dt.date, months: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def _next_month(month: dt.date) -> dt.date:
-    return _add(month, 1)
 
 
 @pytest.fixture(autouse=True)

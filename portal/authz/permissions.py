@@ -21,12 +21,10 @@ class Permission(StrEnum):
     HOME_GOV = "home:gov:view"
     HOME_REGULATOR = "home:regulator:view"
     HOME_ADMIN = "home:admin:view"
-    FIRM_PROFILE_VIEW = "firm:profile:view"
     FIRM_PROFILE_EDIT = "firm:profile:edit"
     FIRM_NEED_SUBMIT = "firm:need:submit"
     BANK_LEADS_WORK = "bank:leads:work"
     BANK_PRODUCTS_MANAGE = "bank:products:manage"
-    BANK_OFFICERS_MANAGE = "bank:officers:manage"
     GOV_POLICIES_MANAGE = "gov:policies:manage"
     GOV_ONBOARDING_DECIDE = "gov:onboarding:decide"
     # Interest-subsidy settlement batches (review, adjust, approve, export) and claims decisions.
@@ -58,7 +56,6 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SME: frozenset(
         {
             Permission.HOME_SME,
-            Permission.FIRM_PROFILE_VIEW,
             Permission.FIRM_PROFILE_EDIT,
             Permission.FIRM_NEED_SUBMIT,
         }
@@ -76,7 +73,6 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.HOME_BANK_ADMIN,
             Permission.BANK_LEADS_WORK,
             Permission.BANK_PRODUCTS_MANAGE,
-            Permission.BANK_OFFICERS_MANAGE,
             Permission.INSTITUTION_ONBOARDING_APPLY,
             Permission.BANK_LOAN_REPORTS_SUBMIT,
             Permission.BANK_CLAIMS_FILE,

@@ -49,7 +49,7 @@ from portal.accounts.models import User
 from portal.accounts.passwords import hash_password
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
 from portal.claims.rule import ground
-from portal.dates import SHANGHAI, today_in_china
+from portal.dates import SHANGHAI, add_months, today_in_china
 from portal.db import utcnow
 from portal.demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from portal.enums import (
@@ -850,7 +850,7 @@ class _Loan:
 
     @property
     def maturity_on(self) -> dt.date:
-        return _add_months(self.disbursed_on, self.term)
+        return add_months(self.disbursed_on, self.term)
 
 
 @dataclass(slots=True)
@@ -1044,7 +1044,7 @@ def _open_context(scale: float, today: dt.date, progress: bool, report: Province
     if not 0.002 <= scale <= 1.0:
         raise ValueError("scale must be between 0.002 and 1")
     this_month = today.replace(day=1)
-    months = [_add_months(this_month, offset) for offset in range(-WINDOW_MONTHS, 0)]
+    months = [add_months(this_month, offset) for offset in range(-WINDOW_MONTHS, 0)]
     lpr = [
         (effective, Decimal(rate))
         for effective, rate in db.session.execute(
@@ -3193,7 +3193,7 @@ def _report_rows(
 
 def _reported_at(ctx: _Context, period: dt.date) -> dt.datetime:
     """Banks report by the 5th of the following month (10:00 Beijing), never in the future."""
-    due = _add_months(period, 1).replace(day=3)
+    due = add_months(period, 1).replace(day=3)
     return min(_local(due, 10), ctx.now - dt.timedelta(days=5))
 
 
@@ -3678,7 +3678,7 @@ def _day_between(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
 
 
 def _days_of(month: dt.date) -> list[dt.date]:
-    following = _add_months(month, 1)
+    following = add_months(month, 1)
     return [month + dt.timedelta(days=n) for n in range((following - month).days)]
 
 
@@ -3691,12 +3691,3 @@ def _apportion(total: int, weights: list[float]) -> list[int]:
     for i in by_remainder[: total - sum(counts)]:
         counts[i] += 1
     return counts
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    """The same day of the month `months` later (clamped to the month's length)."""
-    year, month_index = divmod(day.year * 12 + day.month - 1 + months, 12)
-    month = month_index + 1
-    first_of_next = dt.date(year + month // 12, month % 12 + 1, 1)
-    last_day = (first_of_next - dt.timedelta(days=1)).day
-    return dt.date(year, month, min(day.day, last_day))

@@ -968,7 +968,7 @@ def _bank_table(
         ]
         for b in banks
     ]
-    widths = [0.07, 0.22, 0.1, 0.15, 0.12, 0.13, 0.09, 0.12]
+    widths = [0.09, 0.2, 0.1, 0.15, 0.12, 0.13, 0.09, 0.12]  # 机构排名 on one line
     flagged = [i + 1 for i, b in enumerate(banks) if above_threshold(b.npl_ratio, npl_alert)]
     table = _table(header, rows, widths, styles, numeric_from=2, red_rows=flagged, text_cols=(1,))
     return [CondPageBreak(60 * mm), heading, note, Spacer(1, 1.5 * mm), table]

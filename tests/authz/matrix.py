@@ -229,6 +229,7 @@ MATRIX: dict[tuple[str, str], Answers] = {
     # supervision:reports:view: the monthly PDFs of the viewer's scope.
     **entry("monthly_reports.index", "GET", only(*DASHBOARD_ROLES)),
     **entry("monthly_reports.download", "GET", only(*DASHBOARD_ROLES)),
+    **entry("monthly_reports.editions", "GET", only(*DASHBOARD_ROLES)),
     # supervision:reports:regenerate: rewrites the archive everyone downloads; admins only.
     **entry("monthly_reports.regenerate", "POST", only(ADMIN)),
     # --- administration: admin:users:manage, admin:settings:manage --------------------------------
