@@ -1,11 +1,14 @@
 """Reading uploads costs what the file really holds: every hostile file in the corpus is refused
-with a message within generous time and memory bounds, and normal files read as before."""
+with a message within a generous memory bound, and normal files read as before.
+
+How long each read takes is measured in bench/upload_bench.py (docs/benchmarks.md), not asserted
+here: a wall-clock bound fails on a busy machine and proves nothing on a fast one.
+"""
 
 from __future__ import annotations
 
 import functools
 import io
-import time
 import tracemalloc
 import zipfile
 
@@ -14,9 +17,8 @@ import pytest
 from portal.supervision.loan_files import MAX_BYTES, FileRefused, read_table
 from tests.supervision import upload_corpus as corpus
 
-# Bounds far above a normal 20,000-row report (about 1 s, 15 MiB) and far below what the bombs
-# cost the former reader (tens of seconds to many minutes; hundreds of MiB to gigabytes).
-SECONDS = 5.0
+# A bound far above a normal 20,000-row report (about 15 MiB) and far below what the bombs cost
+# the former reader (hundreds of MiB to gigabytes).
 MIB = 64
 
 
@@ -34,14 +36,13 @@ def built(name: str) -> bytes:
     return data
 
 
-def timed(data: bytes) -> tuple[float, FileRefused | None]:
-    """Wall-clock seconds to read the file, and the refusal if it was refused."""
-    started = time.perf_counter()
+def refusal(data: bytes) -> FileRefused | None:
+    """The refusal reading the file ended in, or None when it was read."""
     try:
         read_table(data)
     except FileRefused as refused:
-        return time.perf_counter() - started, refused
-    return time.perf_counter() - started, None
+        return refused
+    return None
 
 
 def peak_mib(data: bytes) -> float:
@@ -59,22 +60,19 @@ def peak_mib(data: bytes) -> float:
 
 @pytest.mark.parametrize(("name", "fragment"), [(n, f) for n, _b, f in corpus.BOMBS])
 def test_bomb_is_refused_quickly_and_cheaply(name: str, fragment: str) -> None:
-    """Each hostile file is refused, saying why in Chinese, within the time and memory bounds."""
+    """Each hostile file is refused, saying why in Chinese, within the memory bound."""
     data = built(name)
-    seconds, refused = timed(data)
+    refused = refusal(data)
     assert refused is not None, f"{name} was read"
     assert fragment in str(refused)
-    assert seconds < SECONDS, f"{name}: {seconds:.1f} s"
     assert peak_mib(data) < MIB
 
 
 @pytest.mark.parametrize("build", [corpus.normal_xlsx, corpus.normal_csv], ids=["xlsx", "csv"])
 def test_normal_report_of_20000_rows_reads_within_the_same_bounds(build) -> None:
-    """A full month of 20,000 loans is read whole, well inside the bounds bombs are held to."""
+    """A full month of 20,000 loans is read whole, well inside the bound bombs are held to."""
     data = build()
-    seconds, refused = timed(data)
-    assert refused is None
-    assert seconds < SECONDS
+    assert refusal(data) is None
     assert peak_mib(data) < MIB
     table = read_table(data)
     assert len(table.rows) == 20_000
