@@ -8,6 +8,7 @@ cannot be probed.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import abort
@@ -98,6 +99,48 @@ def get_or_404(model: type[M], object_id: int, actor: User) -> M:
     if row is None:
         abort(404)
     return row
+
+
+# --- the supervision figures ------------------------------------------------------------------
+
+
+class NoFigureScope(Exception):
+    """The actor has no cut of the supervision figures (wrong role, no bank or agency)."""
+
+
+@dataclass(frozen=True)
+class FigureScope:
+    """The cut of the supervision figures (dashboard, exports) an actor is held to.
+
+    - regulators and admins: the whole province, cut as they ask (any bank);
+    - government staff: their agency's region, or the province for a provincial agency;
+    - bank admins: their own bank only, beside the anonymised median of all banks.
+    """
+
+    region_code: str | None = None
+    institution_id: int | None = None
+    may_choose_bank: bool = False
+    bank_view: bool = False
+
+
+def figure_scope(actor: User) -> FigureScope:
+    if actor.role in (Role.REGULATOR, Role.ADMIN):
+        return FigureScope(may_choose_bank=True)
+    if actor.role == Role.GOV_STAFF:
+        if actor.agency is None:
+            raise NoFigureScope("government user without an agency")
+        return FigureScope(region_code=agency_region(actor), may_choose_bank=True)
+    if actor.role == Role.BANK_ADMIN:
+        if not actor.institution_id:
+            raise NoFigureScope("bank admin without a bank")
+        return FigureScope(institution_id=actor.institution_id, bank_view=True)
+    raise NoFigureScope(f"role {actor.role} has no supervision figures")
+
+
+def agency_region(actor: User) -> str | None:
+    """A government user's city (GB/T 2260), or None for a provincial agency: the province."""
+    code = actor.agency.region_code if actor.agency is not None else None
+    return None if code is None or code.endswith(PROVINCE_SUFFIX) else code
 
 
 def _is_bank(actor: User) -> bool:
@@ -446,11 +489,11 @@ def _monthly_report_rule(actor: User) -> ColumnElement[bool]:
     if _is_bank(actor):
         return MonthlyReport.scope == f"bank:{actor.institution_id}"
     if actor.role == Role.GOV_STAFF and actor.agency is not None:
-        code = actor.agency.region_code
-        if code.endswith(PROVINCE_SUFFIX):
+        city = agency_region(actor)
+        if city is None:
             # A provincial agency's region is the whole province, as on its dashboard.
             return (MonthlyReport.scope == "province") | MonthlyReport.scope.like("region:%")
         # A city's staff see their city only, as on the dashboard: the province report has
         # every city's figures in its tables.
-        return MonthlyReport.scope == f"region:{code}"
+        return MonthlyReport.scope == f"region:{city}"
     return false()

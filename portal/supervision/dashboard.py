@@ -4,7 +4,8 @@ Figures come from `metrics.figures`; this module only decides the cut, compares 
 anonymised median of all banks, lists the alerts (`alerts.find_alerts`, which the monthly PDF
 lists too) and lays the numbers out as tables and charts.
 
-Who sees what (`scoped_filters` is the one place that decides it):
+Who sees what is decided by the authorization layer (`authz.scoping.figure_scope`);
+`scoped_filters` applies it to every request:
 - regulators and admins: the whole province, cut as they ask;
 - government staff: their agency's region (a provincial agency sees the whole province);
 - bank admins: their own bank only, beside the median of all banks for the same cut. Other
@@ -27,9 +28,10 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.authz import scoped
+from portal.authz.scoping import PROVINCE_SUFFIX, NoFigureScope, figure_scope
 from portal.catalog.models import BankProduct
 from portal.dates import SHANGHAI, next_month
-from portal.enums import SIZE_CLASS_LABELS, InstitutionKind, Role
+from portal.enums import SIZE_CLASS_LABELS, InstitutionKind
 from portal.extensions import db
 from portal.firms.standards import FUJIAN_REGIONS, INDUSTRY_DIVISIONS, industry_label
 from portal.institutions.models import FinancialInstitution
@@ -49,7 +51,6 @@ from portal.supervision.subsidy_figures import PolicyFigures, SubsidyFigures
 from portal.supervision.subsidy_figures import figures as subsidy_figures
 from portal.templating import to_wan
 
-PROVINCE_SUFFIX = "0000"
 # With fewer banks than this, a median would let a bank work out another bank's value.
 MIN_BANKS_FOR_MEDIAN = 3
 MAX_MONTHS = 60
@@ -59,45 +60,33 @@ CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
 
 
-class DashboardRefused(Exception):
-    """The viewer has no dashboard scope (wrong role, or no bank / agency on the account)."""
-
-
-# --- who sees which cut ----------------------------------------------------------------------
+DashboardRefused = NoFigureScope  # the viewer has no cut of the figures: refused
 
 
 def locked_region(viewer: User) -> str | None:
     """The region a government user is held to; None for a provincial agency or other roles."""
-    if viewer.role != Role.GOV_STAFF:
-        return None
-    if viewer.agency is None:
-        raise DashboardRefused("government user without an agency")
-    code = viewer.agency.region_code
-    return None if code.endswith(PROVINCE_SUFFIX) else code
+    return figure_scope(viewer).region_code
 
 
 def may_choose_bank(viewer: User) -> bool:
     """Whether the viewer may cut the figures by bank (bank admins are held to their own)."""
-    return viewer.role in (Role.REGULATOR, Role.ADMIN, Role.GOV_STAFF)
+    return figure_scope(viewer).may_choose_bank
 
 
 def is_bank_view(viewer: User) -> bool:
     """Whether the viewer sees one bank against the anonymised median."""
-    return viewer.role == Role.BANK_ADMIN
+    return figure_scope(viewer).bank_view
 
 
 def scoped_filters(viewer: User, requested: Filters) -> Filters:
-    """The filters actually used for this viewer, whatever was asked for."""
-    if viewer.role in (Role.REGULATOR, Role.ADMIN):
-        return requested
-    if viewer.role == Role.GOV_STAFF:
-        region = locked_region(viewer)
-        return replace(requested, region_code=region) if region else requested
-    if viewer.role == Role.BANK_ADMIN:
-        if not viewer.institution_id:
-            raise DashboardRefused("bank admin without a bank")
-        return replace(requested, institution_id=viewer.institution_id)
-    raise DashboardRefused(f"role {viewer.role} has no dashboard")
+    """The filters actually used for this viewer, whatever was asked for (the cut the
+    authorization layer holds them to, `authz.scoping.figure_scope`, overrides the request)."""
+    scope = figure_scope(viewer)
+    if scope.region_code:
+        requested = replace(requested, region_code=scope.region_code)
+    if scope.institution_id:
+        requested = replace(requested, institution_id=scope.institution_id)
+    return requested
 
 
 def default_range(today: dt.date) -> tuple[dt.date, dt.date]:
