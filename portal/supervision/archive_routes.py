@@ -11,7 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, String, case, cast, func, literal, select
 from sqlalchemy.orm import defer
 from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField
@@ -208,15 +208,22 @@ def _archive_page(form: RegenerateForm | None) -> str:
     )
     months = _months(statement)
     chosen = _chosen_month(months)
+    if request.args.get("month") and chosen is None:
+        flash(_("所选月份还没有报告，下面列出全部月份的报告。"), "info")
     if chosen is not None:
         statement = statement.where(MonthlyReport.period == chosen)
-    statement = statement.order_by(
+    # Banks by name, as the scope choices list them (not by the text of their scope key).
+    bank = FinancialInstitution
+    statement = statement.outerjoin(
+        bank, MonthlyReport.scope == literal("bank:") + cast(bank.id, String)
+    ).order_by(
         MonthlyReport.period.desc(),
         case(
             (MonthlyReport.scope == monthly.PROVINCE, 0),
             (MonthlyReport.scope.like("region:%"), 1),
             else_=2,
         ),
+        bank.short_name,
         MonthlyReport.scope,
     )
     page = paginate(statement)

@@ -1,7 +1,9 @@
-"""Policy-subsidy figures for supervision: what each policy committed and paid in a cut.
+"""Policy-subsidy figures for supervision: what each interest-subsidy and guarantee-fee-subsidy
+policy committed and paid in a cut (risk-compensation pools pay claims, not subsidies: they are
+in the claims pages).
 
 For a cut of the data (`Filters`: months, region, industry, size class, bank, product), per
-policy and in all:
+policy and in all (a loan under two policies counts once in the total's loans and principal):
 
 - committed (新增贴息贷款): the loans disbursed in the months that carry a committed grant of the
   policy, their principal, and the subsidy the grants expect over the loans' terms;
@@ -23,7 +25,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 
 from portal.catalog.models import PolicyProduct
-from portal.enums import GrantStatus, SettlementStatus
+from portal.enums import GrantStatus, PolicyKind, SettlementStatus
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.leads.models import Loan
@@ -31,6 +33,7 @@ from portal.subsidies.models import SettlementBatch, SettlementLine, SubsidyGran
 from portal.supervision.metrics import Filters, firm_conditions
 
 ZERO = Decimal(0)
+SUBSIDY_KINDS = (PolicyKind.INTEREST_SUBSIDY, PolicyKind.GUARANTEE_FEE_SUBSIDY)
 
 
 @dataclass
@@ -50,13 +53,14 @@ class PolicyFigures:
 @dataclass
 class SubsidyFigures:
     policies: list[PolicyFigures] = field(default_factory=list)
+    # The distinct subsidised loans and their principal: one loan may carry two policies.
+    loans: int = 0
+    principal: Decimal = ZERO
 
     @property
     def total(self) -> PolicyFigures:
-        total = PolicyFigures(None, "")
+        total = PolicyFigures(None, "", loans=self.loans, principal=self.principal)
         for row in self.policies:
-            total.loans += row.loans
-            total.principal += row.principal
             total.expected += row.expected
             total.settled += row.settled
             total.paid += row.paid
@@ -83,7 +87,8 @@ def figures(filters: Filters) -> SubsidyFigures:
         row.settled, row.paid = Decimal(settled or 0), Decimal(paid or 0)
         row.pending = Decimal(pending or 0)
     ordered = sorted(rows.values(), key=lambda r: (-r.settled, -r.expected, r.name))
-    return SubsidyFigures(ordered)
+    loans, principal = db.reporting.execute(_distinct_loans(filters)).one()
+    return SubsidyFigures(ordered, loans, Decimal(principal or 0))
 
 
 def _cut(statement: Any, loan_id: Any, filters: Filters) -> Any:
@@ -99,18 +104,36 @@ def _cut(statement: Any, loan_id: Any, filters: Filters) -> Any:
     return statement
 
 
+def _grants(filters: Filters, *columns: Any) -> Any:
+    """Committed grants of subsidy policies on loans disbursed in the cut."""
+    grant = SubsidyGrant
+    statement = (
+        select(*columns)
+        .select_from(grant)
+        .join(PolicyProduct, PolicyProduct.id == grant.policy_id)
+        .where(grant.status == GrantStatus.COMMITTED, PolicyProduct.kind.in_(SUBSIDY_KINDS))
+    )
+    statement = _cut(statement, grant.loan_id, filters)
+    return statement.where(
+        Loan.disbursed_on >= filters.start, Loan.disbursed_on < filters.period_end
+    )
+
+
 def _committed(filters: Filters) -> Any:
     grant = SubsidyGrant
-    statement = select(
+    return _grants(
+        filters,
         grant.policy_id,
         func.count(func.distinct(grant.loan_id)),
         func.sum(Loan.amount),
         func.sum(grant.expected_amount),
-    ).where(grant.status == GrantStatus.COMMITTED)
-    statement = _cut(statement, grant.loan_id, filters)
-    return statement.where(
-        Loan.disbursed_on >= filters.start, Loan.disbursed_on < filters.period_end
     ).group_by(grant.policy_id)
+
+
+def _distinct_loans(filters: Filters) -> Any:
+    loans = _grants(filters, Loan.id.label("loan_id"), Loan.amount.label("amount")).distinct()
+    loans = loans.subquery()
+    return select(func.count(loans.c.loan_id), func.sum(loans.c.amount))
 
 
 def _settled(filters: Filters) -> Any:
@@ -126,6 +149,8 @@ def _settled(filters: Filters) -> Any:
         )
         .select_from(line)
         .join(batch, batch.id == line.batch_id)
+        .join(PolicyProduct, PolicyProduct.id == batch.policy_id)
         .where(batch.period >= filters.start, batch.period <= filters.end)
+        .where(PolicyProduct.kind.in_(SUBSIDY_KINDS))
     )
     return _cut(statement, line.loan_id, filters).group_by(batch.policy_id)

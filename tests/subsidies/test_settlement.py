@@ -573,3 +573,51 @@ def test_supervision_counts_the_committed_loan_and_the_settled_months(app, lent)
         assert (february.loans, february.settled, february.pending) == (0, 0, D("1050.00"))
         elsewhere = "350200" if firm_region != "350200" else "350100"
         assert subsidy_figures.figures(Filters(JAN, FEB, region_code=elsewhere)).policies == []
+
+
+def test_supervision_totals_count_a_loan_under_two_policies_once(app, lent):
+    """A second subsidy policy on the same loan adds its own row and expected amount, but the
+    total still holds one loan of 100 万元; a risk-compensation pool is not a subsidy."""
+    from portal.supervision import subsidy_figures
+    from portal.supervision.metrics import Filters
+
+    with app.app_context():
+        first = db.session.get(SubsidyGrant, lent.grant)
+        for kind, slug in (
+            (PolicyKind.GUARANTEE_FEE_SUBSIDY, "fee"),
+            (PolicyKind.RISK_COMPENSATION, "pool"),
+        ):
+            policy = PolicyProduct(
+                slug=f"settlement-{slug}",
+                title=f"第二政策-{slug}",
+                agency=db.session.get(PolicyProduct, lent.policy).agency,
+                kind=kind,
+                source_document="测试〔2026〕2号",
+                source_date=JAN,
+                valid_from=JAN,
+                budget=D("1000000"),
+                benefit_kind=BenefitKind.RATE_POINTS,
+                status=ProductStatus.PUBLISHED,
+                published_at=utcnow(),
+            )
+            db.session.add(policy)
+            db.session.flush()
+            db.session.add(
+                SubsidyGrant(
+                    policy_id=policy.id,
+                    rule_version_id=first.rule_version_id,
+                    lead_id=first.lead_id,
+                    loan_id=first.loan_id,
+                    firm_id=first.firm_id,
+                    institution_id=first.institution_id,
+                    benefit_kind=BenefitKind.RATE_POINTS,
+                    value=D("0.5"),
+                    expected_amount=D("5000"),
+                    status=GrantStatus.COMMITTED,
+                )
+            )
+        db.session.commit()
+        result = subsidy_figures.figures(Filters(JAN, FEB))
+        assert sorted(p.name for p in result.policies) == [POLICY_TITLE, "第二政策-fee"]
+        total = result.total
+        assert (total.loans, total.principal, total.expected) == (1, D("1000000"), D("20000"))
