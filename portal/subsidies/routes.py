@@ -28,6 +28,7 @@ from portal.subsidies.forms import AdjustForm, BatchFilterForm
 from portal.subsidies.models import SettlementBatch, SettlementLine
 from portal.subsidies.settlement import NOTE_LABELS, SettlementError
 from portal.supervision.exports import export_response
+from portal.supervision.reporting import reports_due_on
 
 bp = Blueprint("subsidies", __name__, url_prefix="/subsidies/settlements")
 
@@ -200,7 +201,7 @@ def _render_detail(batch: SettlementBatch) -> str:
         rows=settlement.line_rows(batch),
         notes=NOTE_LABELS,
         statuses=SETTLEMENT_STATUS_LABELS,
-        due=settlement.reports_due_on(batch.period),
+        due=reports_due_on(batch.period),
         confirm=ConfirmForm(),
     )
 

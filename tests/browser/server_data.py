@@ -122,7 +122,7 @@ def monthly_report(app: Flask) -> None:
 
     with app.test_request_context():
         month = monthly.last_finished_month(dt.date.today())
-        if monthly._existing(month, monthly.PROVINCE) is None:
+        if monthly.latest_edition(month, monthly.PROVINCE) is None:
             monthly.generate(month, monthly.PROVINCE)
 
 
