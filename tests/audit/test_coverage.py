@@ -326,13 +326,13 @@ def supervision(app: Flask, c: Cast, monkeypatch) -> list[Expected]:
         refused = reporting.upload_file(officer, PERIOD, "empty.csv", _received(""))
         regulator = user(c.regulator)
         first = monthly.generate(PERIOD, "province", actor=regulator)
-        monthly.generate(PERIOD, "province", actor=regulator)
+        second = monthly.generate(PERIOD, "province", actor=regulator)  # a new edition
     return [
         Expected("loan_report.submit", c.officer_a, "LoanStatusReport", report.id),
         Expected("loan_reports.upload", c.officer_a, "LoanReportUpload", applied.upload.id),
         Expected("loan_reports.upload_refused", c.officer_a, "LoanReportUpload", refused.upload.id),
         Expected("monthly_report.generate", c.regulator, "MonthlyReport", first.id),
-        Expected("monthly_report.regenerate", c.regulator, "MonthlyReport", first.id),
+        Expected("monthly_report.regenerate", c.regulator, "MonthlyReport", second.id),
     ]
 
 

@@ -14,11 +14,12 @@ from tests.browser.support import Journey, demo_sign_in
 
 
 def test_government_approves_a_settlement_batch(
-    open_journey: Callable[[str], Journey], live_server: Any
+    open_journey: Callable[[str], Journey], live_server: Any, server_app: Any
 ) -> None:
     """The demo's subsidised loans are settled for the last month whose reports are due; the
     first draft batch is adjusted, approved once and exported."""
-    period = latest_settleable(today_in_china())
+    with server_app.app_context():  # the reporting deadline is a setting in its database
+        period = latest_settleable(today_in_china())
     live_server.flask("subsidies", "settle", "--period", f"{period:%Y-%m}")  # idempotent
     journey = open_journey("government-settlement")
     page = journey.page
