@@ -144,3 +144,15 @@ class ChoiceField(SelectField):
     def pre_validate(self, form: Any) -> None:
         if not any(match for _value, _label, match, *_rest in self.iter_choices()):
             raise ValidationError(str(_l("请从列表中选择")))
+
+
+def filter_value(field: Any) -> Any:
+    """A filter field's value, or None when it is empty, blank or did not validate.
+
+    Blank matters: `Optional()` stops validation on whitespace ("\r" from a URL) before the
+    choices are checked, leaving it as the field's data without an error.
+    """
+    data = field.data
+    if field.errors or data is None or (isinstance(data, str) and not data.strip()):
+        return None
+    return data

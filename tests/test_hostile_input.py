@@ -187,6 +187,18 @@ def test_dashboard_answers_any_month(client, auth, create, period):
     assert export.status_code == 200
 
 
+BLANK_CHOICES = ["\r", "\n", " ", "\t"]
+
+
+@pytest.mark.parametrize("blank", BLANK_CHOICES)
+def test_a_blank_choice_in_a_filter_means_all(client, auth, create, blank):
+    """Whitespace passes `Optional()` before the choices are checked: it is read as no filter."""
+    assert client.get("/products", query_string={"bank": blank}).status_code == 200
+    auth.login(create(UserFactory, role=Role.REGULATOR).email)
+    for name in ("bank", "product", "region", "size", "industry"):
+        assert client.get("/dashboard/", query_string={name: blank}).status_code == 200, name
+
+
 # --- audit search dates ---------------------------------------------------------------------
 
 AUDIT_DATES = ["0001", "9999", "0001-01-01", "9999-12-31", "0000-00-00", "1999-12-31", "2101-01-01"]

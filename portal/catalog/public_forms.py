@@ -7,7 +7,6 @@ so a bad link never breaks the list.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, StringField
@@ -16,19 +15,12 @@ from wtforms.validators import Length, NumberRange, Optional
 from portal.catalog.queries import PolicyFilters, ProductFilters, ProductSort
 from portal.enums import GUARANTEE_LABELS, POLICY_KIND_LABELS, PRODUCT_KIND_LABELS
 from portal.firms import standards
-from portal.forms import ChoiceField, Form, NumberField, WholeNumberField
+from portal.forms import ChoiceField, Form, NumberField, WholeNumberField, filter_value
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.numbers import AMOUNT_WAN, MONTHS, RATE_PERCENT
 
 TEN_THOUSAND = Decimal(10000)
 MAX_WAN = Decimal("10000000")  # 1,000 亿元: above any loan, below the column's limit
-
-
-def _clean(field: Any) -> Any:
-    """A field's value, or None when it is empty or did not validate."""
-    if field.errors or field.data in (None, ""):
-        return None
-    return field.data
 
 
 class ProductFilterForm(Form):
@@ -104,19 +96,19 @@ class ProductFilterForm(Form):
 
     def filters(self) -> ProductFilters:
         """The filters that validated; amounts moved from 万元 to yuan."""
-        amount = _clean(self.amount)
-        bank = _clean(self.bank)
+        amount = filter_value(self.amount)
+        bank = filter_value(self.bank)
         return ProductFilters(
-            q=(_clean(self.q) or "").strip() or None,
-            kind=_clean(self.kind),
+            q=(filter_value(self.q) or "").strip() or None,
+            kind=filter_value(self.kind),
             institution_id=int(bank) if bank else None,
-            region_code=_clean(self.region),
+            region_code=filter_value(self.region),
             amount=amount * TEN_THOUSAND if amount is not None else None,
-            term_months=_clean(self.term),
-            guarantee_type=_clean(self.guarantee),
-            max_rate=_clean(self.max_rate),
+            term_months=filter_value(self.term),
+            guarantee_type=filter_value(self.guarantee),
+            max_rate=filter_value(self.max_rate),
             policy_backed=bool(self.policy_backed.data),
-            sort=_clean(self.sort) or ProductSort.NEWEST,
+            sort=filter_value(self.sort) or ProductSort.NEWEST,
         )
 
 
@@ -144,10 +136,10 @@ class PolicyFilterForm(Form):
 
     def filters(self) -> PolicyFilters:
         """The filters that validated."""
-        agency = _clean(self.agency)
+        agency = filter_value(self.agency)
         return PolicyFilters(
-            q=(_clean(self.q) or "").strip() or None,
-            kind=_clean(self.kind),
+            q=(filter_value(self.q) or "").strip() or None,
+            kind=filter_value(self.kind),
             agency_id=int(agency) if agency else None,
             current_only=not self.include_inactive.data,
         )

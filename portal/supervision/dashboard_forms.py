@@ -16,7 +16,7 @@ from wtforms.fields import MonthField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from portal.enums import SIZE_CLASS_LABELS
-from portal.forms import ChoiceField, Form, NumberField
+from portal.forms import ChoiceField, Form, NumberField, filter_value
 from portal.numbers import SHARE_PERCENT
 from portal.supervision.dashboard import (
     MAX_MONTHS,
@@ -128,21 +128,21 @@ class DashboardFilterForm(Form):
         """The filters the form asks for (before the viewer's scope is applied)."""
         self.validate()
         start, end = self.months()
-        bank = _clean(self.bank) if "bank" in self else None
-        product = _clean(self.product)
+        bank = filter_value(self.bank) if "bank" in self else None
+        product = filter_value(self.product)
         return Filters(
             start=start,
             end=end,
-            region_code=_clean(self.region) or self.locked_region,
-            industry_division=_clean(self.industry),
-            size_class=_clean(self.size),
+            region_code=filter_value(self.region) or self.locked_region,
+            industry_division=filter_value(self.industry),
+            size_class=filter_value(self.size),
             institution_id=int(bank) if bank else None,
             product_id=int(product) if product else None,
         )
 
     def threshold(self) -> Decimal:
         """The NPL alert threshold as a fraction (the form takes percent)."""
-        value = _clean(self.npl_threshold)
+        value = filter_value(self.npl_threshold)
         return value / HUNDRED if value is not None else self.default_threshold
 
     def show_effective(self, filters: Filters, threshold: Decimal) -> None:
@@ -173,10 +173,3 @@ class DashboardFilterForm(Form):
         if "bank" in self:
             args["bank"] = str(filters.institution_id or "")
         return {key: value for key, value in args.items() if value}
-
-
-def _clean(field: Any) -> Any:
-    """A field's value, or None when it is empty or did not validate."""
-    if field.errors or field.data in (None, ""):
-        return None
-    return field.data

@@ -67,6 +67,7 @@ from tests.factories import (
     published_guarantee,
     published_product,
 )
+from tests.snapshot import snapshotted
 
 TENANT_ROLES = (
     Role.SME,
@@ -193,8 +194,11 @@ def names_guarantee(endpoint: str | None) -> bool:
 Users = dict[tuple[str, Role], User]
 
 
+@snapshotted
 def build_world(app: Flask) -> World:
-    """Make both tenants and commit (the test's transaction is rolled back afterwards)."""
+    """Make both tenants and commit (the test's transaction is rolled back afterwards).
+
+    Built once per worker; later tests get the same rows laid down again (tests/snapshot.py)."""
     with app.app_context():
         a, b = Tenant("A"), Tenant("B")
         period = reporting.last_month()
@@ -444,7 +448,7 @@ def _accepted_request(t: Tenant, lead: Lead, officer: User) -> GuaranteeRequest:
 def _published_policy(agency, key: str) -> PolicyProduct:
     policy = PolicyProduct(
         slug=f"authz-policy-{key.lower()}",
-        title=f"{BANK_NAMES[key]}所在地贴息政策",
+        title=f"贴息政策（{key}）",
         agency=agency,
         kind=PolicyKind.INTEREST_SUBSIDY,
         source_document=f"测试〔2026〕{key}号",

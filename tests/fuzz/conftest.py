@@ -37,6 +37,7 @@ from tests.factories import (
     published_guarantee,
     published_product,
 )
+from tests.snapshot import snapshotted
 
 
 @dataclass
@@ -76,6 +77,12 @@ def _lead(firm_user, product_id: int, key: str) -> Lead:
 
 @pytest.fixture
 def world(app) -> World:
+    return build_world(app)
+
+
+@snapshotted
+def build_world(app) -> World:
+    """Build once per worker; later tests get the same rows laid down again (tests/snapshot.py)."""
     with app.app_context():
         bank = InstitutionFactory(short_name="福州银行", name="福州测试银行福建分行")
         applied = InstitutionFactory(onboarding_status=OnboardingStatus.APPLIED)
