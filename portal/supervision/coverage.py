@@ -15,10 +15,9 @@ from typing import Any
 from sqlalchemy import and_, func, select
 
 from portal.extensions import db
-from portal.firms.models import Firm
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Loan
-from portal.supervision.metrics import Filters, firm_conditions, ratio
+from portal.supervision.metrics import Filters, cut_loans, ratio
 from portal.supervision.models import LoanStatusReport
 from portal.supervision.reporting import due_conditions
 
@@ -96,13 +95,7 @@ def coverage(filters: Filters, month: dt.date) -> Coverage:
         .group_by(Loan.institution_id, FinancialInstitution.short_name)
         .order_by(FinancialInstitution.short_name, Loan.institution_id)
     )
-    conditions = firm_conditions(filters)
-    if conditions:
-        statement = statement.join(Firm, Firm.id == Loan.firm_id).where(*conditions)
-    if filters.institution_id:
-        statement = statement.where(Loan.institution_id == filters.institution_id)
-    if filters.product_id:
-        statement = statement.where(Loan.product_id == filters.product_id)
+    statement = cut_loans(statement, filters)
     banks = tuple(
         BankCoverage(bank_id, name, due, done)
         for bank_id, name, due, done in db.reporting.execute(statement)

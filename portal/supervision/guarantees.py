@@ -46,7 +46,7 @@ from portal.guarantees import sharing
 from portal.guarantees.models import Compensation, CompensationRecovery, Guarantee
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Loan
-from portal.supervision.metrics import Filters, firm_conditions
+from portal.supervision.metrics import Filters, firm_conditions, loan_conditions
 from portal.supervision.models import LoanStatusReport
 
 ZERO = Decimal(0)
@@ -261,12 +261,9 @@ def _letters(filters: Filters) -> Iterable[_Letter]:
             # A letter that ended before the months without compensation adds nothing.
             or_(Loan.maturity_on >= filters.start, Guarantee.id.in_(_compensated_letters())),
             *firm_conditions(filters),
+            *loan_conditions(filters),
         )
     )
-    if filters.institution_id:
-        statement = statement.where(Loan.institution_id == filters.institution_id)
-    if filters.product_id:
-        statement = statement.where(Loan.product_id == filters.product_id)
     rows = db.reporting.connection().execute(statement).all()  # plain rows: no ORM work
     # Compensations are few: read whole, where a list of thousands of letter ids in an IN
     # clause was most of the time at province scale.

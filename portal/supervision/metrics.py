@@ -204,6 +204,7 @@ def ratio(part: Decimal, whole: Decimal) -> Decimal | None:
 
 
 def firm_conditions(filters: Filters) -> list[Any]:
+    """The region, industry and size class of a cut, as conditions on Firm."""
     conditions = []
     if filters.region_code:
         conditions.append(Firm.region_code == filters.region_code)
@@ -212,6 +213,25 @@ def firm_conditions(filters: Filters) -> list[Any]:
     if filters.size_class:
         conditions.append(Firm.size_class == filters.size_class)
     return conditions
+
+
+def loan_conditions(filters: Filters) -> list[Any]:
+    """The bank and product of a cut, as conditions on Loan."""
+    conditions = []
+    if filters.institution_id:
+        conditions.append(Loan.institution_id == filters.institution_id)
+    if filters.product_id:
+        conditions.append(Loan.product_id == filters.product_id)
+    return conditions
+
+
+def cut_loans(statement: Select[Any], filters: Filters) -> Select[Any]:
+    """A statement that reads Loan, kept to the cut's firms, bank and product (the firms are
+    joined only when the cut names one of their columns)."""
+    conditions = firm_conditions(filters)
+    if conditions:
+        statement = statement.join(Firm, Firm.id == Loan.firm_id).where(*conditions)
+    return statement.where(*loan_conditions(filters))
 
 
 def _firms_in(filters: Filters) -> Select[Any] | None:
@@ -241,11 +261,7 @@ def loans_in(filters: Filters, *, with_firm: bool = False) -> Select[Any]:
         statement = statement.join(Firm, Firm.id == Loan.firm_id).where(*conditions)
     elif firms is not None:
         statement = statement.where(Loan.firm_id.in_(firms))
-    if filters.institution_id:
-        statement = statement.where(Loan.institution_id == filters.institution_id)
-    if filters.product_id:
-        statement = statement.where(Loan.product_id == filters.product_id)
-    return statement
+    return statement.where(*loan_conditions(filters))
 
 
 def leads_in(filters: Filters, *, with_need: bool = False) -> Select[Any]:
@@ -284,11 +300,7 @@ def reports_in(filters: Filters) -> Select[Any]:
         .where(LoanStatusReport.period >= filters.start, LoanStatusReport.period <= filters.end)
         .where(*firm_conditions(filters))
     )
-    if filters.institution_id:
-        statement = statement.where(Loan.institution_id == filters.institution_id)
-    if filters.product_id:
-        statement = statement.where(Loan.product_id == filters.product_id)
-    return statement
+    return statement.where(*loan_conditions(filters))
 
 
 def _reported(filters: Filters) -> Select[Any]:

@@ -27,10 +27,9 @@ from sqlalchemy import case, func, select
 from portal.catalog.models import PolicyProduct
 from portal.enums import GrantStatus, PolicyKind, SettlementStatus
 from portal.extensions import db
-from portal.firms.models import Firm
 from portal.leads.models import Loan
 from portal.subsidies.models import SettlementBatch, SettlementLine, SubsidyGrant
-from portal.supervision.metrics import Filters, firm_conditions
+from portal.supervision.metrics import Filters, cut_loans
 
 ZERO = Decimal(0)
 SUBSIDY_KINDS = (PolicyKind.INTEREST_SUBSIDY, PolicyKind.GUARANTEE_FEE_SUBSIDY)
@@ -93,15 +92,7 @@ def figures(filters: Filters) -> SubsidyFigures:
 
 def _cut(statement: Any, loan_id: Any, filters: Filters) -> Any:
     """The filters' firm, bank and product conditions, through the loan the row is about."""
-    statement = statement.join(Loan, Loan.id == loan_id)
-    conditions = firm_conditions(filters)
-    if conditions:
-        statement = statement.join(Firm, Firm.id == Loan.firm_id).where(*conditions)
-    if filters.institution_id:
-        statement = statement.where(Loan.institution_id == filters.institution_id)
-    if filters.product_id:
-        statement = statement.where(Loan.product_id == filters.product_id)
-    return statement
+    return cut_loans(statement.join(Loan, Loan.id == loan_id), filters)
 
 
 def _grants(filters: Filters, *columns: Any) -> Any:

@@ -15,9 +15,7 @@ back), monthly reports added as rows the way tests/guarantees/test_compensation.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import shutil
 import subprocess
@@ -56,6 +54,7 @@ from tests.guarantees.conftest import (
     submit,
     user,
 )
+from tests.supervision.test_dashboard import read_csv
 
 D = Decimal
 WAN = D(10000)
@@ -415,12 +414,6 @@ def viewers(app: Flask, market: Market) -> Viewers:
         )
         db.session.commit()
         return people
-
-
-def read_csv(body: bytes) -> list[list[str]]:
-    """Copied from tests/supervision/test_dashboard.py: the CSV starts with a byte-order mark."""
-    assert body.startswith(b"\xef\xbb\xbf"), "CSV must start with a UTF-8 byte-order mark"
-    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
 
 
 def page_of(client, query: str = LATER) -> str:
