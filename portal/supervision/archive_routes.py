@@ -191,21 +191,7 @@ def _scope_choices() -> list[tuple[str, str]]:
 
 def _archive_page(form: RegenerateForm | None) -> str:
     """The newest edition of each month and scope the viewer may read (or of one month)."""
-    newest = (
-        select(
-            MonthlyReport.period, MonthlyReport.scope, func.max(MonthlyReport.version).label("v")
-        )
-        .group_by(MonthlyReport.period, MonthlyReport.scope)
-        .subquery()
-    )
-    statement = scoped(
-        select(MonthlyReport).options(defer(MonthlyReport.pdf)), MonthlyReport, current_user
-    ).join(
-        newest,
-        (newest.c.period == MonthlyReport.period)
-        & (newest.c.scope == MonthlyReport.scope)
-        & (newest.c.v == MonthlyReport.version),
-    )
+    statement = scoped(monthly.newest_editions(), MonthlyReport, current_user)
     months = _months(statement)
     chosen = _chosen_month(months)
     if request.args.get("month") and chosen is None:

@@ -35,7 +35,7 @@ from portal.enums import SIZE_CLASS_LABELS, InstitutionKind
 from portal.extensions import db
 from portal.firms.standards import FUJIAN_REGIONS, INDUSTRY_DIVISIONS, industry_label
 from portal.institutions.models import FinancialInstitution
-from portal.supervision import rollups
+from portal.supervision import metrics, rollups
 from portal.supervision.alerts import Alert, find_alerts, report_check_month
 from portal.supervision.coverage import Coverage, coverage
 from portal.supervision.definitions import FIGURE_NAMES
@@ -254,8 +254,8 @@ class Dashboard:
 def build(viewer: User, requested: Filters, threshold: Decimal, today: dt.date) -> Dashboard:
     """Every figure, table and alert the viewer may see for the cut they asked for."""
     filters = scoped_filters(viewer, requested)
-    result = rollups.dashboard_figures(filters)
-    stale, live = rollups.stale_months(filters), rollups.reads_live(filters)
+    stale, live = rollups.freshness(filters)
+    result = metrics.figures(filters) if live else rollups.figures(filters)
     comparison = None
     if is_bank_view(viewer):
         comparison = compare_with_median(filters, viewer.institution_id)

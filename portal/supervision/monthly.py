@@ -15,9 +15,10 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
@@ -326,6 +327,31 @@ def revise_changed_reports(now: dt.datetime) -> int:
     return made
 
 
+def newest_editions(*conditions: Any) -> Select[Any]:
+    """The newest edition of each month and scope (the PDF left unloaded), among the reports
+    that meet `conditions`."""
+    newest = (
+        select(
+            MonthlyReport.period,
+            MonthlyReport.scope,
+            func.max(MonthlyReport.version).label("version"),
+        )
+        .where(*conditions)
+        .group_by(MonthlyReport.period, MonthlyReport.scope)
+        .subquery()
+    )
+    return (
+        select(MonthlyReport)
+        .options(defer(MonthlyReport.pdf))
+        .join(
+            newest,
+            (newest.c.period == MonthlyReport.period)
+            & (newest.c.scope == MonthlyReport.scope)
+            & (newest.c.version == MonthlyReport.version),
+        )
+    )
+
+
 def _reports_to_check() -> list[MonthlyReport]:
     """The newest final edition of each month and scope with a month mark after its check."""
     last_marked = dict(
@@ -335,25 +361,8 @@ def _reports_to_check() -> list[MonthlyReport]:
     )
     if not last_marked:
         return []
-    newest = (
-        select(
-            MonthlyReport.period,
-            MonthlyReport.scope,
-            func.max(MonthlyReport.version).label("version"),
-        )
-        .where(MonthlyReport.period.in_(list(last_marked)))
-        .group_by(MonthlyReport.period, MonthlyReport.scope)
-        .subquery()
-    )
     editions = db.session.scalars(
-        select(MonthlyReport)
-        .options(defer(MonthlyReport.pdf))
-        .join(
-            newest,
-            (newest.c.period == MonthlyReport.period)
-            & (newest.c.scope == MonthlyReport.scope)
-            & (newest.c.version == MonthlyReport.version),
-        )
+        newest_editions(MonthlyReport.period.in_(list(last_marked)))
         .where(MonthlyReport.edition == ReportEdition.FINAL)
         .order_by(MonthlyReport.period, MonthlyReport.scope)
     )

@@ -401,9 +401,15 @@ def rebuilt_at() -> dt.datetime | None:
 # --- the figures from the rollups ----------------------------------------------------------
 
 
+def freshness(filters: Filters) -> tuple[list[dt.date], bool]:
+    """The cut's stale months, and whether the dashboard computes it live: the rollups were
+    never built, or a month was left stale."""
+    stale = stale_months(filters)
+    return stale, rebuilt_at() is None or bool(stale)
+
+
 def reads_live(filters: Filters) -> bool:
-    """Whether the dashboard computes this cut live: never built, or a month left stale."""
-    return rebuilt_at() is None or bool(stale_months(filters))
+    return freshness(filters)[1]
 
 
 def dashboard_figures(filters: Filters) -> Figures:
