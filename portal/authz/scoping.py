@@ -349,10 +349,10 @@ def _compensation_rule(actor: User) -> ColumnElement[bool]:
 def _share_rule(actor: User) -> ColumnElement[bool]:
     # Government staff of the firm's city, or of the province; the guarantor that claims them.
     if actor.role == Role.GOV_STAFF and actor.agency is not None:
-        code = actor.agency.region_code
-        if code.endswith(PROVINCE_SUFFIX):
-            return CompensationShare.region_code.like(code[:2] + "%")
-        return CompensationShare.region_code == code
+        city = agency_region(actor)
+        if city is None:
+            return CompensationShare.region_code.like(actor.agency.region_code[:2] + "%")
+        return CompensationShare.region_code == city
     if _is_guarantor(actor):
         own = select(Compensation.id).where(Compensation.institution_id == actor.institution_id)
         return CompensationShare.compensation_id.in_(own)
