@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,6 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import make_url, select, text, update
 
 from portal import create_app, migrate
+from portal.accounts import throttle
 from portal.accounts.models import User
 from portal.catalog import page_cache
 from portal.config import normalise_database_url
@@ -174,6 +176,21 @@ def _audit_log_unlocked(connection: Any) -> Iterator[None]:
     yield
     for _name, sql in triggers:
         connection.exec_driver_sql(sql)
+
+
+@pytest.fixture(autouse=True)
+def _throttle_windows_from_test_start(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Count throttle windows from the moment the test began, not from the epoch.
+
+    The throttle's windows are fixed 15-minute slots; a test that makes its five wrong attempts
+    across a slot boundary would find its count split in two and no lock. A window now moves on
+    only when the clock has moved a whole window since the test started (as a test that jumps
+    the clock forward does), so no test straddles a boundary by chance.
+    """
+    window = int(app.config["LOGIN_THROTTLE_WINDOW"])
+    started = time.time()
+    first = int(started) // window
+    monkeypatch.setattr(throttle, "_index", lambda: first + int((time.time() - started) // window))
 
 
 @pytest.fixture
