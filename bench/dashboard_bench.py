@@ -13,9 +13,9 @@ Any seeded database will do for a quick check (`flask --app wsgi demo seed` alon
 loans). For the last 12 months with loans (`--months`), first for the whole province and then
 cut by region and size class (泉州, small firms), it times:
 
-- portal.supervision.rollups.figures(): everything the dashboard shows, read from the rollups
+- portal.figures.rollups.figures(): everything the dashboard shows, read from the rollups
   (what the dashboard page computes);
-- portal.supervision.metrics.figures(): the same figures from the live tables (the monthly
+- portal.figures.live.figures(): the same figures from the live tables (the monthly
   report, and the dashboard while a month is stale or before the first rollup build);
 - the same figures from hand-written SQL over the live tables: one statement per figure group,
   with text() and bound parameters (volume, rates and LPR per month, NPL per month, inclusive
@@ -27,7 +27,7 @@ cut by region and size class (泉州, small firms), it times:
 - the two alerts the page adds that read the database (contradicting reports, missing reports).
 
 The hand-written SQL follows the definitions of docs/supervision.md (统计口径) written out
-afresh, not the expressions of portal/supervision/definitions.py: the adjusted cost is rate −
+afresh, not the expressions of portal/figures/definitions.py: the adjusted cost is rate −
 interest subsidy + guarantee fee − fee subsidy; each loan takes the LPR in force on its
 disbursement day (a range join on the LPR table), weighted by amount; a loan is 普惠型小微 when
 its firm is small or micro and the firm's loans from that bank outstanding on the disbursement
@@ -67,10 +67,10 @@ from portal.config import normalise_database_url
 from portal.dates import SHANGHAI
 from portal.db import UTCDateTime
 from portal.extensions import db
+from portal.figures import alerts, live, rollups
+from portal.figures.live import Filters, figures
+from portal.figures.models import MonthMark
 from portal.leads.models import Loan
-from portal.supervision import alerts, metrics, rollups
-from portal.supervision.metrics import Filters, figures
-from portal.supervision.models import MonthMark
 
 TARGET_MS = 300.0
 CUTS = (
@@ -416,7 +416,7 @@ def _hours(value: Any) -> Decimal:
 Same = Callable[[str, Any, Any], None]
 
 
-def compare(orm: metrics.Figures, sql: SqlFigures) -> list[str]:
+def compare(orm: live.Figures, sql: SqlFigures) -> list[str]:
     """Differences between figures() and the hand-written SQL; empty when they agree."""
     problems: list[str] = []
 
@@ -439,7 +439,7 @@ def compare(orm: metrics.Figures, sql: SqlFigures) -> list[str]:
     return problems
 
 
-def _compare_summary(s: metrics.Summary, sql: SqlFigures, same: Same) -> None:
+def _compare_summary(s: live.Summary, sql: SqlFigures, same: Same) -> None:
     months = list(sql.months.values())
     amount = sum((m.amount for m in months), Decimal(0))
     same("loans", s.loans, sum(m.loans for m in months))
@@ -458,12 +458,10 @@ def _compare_summary(s: metrics.Summary, sql: SqlFigures, same: Same) -> None:
     same("credited needs", s.credited_needs, sql.same_day[0])
     same("same-day needs", s.same_day_needs, sql.same_day[1])
     reported = [(bad, total) for _month, (bad, total) in sorted(sql.npl.items()) if total]
-    same(
-        "NPL (last month reported)", s.npl_ratio, metrics.ratio(*reported[-1]) if reported else None
-    )
+    same("NPL (last month reported)", s.npl_ratio, live.ratio(*reported[-1]) if reported else None)
 
 
-def _compare_months(months: list[metrics.MonthFigures], sql: SqlFigures, same: Same) -> None:
+def _compare_months(months: list[live.MonthFigures], sql: SqlFigures, same: Same) -> None:
     for row in months:
         label = f"{row.month:%Y-%m}"
         found = sql.months.get(row.month)
@@ -478,7 +476,7 @@ def _compare_months(months: list[metrics.MonthFigures], sql: SqlFigures, same: S
             same(f"{label} adjusted cost", row.adjusted_rate, _per(found.adjusted, found.amount))
             same(f"{label} weighted LPR", row.lpr, _weighted_lpr([found]))
         bad, total = sql.npl.get(row.month, (Decimal(0), Decimal(0)))
-        same(f"{label} NPL", row.npl_ratio, metrics.ratio(bad, total))
+        same(f"{label} NPL", row.npl_ratio, live.ratio(bad, total))
 
 
 def _weighted_lpr(months: list[SqlMonth]) -> Decimal | None:
@@ -606,7 +604,7 @@ def main() -> None:
             ]
             print(f"\n{label}: {rolled.summary.loans:,} loans, {rolled.summary.amount:,.2f} yuan")
             print(_line("rollups.figures()", rolled_times))
-            print(_line("live metrics.figures()", live_times))
+            print(_line("live live.figures()", live_times))
             print(_line("hand-written SQL (live)", sql_times))
             print(_line("alerts (2 queries)", _alerts(app, filters, args.runs)))
             print(

@@ -7,10 +7,10 @@ province` (see docs/benchmarks.md, "Province scale"):
         --database-url postgresql://postgres@127.0.0.1:5432/province --runs 7
 
 For the last month and the last 12 months with loans, for the whole province and for 泉州's
-small firms, it times portal.supervision.guarantees.figures() (what the dashboard, its exports
+small firms, it times portal.figures.guarantees.figures() (what the dashboard, its exports
 and the monthly PDF read: every guaranteed loan, its latest balance and any compensation, summed
 per guarantor, bank, region, industry and size class) and, as the baseline of the same run,
-portal.supervision.rollups.dashboard_figures() (the rest of the dashboard, from its rollups).
+portal.figures.rollups.dashboard_figures() (the rest of the dashboard, from its rollups).
 It also times figures_as_of(), which the dashboard calls: kept until the rollups are refreshed
 or a letter, compensation or recovery is added, so every view after the first reads the kept
 figures (the one-query fingerprint is what such a view costs).
@@ -32,9 +32,9 @@ from sqlalchemy import func, select
 from portal import create_app
 from portal.config import normalise_database_url
 from portal.extensions import db
+from portal.figures import guarantees, rollups
+from portal.figures.live import Filters
 from portal.leads.models import Loan
-from portal.supervision import guarantees, rollups
-from portal.supervision.metrics import Filters
 
 CUTS = (
     ("whole province", {}),

@@ -50,7 +50,7 @@ def old_reader(data: bytes) -> str:
 
 def old_collect(numbered) -> str:
     """The former row loop: the header, then every non-blank row kept, up to 20,000."""
-    from portal.supervision.loan_files import _blank
+    from portal.reporting.loan_files import _blank
 
     kept = []
     for number, cells in numbered:
@@ -62,7 +62,7 @@ def old_collect(numbered) -> str:
 
 
 def new_reader(data: bytes) -> str:
-    from portal.supervision.loan_files import FileRefused, read_table
+    from portal.reporting.loan_files import FileRefused, read_table
 
     try:
         return f"read {len(read_table(data).rows)} rows"
@@ -74,7 +74,7 @@ def child(reader: str, path: str) -> None:
     """Read one file with one reader and print what it cost, as JSON."""
     if reader == "old":
         os.environ["OPENPYXL_DEFUSEDXML"] = "False"  # as the portal ran it
-    from portal.supervision import loan_files  # noqa: F401  (imports before the baseline)
+    from portal.reporting import loan_files  # noqa: F401  (imports before the baseline)
 
     data = Path(path).read_bytes()
     is_csv = not data.startswith(b"PK")

@@ -68,8 +68,8 @@ def register_extensions(app: Flask) -> None:
     from portal.accounts.session import init_login
     from portal.audit import chain
     from portal.extensions import babel, csrf, db
+    from portal.figures import freshness
     from portal.i18n import select_locale
-    from portal.supervision import freshness
 
     db.init_app(app)
     chain.listen()
@@ -93,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.catalog.policy_routes import bp as gov_policies_bp
     from portal.catalog.public_routes import bp as catalog_bp
     from portal.claims.routes import bp as claims_bp
+    from portal.dashboard.routes import bp as dashboard_bp
     from portal.datasources.review_routes import bp as reviews_bp
     from portal.datasources.routes import bp as datasources_bp
     from portal.guarantees.compensation_routes import bp as compensations_bp
@@ -103,12 +104,11 @@ def register_blueprints(app: Flask) -> None:
     from portal.institutions.routes import bp as institutions_bp
     from portal.leads.routes import bp as leads_bp
     from portal.matching.routes import bp as needs_bp
+    from portal.monthly.routes import bp as monthly_reports_bp
     from portal.notifications.routes import bp as notifications_bp
     from portal.public.routes import bp as public_bp
+    from portal.reporting.routes import bp as loan_reports_bp
     from portal.subsidies.routes import bp as subsidies_bp
-    from portal.supervision.archive_routes import bp as monthly_reports_bp
-    from portal.supervision.dashboard_routes import bp as dashboard_bp
-    from portal.supervision.reporting_routes import bp as loan_reports_bp
 
     for blueprint in (
         public_bp,

@@ -64,7 +64,7 @@ def supervision_rebuild_rollups() -> None:
     """Rebuild every dashboard rollup from the live tables (safe to run at any time)."""
     import time
 
-    from portal.supervision.rollups import rebuild
+    from portal.figures.rollups import rebuild
 
     started = time.perf_counter()
     written = rebuild()
@@ -289,7 +289,7 @@ def demo_seed(scale: str) -> None:
     click.echo(report.summary())
     if scale == "province":
         from portal.demo.province import seed_province
-        from portal.supervision.rollups import rebuild
+        from portal.figures.rollups import rebuild
 
         click.echo(seed_province().summary())
         click.echo(f"Dashboard rollups rebuilt: {rebuild():,} rows.")

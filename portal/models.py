@@ -11,6 +11,13 @@ from portal.datasources.models import (
     FirmFact,
     IdentityLetter,
 )
+from portal.figures.models import (
+    DashboardLeadFact,
+    DashboardLoanFact,
+    DashboardReportCell,
+    DashboardReportMonth,
+    MonthMark,
+)
 from portal.firms.models import Firm
 from portal.guarantees.models import (
     Guarantee,
@@ -20,21 +27,14 @@ from portal.guarantees.models import (
 )
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads.models import Lead, Loan
+from portal.lpr import LprRate
 from portal.matching.models import FinancingNeed, MatchResult
+from portal.monthly.models import MonthlyReport
 from portal.notifications.models import Notification
+from portal.reporting.models import LoanReportUpload, LoanStatusReport
 from portal.scheduler.models import SchedulerRun
+from portal.settings import SystemSetting
 from portal.subsidies.models import SettlementBatch, SettlementLine, SubsidyGrant
-from portal.supervision.models import (
-    DashboardLeadFact,
-    DashboardLoanFact,
-    DashboardReportCell,
-    DashboardReportMonth,
-    LoanReportUpload,
-    LoanStatusReport,
-    LprRate,
-    MonthlyReport,
-    SystemSetting,
-)
 
 __all__ = [
     "AuditEntry",
@@ -64,6 +64,7 @@ __all__ = [
     "LoanStatusReport",
     "LprRate",
     "MatchResult",
+    "MonthMark",
     "MonthlyReport",
     "Notification",
     "PolicyProduct",

@@ -28,7 +28,8 @@ from portal.firms.standards import FUJIAN_REGIONS, classify_size, validate_credi
 from portal.guarantees.models import GuaranteeProduct
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads.models import Loan
-from portal.supervision.models import LoanStatusReport, LprRate
+from portal.lpr import LprRate
+from portal.reporting.models import LoanStatusReport
 
 SEEDED_MODELS = (
     FinancialInstitution,

@@ -17,7 +17,7 @@ from werkzeug.routing.converters import NumberConverter
 from portal.audit.models import AuditEntry
 from portal.enums import Role
 from portal.extensions import db
-from portal.supervision.models import MonthlyReport
+from portal.monthly.models import MonthlyReport
 from portal.urls import ID_MAX
 from tests.authz.matrix import ANONYMOUS, VISITORS, routes, url_for_rule
 from tests.authz.world import build_world

@@ -46,6 +46,7 @@ from portal.enums import (
     Role,
 )
 from portal.extensions import db
+from portal.figures.live import Filters, figures
 from portal.firms.models import Firm
 from portal.firms.standards import classify_size, is_valid_credit_code
 from portal.guarantees import sharing
@@ -62,8 +63,8 @@ from portal.guarantees.models import (
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Lead, Loan
 from portal.matching.models import FinancingNeed
-from portal.supervision.metrics import Filters, figures
-from portal.supervision.models import LoanStatusReport, SystemSetting
+from portal.reporting.models import LoanStatusReport
+from portal.settings import SystemSetting
 
 SCALE = 0.01
 TIERS = (

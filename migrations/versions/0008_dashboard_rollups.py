@@ -1,7 +1,7 @@
 """Supervision: monthly rollups for the dashboard.
 
 Narrow copies of loans and leads with their firm's cut columns, and monthly report sums, rebuilt
-by `portal.supervision.rollups` (the scheduler, `flask --app wsgi supervision rebuild-rollups`).
+by `portal.figures.rollups` (the scheduler, `flask --app wsgi supervision rebuild-rollups`).
 They start empty: the dashboard computes from the live tables until the first rebuild.
 
 Revision ID: 0008

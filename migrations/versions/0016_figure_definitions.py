@@ -25,7 +25,7 @@ branch_labels = None
 depends_on = None
 
 RATE = sa.Numeric(7, 4)
-# portal.supervision.rollups.REFRESHED_KEY and REBUILT_KEY.
+# portal.figures.rollups.REFRESHED_KEY and REBUILT_KEY.
 STAMPS = ("dashboard_rollups_refreshed_at", "dashboard_rollups_rebuilt_at")
 
 

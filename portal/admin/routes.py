@@ -18,8 +18,8 @@ from portal.authz import Permission, get_or_404, requires
 from portal.confirmation import Confirmation, confirmation_step
 from portal.extensions import db
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
+from portal.lpr import LprRate
 from portal.pagination import paginate
-from portal.supervision.models import LprRate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -10,7 +10,7 @@ from sqlalchemy import Select, or_, select
 from portal.accounts.models import User
 from portal.audit import service as audit
 from portal.extensions import db
-from portal.supervision.models import LprRate
+from portal.lpr import LprRate
 
 
 def save_lpr(

@@ -17,9 +17,9 @@ from portal.audit.models import AuditEntry
 from portal.authz import scoped
 from portal.dates import SHANGHAI
 from portal.enums import ROLE_LABELS
+from portal.exports import ExportTable
 from portal.extensions import db
 from portal.firms.models import Firm
-from portal.supervision.exports import ExportTable
 
 # A larger export would be a copy of the log, not an answer to a question: narrow the filters.
 EXPORT_MAX_ROWS = 50_000

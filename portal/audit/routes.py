@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal import exports
 from portal.audit import queries
 from portal.audit import service as audit
 from portal.audit.forms import AuditFilterForm
@@ -15,7 +16,6 @@ from portal.authz import Permission, requires
 from portal.dates import today_in_china
 from portal.extensions import db
 from portal.pagination import paginate
-from portal.supervision import exports
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 

@@ -44,9 +44,10 @@ from portal.guarantees.models import (
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads.models import Lead, Loan
 from portal.matching.models import FinancingNeed, MatchResult
+from portal.monthly.models import MonthlyReport
 from portal.notifications.models import Notification
+from portal.reporting.models import LoanReportUpload, LoanStatusReport
 from portal.subsidies.models import SettlementBatch, SettlementLine
-from portal.supervision.models import LoanReportUpload, LoanStatusReport, MonthlyReport
 
 M = TypeVar("M")
 Rule = Callable[[User], ColumnElement[bool]]

@@ -21,8 +21,8 @@ from portal.extensions import db
 from portal.firms.forms import wan_to_yuan, yuan_to_wan_field
 from portal.institutions.models import FinancialInstitution
 from portal.institutions.services import NotApproved
+from portal.lpr import latest_lpr
 from portal.matching.facts import need_facts, pricing_facts, profile_facts
-from portal.supervision.lpr import latest_lpr
 
 bp = Blueprint("products", __name__, url_prefix="/bank/products")
 

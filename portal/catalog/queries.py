@@ -26,7 +26,7 @@ from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
 from portal.enums import OnboardingStatus, PolicyKind, ProductKind, ProductStatus
 from portal.extensions import db
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
-from portal.supervision.models import LprRate
+from portal.lpr import LprRate
 
 PROVINCE_CODE = "350000"
 LIKE_ESCAPE = "\\"

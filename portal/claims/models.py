@@ -14,8 +14,8 @@ from portal.enums import ClaimStatus, db_enum
 from portal.firms.models import Firm
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Loan
+from portal.reporting.models import LoanStatusReport
 from portal.subsidies.models import BenefitValue
-from portal.supervision.models import LoanStatusReport
 
 
 class CompensationClaim(Base):

@@ -42,9 +42,9 @@ from portal.extensions import db
 from portal.leads.models import Loan
 from portal.notifications.service import bank_user_ids, notify, path_for
 from portal.numbers import plain
+from portal.reporting.models import LoanStatusReport
 from portal.subsidies import budget
 from portal.subsidies.models import SubsidyGrant
-from portal.supervision.models import LoanStatusReport
 
 ZERO = Decimal(0)
 # A loan and policy with one of these claims cannot be claimed again; a rejected claim may be

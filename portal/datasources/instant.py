@@ -19,7 +19,7 @@ from portal.datasources.sources import SOURCE_LABELS, Source
 from portal.datasources.verification import RULE_FACTS, unverified_facts
 from portal.firms.models import Firm
 from portal.rules import FACTS, FactSource
-from portal.supervision.settings import instant_requires_verified
+from portal.settings import instant_requires_verified
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,7 @@ from portal.enums import (
     Role,
 )
 from portal.extensions import db
+from portal.figures.live import Filters, figures
 from portal.firms.models import Firm
 from portal.firms.standards import (
     Measure,
@@ -99,10 +100,13 @@ from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads.deadlines import add_business_days
 from portal.leads.models import Lead, Loan
 from portal.leads.schedule import guarantee_fee_total
+from portal.lpr import LprRate
 from portal.matching.facts import need_facts, pricing_facts, profile_facts
 from portal.matching.models import FinancingNeed
 from portal.matching.services import CONSENT_SCOPE
+from portal.reporting.models import LoanStatusReport
 from portal.rules import compile_formula, compile_rule
+from portal.settings import SystemSetting
 from portal.subsidies.evaluate import PolicyRule, benefits_for
 from portal.subsidies.grants import policy_rules
 from portal.subsidies.models import SubsidyGrant
@@ -114,8 +118,6 @@ from portal.subsidies.rule import (
     fee_subsidy_rate,
     yearly_amount,
 )
-from portal.supervision.metrics import Filters, figures
-from portal.supervision.models import LoanStatusReport, LprRate, SystemSetting
 
 RANDOM_SEED = 2026
 MARKER_KEY = "province_seeded"
@@ -232,7 +234,7 @@ class ProvinceReport:
         recent = [ratio for _, ratio in self.npl_by_month[-12:] if ratio is not None]
         span = f"{_pct(min(recent))}–{_pct(max(recent))}" if recent else "n/a"
         return [
-            f"dashboard {first:%Y-%m} to {last:%Y-%m} (portal.supervision.metrics.figures): "
+            f"dashboard {first:%Y-%m} to {last:%Y-%m} (portal.figures.live.figures): "
             f"{d['loans']:,} loans, {d['amount']:,.2f} yuan, {d['average']:,.2f} yuan per loan; "
             f"inclusive small/micro {_pct(d['inclusive_share_count'])} of loans "
             f"({_pct(d['inclusive_share_amount'])} of amount); approval rate "

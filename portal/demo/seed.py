@@ -47,13 +47,14 @@ from portal.firms.standards import classify_size, make_credit_code
 from portal.guarantees.models import GuaranteeAgreement, GuaranteeProduct
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads.models import Loan
+from portal.lpr import LprRate
 from portal.matching.facts import firm_facts, need_facts, pricing_facts
+from portal.reporting.models import LoanStatusReport
 from portal.subsidies import budget
 from portal.subsidies.evaluate import PolicyRule, benefits_for
 from portal.subsidies.grants import policy_rules
 from portal.subsidies.models import SubsidyGrant
 from portal.subsidies.rule import LoanPrice, expected_amount, yearly_amount
-from portal.supervision.models import LoanStatusReport, LprRate
 
 # Printed by `flask demo seed` for every demo login; these accounts exist only in demo databases.
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105

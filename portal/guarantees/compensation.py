@@ -39,7 +39,7 @@ from portal.institutions.models import GovernmentAgency
 from portal.leads.models import Loan
 from portal.notifications.service import bank_user_ids, notify, path_for
 from portal.numbers import plain
-from portal.supervision.models import LoanStatusReport
+from portal.reporting.models import LoanStatusReport
 
 PROVINCE_SUFFIX = "0000"
 

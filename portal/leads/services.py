@@ -44,8 +44,8 @@ from portal.matching.engine import CatalogueGuarantee
 from portal.matching.models import FinancingNeed, MatchResult
 from portal.notifications.service import bank_user_ids, firm_user_ids, notify, path_for
 from portal.numbers import AMOUNT_WAN, MONTHS, RATE_PERCENT, Quantity, plain
+from portal.settings import max_banks_per_need
 from portal.subsidies import grants
-from portal.supervision.settings import max_banks_per_need
 
 LIVE_NEED_STATUSES = (NeedStatus.OPEN, NeedStatus.ROUTED)
 UNANSWERED = (LeadStatus.OPEN,)

@@ -37,14 +37,13 @@ from portal.guarantees import queries as guarantee_queries
 from portal.guarantees.models import GuaranteeAgreement, GuaranteeProduct
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Lead
+from portal.lpr import LprRate, latest_lpr
 from portal.matching.engine import (
     Catalogue,
     CatalogueGuarantee,
     CataloguePolicy,
     CatalogueProduct,
 )
-from portal.supervision.lpr import latest_lpr
-from portal.supervision.models import LprRate
 
 log = logging.getLogger(__name__)
 

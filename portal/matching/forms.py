@@ -22,7 +22,7 @@ from portal.firms.forms import MultiCheckboxField, wan_to_yuan
 from portal.forms import ChoiceField, Form, NumberField, WholeNumberField
 from portal.matching.services import NeedInput
 from portal.numbers import AMOUNT_WAN, MONTHS, RATE_PERCENT
-from portal.supervision.settings import max_banks_per_need
+from portal.settings import max_banks_per_need
 
 MAX_NEED_WAN = Decimal("1000000")  # 100 亿元: far above any small-business loan
 CONSENT_TEXT = _l(

@@ -33,8 +33,8 @@ from portal.matching.forms import ApplyForm, NeedForm, new_idempotency_key
 from portal.matching.models import FinancingNeed, MatchResult
 from portal.matching.services import NeedError, submit_need, withdraw_need
 from portal.pagination import paginate
+from portal.settings import max_banks_per_need
 from portal.subsidies import settlement
-from portal.supervision.settings import max_banks_per_need
 from portal.templating import percent, to_wan
 
 bp = Blueprint("needs", __name__, url_prefix="/firm/needs")

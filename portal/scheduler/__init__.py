@@ -55,7 +55,7 @@ def close_lapsed_offers() -> int:
 def remind_missing_loan_reports() -> int:
     """From the 10th, remind banks that have not reported last month's loan status."""
     from portal.dates import today_in_china
-    from portal.supervision.reporting import remind_missing_reports
+    from portal.reporting.services import remind_missing_reports
 
     return remind_missing_reports(today_in_china())
 
@@ -63,7 +63,7 @@ def remind_missing_loan_reports() -> int:
 def make_monthly_reports() -> int:
     """From the 1st, make last month's PDF reports that do not exist yet."""
     from portal.dates import today_in_china
-    from portal.supervision.monthly import generate_due_reports
+    from portal.monthly.services import generate_due_reports
 
     return generate_due_reports(today_in_china())
 
@@ -77,7 +77,7 @@ def purge_throttle_counters() -> int:
 
 def refresh_dashboard_rollups() -> int:
     """Rebuild the dashboard rollups of every month changed since the last refresh."""
-    from portal.supervision.rollups import refresh_dirty
+    from portal.figures.rollups import refresh_dirty
 
     return refresh_dirty()
 

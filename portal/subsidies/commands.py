@@ -13,8 +13,8 @@ subsidies_cli = AppGroup("subsidies", help="Interest-subsidy settlement (贴息 
 def subsidies_settle(period: str) -> None:
     """Make or recompute the month's settlement batches (safe to run again: approved and paid
     batches are left alone, drafts are recomputed, nothing is paid twice)."""
+    from portal.reporting.loan_files import parse_month
     from portal.subsidies.settlement import SettlementError, settle_month
-    from portal.supervision.loan_files import parse_month
 
     month = parse_month(period)
     if month is None:

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
+from portal.exports import ExportTable
 from portal.subsidies.models import SettlementBatch
 from portal.subsidies.settlement import NOTE_LABELS, LineRow
-from portal.supervision.exports import ExportTable
 
 ZERO = Decimal(0)
 

@@ -18,8 +18,8 @@ from portal.catalog.models import PolicyProduct
 from portal.enums import SETTLEMENT_STATUS_LABELS, SettlementStatus
 from portal.forms import Form, NumberField
 from portal.numbers import MONEY_YUAN
+from portal.reporting.forms import MonthField
 from portal.subsidies.settlement import MAX_REASON
-from portal.supervision.reporting_forms import MonthField
 
 ALL = ""
 

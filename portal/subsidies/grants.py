@@ -29,6 +29,7 @@ from portal.dates import day_in_china
 from portal.db import utcnow
 from portal.enums import BenefitKind, GrantStatus
 from portal.extensions import db
+from portal.lpr import latest_lpr
 from portal.matching.facts import firm_facts, need_facts
 from portal.subsidies import budget
 from portal.subsidies.evaluate import PolicyRule, benefits_for
@@ -41,7 +42,6 @@ from portal.subsidies.rule import (
     expected_amount,
     yearly_amount,
 )
-from portal.supervision.lpr import latest_lpr
 
 if TYPE_CHECKING:
     from portal.firms.models import Firm

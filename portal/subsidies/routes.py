@@ -20,15 +20,15 @@ from portal.authz import Permission, get_or_404, requires, scoped
 from portal.catalog.models import PolicyProduct
 from portal.confirmation import Confirmation, confirmation_step
 from portal.enums import SETTLEMENT_STATUS_LABELS, SettlementStatus
+from portal.exports import export_response
 from portal.extensions import db
 from portal.pagination import paginate
+from portal.reporting.services import reports_due_on
 from portal.subsidies import settlement
 from portal.subsidies.exports import payment_list
 from portal.subsidies.forms import AdjustForm, BatchFilterForm
 from portal.subsidies.models import SettlementBatch, SettlementLine
 from portal.subsidies.settlement import NOTE_LABELS, SettlementError
-from portal.supervision.exports import export_response
-from portal.supervision.reporting import reports_due_on
 
 bp = Blueprint("subsidies", __name__, url_prefix="/subsidies/settlements")
 

@@ -52,11 +52,11 @@ from portal.extensions import db
 from portal.firms.models import Firm
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Lead, Loan
+from portal.reporting.models import LoanStatusReport
+from portal.reporting.services import latest_past_due, past_due, reports_due_on, shift_month
 from portal.subsidies import budget
 from portal.subsidies.models import SettlementBatch, SettlementLine, SubsidyGrant
 from portal.subsidies.rule import period_interest_subsidy
-from portal.supervision.models import LoanStatusReport
-from portal.supervision.reporting import latest_past_due, past_due, reports_due_on, shift_month
 
 ZERO = Decimal(0)
 

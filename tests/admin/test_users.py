@@ -92,7 +92,7 @@ def test_deactivating_a_user_ends_their_session(app, admin_client, create):
 
 def test_lpr_is_saved_and_corrected(app, admin_client):
     """Saving an LPR twice for the same date corrects it rather than adding a row."""
-    from portal.supervision.models import LprRate
+    from portal.lpr import LprRate
 
     for rate in ("3.10", "3.00"):
         admin_client.post(

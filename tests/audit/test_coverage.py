@@ -22,6 +22,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from portal import settings
 from portal.accounts import services as accounts
 from portal.accounts.models import User
 from portal.admin.services import save_lpr
@@ -39,8 +40,10 @@ from portal.leads.models import Lead, Loan
 from portal.matching import services as needs
 from portal.matching.catalogue import invalidate_catalogue_cache
 from portal.matching.models import FinancingNeed
+from portal.monthly import services as monthly
 from portal.notifications.service import mark_all_read
-from portal.supervision import loan_files, monthly, reporting, settings
+from portal.reporting import loan_files
+from portal.reporting import services as reporting
 from tests.datasources.identity_support import identity_exchange, point_app_at, registration
 from tests.exchange_server import ExchangeServer
 from tests.factories import InstitutionFactory, UserFactory, published_product
@@ -383,18 +386,18 @@ def test_every_main_operation_is_recorded(app, client, auth, monkeypatch, exchan
 # Functions that commit without recording an entry themselves, and why that is right.
 COMMITS_WITHOUT_ENTRY = {
     "catalog/policy_files.py:load_directory": "commits upsert_directory(), which records",
-    "supervision/monthly.py:_make_final_reports": "commits notifications; generate() records",
-    "supervision/monthly.py:revise_changed_reports": "stamps a check; generate() records edits",
-    "supervision/monthly.py:_tell_of_revision": "notifications of a revision generate() recorded",
+    "monthly/services.py:_make_final_reports": "commits notifications; generate() records",
+    "monthly/services.py:revise_changed_reports": "stamps a check; generate() records edits",
+    "monthly/services.py:_tell_of_revision": "notifications of a revision generate() recorded",
     "leads/services.py:warn_near_deadlines": "reminders only (notifications), once per lead",
-    "supervision/reporting.py:remind_missing_reports": "reminders only, once per bank and month",
+    "reporting/services.py:remind_missing_reports": "reminders only, once per bank and month",
     "accounts/services.py:start_enrolment": "an unconfirmed secret; confirm_enrolment() records",
     "accounts/throttle.py:purge_expired": "removes expired sign-in failure counters",
     "accounts/throttle.py:hit": "a sign-in attempt counter, committed before the check",
     "accounts/throttle.py:give_back": "a successful attempt's count given back at once",
     "scheduler/runs.py:record_run": "bookkeeping of scheduled job runs for /health",
-    "supervision/rollups.py:rebuild": "derived dashboard figures, recomputed from records",
-    "supervision/rollups.py:refresh_dirty": "derived dashboard figures, recomputed from records",
+    "figures/rollups.py:rebuild": "derived dashboard figures, recomputed from records",
+    "figures/rollups.py:refresh_dirty": "derived dashboard figures, recomputed from records",
     "demo/seed.py:seed_demo": "demo data loaded by a command, not a business operation",
     "demo/province.py:seed_province": "demo data loaded by a command, not a business operation",
     "demo/province.py:_analyze": "planner statistics after the demo load",

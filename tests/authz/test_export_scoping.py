@@ -14,10 +14,10 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
+from portal.dashboard import services as dashboard
 from portal.enums import Role
 from portal.extensions import db
-from portal.supervision import dashboard
-from portal.supervision.models import LoanReportUpload, LoanStatusReport
+from portal.reporting.models import LoanReportUpload, LoanStatusReport
 from tests.authz.world import AMOUNTS, BANK_NAMES, CONTRACTS, build_world
 from tests.factories import AgencyFactory, UserFactory
 

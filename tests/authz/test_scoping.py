@@ -120,7 +120,7 @@ def test_regulator_sees_no_individual_firm(app, two_tenants):
 
 def test_model_without_rule_is_refused(app, two_tenants):
     """Scoping a model nobody registered a rule for fails loudly instead of leaking."""
-    from portal.supervision.models import LprRate
+    from portal.lpr import LprRate
 
     with app.app_context(), pytest.raises(LookupError):
         scoped(select(LprRate), LprRate, _actor("sme_a", two_tenants))

@@ -33,7 +33,7 @@ from portal.guarantees.models import (
 )
 from portal.leads.models import Lead
 from portal.matching.models import FinancingNeed
-from portal.supervision.models import LoanStatusReport
+from portal.reporting.models import LoanStatusReport
 from tests.authz.matrix import (
     ANONYMOUS,
     MATRIX,

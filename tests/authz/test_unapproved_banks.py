@@ -22,8 +22,9 @@ from portal.guarantees.models import (
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Lead, Loan
 from portal.matching.models import FinancingNeed
+from portal.monthly.models import MonthlyReport
 from portal.notifications.service import bank_user_ids
-from portal.supervision.models import LoanReportUpload, MonthlyReport
+from portal.reporting.models import LoanReportUpload
 from tests.authz.matrix import (
     MATRIX,
     MISSING,

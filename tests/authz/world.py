@@ -56,9 +56,10 @@ from portal.leads.models import Lead, Loan
 from portal.matching.catalogue import invalidate_catalogue_cache
 from portal.matching.models import FinancingNeed
 from portal.matching.services import NeedInput, submit_need
+from portal.monthly.models import MonthlyReport
+from portal.reporting import services as reporting
+from portal.reporting.models import LoanReportUpload, LoanStatusReport
 from portal.subsidies.models import SettlementBatch, SettlementLine, SubsidyGrant
-from portal.supervision import reporting
-from portal.supervision.models import LoanReportUpload, LoanStatusReport, MonthlyReport
 from tests.factories import (
     AgencyFactory,
     GuarantorFactory,

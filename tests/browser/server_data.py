@@ -118,7 +118,7 @@ def leads_of_need(app: Flask, need_id: int) -> dict[str, int]:
 
 def monthly_report(app: Flask) -> None:
     """Archive last month's province report, as the scheduler does on the 1st."""
-    from portal.supervision import monthly
+    from portal.monthly import services as monthly
 
     with app.test_request_context():
         month = monthly.last_finished_month(dt.date.today())

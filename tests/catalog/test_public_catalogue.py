@@ -26,8 +26,8 @@ from portal.enums import (
     Role,
 )
 from portal.extensions import db
+from portal.lpr import LprRate
 from portal.rules import describe_rule
-from portal.supervision.models import LprRate
 from tests.factories import AgencyFactory, InstitutionFactory, UserFactory
 
 WAN = Decimal(10000)

@@ -35,8 +35,8 @@ from portal.extensions import db
 from portal.leads.models import Lead, Loan
 from portal.matching.models import FinancingNeed
 from portal.notifications.models import Notification
+from portal.reporting.models import LoanStatusReport
 from portal.subsidies.models import SubsidyGrant
-from portal.supervision.models import LoanStatusReport
 from tests.conftest import signed_in
 from tests.factories import AgencyFactory, FirmFactory, InstitutionFactory, UserFactory
 
@@ -725,7 +725,7 @@ def test_simultaneous_filings_and_approvals_happen_once(app, book):
 def test_re_reporting_the_month_keeps_the_claims_report_and_cannot_drop_its_loan(app, book):
     """A bank corrects the month a claim rests on: the report is updated in place (the claim
     still points at it); a new upload that leaves the claimed loan out is refused whole."""
-    from portal.supervision.reporting import ReportingError, ReportRow, apply_rows
+    from portal.reporting.services import ReportingError, ReportRow, apply_rows
 
     signed = signed_in(app, book.officer)
     claim_id = filed_claim(app, book, signed)

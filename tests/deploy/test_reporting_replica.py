@@ -20,8 +20,8 @@ from portal import create_app, migrate
 from portal.db import make_engine
 from portal.enums import Role
 from portal.extensions import db
-from portal.supervision import monthly
-from portal.supervision.models import MonthlyReport
+from portal.monthly import services as monthly
+from portal.monthly.models import MonthlyReport
 from tests.conftest import Auth
 from tests.factories import FirmFactory, InstitutionFactory, UserFactory
 from tests.supervision.builders import loan
@@ -74,7 +74,7 @@ def _stat(html: str, label: str) -> str:
 
 def test_dashboard_figures_come_from_the_replica(reporting_app, monkeypatch):
     """The regulator signs in on the primary; the dashboard counts the replica's two loans."""
-    monkeypatch.setattr("portal.supervision.dashboard_routes.today_in_china", lambda: TODAY)
+    monkeypatch.setattr("portal.dashboard.routes.today_in_china", lambda: TODAY)
     client = reporting_app.test_client()
     Auth(client, reporting_app).login(REGULATOR)
     response = client.get("/dashboard/")

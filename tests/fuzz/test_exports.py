@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select
 
+from portal.exports import FORMULA_PREFIXES, ExportTable, to_csv, to_xlsx
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.institutions.models import FinancialInstitution
-from portal.supervision.exports import FORMULA_PREFIXES, ExportTable, to_csv, to_xlsx
 from tests.fuzz.conftest import World
 from tests.fuzz.strategies import FUZZ, isolated
 

@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from portal.supervision.loan_files import MAX_BYTES
+from portal.reporting.loan_files import MAX_BYTES
 from tests.fuzz.conftest import World
 from tests.fuzz.test_uploads import send
 from tests.supervision import upload_corpus as corpus

@@ -16,8 +16,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.supervision.loan_files import HEADERS, MAX_BYTES, MAX_ROWS
-from portal.supervision.models import LoanReportUpload, LoanStatusReport
+from portal.reporting.loan_files import HEADERS, MAX_BYTES, MAX_ROWS
+from portal.reporting.models import LoanReportUpload, LoanStatusReport
 from tests.fuzz.conftest import World
 from tests.fuzz.strategies import FUZZ, NUMBER_EXTREMES, VALUE, isolated
 

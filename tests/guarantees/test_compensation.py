@@ -34,7 +34,7 @@ from portal.guarantees.sharing import GOVERNMENT, GUARANTOR, PARTIES, REGUARANTE
 from portal.leads import services as leads
 from portal.leads.models import Lead
 from portal.notifications.models import Notification
-from portal.supervision.models import LoanStatusReport
+from portal.reporting.models import LoanStatusReport
 from tests.conftest import signed_in
 from tests.factories import AgencyFactory, UserFactory
 from tests.guarantees.conftest import (

@@ -26,9 +26,9 @@ from portal.extensions import db
 from portal.guarantees import requests as guarantee_requests
 from portal.leads import services as leads
 from portal.leads.models import Loan
+from portal.reporting.models import LoanStatusReport
 from portal.subsidies import settlement
 from portal.subsidies.models import SettlementBatch, SettlementLine, SubsidyGrant
-from portal.supervision.models import LoanStatusReport
 from tests.factories import AgencyFactory, UserFactory
 from tests.guarantees.conftest import (
     AMOUNT,

@@ -1,4 +1,4 @@
-"""Guarantee figures for supervision: what `supervision.guarantees.figures` counts in a window,
+"""Guarantee figures for supervision: what `figures.guarantees.figures` counts in a window,
 how the dashboard, its exports and the monthly PDF show it, and who sees which rows.
 
 The book, one firm in 福州, letters and loans made through the real services (then dated
@@ -32,16 +32,16 @@ from portal.accounts.models import User
 from portal.dates import SHANGHAI, today_in_china
 from portal.enums import FiveTierClass, Role
 from portal.extensions import db
+from portal.figures.guarantees import GuaranteeGroup, figures, figures_as_of
+from portal.figures.live import Filters
 from portal.guarantees import compensation as services
 from portal.guarantees import requests as guarantees
 from portal.guarantees.models import Compensation, Guarantee
 from portal.institutions.models import FinancialInstitution
 from portal.leads import services as leads
 from portal.leads.models import Lead, Loan
-from portal.supervision import monthly
-from portal.supervision.guarantees import GuaranteeGroup, figures, figures_as_of
-from portal.supervision.metrics import Filters
-from portal.supervision.models import LoanStatusReport
+from portal.monthly import services as monthly
+from portal.reporting.models import LoanStatusReport
 from tests.conftest import signed_in
 from tests.factories import AgencyFactory, UserFactory
 from tests.guarantees.conftest import (

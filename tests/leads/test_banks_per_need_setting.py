@@ -6,13 +6,13 @@ from decimal import Decimal
 
 import pytest
 
+from portal import settings
 from portal.accounts.models import User
 from portal.enums import GuaranteeType, Role
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.leads import services as leads
 from portal.matching import services as needs
-from portal.supervision import settings
 from tests.factories import UserFactory
 
 

@@ -27,6 +27,7 @@ from portal.enums import (
 )
 from portal.extensions import db
 from portal.leads.models import Lead
+from portal.lpr import LprRate
 from portal.matching.catalogue import (
     DEFAULT_RESPONSE_HOURS,
     catalogue_fingerprint,
@@ -37,7 +38,6 @@ from portal.matching.catalogue import (
 from portal.matching.engine import match
 from portal.matching.facts import firm_facts, need_facts
 from portal.matching.models import FinancingNeed
-from portal.supervision.models import LprRate
 from tests.factories import AgencyFactory, FirmFactory, InstitutionFactory, UserFactory
 
 WAN = Decimal(10000)

@@ -41,10 +41,10 @@ from portal.leads import services as leads
 from portal.leads.models import Lead, Loan
 from portal.matching.catalogue import invalidate_catalogue_cache
 from portal.matching.services import NeedInput, submit_need
+from portal.reporting.models import LoanStatusReport
 from portal.subsidies import settlement
 from portal.subsidies.models import SettlementBatch, SettlementLine, SubsidyGrant
 from portal.subsidies.settlement import SettlementError
-from portal.supervision.models import LoanStatusReport
 from tests.conftest import signed_in
 from tests.factories import AgencyFactory, InstitutionFactory, UserFactory, published_product
 
@@ -548,8 +548,8 @@ def test_concurrent_approvals_pay_once(app, lent):
 def test_supervision_counts_the_committed_loan_and_the_settled_months(app, lent):
     """January approved and paid (708.33), February still a draft (1,050.00); the loan and its
     expected 15,000 元 count in January; another region sees none of it."""
-    from portal.supervision import subsidy_figures
-    from portal.supervision.metrics import Filters
+    from portal.figures import subsidies as subsidy_figures
+    from portal.figures.live import Filters
 
     with app.app_context():
         report(lent, JAN, "1000000")
@@ -578,8 +578,8 @@ def test_supervision_counts_the_committed_loan_and_the_settled_months(app, lent)
 def test_supervision_totals_count_a_loan_under_two_policies_once(app, lent):
     """A second subsidy policy on the same loan adds its own row and expected amount, but the
     total still holds one loan of 100 万元; a risk-compensation pool is not a subsidy."""
-    from portal.supervision import subsidy_figures
-    from portal.supervision.metrics import Filters
+    from portal.figures import subsidies as subsidy_figures
+    from portal.figures.live import Filters
 
     with app.app_context():
         first = db.session.get(SubsidyGrant, lent.grant)

@@ -10,7 +10,7 @@ from portal.enums import FiveTierClass, GuaranteeType
 from portal.extensions import db
 from portal.leads.models import Lead, Loan
 from portal.matching.models import FinancingNeed
-from portal.supervision.models import LoanStatusReport
+from portal.reporting.models import LoanStatusReport
 
 D = Decimal
 

@@ -13,12 +13,12 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from portal import settings
 from portal.accounts.models import User
 from portal.catalog.models import BankProduct
 from portal.enums import FiveTierClass, LeadStatus, ProductKind, Role
 from portal.extensions import db
-from portal.supervision import settings
-from portal.supervision.models import LprRate
+from portal.lpr import LprRate
 from tests.factories import (
     AgencyFactory,
     FirmFactory,
@@ -61,7 +61,7 @@ def data(app, monkeypatch):
     January NPL 1/8 = 12.50%, February 2.8/11.8 = 23.73%. Z's January report contradicts the
     overdue rules; in February Y reported 2 of 3 loans and Z none of 1.
     """
-    monkeypatch.setattr("portal.supervision.dashboard_routes.today_in_china", lambda: TODAY)
+    monkeypatch.setattr("portal.dashboard.routes.today_in_china", lambda: TODAY)
     with app.app_context():
         x = InstitutionFactory(short_name="银行X", region_code="350100")
         y = InstitutionFactory(short_name="银行Y", region_code="350200")

@@ -9,8 +9,9 @@ from flask import has_app_context
 from flask_babel import force_locale
 
 from portal.config import PROJECT_ROOT
-from portal.supervision import dashboard, pdf
-from portal.supervision.definitions import FIGURE_NAMES
+from portal.dashboard import services as dashboard
+from portal.figures.definitions import FIGURE_NAMES
+from portal.monthly import pdf
 
 NAMES = {
     "loans": "放款笔数",

@@ -11,13 +11,14 @@ from sqlalchemy import delete, func, select, update
 
 from portal.enums import FiveTierClass, LeadStatus, Role
 from portal.extensions import db
+from portal.figures import live, rollups
+from portal.figures.freshness import month_of
+from portal.figures.live import Filters
+from portal.figures.models import MonthMark
 from portal.firms.models import Firm
 from portal.leads.models import Lead, Loan
+from portal.reporting.models import LoanStatusReport
 from portal.scheduler import JOBS, refresh_dashboard_rollups
-from portal.supervision import metrics, rollups
-from portal.supervision.freshness import month_of
-from portal.supervision.metrics import Filters
-from portal.supervision.models import LoanStatusReport, MonthMark
 from tests.factories import FirmFactory, InstitutionFactory, UserFactory
 from tests.supervision.builders import loan, report
 from tests.supervision.test_metrics import FEB, JAN, dataset  # noqa: F401  (a fixture)
@@ -199,7 +200,7 @@ def test_a_month_left_unrefreshed_too_long_is_read_live(app, client, auth, datas
         db.session.execute(update(MonthMark).values(marked_at=stale))
         db.session.commit()
         assert rollups.stale_months(filters) == [FEB]
-        assert rollups.dashboard_figures(filters) == metrics.figures(filters)
+        assert rollups.dashboard_figures(filters) == live.figures(filters)
         assert rollups.dashboard_figures(filters).summary.amount == D("23500000")
         assert rollups.stale_months(Filters(JAN, JAN)) == []
     html = client.get("/dashboard/?start=2026-01&end=2026-02").get_data(as_text=True)

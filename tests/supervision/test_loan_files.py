@@ -12,8 +12,8 @@ import openpyxl
 import pytest
 
 from portal.enums import FiveTierClass
-from portal.supervision import loan_files
-from portal.supervision.loan_files import (
+from portal.reporting import loan_files
+from portal.reporting.loan_files import (
     MAX_BYTES,
     MAX_ROWS,
     FileRefused,

@@ -10,8 +10,8 @@ import pytest
 from portal.catalog.models import BankProduct
 from portal.enums import FiveTierClass, LeadStatus, ProductKind, Role
 from portal.extensions import db
-from portal.supervision.metrics import Filters, figures
-from portal.supervision.models import LprRate
+from portal.figures.live import Filters, figures
+from portal.lpr import LprRate
 from tests.factories import FirmFactory, InstitutionFactory, UserFactory
 from tests.supervision.builders import at, lead, loan, need, report
 
@@ -148,7 +148,7 @@ def test_bank_filter_and_ranking(app, dataset):
         assert (only_x.loans, only_x.amount) == (2, D("10000000"))
 
 
-# --- the corrected definitions (portal.supervision.definitions) ----------------------------------
+# --- the corrected definitions (portal.figures.definitions) ----------------------------------
 
 
 def product(bank, name: str) -> BankProduct:

@@ -14,6 +14,7 @@ from urllib.parse import unquote
 import pytest
 from sqlalchemy import func, select
 
+from portal import settings
 from portal.audit.models import AuditEntry
 from portal.dates import SHANGHAI, today_in_china
 from portal.enums import (
@@ -25,15 +26,17 @@ from portal.enums import (
     Role,
 )
 from portal.extensions import db
+from portal.figures.alerts import CONTRADICTION, MISSING, NPL_BANK, NPL_MONTH, SLA
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Lead, Loan
+from portal.lpr import LprRate
 from portal.matching.models import FinancingNeed
+from portal.monthly import services as monthly
+from portal.monthly.fonts import FALLBACK_FONT, cjk_font, discover
+from portal.monthly.models import MonthlyReport
+from portal.monthly.pdf import percent_change, point_change
 from portal.notifications.models import Notification
-from portal.supervision import monthly, settings
-from portal.supervision.alerts import CONTRADICTION, MISSING, NPL_BANK, NPL_MONTH, SLA
-from portal.supervision.fonts import FALLBACK_FONT, cjk_font, discover
-from portal.supervision.models import LoanStatusReport, LprRate, MonthlyReport
-from portal.supervision.pdf import percent_change, point_change
+from portal.reporting.models import LoanStatusReport
 from tests.factories import AgencyFactory, FirmFactory, InstitutionFactory, UserFactory
 from tests.supervision.builders import loan
 from tests.supervision.test_dashboard import read_csv
@@ -293,9 +296,7 @@ def test_the_pdf_lists_the_dashboards_alerts_for_the_same_cut(
     app, client, auth, create, dataset, monkeypatch, tmp_path, cut
 ):
     """The alerts the PDF is given and prints are the dashboard's for that month and cut."""
-    monkeypatch.setattr(
-        "portal.supervision.dashboard_routes.today_in_china", lambda: dt.date(2026, 11, 15)
-    )
+    monkeypatch.setattr("portal.dashboard.routes.today_in_china", lambda: dt.date(2026, 11, 15))
     scope, query = cut, ""
     if cut.startswith("region:"):
         query = f"&region={cut.removeprefix('region:')}"
@@ -362,7 +363,7 @@ def test_without_a_truetype_font_the_builtin_cid_font_is_used(caplog):
 
 def test_report_still_renders_with_the_builtin_cid_font(app, dataset, monkeypatch):
     """Without a TrueType font the PDF is still made, in STSong-Light (not embedded)."""
-    monkeypatch.setattr("portal.supervision.pdf.cjk_font", lambda: discover([]))
+    monkeypatch.setattr("portal.monthly.pdf.cjk_font", lambda: discover([]))
     with app.app_context():
         pdf = monthly.render(OCT, "province")
     assert pdf.startswith(b"%PDF")
@@ -578,7 +579,7 @@ def test_download_names_the_file_in_chinese(app, client, auth, create, archive):
 
 def test_admin_regenerates_a_report(app, client, auth, create, archive, monkeypatch):
     """An admin posts a month and scope (with CSRF): the row is replaced and a flash says so."""
-    monkeypatch.setattr("portal.supervision.archive_routes.today_in_china", lambda: NOV_1)
+    monkeypatch.setattr("portal.monthly.routes.today_in_china", lambda: NOV_1)
     auth.login(create(UserFactory, role=Role.ADMIN).email)
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     page = listed(client)

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from portal.enums import FiveTierClass, Role
 from portal.extensions import db
-from portal.supervision import pdf
-from portal.supervision.models import MonthlyReport
+from portal.monthly import pdf
+from portal.monthly.models import MonthlyReport
 from tests.factories import FirmFactory, InstitutionFactory, UserFactory
 from tests.supervision.builders import loan, report
 from tests.supervision.test_monthly_report import needs_poppler, poppler
@@ -92,7 +92,7 @@ def hostile_bank(app, short_name: str) -> int:
 
 def regenerate(app, client, auth, create, monkeypatch, scope: str) -> bytes:
     """An admin regenerates the report over HTTP and downloads it: the PDF bytes."""
-    monkeypatch.setattr("portal.supervision.archive_routes.today_in_china", lambda: NOV_1)
+    monkeypatch.setattr("portal.monthly.routes.today_in_china", lambda: NOV_1)
     auth.login(create(UserFactory, role=Role.ADMIN).email)
     response = client.post(
         "/reports/regenerate", data={"period": "2026-10", "scope": scope, "confirmed": "y"}
@@ -177,4 +177,4 @@ def _paragraph_calls() -> list[str]:
 
 def test_every_paragraph_is_made_by_the_escaping_helper():
     """Only pdf.paragraph() builds a ReportLab Paragraph, so no caller can forget to escape."""
-    assert _paragraph_calls() == ["supervision/pdf.py:paragraph"]
+    assert _paragraph_calls() == ["monthly/pdf.py:paragraph"]

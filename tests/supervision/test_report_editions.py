@@ -9,13 +9,15 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from portal import settings
 from portal.enums import FiveTierClass, ReportEdition, Role
 from portal.extensions import db
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Loan
+from portal.monthly import services as monthly
+from portal.monthly.models import MonthlyReport
 from portal.notifications.models import Notification
-from portal.supervision import monthly, settings
-from portal.supervision.models import LoanStatusReport, MonthlyReport
+from portal.reporting.models import LoanStatusReport
 from tests.factories import UserFactory
 from tests.supervision.test_monthly_report import (  # noqa: F401  (dataset is a fixture)
     NOV_1,

@@ -17,8 +17,8 @@ from portal.enums import FiveTierClass, LoanStatus, Role
 from portal.extensions import db
 from portal.leads.models import Loan
 from portal.notifications.models import Notification
-from portal.supervision import reporting
-from portal.supervision.models import LoanReportUpload, LoanStatusReport
+from portal.reporting import services as reporting
+from portal.reporting.models import LoanReportUpload, LoanStatusReport
 from tests.factories import FirmFactory, InstitutionFactory, UserFactory
 
 D = Decimal

@@ -12,11 +12,12 @@ import pytest
 from portal.catalog.models import BankProduct
 from portal.enums import FiveTierClass, LeadStatus, ProductKind, Role
 from portal.extensions import db
+from portal.figures import live, rollups
+from portal.figures.live import Filters
+from portal.figures.models import DashboardLoanFact
 from portal.leads.models import Lead, Loan
+from portal.reporting.models import LoanStatusReport
 from portal.scheduler import refresh_dashboard_rollups
-from portal.supervision import metrics, rollups
-from portal.supervision.metrics import Filters
-from portal.supervision.models import DashboardLoanFact, LoanStatusReport
 from tests.factories import FirmFactory, InstitutionFactory, UserFactory
 from tests.supervision.builders import loan, need, report
 from tests.supervision.test_metrics import (  # noqa: F401  (fixtures)
@@ -41,15 +42,18 @@ INDUSTRIES = ("13", "52", "65", "01")
 
 def agree(filters: Filters) -> None:
     """Rollup figures equal the live figures (groups of equal amount in either order)."""
-    live, rolled = metrics.figures(filters), rollups.figures(filters)
-    for result in (live, rolled):
+    computed, rolled = live.figures(filters), rollups.figures(filters)
+    for result in (computed, rolled):
         for groups in (result.by_region, result.by_industry, result.by_size, result.by_product):
             groups.sort(key=lambda g: (-g.amount, g.key))
-    assert rolled.summary == live.summary, filters
-    assert rolled.months == live.months, filters
-    assert rolled.banks == live.banks, filters
-    assert (rolled.by_region, rolled.by_industry) == (live.by_region, live.by_industry), filters
-    assert (rolled.by_size, rolled.by_product) == (live.by_size, live.by_product), filters
+    assert rolled.summary == computed.summary, filters
+    assert rolled.months == computed.months, filters
+    assert rolled.banks == computed.banks, filters
+    assert (rolled.by_region, rolled.by_industry) == (
+        computed.by_region,
+        computed.by_industry,
+    ), filters
+    assert (rolled.by_size, rolled.by_product) == (computed.by_size, computed.by_product), filters
 
 
 def cuts(ids: dict[str, int], first: dt.date, last: dt.date) -> list[Filters]:

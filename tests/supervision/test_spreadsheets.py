@@ -14,7 +14,7 @@ import zipfile
 
 import pytest
 
-from portal.supervision.loan_files import MAX_BYTES, FileRefused, read_table
+from portal.reporting.loan_files import MAX_BYTES, FileRefused, read_table
 from tests.supervision import upload_corpus as corpus
 
 # A bound far above a normal 20,000-row report (about 15 MiB) and far below what the bombs cost

@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy import and_, func, select
 
 from portal.extensions import db
+from portal.figures.live import Filters, cut_loans, ratio
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Loan
-from portal.supervision.metrics import Filters, cut_loans, ratio
-from portal.supervision.models import LoanStatusReport
-from portal.supervision.reporting import due_conditions
+from portal.reporting.models import LoanStatusReport
+from portal.reporting.services import due_conditions
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from portal import settings
 from portal.accounts.models import User
 from portal.audit import service as audit
 from portal.authz import scoped
@@ -37,9 +38,9 @@ from portal.extensions import db
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Loan
 from portal.notifications.service import bank_user_ids, notify, path_for
-from portal.supervision import loan_files, settings
-from portal.supervision.loan_files import FileRefused, LoanRef, Problem, Received, TemplateRow
-from portal.supervision.models import LoanReportUpload, LoanStatusReport
+from portal.reporting import loan_files
+from portal.reporting.loan_files import FileRefused, LoanRef, Problem, Received, TemplateRow
+from portal.reporting.models import LoanReportUpload, LoanStatusReport
 
 TIER_ORDER = (
     FiveTierClass.NORMAL,

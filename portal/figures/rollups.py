@@ -1,19 +1,19 @@
 """Dashboard rollups: the supervision figures read from narrow copies of the live rows.
 
-The live figures (`metrics.figures`) join 254,000 firms and add up 449,000 monthly reports per
+The live figures (`live.figures`) join 254,000 firms and add up 449,000 monthly reports per
 view at province scale. The dashboard reads instead:
 
 - `dashboard_loan_facts` and `dashboard_lead_facts`: one row per loan and per lead, carrying the
   firm's region, industry division and size class, and each lead's durations already worked
   out. Medians, the inclusive-lending flags and the same-day count cannot be added up from
   monthly totals, so they are taken over these rows, with the same SQL expressions as the live
-  figures (`portal.supervision.definitions`): the answers are the same numbers.
+  figures (`portal.figures.definitions`): the answers are the same numbers.
 - `dashboard_report_cells`: reports added up per month × bank × product × region × industry ×
   size class, and `dashboard_report_months` without product and industry (a few hundred rows a
   month), for the NPL ratios and the contradiction alerts.
 
 Freshness: every write to a loan, lead or status report marks its month in the same
-transaction (`portal.supervision.freshness`). The scheduler rebuilds exactly the marked months
+transaction (`portal.figures.freshness`). The scheduler rebuilds exactly the marked months
 every minute (`refresh_dirty`), whatever their age; `flask --app wsgi supervision
 rebuild-rollups` and the province seed rebuild everything. The dashboard states when the
 rollups were last refreshed, and reads the live tables instead for a cut with a month that has
@@ -47,12 +47,8 @@ from sqlalchemy.orm import aliased
 from portal.dates import SHANGHAI, next_month
 from portal.db import utcnow
 from portal.extensions import db
-from portal.firms.models import Firm
-from portal.institutions.models import FinancialInstitution
-from portal.leads.models import Lead, Loan
-from portal.matching.models import FinancingNeed
-from portal.supervision import metrics
-from portal.supervision.definitions import (
+from portal.figures import live
+from portal.figures.definitions import (
     APPROVED,
     DECIDED,
     NPL_BALANCE,
@@ -69,7 +65,7 @@ from portal.supervision.definitions import (
     weighted_lpr,
     whole,
 )
-from portal.supervision.metrics import (
+from portal.figures.live import (
     BankFigures,
     Figures,
     Filters,
@@ -77,15 +73,19 @@ from portal.supervision.metrics import (
     MonthFigures,
     Summary,
 )
-from portal.supervision.models import (
+from portal.figures.models import (
     DashboardLeadFact,
     DashboardLoanFact,
     DashboardReportCell,
     DashboardReportMonth,
-    LoanStatusReport,
     MonthMark,
-    SystemSetting,
 )
+from portal.firms.models import Firm
+from portal.institutions.models import FinancialInstitution
+from portal.leads.models import Lead, Loan
+from portal.matching.models import FinancingNeed
+from portal.reporting.models import LoanStatusReport
+from portal.settings import SystemSetting
 
 LoanF, LeadF, Cell, MonthCell = (
     DashboardLoanFact,
@@ -415,19 +415,19 @@ def reads_live(filters: Filters) -> bool:
 def dashboard_figures(filters: Filters) -> Figures:
     """The dashboard's figures: from the rollups, or live when `reads_live` says so."""
     if reads_live(filters):
-        return metrics.figures(filters)
+        return live.figures(filters)
     return figures(filters)
 
 
 def dashboard_bank_figures(filters: Filters) -> list[BankFigures]:
     """Per-bank figures and ranking, from the same source as `dashboard_figures`."""
     if reads_live(filters):
-        return metrics.bank_figures(filters)
+        return live.bank_figures(filters)
     return bank_figures(filters)
 
 
 def figures(filters: Filters) -> Figures:
-    """Every figure of `metrics.figures`, read from the rollups (the same numbers).
+    """Every figure of `live.figures`, read from the rollups (the same numbers).
 
     Each table is read once: on PostgreSQL one statement computes all the groupings a table
     serves (GROUPING SETS), on SQLite one statement per grouping.
@@ -457,7 +457,7 @@ def figures(filters: Filters) -> Figures:
         filters=filters,
         summary=summary,
         months=rows,
-        banks=metrics.rank_banks(banks.values()),
+        banks=live.rank_banks(banks.values()),
         by_region=groups["region"],
         by_industry=groups["industry"],
         by_size=groups["size"],
@@ -466,7 +466,7 @@ def figures(filters: Filters) -> Figures:
 
 
 def bank_figures(filters: Filters) -> list[BankFigures]:
-    """Per-bank figures and the ranking, as `metrics.bank_figures` gives them."""
+    """Per-bank figures and the ranking, as `live.bank_figures` gives them."""
     return figures(filters).banks
 
 
@@ -583,9 +583,9 @@ def _loan_figures(
     )
     found = _grouping_sets(_loans(filters), keys, sets, measures)
     for (y, m), volume in found[("year", "month")]:
-        metrics.set_volume(months[dt.date(int(y), int(m), 1)], *volume[:4])
+        live.set_volume(months[dt.date(int(y), int(m), 1)], *volume[:4])
     for _key, volume in found[()]:
-        metrics.set_volume(summary, *volume[:4])
+        live.set_volume(summary, *volume[:4])
         summary.inclusive_loans, summary.inclusive_amount = volume[4], Decimal(volume[5] or 0)
     for (institution_id,), (count, amount, *_rest) in found[("bank",)]:
         row = bank(institution_id)
@@ -596,7 +596,7 @@ def _loan_figures(
 
 def _groups(rows: list[tuple[tuple[Any, ...], tuple[Any, ...]]]) -> list[GroupRow]:
     """Groups by amount, largest first (the live figures' order)."""
-    groups = [metrics.group_row(key, n, amount) for (key,), (n, amount, *_) in rows]
+    groups = [live.group_row(key, n, amount) for (key,), (n, amount, *_) in rows]
     return sorted(groups, key=lambda g: (-g.amount, g.key))
 
 

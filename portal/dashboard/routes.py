@@ -5,14 +5,16 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
+from portal import exports, settings
 from portal.audit import service as audit
 from portal.authz import requires
 from portal.authz.permissions import Permission
+from portal.dashboard import services as dashboard
+from portal.dashboard.forms import DashboardFilterForm
 from portal.dates import today_in_china
 from portal.db import writes_on_get
 from portal.extensions import db
-from portal.supervision import dashboard, exports, rollups, settings
-from portal.supervision.dashboard_forms import DashboardFilterForm
+from portal.figures import rollups
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, ValidationError
 
+from portal import settings
 from portal.audit import service as audit
 from portal.authz import Permission, get_or_404, requires, scoped
 from portal.authz.permissions import role_has
@@ -25,14 +26,14 @@ from portal.dates import today_in_china
 from portal.db import writes_on_get
 from portal.enums import REPORT_EDITION_LABELS, OnboardingStatus
 from portal.extensions import db
+from portal.figures.coverage import Coverage
 from portal.firms import standards
 from portal.forms import Form
 from portal.institutions.models import FinancialInstitution
+from portal.monthly import services as monthly
+from portal.monthly.models import MonthlyReport
+from portal.monthly.pdf import period_label
 from portal.pagination import Page, paginate
-from portal.supervision import monthly, settings
-from portal.supervision.coverage import Coverage
-from portal.supervision.models import MonthlyReport
-from portal.supervision.pdf import period_label
 
 bp = Blueprint("monthly_reports", __name__, url_prefix="/reports")
 

@@ -6,7 +6,7 @@ durations on SQLite. Every query reads through `db.reporting` (the read replica 
 REPORTING_DATABASE_URL is set).
 
 The definitions (DESIGN.md, "Supervision figures", made exact) live in
-`portal.supervision.definitions`, which the dashboard rollups (`portal.supervision.rollups`) build
+`portal.figures.definitions`, which the dashboard rollups (`portal.figures.rollups`) build
 on too; in short:
 - loan volume: count and sum of the amounts disbursed in the period; average per deal (笔均);
 - weighted average rate: Σ(amount × rate) ÷ Σ amount; subsidy-adjusted cost: rate − interest
@@ -39,11 +39,7 @@ from sqlalchemy import Float, Select, case, cast, extract, func, select, tuple_
 
 from portal.dates import SHANGHAI, next_month
 from portal.extensions import db
-from portal.firms.models import Firm
-from portal.institutions.models import FinancialInstitution
-from portal.leads.models import Lead, Loan
-from portal.matching.models import FinancingNeed
-from portal.supervision.definitions import (
+from portal.figures.definitions import (
     APPROVED,
     DECIDED,
     FOUR,
@@ -63,7 +59,11 @@ from portal.supervision.definitions import (
     weighted_lpr,
     whole,
 )
-from portal.supervision.models import LoanStatusReport
+from portal.firms.models import Firm
+from portal.institutions.models import FinancialInstitution
+from portal.leads.models import Lead, Loan
+from portal.matching.models import FinancingNeed
+from portal.reporting.models import LoanStatusReport
 
 
 @dataclass(frozen=True)

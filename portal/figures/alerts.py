@@ -20,12 +20,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 
 from portal.extensions import db
+from portal.figures import rollups
+from portal.figures.coverage import coverage
+from portal.figures.live import Figures, Filters, reports_in
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Loan
-from portal.supervision import rollups
-from portal.supervision.coverage import coverage
-from portal.supervision.metrics import Figures, Filters, reports_in
-from portal.supervision.models import LoanStatusReport
+from portal.reporting.models import LoanStatusReport
 
 NPL_MONTH, NPL_BANK, SLA, CONTRADICTION, MISSING = (
     "npl_month",

@@ -12,7 +12,7 @@ session hooks watch the writes themselves and add a `MonthMark` in the same tran
 A loan belongs to the month it was disbursed in, a lead to the month (Asia/Shanghai) it was
 created in, a status report to the month it reports; a firm's region, industry or size feeds
 every month its loans, leads and reports sit in. Marks are only ever inserted, so writers never
-wait on one another; `portal.supervision.rollups.refresh_dirty` consumes them.
+wait on one another; `portal.figures.rollups.refresh_dirty` consumes them.
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from portal.dates import month_of
 from portal.db import utcnow
+from portal.figures.models import MonthMark
 from portal.firms.models import Firm
 from portal.leads.models import Lead, Loan
 from portal.matching.models import FinancingNeed
-from portal.supervision.models import LoanStatusReport, MonthMark
+from portal.reporting.models import LoanStatusReport
 
 # The column that places each tracked row in a month.
 MONTH_COLUMN: dict[type, str] = {

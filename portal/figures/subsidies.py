@@ -27,9 +27,9 @@ from sqlalchemy import case, func, select
 from portal.catalog.models import PolicyProduct
 from portal.enums import GrantStatus, PolicyKind, SettlementStatus
 from portal.extensions import db
+from portal.figures.live import Filters, cut_loans
 from portal.leads.models import Loan
 from portal.subsidies.models import SettlementBatch, SettlementLine, SubsidyGrant
-from portal.supervision.metrics import Filters, cut_loans
 
 ZERO = Decimal(0)
 SUBSIDY_KINDS = (PolicyKind.INTEREST_SUBSIDY, PolicyKind.GUARANTEE_FEE_SUBSIDY)

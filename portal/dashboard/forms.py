@@ -15,16 +15,16 @@ from flask_babel import lazy_gettext as _l
 from wtforms.fields import MonthField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from portal.enums import SIZE_CLASS_LABELS
-from portal.forms import ChoiceField, Form, NumberField, filter_value
-from portal.numbers import SHARE_PERCENT
-from portal.supervision.dashboard import (
+from portal.dashboard.services import (
     MAX_MONTHS,
     FilterOptions,
     industry_options,
     months_between,
 )
-from portal.supervision.metrics import Filters
+from portal.enums import SIZE_CLASS_LABELS
+from portal.figures.live import Filters
+from portal.forms import ChoiceField, Form, NumberField, filter_value
+from portal.numbers import SHARE_PERCENT
 
 EARLIEST = dt.date(2000, 1, 1)
 LATEST = dt.date(2100, 12, 1)

@@ -1,6 +1,6 @@
 """The supervision dashboard: which cut of the figures each viewer gets, the bank median, alerts.
 
-Figures come from `metrics.figures`; this module only decides the cut, compares a bank with the
+Figures come from `live.figures`; this module only decides the cut, compares a bank with the
 anonymised median of all banks, lists the alerts (`alerts.find_alerts`, which the monthly PDF
 lists too) and lays the numbers out as tables and charts.
 
@@ -32,23 +32,23 @@ from portal.authz.scoping import PROVINCE_SUFFIX, NoFigureScope, figure_scope
 from portal.catalog.models import BankProduct
 from portal.dates import SHANGHAI, next_month
 from portal.enums import SIZE_CLASS_LABELS, InstitutionKind
+from portal.exports import ExportTable
 from portal.extensions import db
-from portal.firms.standards import FUJIAN_REGIONS, INDUSTRY_DIVISIONS, industry_label
-from portal.institutions.models import FinancialInstitution
-from portal.supervision import metrics, rollups
-from portal.supervision.alerts import Alert, find_alerts, report_check_month
-from portal.supervision.coverage import Coverage, coverage
-from portal.supervision.definitions import FIGURE_NAMES
-from portal.supervision.exports import ExportTable
-from portal.supervision.guarantees import CUTS, GuaranteeFigures, GuaranteeGroup
-from portal.supervision.guarantees import figures_as_of as guarantees_as_of
-from portal.supervision.metrics import (
+from portal.figures import live, rollups
+from portal.figures.alerts import Alert, find_alerts, report_check_month
+from portal.figures.coverage import Coverage, coverage
+from portal.figures.definitions import FIGURE_NAMES
+from portal.figures.guarantees import CUTS, GuaranteeFigures, GuaranteeGroup
+from portal.figures.guarantees import figures_as_of as guarantees_as_of
+from portal.figures.live import (
     BankFigures,
     Figures,
     Filters,
 )
-from portal.supervision.subsidy_figures import PolicyFigures, SubsidyFigures
-from portal.supervision.subsidy_figures import figures as subsidy_figures
+from portal.figures.subsidies import PolicyFigures, SubsidyFigures
+from portal.figures.subsidies import figures as subsidy_figures
+from portal.firms.standards import FUJIAN_REGIONS, INDUSTRY_DIVISIONS, industry_label
+from portal.institutions.models import FinancialInstitution
 from portal.templating import to_wan
 
 # With fewer banks than this, a median would let a bank work out another bank's value.
@@ -254,8 +254,8 @@ class Dashboard:
 def build(viewer: User, requested: Filters, threshold: Decimal, today: dt.date) -> Dashboard:
     """Every figure, table and alert the viewer may see for the cut they asked for."""
     filters = scoped_filters(viewer, requested)
-    stale, live = rollups.freshness(filters)
-    result = metrics.figures(filters) if live else rollups.figures(filters)
+    stale, read_live = rollups.freshness(filters)
+    result = live.figures(filters) if read_live else rollups.figures(filters)
     comparison = None
     if is_bank_view(viewer):
         comparison = compare_with_median(filters, viewer.institution_id)
@@ -271,7 +271,7 @@ def build(viewer: User, requested: Filters, threshold: Decimal, today: dt.date) 
         report_month=report_check_month(filters, today),
         refreshed_at=refreshed,
         rebuilt_at=rebuilt,
-        live=live,
+        live=read_live,
         stale_months=stale,
         npl_coverage=_npl_coverage(filters, result),
         guarantees=guarantees_as_of(filters, (refreshed, rebuilt)),
@@ -360,7 +360,7 @@ class Table:
     rows: list[list[Any]]
 
 
-# The guarantee tables, one per cut of portal.supervision.guarantees: key, title, first column.
+# The guarantee tables, one per cut of portal.figures.guarantees: key, title, first column.
 GUARANTEE_TABLES = {
     "guarantors": (_l("融资担保：按担保机构"), _l("担保机构"), "text"),
     "guaranteed_banks": (_l("融资担保：按银行"), _l("银行"), "text"),

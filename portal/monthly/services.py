@@ -22,23 +22,24 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
+from portal import settings
 from portal.accounts.models import User
 from portal.audit import service as audit
 from portal.dates import day_in_china, month_start, next_month, shift_month
 from portal.db import utcnow
 from portal.enums import OnboardingStatus, ReportEdition, Role
 from portal.extensions import db
+from portal.figures import live
+from portal.figures.alerts import find_alerts
+from portal.figures.coverage import Coverage, coverage
+from portal.figures.guarantees import figures as guarantee_figures
+from portal.figures.live import Figures, Filters
+from portal.figures.models import MonthMark
 from portal.firms import standards
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Loan
-from portal.notifications import service as notifications
-from portal.supervision import metrics, settings
-from portal.supervision.alerts import find_alerts
-from portal.supervision.coverage import Coverage, coverage
-from portal.supervision.guarantees import figures as guarantee_figures
-from portal.supervision.metrics import Figures, Filters
-from portal.supervision.models import MonthlyReport, MonthMark
-from portal.supervision.pdf import (
+from portal.monthly.models import MonthlyReport
+from portal.monthly.pdf import (
     COVERAGE_KEY,
     COVERAGE_LABEL,
     KEY_FIGURES,
@@ -48,7 +49,8 @@ from portal.supervision.pdf import (
     render_report,
     share,
 )
-from portal.supervision.reporting import latest_past_due, past_due, reports_due_on
+from portal.notifications import service as notifications
+from portal.reporting.services import latest_past_due, past_due, reports_due_on
 
 log = logging.getLogger(__name__)
 
@@ -159,19 +161,19 @@ def render(
     """
     scope, month = parse_scope(key), month_start(period)
     previous, year_ago = shift_month(month, -1), shift_month(month, -12)
-    current = current or metrics.figures(_filters(month, month, scope))
+    current = current or live.figures(_filters(month, month, scope))
     threshold = settings.npl_alert_threshold()
     # Seen from the day after the month, as the dashboard sees this cut once the month is over:
     # the missing reports checked are the month's own, whenever the report is (re)made.
     alerts = find_alerts(current, threshold, next_month(month))
     return render_report(
         current,
-        metrics.figures(_filters(previous, previous, scope)),
-        metrics.figures(_filters(year_ago, year_ago, scope)),
+        live.figures(_filters(previous, previous, scope)),
+        live.figures(_filters(year_ago, year_ago, scope)),
         REPORT_TITLE,
         scope_label(key),
         month,
-        trend=metrics.month_figures(_filters(shift_month(month, 1 - TREND_MONTHS), month, scope)),
+        trend=live.month_figures(_filters(shift_month(month, 1 - TREND_MONTHS), month, scope)),
         alerts=alerts,
         npl_threshold=threshold,
         generated_at=now,
@@ -196,7 +198,7 @@ def generate(
     key, month = parse_scope(scope).key, month_start(period)
     now = now or utcnow()
     previous = latest_edition(month, key)
-    current = metrics.figures(_filters(month, month, parse_scope(key)))
+    current = live.figures(_filters(month, month, parse_scope(key)))
     cover = coverage(current.filters, month)
     printed = printed_figures(current, cover)
     edition = Edition(
@@ -315,7 +317,7 @@ def revise_changed_reports(now: dt.datetime) -> int:
     made = 0
     for report in _reports_to_check():
         scope = parse_scope(report.scope)
-        current = metrics.figures(_filters(report.period, report.period, scope))
+        current = live.figures(_filters(report.period, report.period, scope))
         printed = printed_figures(current, coverage(current.filters, report.period))
         if printed == report.figures:
             report.checked_at = now

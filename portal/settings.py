@@ -5,12 +5,27 @@ Each setting has a default here, so a fresh database works before anyone has sav
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.db import Base, utcnow
 from portal.extensions import db
-from portal.supervision.models import SystemSetting
+
+
+class SystemSetting(Base):
+    """A platform setting an administrator may change (e.g. the NPL alert threshold)."""
+
+    __tablename__ = "system_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
 
 NPL_ALERT_THRESHOLD = "npl_alert_threshold"
 MAX_BANKS_PER_NEED = "max_banks_per_need"

@@ -14,10 +14,11 @@ from werkzeug.wrappers import Response
 from portal.authz import Permission, get_or_404, requires, scoped
 from portal.leads.models import Loan
 from portal.pagination import paginate
-from portal.supervision import loan_files, reporting
-from portal.supervision.models import LoanReportUpload
-from portal.supervision.reporting import ReportingError, UploadOutcome
-from portal.supervision.reporting_forms import LoanReportForm, MonthFilterForm, UploadForm
+from portal.reporting import loan_files
+from portal.reporting import services as reporting
+from portal.reporting.forms import LoanReportForm, MonthFilterForm, UploadForm
+from portal.reporting.models import LoanReportUpload
+from portal.reporting.services import ReportingError, UploadOutcome
 
 bp = Blueprint("loan_reports", __name__, url_prefix="/bank/loan-reports")
 

@@ -28,9 +28,9 @@ from typing import IO, Any
 
 from flask_babel import gettext as _
 
+from portal import spreadsheets
 from portal.enums import FiveTierClass
 from portal.numbers import DAYS, MONEY_YUAN, NumberError, Quantity, check_value, parse_number
-from portal.supervision import spreadsheets
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000

@@ -19,14 +19,14 @@ from portal.confirmation import confirm_field
 from portal.enums import FIVE_TIER_LABELS, FiveTierClass
 from portal.forms import Form, NumberField, WholeNumberField
 from portal.numbers import DAYS, MONEY_YUAN
-from portal.supervision.loan_files import (
+from portal.reporting.loan_files import (
     MAX_BYTES,
     MAX_DAYS_OVERDUE,
     MAX_ROWS,
     MONEY_CEILING,
     parse_month,
 )
-from portal.supervision.reporting import (
+from portal.reporting.services import (
     SHOW_ALERTS,
     SHOW_ALL,
     SHOW_MISSING,

@@ -50,8 +50,7 @@ from reportlab.platypus import (
 
 from portal.dates import SHANGHAI
 from portal.enums import SIZE_CLASS_LABELS, ReportEdition
-from portal.firms import standards
-from portal.supervision.alerts import (
+from portal.figures.alerts import (
     CONTRADICTION,
     MISSING,
     NPL_BANK,
@@ -60,11 +59,12 @@ from portal.supervision.alerts import (
     Alert,
     above_threshold,
 )
-from portal.supervision.coverage import Coverage
-from portal.supervision.definitions import FIGURE_NAMES
-from portal.supervision.fonts import cjk_font
-from portal.supervision.guarantees import GuaranteeFigures, GuaranteeGroup
-from portal.supervision.metrics import BankFigures, Figures, GroupRow, MonthFigures
+from portal.figures.coverage import Coverage
+from portal.figures.definitions import FIGURE_NAMES
+from portal.figures.guarantees import GuaranteeFigures, GuaranteeGroup
+from portal.figures.live import BankFigures, Figures, GroupRow, MonthFigures
+from portal.firms import standards
+from portal.monthly.fonts import cjk_font
 
 PLATFORM = "产融通"
 PLATFORM_LONG = "福建省政银企融资对接平台"

@@ -41,13 +41,13 @@ from sqlalchemy import func, or_, select
 from portal.dates import day_in_china
 from portal.enums import ClaimStatus
 from portal.extensions import db
+from portal.figures.live import Filters, firm_conditions, loan_conditions
 from portal.firms.models import Firm
 from portal.guarantees import sharing
 from portal.guarantees.models import Compensation, CompensationRecovery, Guarantee
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Loan
-from portal.supervision.metrics import Filters, firm_conditions, loan_conditions
-from portal.supervision.models import LoanStatusReport
+from portal.reporting.models import LoanStatusReport
 
 ZERO = Decimal(0)
 FOUR_PLACES = Decimal("0.0001")

@@ -1,7 +1,7 @@
 """The supervision figures' definitions (统计口径): one home for each, read by both sources.
 
-The live figures (`portal.supervision.metrics`) and the dashboard rollups
-(`portal.supervision.rollups`) build their SQL from the expressions here, so that the two give
+The live figures (`portal.figures.live`) and the dashboard rollups
+(`portal.figures.rollups`) build their SQL from the expressions here, so that the two give
 the same numbers by construction. docs/supervision.md lists the same definitions in Chinese.
 
 - Loan volume (放款笔数/金额/笔均): loans disbursed in the period (`Loan.disbursed_on`), counted
@@ -58,7 +58,8 @@ from portal.enums import NON_PERFORMING, LeadStatus
 from portal.extensions import db
 from portal.firms.standards import SizeClass
 from portal.leads.models import Lead, Loan
-from portal.supervision.models import LoanStatusReport, LprRate
+from portal.lpr import LprRate
+from portal.reporting.models import LoanStatusReport
 
 INCLUSIVE_CREDIT_CEILING = Decimal("10000000")  # 1,000 万元, inclusive
 INCLUSIVE_SIZES = (SizeClass.SMALL, SizeClass.MICRO)

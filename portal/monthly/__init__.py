@@ -1,0 +1,1 @@
+"""Monthly supervision reports: PDF editions, the job that makes and revises them, the archive."""

@@ -1,1 +1,0 @@
-"""Supervision: loan status reports, monthly reports and the LPR table."""
