@@ -2,6 +2,7 @@
 
 import sys
 
+from demo.commands import demo_cli
 from portal import ConfigurationError, create_app
 
 try:
@@ -10,3 +11,5 @@ except ConfigurationError as error:
     # One line saying what to set, for gunicorn's log and for `flask --app wsgi …`, rather than
     # a traceback of the app factory.
     sys.exit(f"产融通 cannot start: {error}")
+
+app.cli.add_command(demo_cli)  # `flask --app wsgi demo seed|run`

@@ -22,7 +22,7 @@ from portal.enums import GuaranteeType, LeadOrigin, LeadStatus, NeedStatus, Prod
 from portal.extensions import db
 from portal.leads.deadlines import add_business_days
 from portal.leads.models import Lead
-from portal.matching.models import FinancingNeed
+from portal.needs.models import FinancingNeed
 
 KEY_PREFIX = "bench-inbox-"
 

@@ -50,8 +50,8 @@ from bench.load_users import (
     firm_user,
     run_tag,
 )
+from demo import exchange as demo_exchange
 from portal.config import normalise_database_url
-from portal.demo import exchange as demo_exchange
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT_DOMAIN = "load-bench.example.com"
@@ -96,8 +96,8 @@ def prepare(database_url: str, officers: int, firms: int) -> Accounts:
 
 
 def _prepare_here(database_url: str, officers: int, firms: int) -> dict[str, list[dict]]:
+    from demo.seed import seed_demo
     from portal import create_app, migrate
-    from portal.demo.seed import seed_demo
     from portal.extensions import db
 
     app = create_app("development", DATABASE_URL=normalise_database_url(database_url))
@@ -164,7 +164,7 @@ def _pool_a_need(user: Any) -> None:
 
     from portal.enums import GuaranteeType
     from portal.leads.services import send_to_pool
-    from portal.matching.services import NeedInput, submit_need
+    from portal.needs.services import NeedInput, submit_need
 
     data = NeedInput(Decimal("1000000"), 12, "备货", GuaranteeType.CREDIT, None)
     send_to_pool(user, submit_need(user, user.firm, data, f"prepared-{user.id}"))

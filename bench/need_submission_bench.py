@@ -32,7 +32,8 @@ from portal.enums import GuaranteeType, Role
 from portal.extensions import db
 from portal.matching import services
 from portal.matching.engine import MatchOutcome
-from portal.matching.models import FinancingNeed, MatchResult
+from portal.matching.models import MatchResult
+from portal.needs.models import FinancingNeed
 
 Store = Callable[[FinancingNeed, MatchOutcome], None]
 

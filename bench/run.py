@@ -361,7 +361,7 @@ def percentile(ordered: list[float], p: float) -> float:
 
 def totp_secret() -> str | None:
     """The demo's shared two-factor secret, once the seed defines one."""
-    from portal.demo import seed
+    from demo import seed
 
     return getattr(seed, "DEMO_TOTP_SECRET", None)
 
@@ -383,11 +383,11 @@ def prepare(database_url: str) -> dict[str, Any]:
     """Open leads for the busiest bank; the firms, officer and product page to use."""
     from sqlalchemy import func, select
 
+    from demo.seed import DEMO_PASSWORD
     from portal import create_app
     from portal.accounts.models import User
     from portal.catalog.models import BankProduct
     from portal.config import normalise_database_url
-    from portal.demo.seed import DEMO_PASSWORD
     from portal.enums import OnboardingStatus, ProductStatus, Role
     from portal.extensions import db
     from portal.firms.models import Firm

@@ -27,7 +27,7 @@ from pathlib import Path
 import pyotp
 import requests
 
-from portal.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET
+from demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
 AGENT = "Mozilla/5.0 (X11; Linux x86_64) portal-security-scan"

@@ -29,11 +29,11 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, func, make_url, select, text
 
+from demo import exchange as demo_exchange
 from portal import create_app, migrate
 from portal.config import normalise_database_url
 from portal.datasources import refresh, verification
 from portal.dates import today_in_china
-from portal.demo import exchange as demo_exchange
 from portal.extensions import db
 from portal.firms.models import Firm
 

@@ -3,7 +3,7 @@
 One `Browser` is one signed-in user on one keep-alive connection. It keeps the cookies the
 portal sets, reads the CSRF token from forms, and signs in through the real pages, filling in
 the two-factor code page when the portal shows one (staff accounts of the demo share
-`portal.demo.seed.DEMO_TOTP_SECRET`).
+`demo.seed.DEMO_TOTP_SECRET`).
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ class Disagreements:
     qualification_kind: str | None = None  # which declared qualification
 
 
-# The portal's demo firms carry codes 9 1 <city> MA2D<line number> (portal/demo/seed.py). The
+# The portal's demo firms carry codes 9 1 <city> MA2D<line number> (demo/seed.py). The
 # SME demo account's firm (line 1) is fully consistent; these four disagree in one named way.
 DEMO_BODY_PREFIX = "MA2D"
 DEMO_DISAGREEMENTS: dict[str, tuple[str, Disagreements]] = {

@@ -103,8 +103,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.i18n import bp as i18n_bp
     from portal.institutions.routes import bp as institutions_bp
     from portal.leads.routes import bp as leads_bp
-    from portal.matching.routes import bp as needs_bp
     from portal.monthly.routes import bp as monthly_reports_bp
+    from portal.needs.routes import bp as needs_bp
     from portal.notifications.routes import bp as notifications_bp
     from portal.public.routes import bp as public_bp
     from portal.reporting.routes import bp as loan_reports_bp

@@ -53,6 +53,11 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return first.replace(day=min(day.day, month_end(first).day))
 
 
+def months_between(first: dt.date, last: dt.date) -> int:
+    """How many months run from the month of `first` to the month of `last`, both included."""
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
 def month_of(value: dt.date | dt.datetime) -> dt.date:
     """The month of a date, or of a stored time on the Shanghai calendar (naive: UTC)."""
     if isinstance(value, dt.datetime):

@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.authz.access import public
 from portal.extensions import db
 from portal.redirects import safe_next
@@ -48,7 +49,9 @@ def switch_language() -> Response:
         session[LOCALE_SESSION_KEY] = locale
         if current_user.is_authenticated and current_user.locale != locale:
             current_user.locale = locale
-            audit.record("user.locale", obj=current_user._get_current_object(), locale=locale)
+            audit.record(
+                AuditAction.USER_LOCALE, obj=current_user._get_current_object(), locale=locale
+            )
             db.session.commit()
     return redirect(safe_next(request.form.get("next"), "public.index"))
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.db import Base, utcnow
 from portal.extensions import db
 
@@ -70,7 +71,7 @@ def set_setting(actor: User, key: str, value: str) -> SystemSetting:
         db.session.add(row)
     row.value = value
     db.session.flush()
-    audit.record("setting.save", actor=actor, key=key, before=before, after=value)
+    audit.record(AuditAction.SETTING_SAVE, actor=actor, key=key, before=before, after=value)
     db.session.commit()
     return row
 

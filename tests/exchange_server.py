@@ -119,7 +119,7 @@ def firm_dict(firm: Any) -> dict[str, Any]:
 
 def demo_firms() -> list[dict[str, Any]]:
     """The portal's small demo firms, as `flask demo seed` creates them."""
-    from portal.demo.seed import _FIRMS
+    from demo.seed import _FIRMS
 
     return [
         {

@@ -9,10 +9,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 
-from portal.accounts.models import User
-from portal.accounts.passwords import verify_password
-from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
-from portal.demo.seed import (
+from demo.seed import (
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
     DEMO_TOTP_SECRET,
@@ -21,6 +18,9 @@ from portal.demo.seed import (
     SeedReport,
     seed_demo,
 )
+from portal.accounts.models import User
+from portal.accounts.passwords import verify_password
+from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
 from portal.enums import FiveTierClass, OnboardingStatus, ProductStatus, Role
 from portal.extensions import db
 from portal.firms.models import Firm

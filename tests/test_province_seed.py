@@ -17,10 +17,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from portal.accounts.models import User
-from portal.catalog.models import BankProduct, RuleVersion
-from portal.dates import SHANGHAI, next_month, shift_month
-from portal.demo.province import (
+from demo.province import (
     MARKER_KEY,
     TARGET_AMOUNT,
     TARGET_INSTITUTIONS,
@@ -29,7 +26,10 @@ from portal.demo.province import (
     ProvinceReport,
     seed_province,
 )
-from portal.demo.seed import seed_demo
+from demo.seed import seed_demo
+from portal.accounts.models import User
+from portal.catalog.models import BankProduct, RuleVersion
+from portal.dates import SHANGHAI, next_month, shift_month
 from portal.enums import (
     BANK_ROLES,
     GUARANTOR_ROLES,
@@ -62,7 +62,7 @@ from portal.guarantees.models import (
 )
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Lead, Loan
-from portal.matching.models import FinancingNeed
+from portal.needs.models import FinancingNeed
 from portal.reporting.models import LoanStatusReport
 from portal.settings import SystemSetting
 

@@ -16,14 +16,15 @@ from typing import Any
 import pytest
 from sqlalchemy import event, inspect, select
 
+from demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo
 from portal.accounts.models import User
 from portal.catalog import page_cache
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
-from portal.demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo
 from portal.extensions import db
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Lead, Loan
-from portal.matching.models import FinancingNeed, MatchResult
+from portal.matching.models import MatchResult
+from portal.needs.models import FinancingNeed
 from portal.notifications.models import Notification
 from tests.supervision.builders import need
 

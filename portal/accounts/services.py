@@ -19,6 +19,7 @@ from portal.accounts import throttle, two_factor
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password, verify_password
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.authz.access import SECOND_FACTOR_SESSION_KEY
 from portal.db import utcnow
 from portal.enums import GUARANTOR_ROLES, INSTITUTION_ROLES, Role
@@ -90,7 +91,7 @@ def register_firm(
         # Two registrations of the same code or email racing past the checks above.
         db.session.rollback()
         raise _duplicate_error(error) from None
-    audit.record("firm.register", actor=user, obj=firm, firm_id=firm.id)
+    audit.record(AuditAction.FIRM_REGISTER, actor=user, obj=firm, firm_id=firm.id)
     if before_commit is not None:
         try:
             before_commit(user, firm)
@@ -125,7 +126,9 @@ def authenticate(email: str, password: str, address: str | None = None) -> User:
 
 
 def _record_failure(email: str, user: User | None, *, step: str) -> None:
-    audit.record("auth.login_failed", actor=user, email=normalise_email(email)[:254], step=step)
+    audit.record(
+        AuditAction.AUTH_LOGIN_FAILED, actor=user, email=normalise_email(email)[:254], step=step
+    )
     db.session.commit()
 
 
@@ -145,14 +148,14 @@ def sign_in(user: User, address: str | None = None, *, second_factor: bool = Fal
     login_user(user)
     start_session_clock()
     throttle.record_success(user.email, address)
-    audit.record("auth.login", actor=user, two_factor=user.has_two_factor)
+    audit.record(AuditAction.AUTH_LOGIN, actor=user, two_factor=user.has_two_factor)
     db.session.commit()
 
 
 def sign_out(user: User) -> None:
     """End the session for good: the old cookie, even copied, no longer loads the user."""
     user.rotate_session_token()
-    audit.record("auth.logout", actor=user)
+    audit.record(AuditAction.AUTH_LOGOUT, actor=user)
     db.session.commit()
     logout_user()
     fresh_session()
@@ -217,7 +220,7 @@ def complete_second_step(user: User, code: str, address: str | None) -> None:
     else:
         _record_failure(user.email, user, step="two_factor")
         raise InvalidCredentials
-    audit.record("auth.two_factor", actor=user, method=method)
+    audit.record(AuditAction.AUTH_TWO_FACTOR, actor=user, method=method)
     sign_in(user, address, second_factor=True)
     attempt.succeeded()
 
@@ -239,7 +242,7 @@ def confirm_enrolment(user: User, code: str, address: str | None) -> list[str]:
         raise InvalidCredentials
     user.totp_confirmed_at = utcnow()
     codes = two_factor.issue_recovery_codes(user)
-    audit.record("auth.two_factor_enrolled", actor=user, obj=user)
+    audit.record(AuditAction.AUTH_TWO_FACTOR_ENROLLED, actor=user, obj=user)
     sign_in(user, address, second_factor=True)
     attempt.succeeded()
     return codes
@@ -247,7 +250,7 @@ def confirm_enrolment(user: User, code: str, address: str | None) -> list[str]:
 
 def regenerate_recovery_codes(user: User) -> list[str]:
     codes = two_factor.issue_recovery_codes(user)
-    audit.record("auth.recovery_codes_regenerated", actor=user, obj=user)
+    audit.record(AuditAction.AUTH_RECOVERY_CODES_REGENERATED, actor=user, obj=user)
     db.session.commit()
     return codes
 
@@ -258,7 +261,7 @@ def change_password(user: User, current: str, new: str) -> None:
         raise InvalidCredentials
     user.password_hash = hash_password(new)
     user.rotate_session_token()
-    audit.record("auth.password_changed", actor=user, obj=user)
+    audit.record(AuditAction.AUTH_PASSWORD_CHANGED, actor=user, obj=user)
     db.session.commit()
     # The rotated token would sign this browser out too; keep it signed in, as the user asked.
     login_user(user)
@@ -271,7 +274,7 @@ def reset_two_factor(actor: User, user: User) -> None:
     user.totp_last_step = None
     user.rotate_session_token()
     two_factor.issue_recovery_codes(user)  # replaces the old codes; the new ones are never shown
-    audit.record("user.two_factor_reset", actor=actor, obj=user)
+    audit.record(AuditAction.USER_TWO_FACTOR_RESET, actor=actor, obj=user)
     db.session.commit()
 
 
@@ -323,7 +326,7 @@ def create_staff_user(actor: User, data: dict[str, Any]) -> User:
     except IntegrityError:
         db.session.rollback()
         raise EmailTaken from None
-    audit.record("user.create", actor=actor, obj=user, role=str(role))
+    audit.record(AuditAction.USER_CREATE, actor=actor, obj=user, role=str(role))
     db.session.commit()
     return user
 
@@ -340,7 +343,9 @@ def create_admin_from_cli(email: str, full_name: str, password: str) -> User:
     )
     db.session.add(user)
     db.session.flush()
-    audit.record("user.create", actor=None, obj=user, role=str(Role.ADMIN), via="command line")
+    audit.record(
+        AuditAction.USER_CREATE, actor=None, obj=user, role=str(Role.ADMIN), via="command line"
+    )
     db.session.commit()
     return user
 
@@ -370,5 +375,7 @@ def set_active(actor: User, user: User, active: bool) -> None:
     """Disable or enable an account; disabling also ends its sessions."""
     user.is_active = active
     user.rotate_session_token()
-    audit.record("user.activate" if active else "user.deactivate", actor=actor, obj=user)
+    audit.record(
+        AuditAction.USER_ACTIVATE if active else AuditAction.USER_DEACTIVATE, actor=actor, obj=user
+    )
     db.session.commit()

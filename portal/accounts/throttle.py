@@ -37,6 +37,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from portal.accounts import devices
 from portal.accounts.models import ThrottleCounter, User
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.db import utcnow
 from portal.extensions import db
 
@@ -211,7 +212,9 @@ def _record_lock(email: str, limit: Limit, step: str) -> None:
     """Audit a lock once, from the attempt that set it off (actor: the account, if it exists)."""
     email = email.strip().lower()[:254]
     user = db.session.scalar(select(User).where(User.email == email))
-    audit.record("auth.login_locked", actor=user, email=email, limit=limit.name, step=step)
+    audit.record(
+        AuditAction.AUTH_LOGIN_LOCKED, actor=user, email=email, limit=limit.name, step=step
+    )
     db.session.commit()
 
 

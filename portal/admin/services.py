@@ -9,6 +9,7 @@ from sqlalchemy import Select, or_, select
 
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.extensions import db
 from portal.lpr import LprRate
 
@@ -25,7 +26,7 @@ def save_lpr(
     rate.one_year, rate.over_five_years = one_year, over_five_years
     db.session.flush()
     audit.record(
-        "lpr.save",
+        AuditAction.LPR_SAVE,
         actor=actor,
         obj=rate,
         effective_on=effective_on,

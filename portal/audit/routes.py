@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from portal import exports
 from portal.audit import queries
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.audit.forms import AuditFilterForm
 from portal.audit.labels import action_label, object_label
 from portal.authz import Permission, requires
@@ -66,7 +67,7 @@ def export() -> Response:
     table = queries.export_table(statement)
     # End the read before writing: SQLite then waits for a busy writer instead of failing.
     db.session.rollback()
-    audit.record("audit.export", rows=len(table.rows), **filters.as_detail())
+    audit.record(AuditAction.AUDIT_EXPORT, rows=len(table.rows), **filters.as_detail())
     db.session.commit()
     day = today_in_china().isoformat()
     return exports.export_response(table, "csv", f"审计日志-{day}", f"audit-log-{day}")

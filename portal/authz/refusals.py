@@ -16,6 +16,7 @@ from flask_login import current_user
 
 from portal.accounts.throttle import counter_store
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.extensions import db
 
 WINDOW_SECONDS = 60
@@ -37,7 +38,7 @@ def record_refusal() -> None:
     # The request's own work (if any) is abandoned by the 403; the refusal is kept on its own.
     db.session.rollback()
     if within_bounds(current_user.id, endpoint):
-        audit.record("auth.permission_refused", endpoint=endpoint, method=request.method)
+        audit.record(AuditAction.AUTH_PERMISSION_REFUSED, endpoint=endpoint, method=request.method)
     db.session.commit()
 
 

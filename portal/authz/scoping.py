@@ -43,8 +43,9 @@ from portal.guarantees.models import (
 )
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads.models import Lead, Loan
-from portal.matching.models import FinancingNeed, MatchResult
+from portal.matching.models import MatchResult
 from portal.monthly.models import MonthlyReport
+from portal.needs.models import FinancingNeed
 from portal.notifications.models import Notification
 from portal.reporting.models import LoanReportUpload, LoanStatusReport
 from portal.subsidies.models import SettlementBatch, SettlementLine

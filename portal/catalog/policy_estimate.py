@@ -37,7 +37,7 @@ from portal.db import utcnow
 from portal.enums import BenefitKind, ProductStatus
 from portal.extensions import db
 from portal.leads.models import Loan
-from portal.matching.models import FinancingNeed
+from portal.needs.models import FinancingNeed
 from portal.subsidies.evaluate import PolicyRule, policy_benefit, price_facts
 from portal.subsidies.grants import policy_terms
 from portal.subsidies.rule import Benefit, LoanPrice, expected_amount, yearly_amount

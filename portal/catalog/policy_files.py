@@ -65,6 +65,7 @@ from typing import Any, TypeVar
 import yaml
 from sqlalchemy import select
 
+from portal.audit.actions import AuditAction
 from portal.audit.service import record
 from portal.catalog import benefit_checks
 from portal.catalog.models import BankProduct, PolicyProduct
@@ -769,7 +770,13 @@ def _upsert(
         report.unchanged.append(spec.slug)
         return
     result = "created" if created else "updated"
-    record("policy.load", obj=policy, file=spec.file, result=result, rule_version=version.version)
+    record(
+        AuditAction.POLICY_LOAD,
+        obj=policy,
+        file=spec.file,
+        result=result,
+        rule_version=version.version,
+    )
 
 
 def _column_values(

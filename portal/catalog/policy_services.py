@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.catalog.compiled import compiled
 from portal.catalog.models import PolicyProduct, RuleVersion
 from portal.catalog.policy_estimate import BudgetEstimate, estimate
@@ -110,7 +111,7 @@ def create_policy(actor: User, fields: dict[str, Any], rules: dict[str, Any]) ->
     db.session.add(policy)
     db.session.flush()
     record_rules(policy, created_by_id=actor.id, note="网页起草", **rules)
-    audit.record("policy.create", actor=actor, obj=policy)
+    audit.record(AuditAction.POLICY_CREATE, actor=actor, obj=policy)
     db.session.commit()
     return policy
 
@@ -135,7 +136,7 @@ def update_policy(
     changed = assign_changed(policy, fields)
     version, created = record_rules(policy, created_by_id=actor.id, note="网页编辑", **rules)
     audit.record(
-        "policy.update",
+        AuditAction.POLICY_UPDATE,
         actor=actor,
         obj=policy,
         fields=",".join(sorted(changed)),
@@ -158,7 +159,7 @@ def publish_policy(actor: User, policy: PolicyProduct) -> None:
         published_at=now,
         updated_at=now,
     )
-    audit.record("policy.publish", actor=actor, obj=policy)
+    audit.record(AuditAction.POLICY_PUBLISH, actor=actor, obj=policy)
     db.session.commit()
 
 
@@ -174,7 +175,7 @@ def close_policy(actor: User, policy: PolicyProduct, reason: str) -> None:
         closed_at=now,
         updated_at=now,
     )
-    audit.record("policy.close", actor=actor, obj=policy, reason=reason)
+    audit.record(AuditAction.POLICY_CLOSE, actor=actor, obj=policy, reason=reason)
     db.session.commit()
 
 

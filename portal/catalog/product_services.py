@@ -8,6 +8,7 @@ from typing import Any
 
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.catalog.compiled import compiled, pre_approved_limit
 from portal.catalog.models import BankProduct, RuleVersion
 from portal.catalog.versions import current_version, record_rules
@@ -32,7 +33,7 @@ def create_product(
     db.session.add(product)
     db.session.flush()
     version, _ = record_rules(product, created_by_id=actor.id, note="创建产品", **rules)
-    audit.record("product.create", actor=actor, obj=product, rule_version=version.version)
+    audit.record(AuditAction.PRODUCT_CREATE, actor=actor, obj=product, rule_version=version.version)
     db.session.commit()
     return product
 
@@ -46,7 +47,7 @@ def update_product(
     changed = assign_changed(product, fields)
     version, created = record_rules(product, created_by_id=actor.id, note="编辑产品", **rules)
     audit.record(
-        "product.update",
+        AuditAction.PRODUCT_UPDATE,
         actor=actor,
         obj=product,
         fields=",".join(sorted(changed)),
@@ -66,7 +67,7 @@ def publish_product(actor: User, product: BankProduct) -> None:
         raise ProductError("产品还没有规则，不能发布")
     product.status = ProductStatus.PUBLISHED
     product.published_at = utcnow()
-    audit.record("product.publish", actor=actor, obj=product)
+    audit.record(AuditAction.PRODUCT_PUBLISH, actor=actor, obj=product)
     db.session.commit()
 
 
@@ -75,7 +76,7 @@ def archive_product(actor: User, product: BankProduct) -> None:
     if product.status == ProductStatus.ARCHIVED:
         return
     product.status = ProductStatus.ARCHIVED
-    audit.record("product.archive", actor=actor, obj=product)
+    audit.record(AuditAction.PRODUCT_ARCHIVE, actor=actor, obj=product)
     db.session.commit()
 
 

@@ -30,6 +30,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.authz import scoped
 from portal.authz.scoping import scope_clause
 from portal.catalog.models import PolicyProduct
@@ -287,7 +288,7 @@ def file_claim(
     db.session.add(claim)
     db.session.flush()
     audit.record(
-        "claim.file",
+        AuditAction.CLAIM_FILE,
         actor=actor,
         obj=claim,
         firm_id=loan.firm_id,
@@ -396,7 +397,7 @@ def approve(actor: User, claim: CompensationClaim) -> None:
             )
         )
     audit.record(
-        "claim.approve",
+        AuditAction.CLAIM_APPROVE,
         actor=actor,
         obj=claim,
         firm_id=claim.firm_id,
@@ -420,7 +421,7 @@ def reject(actor: User, claim: CompensationClaim, reason: str) -> None:
         decided_at=utcnow(),
     )
     audit.record(
-        "claim.reject",
+        AuditAction.CLAIM_REJECT,
         actor=actor,
         obj=claim,
         firm_id=claim.firm_id,
@@ -512,7 +513,7 @@ def record_recovery(
     db.session.add(recovery)
     budget.return_to_pool(claim.policy_id, recovery.returned_amount)
     audit.record(
-        "claim.recovery",
+        AuditAction.CLAIM_RECOVERY,
         actor=actor,
         obj=claim,
         firm_id=claim.firm_id,

@@ -19,8 +19,8 @@ from portal.dashboard.services import (
     MAX_MONTHS,
     FilterOptions,
     industry_options,
-    months_between,
 )
+from portal.dates import months_between
 from portal.enums import SIZE_CLASS_LABELS
 from portal.figures.live import Filters
 from portal.forms import ChoiceField, Form, NumberField, filter_value

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from portal import exports, settings
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.authz import requires
 from portal.authz.permissions import Permission
 from portal.dashboard import services as dashboard
@@ -68,7 +69,7 @@ def export(table: str, fmt: str) -> Response:
     rows = dashboard.export_table(dashboard.table(view, table))
     rows.notes = dashboard.export_notes(view)
     audit.record(
-        "dashboard.export",
+        AuditAction.DASHBOARD_EXPORT,
         table=table,
         format=fmt,
         rows=len(rows.rows),

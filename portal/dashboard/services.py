@@ -30,7 +30,7 @@ from portal.accounts.models import User
 from portal.authz import scoped
 from portal.authz.scoping import PROVINCE_SUFFIX, NoFigureScope, figure_scope
 from portal.catalog.models import BankProduct
-from portal.dates import SHANGHAI, next_month
+from portal.dates import SHANGHAI, shift_month
 from portal.enums import SIZE_CLASS_LABELS, InstitutionKind
 from portal.exports import ExportTable
 from portal.extensions import db
@@ -91,15 +91,8 @@ def scoped_filters(viewer: User, requested: Filters) -> Filters:
 
 def default_range(today: dt.date) -> tuple[dt.date, dt.date]:
     """The last twelve whole months: from a year before last month to last month."""
-    this_month = today.replace(day=1)
-    end = (this_month - dt.timedelta(days=1)).replace(day=1)
-    start = dt.date(end.year - 1, end.month, 1)
-    return next_month(start), end
-
-
-def months_between(start: dt.date, end: dt.date) -> int:
-    """How many months a range covers, both ends included."""
-    return (end.year - start.year) * 12 + end.month - start.month + 1
+    end = shift_month(today, -1)
+    return shift_month(end, -11), end
 
 
 # --- what the filter form offers --------------------------------------------------------------

@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.authz.scoping import LEAD_STATUSES_REVEALING_FIRM
 from portal.datasources.client import Envelope, ExchangeUnavailable
 from portal.datasources.indicators import Indicator, derive
@@ -37,7 +38,7 @@ from portal.db import utcnow
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.leads.models import Lead
-from portal.matching.models import FinancingNeed
+from portal.needs.models import FinancingNeed
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 365
@@ -183,7 +184,7 @@ def _grant(
     )
     db.session.add(authorisation)
     audit.record(
-        "data.authorise",
+        AuditAction.DATA_AUTHORISE,
         actor=actor,
         obj=authorisation,
         firm_id=firm.id,
@@ -202,7 +203,7 @@ def revoke(actor: User, firm: Firm) -> DataAuthorisation:
         db.session.rollback()
         raise AuthorisationError(_("当前没有生效的数据授权，无需撤回"))
     authorisation.revoked_at = utcnow()
-    audit.record("data.revoke", actor=actor, obj=authorisation, firm_id=firm.id)
+    audit.record(AuditAction.DATA_REVOKE, actor=actor, obj=authorisation, firm_id=firm.id)
     db.session.commit()
     return authorisation
 
@@ -334,14 +335,14 @@ def _entry(asked: Asked, row: DataQuery) -> dict[str, Any]:
 def _refuse(asked: Asked, code: str, authorisation: DataAuthorisation | None) -> NoReturn:
     message = refusal_message(code, authorisation, asked.source)
     row = _query_row(asked, REFUSED, code, authorisation)
-    audit.record("data.query", **_entry(asked, row))
+    audit.record(AuditAction.DATA_QUERY, **_entry(asked, row))
     db.session.commit()
     raise QueryRefused(message)
 
 
 def _fail(asked: Asked, code: str) -> NoReturn:
     row = _query_row(asked, FAILED, code, active_authorisation(asked.firm_id))
-    audit.record("data.query", **_entry(asked, row))
+    audit.record(AuditAction.DATA_QUERY, **_entry(asked, row))
     db.session.commit()
     if code == NOT_CONFIGURED:
         raise QueryFailed(_("平台尚未接入政务数据共享平台，暂时无法查询"))
@@ -361,7 +362,7 @@ def _keep(asked: Asked, authorisation: DataAuthorisation, envelope: Envelope | N
     firm.facts_checked_at = checked
     detail = envelope.reference if envelope is not None else NOT_FOUND
     row = _query_row(asked, OK, detail, authorisation)
-    audit.record("data.query", **_entry(asked, row))
+    audit.record(AuditAction.DATA_QUERY, **_entry(asked, row))
     full = authorisation.full_records
     db.session.commit()
     shown = derive(asked.source, fact.data, today_in_china()) if fact.found and not full else []

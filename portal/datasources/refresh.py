@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.datasources.client import Envelope, ExchangeUnavailable
 from portal.datasources.models import FirmFact
 from portal.datasources.sources import Source
@@ -38,7 +39,7 @@ from portal.enums import LeadStatus
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.leads.models import Lead
-from portal.matching.models import FinancingNeed
+from portal.needs.models import FinancingNeed
 from portal.notifications.service import bank_user_ids, notify, path_for
 
 log = logging.getLogger(__name__)
@@ -183,7 +184,7 @@ def _judge(
     if changes or warnings:
         report.changed += 1
         audit.record(
-            "firm.reverify",
+            AuditAction.FIRM_REVERIFY,
             obj=firm,
             firm_id=firm.id,
             changed=",".join(c.field for c in changes),

@@ -17,6 +17,7 @@ from sqlalchemy import Select, select, update
 
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.datasources import provenance, verification
 from portal.datasources.letters import LetterFile
 from portal.datasources.models import FactDispute, FirmFact, IdentityLetter
@@ -95,7 +96,9 @@ def needs_held(firm: Firm) -> bool:
 def add_letter(actor: User, firm: Firm, letter: LetterFile) -> IdentityLetter:
     """Keep a letter for review, audited; the caller commits (registration)."""
     row = _letter_row(actor, firm, letter)
-    audit.record("identity.letter_submit", actor=actor, obj=row, firm_id=firm.id, **_about(letter))
+    audit.record(
+        AuditAction.IDENTITY_LETTER_SUBMIT, actor=actor, obj=row, firm_id=firm.id, **_about(letter)
+    )
     return row
 
 
@@ -107,7 +110,9 @@ def submit_letter(actor: User, firm: Firm, letter: LetterFile) -> IdentityLetter
     if state == PENDING:
         raise LetterAwaitingReview
     row = _letter_row(actor, firm, letter)
-    audit.record("identity.letter_submit", actor=actor, obj=row, firm_id=firm.id, **_about(letter))
+    audit.record(
+        AuditAction.IDENTITY_LETTER_SUBMIT, actor=actor, obj=row, firm_id=firm.id, **_about(letter)
+    )
     db.session.commit()
     return row
 
@@ -147,7 +152,9 @@ def decide_letter(actor: User, letter: IdentityLetter, approve: bool, reason: st
     if approve and not firm.identity_method:
         firm.identity_method = "letter"
         firm.identity_verified_at = now
-    action = "identity.letter_approved" if approve else "identity.letter_rejected"
+    action = (
+        AuditAction.IDENTITY_LETTER_APPROVED if approve else AuditAction.IDENTITY_LETTER_REJECTED
+    )
     audit.record(action, actor=actor, obj=letter, firm_id=firm.id, reason=text)
     if approve:
         title = _("授权委托书已审核通过，现在可以提交融资需求")
@@ -192,7 +199,9 @@ def open_dispute(actor: User, firm: Firm, field: str, note: str) -> FactDispute:
     )
     db.session.add(dispute)
     db.session.flush()
-    audit.record("fact.dispute_open", actor=actor, obj=dispute, firm_id=firm.id, field=field)
+    audit.record(
+        AuditAction.FACT_DISPUTE_OPEN, actor=actor, obj=dispute, firm_id=firm.id, field=field
+    )
     db.session.commit()
     return dispute
 
@@ -221,7 +230,7 @@ def close_dispute(
         except verification.VerificationUnavailable:
             db.session.rollback()
             raise
-    action = "fact.dispute_upheld" if upheld else "fact.dispute_rejected"
+    action = AuditAction.FACT_DISPUTE_UPHELD if upheld else AuditAction.FACT_DISPUTE_REJECTED
     audit.record(
         action,
         actor=actor,

@@ -29,7 +29,7 @@ from portal.datasources.sources import SOURCE_LABELS
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.leads.models import Lead
-from portal.matching.models import FinancingNeed
+from portal.needs.models import FinancingNeed
 from portal.pagination import paginate
 from portal.templating import local_datetime
 

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.datasources.client import Envelope, ExchangeClient, ExchangeUnavailable
 from portal.datasources.models import FirmFact
 from portal.datasources.sources import CONFIRMED_BY_CHECKING, Source, is_fresh
@@ -395,7 +396,7 @@ def verify(
     facts = store(firm, found)
     changes = apply(firm, facts, today)
     audit.record(
-        "firm.verify",
+        AuditAction.FIRM_VERIFY,
         actor=actor,
         obj=firm,
         firm_id=firm.id,

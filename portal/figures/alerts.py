@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 
+from portal.dates import shift_month
 from portal.extensions import db
 from portal.figures import rollups
 from portal.figures.coverage import coverage
@@ -157,8 +158,7 @@ def _live_contradictions(filters: Filters) -> list[Any]:
 
 def report_check_month(filters: Filters, today: dt.date) -> dt.date:
     """The month checked for missing reports: the range's last month, at the latest last month."""
-    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    return min(filters.end, last_month)
+    return min(filters.end, shift_month(today, -1))
 
 
 def missing_reports(filters: Filters, month: dt.date) -> list[tuple[int, str, int, int]]:

@@ -29,7 +29,7 @@ from portal.db import utcnow
 from portal.figures.models import MonthMark
 from portal.firms.models import Firm
 from portal.leads.models import Lead, Loan
-from portal.matching.models import FinancingNeed
+from portal.needs.models import FinancingNeed
 from portal.reporting.models import LoanStatusReport
 
 # The column that places each tracked row in a month.

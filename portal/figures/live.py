@@ -62,7 +62,7 @@ from portal.figures.definitions import (
 from portal.firms.models import Firm
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Lead, Loan
-from portal.matching.models import FinancingNeed
+from portal.needs.models import FinancingNeed
 from portal.reporting.models import LoanStatusReport
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.db import assign_changed
 from portal.extensions import db
 from portal.firms.models import Firm
@@ -25,7 +26,7 @@ def update_profile(actor: User, firm: Firm, profile: dict[str, Any]) -> Firm:
     changed = assign_changed(firm, profile)
     firm.size_class = _size_of(firm)
     audit.record(
-        "firm.profile_update",
+        AuditAction.FIRM_PROFILE_UPDATE,
         actor=actor,
         obj=firm,
         firm_id=firm.id,

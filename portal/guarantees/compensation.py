@@ -21,6 +21,7 @@ from sqlalchemy import Select, select, update
 
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.authz import scoped
 from portal.claims.rule import ground
 from portal.claims.services import hold_row, latest_reports, principal_problems
@@ -153,7 +154,7 @@ def file(
     db.session.add(compensation)
     db.session.flush()
     audit.record(
-        "compensation.file",
+        AuditAction.COMPENSATION_FILE,
         actor=actor,
         obj=compensation,
         firm_id=letter.firm_id,
@@ -196,7 +197,7 @@ def pay(actor: User, compensation: Compensation) -> None:
                 )
             )
     audit.record(
-        "compensation.pay",
+        AuditAction.COMPENSATION_PAY,
         actor=actor,
         obj=compensation,
         firm_id=compensation.firm_id,
@@ -222,7 +223,9 @@ def reject(actor: User, compensation: Compensation, reason: str) -> None:
         decided_by_id=actor.id,
         decided_at=utcnow(),
     )
-    audit.record("compensation.reject", actor=actor, obj=compensation, reason=reason[:200])
+    audit.record(
+        AuditAction.COMPENSATION_REJECT, actor=actor, obj=compensation, reason=reason[:200]
+    )
     _tell_bank(compensation, _("担保机构拒绝了贷款 %(no)s 的代偿申请", no=_contract(compensation)))
     db.session.commit()
 
@@ -272,7 +275,11 @@ def record_recovery(
     compensation.recovered_total = compensation.recovered_total + amount
     db.session.add(recovery)
     audit.record(
-        "compensation.recover", actor=actor, obj=compensation, amount=amount, split=recovery.split
+        AuditAction.COMPENSATION_RECOVER,
+        actor=actor,
+        obj=compensation,
+        amount=amount,
+        split=recovery.split,
     )
     db.session.commit()
     return recovery
@@ -323,7 +330,9 @@ def decide_share(actor: User, share: CompensationShare, approve: bool, reason: s
         db.session.rollback()
         raise CompensationError(_("该分担申请已处理，不能再次处理"))
     audit.record(
-        "compensation.share_approve" if approve else "compensation.share_reject",
+        AuditAction.COMPENSATION_SHARE_APPROVE
+        if approve
+        else AuditAction.COMPENSATION_SHARE_REJECT,
         actor=actor,
         obj=share.compensation,
         party=share.party,

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.catalog.models import BankProduct, RuleVersion
 from portal.catalog.queries import get_visible_product, visible_products
 from portal.catalog.versions import current_version, record_rules
@@ -61,7 +62,9 @@ def create_product(
     version, _created = record_rules(
         product, eligibility=eligibility, created_by_id=actor.id, note="创建担保产品"
     )
-    audit.record("guarantee_product.create", actor=actor, obj=product, rule_version=version.version)
+    audit.record(
+        AuditAction.GUARANTEE_PRODUCT_CREATE, actor=actor, obj=product, rule_version=version.version
+    )
     db.session.commit()
     return product
 
@@ -78,7 +81,7 @@ def update_product(
         product, eligibility=eligibility, created_by_id=actor.id, note="编辑担保产品"
     )
     audit.record(
-        "guarantee_product.update",
+        AuditAction.GUARANTEE_PRODUCT_UPDATE,
         actor=actor,
         obj=product,
         fields=",".join(sorted(changed)),
@@ -100,7 +103,7 @@ def publish_product(actor: User, product: GuaranteeProduct) -> None:
         raise GuaranteeProductError(_("担保产品还没有准入规则，不能发布"))
     product.status = ProductStatus.PUBLISHED
     product.published_at = utcnow()
-    audit.record("guarantee_product.publish", actor=actor, obj=product)
+    audit.record(AuditAction.GUARANTEE_PRODUCT_PUBLISH, actor=actor, obj=product)
     db.session.commit()
 
 
@@ -109,7 +112,7 @@ def archive_product(actor: User, product: GuaranteeProduct) -> None:
     if product.status == ProductStatus.ARCHIVED:
         return
     product.status = ProductStatus.ARCHIVED
-    audit.record("guarantee_product.archive", actor=actor, obj=product)
+    audit.record(AuditAction.GUARANTEE_PRODUCT_ARCHIVE, actor=actor, obj=product)
     db.session.commit()
 
 
@@ -141,7 +144,7 @@ def add_agreement(
         db.session.rollback()
         raise GuaranteeProductError(_("已与该银行产品建立合作，如需调整请先解除")) from None
     audit.record(
-        "guarantee_product.agreement_add",
+        AuditAction.GUARANTEE_PRODUCT_AGREEMENT_ADD,
         actor=actor,
         obj=product,
         bank_product=bank_product.id,
@@ -155,7 +158,7 @@ def remove_agreement(actor: User, agreement: GuaranteeAgreement) -> None:
     """End a cooperation: new needs are no longer paired; requests already sent go on."""
     product = agreement.guarantee_product
     audit.record(
-        "guarantee_product.agreement_remove",
+        AuditAction.GUARANTEE_PRODUCT_AGREEMENT_REMOVE,
         actor=actor,
         obj=product,
         bank_product=agreement.bank_product_id,
@@ -188,7 +191,7 @@ def set_risk_share(actor: User, product: GuaranteeProduct, values: dict[str, Any
         setattr(agreement, key, value)
     product.risk_share = agreement
     audit.record(
-        "guarantee_product.risk_share",
+        AuditAction.GUARANTEE_PRODUCT_RISK_SHARE,
         actor=actor,
         obj=product,
         shares="/".join(plain(s) for s in shares),

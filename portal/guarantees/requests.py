@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.catalog.models import RuleVersion
 from portal.catalog.queries import current_rules
 from portal.dates import today_in_china
@@ -125,7 +126,7 @@ def request_guarantee(
     else:
         _tell_guarantor(request, _("新的担保申请 #%(id)s，请在时限内响应", id=request.id))
     audit.record(
-        "guarantee_request.create",
+        AuditAction.GUARANTEE_REQUEST_CREATE,
         actor=None,
         obj=request,
         firm_id=lead.need.firm_id,
@@ -158,7 +159,9 @@ def accept(actor: User, request: GuaranteeRequest) -> None:
         first_response_at=now,
         handled_by_id=actor.id,
     )
-    audit.record("guarantee_request.accept", actor=actor, obj=request, firm_id=_firm_id(request))
+    audit.record(
+        AuditAction.GUARANTEE_REQUEST_ACCEPT, actor=actor, obj=request, firm_id=_firm_id(request)
+    )
     db.session.commit()
 
 
@@ -173,7 +176,7 @@ def issue(actor: User, request: GuaranteeRequest) -> Guarantee:
     )
     letter = _issue_letter(request, request.guarantee_product, issued_by=actor, automatic=False)
     audit.record(
-        "guarantee_request.issue",
+        AuditAction.GUARANTEE_REQUEST_ISSUE,
         actor=actor,
         obj=request,
         firm_id=_firm_id(request),
@@ -200,7 +203,7 @@ def decline(actor: User, request: GuaranteeRequest, reason: DeclineReason, note:
         handled_by_id=actor.id,
     )
     audit.record(
-        "guarantee_request.decline",
+        AuditAction.GUARANTEE_REQUEST_DECLINE,
         actor=actor,
         obj=request,
         firm_id=_firm_id(request),
@@ -347,7 +350,7 @@ def expire_overdue(now: dt.datetime) -> int:
         if changed:
             expired += 1
             db.session.refresh(request)
-            audit.record("guarantee_request.expire", actor=None, obj=request)
+            audit.record(AuditAction.GUARANTEE_REQUEST_EXPIRE, actor=None, obj=request)
             _reroute(request, now)
     db.session.commit()
     return expired
@@ -374,7 +377,9 @@ def _close_offer_without_guarantee(lead: Lead) -> None:
     lead.status = LeadStatus.CLOSED
     lead.closed_reason = LeadCloseReason.GUARANTEE_UNAVAILABLE
     grants.release_offer(lead.id, LeadCloseReason.GUARANTEE_UNAVAILABLE)
-    audit.record("lead.close", actor=None, obj=lead, reason=LeadCloseReason.GUARANTEE_UNAVAILABLE)
+    audit.record(
+        AuditAction.LEAD_CLOSE, actor=None, obj=lead, reason=LeadCloseReason.GUARANTEE_UNAVAILABLE
+    )
     title = _("线索 #%(id)s 的授信方案已关闭：没有担保机构为该笔贷款提供担保", id=lead.id)
     notify(
         bank_user_ids(lead.institution_id),

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from portal.admin.forms import ConfirmForm
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.authz import Permission, get_or_404, requires, scoped
 from portal.authz.scoping import REQUEST_STATUSES_REVEALING_FIRM
 from portal.catalog.models import RuleVersion
@@ -37,12 +38,12 @@ from portal.guarantees.models import GuaranteeAgreement, GuaranteeProduct, Guara
 from portal.institutions.models import FinancialInstitution
 from portal.institutions.services import NotApproved
 from portal.leads.schedule import guarantee_fee_total
-from portal.matching.models import FinancingNeed
+from portal.needs.models import FinancingNeed
 from portal.pagination import paginate
 
 bp = Blueprint("guarantees", __name__, url_prefix="/guarantor")
 
-PROFILE_VIEW = "firm.profile_view"
+PROFILE_VIEW = AuditAction.FIRM_PROFILE_VIEW
 
 
 # --- homes ------------------------------------------------------------------------------------

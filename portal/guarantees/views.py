@@ -17,7 +17,7 @@ from portal.firms.models import Firm
 from portal.guarantees.models import GuaranteeRequest
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Lead
-from portal.matching.models import FinancingNeed
+from portal.needs.models import FinancingNeed
 
 
 @dataclass(frozen=True)

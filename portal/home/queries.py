@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
+from portal.audit.actions import AuditAction
 from portal.audit.models import AuditEntry
 from portal.authz import get_or_404, scoped
 from portal.catalog.models import BankProduct, PolicyProduct
@@ -19,7 +20,7 @@ from portal.firms.standards import FUJIAN_REGIONS
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads.models import Lead, Loan
 from portal.leads.queries import pool_statement
-from portal.matching.models import FinancingNeed
+from portal.needs.models import FinancingNeed
 
 
 def _count_by(column: Any, statement: Any) -> dict[Any, int]:
@@ -38,7 +39,7 @@ def sme_summary(actor: User, firm: Firm) -> dict[str, Any]:
     needs = _count_by(FinancingNeed.status, scoped(select(FinancingNeed), FinancingNeed, actor))
     views = db.session.scalar(
         scoped(select(func.count(AuditEntry.id)), AuditEntry, actor).where(
-            AuditEntry.action == "firm.profile_view"
+            AuditEntry.action == AuditAction.FIRM_PROFILE_VIEW
         )
     )
     colleagues = db.session.scalars(scoped(select(User), User, actor).order_by(User.id)).all()

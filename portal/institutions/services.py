@@ -21,6 +21,7 @@ from portal.accounts.models import User
 from portal.accounts.passwords import hash_password
 from portal.accounts.services import email_exists, normalise_email
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.audit.models import AuditEntry
 from portal.authz import scoped
 from portal.db import utcnow
@@ -160,7 +161,7 @@ def apply(institution_data: dict[str, Any], account: dict[str, Any]) -> User:
         raise AlreadyRegistered(
             _taken_fields(data, email=account["email"]) or frozenset({"name"})
         ) from None
-    audit.record("institution.apply", actor=user, obj=institution, name=institution.name)
+    audit.record(AuditAction.INSTITUTION_APPLY, actor=user, obj=institution, name=institution.name)
     db.session.commit()
     return user
 
@@ -210,7 +211,7 @@ def update_application(
     if not changed:
         db.session.rollback()
         raise NotEditable
-    action = "institution.resubmit" if resubmitted else "institution.update"
+    action = AuditAction.INSTITUTION_RESUBMIT if resubmitted else AuditAction.INSTITUTION_UPDATE
     audit.record(action, actor=actor, obj=institution, name=institution.name)
     db.session.commit()
     return resubmitted
@@ -288,7 +289,7 @@ def decide(
         db.session.rollback()
         raise InvalidTransition
     audit.record(
-        f"institution.{action}",
+        AuditAction(f"institution.{action}"),
         actor=actor,
         obj=institution,
         reason=text,

@@ -13,7 +13,7 @@ from portal.db import Base, Rate, utcnow
 from portal.enums import LeadOrigin, LeadStatus, LoanStatus, RepaymentMethod, db_enum
 from portal.firms.models import Firm
 from portal.institutions.models import FinancialInstitution
-from portal.matching.models import FinancingNeed
+from portal.needs.models import FinancingNeed
 
 
 class Lead(Base):

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.catalog.models import PolicyProduct, RuleVersion
 from portal.enums import (
     REPAYMENT_METHOD_LABELS,
@@ -218,7 +219,7 @@ def close_lapsed_offers(today: dt.date) -> int:
             db.session.refresh(lead)
             offer_ended(lead.id, LeadCloseReason.OFFER_EXPIRED)
             audit.record(
-                "lead.offer_expire",
+                AuditAction.LEAD_OFFER_EXPIRE,
                 obj=lead,
                 firm_id=lead.need.firm_id,
                 institution=lead.institution_id,

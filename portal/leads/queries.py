@@ -27,7 +27,8 @@ from portal.enums import GuaranteeType, LeadOrigin, LeadStatus
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.leads.models import Lead
-from portal.matching.models import FinancingNeed, MatchResult
+from portal.matching.models import MatchResult
+from portal.needs.models import FinancingNeed
 
 OVERDUE = "overdue"
 DUE_TODAY = "today"

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from portal.admin.forms import ConfirmForm
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.authz import Permission, get_or_404, requires
 from portal.authz.scoping import LEAD_STATUSES_REVEALING_FIRM
 from portal.dates import today_in_china
@@ -30,12 +31,12 @@ from portal.leads.services import (
     OfferOutOfTerms,
     offer_terms,
 )
-from portal.matching.models import FinancingNeed
+from portal.needs.models import FinancingNeed
 from portal.pagination import paginate
 
 bp = Blueprint("leads", __name__, url_prefix="/bank/leads")
 
-PROFILE_VIEW = "firm.profile_view"
+PROFILE_VIEW = AuditAction.FIRM_PROFILE_VIEW
 
 
 @bp.get("/")

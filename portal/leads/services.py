@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.catalog.models import BankProduct
 from portal.datasources.authorisations import AuthorisationRequired, require_authorisation
 from portal.dates import add_months, day_in_china, today_in_china
@@ -41,7 +42,8 @@ from portal.leads.deadlines import add_business_days
 from portal.leads.ending import offer_ended
 from portal.leads.models import Lead, Loan
 from portal.matching.engine import CatalogueGuarantee
-from portal.matching.models import FinancingNeed, MatchResult
+from portal.matching.models import MatchResult
+from portal.needs.models import FinancingNeed
 from portal.notifications.service import bank_user_ids, firm_user_ids, notify, path_for
 from portal.numbers import AMOUNT_WAN, MONTHS, RATE_PERCENT, Quantity, plain
 from portal.settings import max_banks_per_need
@@ -84,7 +86,9 @@ def apply_to_products(actor: User, need: FinancingNeed, product_ids: list[int]) 
     new_banks = {_bank_of(r) for r in chosen} - _tried_banks(need)
     _require_room(need, len(new_banks))
     leads = _route(need, chosen, LeadOrigin.APPLIED)
-    audit.record("need.apply", actor=actor, obj=need, firm_id=need.firm_id, leads=len(leads))
+    audit.record(
+        AuditAction.NEED_APPLY, actor=actor, obj=need, firm_id=need.firm_id, leads=len(leads)
+    )
     db.session.commit()
     return leads
 
@@ -99,7 +103,9 @@ def route_best(actor: User, need: FinancingNeed, count: int | None = None) -> li
     if not picks:
         raise _refuse(_("没有尚未推送的符合条件的银行，可以选择放入抢单池"))
     leads = _route(need, picks, LeadOrigin.BEST)
-    audit.record("need.route_best", actor=actor, obj=need, firm_id=need.firm_id, leads=len(leads))
+    audit.record(
+        AuditAction.NEED_ROUTE_BEST, actor=actor, obj=need, firm_id=need.firm_id, leads=len(leads)
+    )
     db.session.commit()
     return leads
 
@@ -120,7 +126,7 @@ def send_to_pool(actor: User, need: FinancingNeed) -> Lead:
     lead = Lead(need_id=need.id, status=LeadStatus.POOLED, origin=LeadOrigin.POOL)
     db.session.add(lead)
     need.status = NeedStatus.ROUTED
-    audit.record("need.pool", actor=actor, obj=need, firm_id=need.firm_id)
+    audit.record(AuditAction.NEED_POOL, actor=actor, obj=need, firm_id=need.firm_id)
     db.session.commit()
     return lead
 
@@ -357,7 +363,7 @@ def claim(actor: User, lead_id: int) -> Lead:
         db.session.rollback()
         raise LeadError(_("该线索已被其他银行领取"))
     db.session.refresh(lead)
-    audit.record("lead.claim", actor=actor, obj=lead, firm_id=lead.need.firm_id)
+    audit.record(AuditAction.LEAD_CLAIM, actor=actor, obj=lead, firm_id=lead.need.firm_id)
     notify(
         firm_user_ids(lead.need.firm_id),
         "lead.claimed",
@@ -419,7 +425,7 @@ def accept(actor: User, lead: Lead) -> None:
         first_response_at=lead.first_response_at or now,
         handled_by_id=actor.id,
     )
-    audit.record("lead.accept", actor=actor, obj=lead, firm_id=lead.need.firm_id)
+    audit.record(AuditAction.LEAD_ACCEPT, actor=actor, obj=lead, firm_id=lead.need.firm_id)
     _tell_firm(lead, "lead.accepted", _("%(bank)s 已受理您的融资申请", bank=_bank(lead)))
     db.session.commit()
 
@@ -438,7 +444,11 @@ def decline(actor: User, lead: Lead, reason: DeclineReason, note: str) -> None:
         handled_by_id=actor.id,
     )
     audit.record(
-        "lead.decline", actor=actor, obj=lead, firm_id=lead.need.firm_id, reason=reason.value
+        AuditAction.LEAD_DECLINE,
+        actor=actor,
+        obj=lead,
+        firm_id=lead.need.firm_id,
+        reason=reason.value,
     )
     _tell_firm(lead, "lead.declined", _("%(bank)s 未能受理您的融资申请", bank=_bank(lead)))
     db.session.commit()
@@ -596,7 +606,7 @@ def record_decision(actor: User, lead: Lead, decision: CreditDecision) -> None:
     if guarantee is not None:
         guarantee_requests.request_guarantee(lead, guarantee, utcnow())
     audit.record(
-        "lead.decide",
+        AuditAction.LEAD_DECIDE,
         actor=actor,
         obj=lead,
         firm_id=lead.need.firm_id,
@@ -675,7 +685,7 @@ def take_offer(actor: User, lead: Lead) -> None:
         _("企业接受了本行对线索 #%(id)s 的授信方案，请办理放款", id=lead.id),
         link=path_for("leads.detail", lead_id=lead.id),
     )
-    audit.record("lead.offer_taken", actor=actor, obj=lead, firm_id=need.firm_id)
+    audit.record(AuditAction.LEAD_OFFER_TAKEN, actor=actor, obj=lead, firm_id=need.firm_id)
     db.session.commit()
 
 
@@ -753,7 +763,9 @@ def disburse(
     db.session.flush()
     grants.commit_to_loan(lead, loan)
     guarantee_requests.attach_to_loan(lead, loan)
-    audit.record("loan.disburse", actor=actor, obj=loan, firm_id=need.firm_id, lead=lead.id)
+    audit.record(
+        AuditAction.LOAN_DISBURSE, actor=actor, obj=loan, firm_id=need.firm_id, lead=lead.id
+    )
     _tell_firm(lead, "loan.disbursed", _("%(bank)s 已放款，祝经营顺利", bank=_bank(lead)))
     db.session.commit()
     return loan
@@ -788,7 +800,7 @@ def expire_overdue(now: dt.datetime) -> int:
             expired += 1
             db.session.refresh(lead)
             audit.record(
-                "lead.expire",
+                AuditAction.LEAD_EXPIRE,
                 obj=lead,
                 firm_id=lead.need.firm_id,
                 institution=lead.institution_id,

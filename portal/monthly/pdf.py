@@ -48,7 +48,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from portal.dates import SHANGHAI
+from portal.dates import SHANGHAI, month_end
 from portal.enums import SIZE_CLASS_LABELS, ReportEdition
 from portal.figures.alerts import (
     CONTRADICTION,
@@ -510,8 +510,7 @@ def _cover(canvas: Canvas, _document: BaseDocTemplate, context: ReportContext) -
 
 
 def _period_range(period: dt.date) -> str:
-    last = (period.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-    return f"{period.isoformat()} 至 {last.isoformat()}"
+    return f"{period.isoformat()} 至 {month_end(period).isoformat()}"
 
 
 def _footer(canvas: Canvas, _document: BaseDocTemplate, context: ReportContext) -> None:

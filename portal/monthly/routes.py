@@ -19,6 +19,7 @@ from wtforms.validators import InputRequired, ValidationError
 
 from portal import settings
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.authz import Permission, get_or_404, requires, scoped
 from portal.authz.permissions import role_has
 from portal.confirmation import confirm_field
@@ -124,7 +125,7 @@ def download(report_id: int) -> Response:
     )
     response.headers["Cache-Control"] = "private, no-store"
     audit.record(
-        "monthly_report.download",
+        AuditAction.MONTHLY_REPORT_DOWNLOAD,
         obj=report,
         period=report.period.isoformat(),
         scope=report.scope,

@@ -25,6 +25,7 @@ from sqlalchemy.orm import defer
 from portal import settings
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.dates import day_in_china, month_start, next_month, shift_month
 from portal.db import utcnow
 from portal.enums import OnboardingStatus, ReportEdition, Role
@@ -231,7 +232,12 @@ def generate(
         db.session.rollback()
         raise EditionTaken(f"{key} {month:%Y-%m} v{edition.version}") from None
     audit.record(
-        action or ("monthly_report.regenerate" if previous else "monthly_report.generate"),
+        action
+        or (
+            AuditAction.MONTHLY_REPORT_REGENERATE
+            if previous
+            else AuditAction.MONTHLY_REPORT_GENERATE
+        ),
         actor=actor,
         obj=report,
         period=month.isoformat(),
@@ -323,7 +329,9 @@ def revise_changed_reports(now: dt.datetime) -> int:
             report.checked_at = now
             db.session.commit()
             continue
-        revised = generate(report.period, report.scope, now=now, action="monthly_report.revise")
+        revised = generate(
+            report.period, report.scope, now=now, action=AuditAction.MONTHLY_REPORT_REVISE
+        )
         _tell_of_revision(revised)
         made += 1
     return made

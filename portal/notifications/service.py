@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.db import utcnow
 from portal.enums import INSTITUTION_ROLES, OnboardingStatus
 from portal.extensions import db
@@ -101,5 +102,7 @@ def mark_all_read(user_id: int) -> None:
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     ).rowcount
-    audit.record("notifications.read_all", actor=db.session.get(User, user_id), count=marked)
+    audit.record(
+        AuditAction.NOTIFICATIONS_READ_ALL, actor=db.session.get(User, user_id), count=marked
+    )
     db.session.commit()

@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from portal import settings
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.authz import scoped
 from portal.claims.models import CompensationClaim
 from portal.dates import month_end, shift_month, today_in_china
@@ -313,7 +314,7 @@ def report_one(
     report.reported_at = utcnow()
     _flush_or_retry_later()
     audit.record(
-        "loan_report.submit",
+        AuditAction.LOAN_REPORT_SUBMIT,
         actor=actor,
         obj=report,
         loan_id=loan.id,
@@ -334,7 +335,7 @@ def apply_rows(
     """Make `rows` the bank's complete report for the month, in one transaction."""
     result = _apply(actor, institution_id, period, rows)
     audit.record(
-        "loan_reports.apply",
+        AuditAction.LOAN_REPORTS_APPLY,
         actor=actor,
         period=f"{period:%Y-%m}",
         institution_id=institution_id,
@@ -544,7 +545,7 @@ def upload_file(actor: User, period: dt.date, filename: str, received: Received)
     db.session.add(upload)
     db.session.flush()
     audit.record(
-        "loan_reports.upload",
+        AuditAction.LOAN_REPORTS_UPLOAD,
         actor=actor,
         obj=upload,
         period=f"{period:%Y-%m}",
@@ -566,7 +567,7 @@ def _refuse(actor: User, upload: LoanReportUpload, problems: Sequence[Problem]) 
     db.session.add(upload)
     db.session.flush()
     audit.record(
-        "loan_reports.upload_refused",
+        AuditAction.LOAN_REPORTS_UPLOAD_REFUSED,
         actor=actor,
         obj=upload,
         period=f"{upload.period:%Y-%m}",

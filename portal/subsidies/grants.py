@@ -46,7 +46,7 @@ from portal.subsidies.rule import (
 if TYPE_CHECKING:
     from portal.firms.models import Firm
     from portal.leads.models import Lead, Loan
-    from portal.matching.models import FinancingNeed
+    from portal.needs.models import FinancingNeed
 
 LIVE = (GrantStatus.RESERVED, GrantStatus.COMMITTED)
 # Benefits a decision grants and reserves budget for; a loss share is recorded (the loan is

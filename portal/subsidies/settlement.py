@@ -43,6 +43,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.audit import service as audit
+from portal.audit.actions import AuditAction
 from portal.authz import scoped
 from portal.catalog.models import PolicyProduct
 from portal.dates import today_in_china
@@ -310,7 +311,7 @@ def _settle_batch(
         db.session.flush()
         db.session.expire(batch, ["lines"])  # lines removed by `fill` leave the collection
         audit.record(
-            "subsidy.settlement.compute",
+            AuditAction.SUBSIDY_SETTLEMENT_COMPUTE,
             obj=batch,
             period=f"{period:%Y-%m}",
             lines=len(batch.lines),
@@ -451,7 +452,7 @@ def adjust(
     line.adjustment_reason = reason[:MAX_REASON]
     batch.total = sum((x.amount for x in batch.lines), ZERO)
     audit.record(
-        "subsidy.settlement.adjust",
+        AuditAction.SUBSIDY_SETTLEMENT_ADJUST,
         actor=actor,
         obj=line,
         firm_id=line.firm_id,
@@ -487,7 +488,7 @@ def approve(actor: User, batch: SettlementBatch) -> None:
     batch.approved_at = utcnow()
     batch.approved_by_id = actor.id
     audit.record(
-        "subsidy.settlement.approve",
+        AuditAction.SUBSIDY_SETTLEMENT_APPROVE,
         actor=actor,
         obj=batch,
         period=f"{batch.period:%Y-%m}",
@@ -561,7 +562,7 @@ def mark_paid(actor: User, batch: SettlementBatch) -> None:
         raise SettlementError(_("只有已审核、尚未拨付的批次可以标记为已拨付"))
     db.session.refresh(batch)
     audit.record(
-        "subsidy.settlement.paid",
+        AuditAction.SUBSIDY_SETTLEMENT_PAID,
         actor=actor,
         obj=batch,
         period=f"{batch.period:%Y-%m}",

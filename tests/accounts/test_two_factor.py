@@ -162,9 +162,10 @@ def test_admin_reset_makes_the_user_enrol_again(app, client, auth, create):
 
 
 def test_demo_secret_is_printed_with_the_demo_accounts(app):
-    from portal.demo.seed import DEMO_TOTP_SECRET
+    from demo.commands import demo_cli
+    from demo.seed import DEMO_TOTP_SECRET
 
-    result = app.test_cli_runner().invoke(args=["demo", "seed"])
+    result = app.test_cli_runner().invoke(demo_cli, ["seed"])
     assert DEMO_TOTP_SECRET in result.output
 
 

@@ -16,7 +16,7 @@ from portal.enums import GuaranteeType, LeadStatus, Role
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.leads.models import Lead, Loan
-from portal.matching.models import FinancingNeed
+from portal.needs.models import FinancingNeed
 from tests.factories import FirmFactory, InstitutionFactory, UserFactory
 
 

@@ -32,7 +32,7 @@ from portal.guarantees.models import (
     GuaranteeRequest,
 )
 from portal.leads.models import Lead
-from portal.matching.models import FinancingNeed
+from portal.needs.models import FinancingNeed
 from portal.reporting.models import LoanStatusReport
 from tests.authz.matrix import (
     ANONYMOUS,

@@ -21,8 +21,8 @@ from portal.guarantees.models import (
 )
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Lead, Loan
-from portal.matching.models import FinancingNeed
 from portal.monthly.models import MonthlyReport
+from portal.needs.models import FinancingNeed
 from portal.notifications.service import bank_user_ids
 from portal.reporting.models import LoanReportUpload
 from tests.authz.matrix import (

@@ -54,9 +54,9 @@ from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads import services as leads
 from portal.leads.models import Lead, Loan
 from portal.matching.catalogue import invalidate_catalogue_cache
-from portal.matching.models import FinancingNeed
-from portal.matching.services import NeedInput, submit_need
 from portal.monthly.models import MonthlyReport
+from portal.needs.models import FinancingNeed
+from portal.needs.services import NeedInput, submit_need
 from portal.reporting import services as reporting
 from portal.reporting.models import LoanReportUpload, LoanStatusReport
 from portal.subsidies.models import SettlementBatch, SettlementLine, SubsidyGrant

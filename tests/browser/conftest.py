@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from portal.demo import exchange as demo_exchange
+from demo import exchange as demo_exchange
 from tests.browser.support import AXE_SCRIPT, WATCH_CSP, Journey, Session
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))

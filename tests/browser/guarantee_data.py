@@ -19,8 +19,8 @@ from portal.extensions import db
 from portal.guarantees.models import Guarantee, GuaranteeRequest
 from portal.leads import services as leads
 from portal.leads.models import Lead
-from portal.matching import services as needs
-from portal.matching.models import FinancingNeed
+from portal.needs import services as needs
+from portal.needs.models import FinancingNeed
 from tests.browser.server_data import WAN, officer_of
 
 # The demo's 批量担保 pairing: the guarantor confirms each of this product's loans by hand.

@@ -19,8 +19,8 @@ from portal.extensions import db
 from portal.institutions.models import FinancialInstitution
 from portal.leads import services as leads
 from portal.leads.models import Lead, Loan
-from portal.matching import services as needs
-from portal.matching.models import FinancingNeed
+from portal.needs import services as needs
+from portal.needs.models import FinancingNeed
 
 WAN = Decimal(10000)
 

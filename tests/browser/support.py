@@ -285,7 +285,7 @@ def sign_in(journey: Journey, email: str, password: str, totp_secret: str | None
 
 def demo_sign_in(journey: Journey, email: str) -> None:
     """Sign in as a demo account (pre-enrolled in two-factor sign-in with the demo secret)."""
-    from portal.demo import seed
+    from demo import seed
 
     sign_in(journey, email, seed.DEMO_PASSWORD, getattr(seed, "DEMO_TOTP_SECRET", None))
 

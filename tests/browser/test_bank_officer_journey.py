@@ -7,8 +7,8 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from demo.seed import DEMO_BANK
 from portal.dates import today_in_china
-from portal.demo.seed import DEMO_BANK
 from tests.browser import server_data
 from tests.browser.support import Journey, demo_sign_in
 

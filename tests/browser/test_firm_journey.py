@@ -8,8 +8,8 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from demo.seed import DEMO_BANK
 from exchange.generate import extra_firm, legal_rep_id_number, legal_representative
-from portal.demo.seed import DEMO_BANK
 from tests.browser import server_data
 from tests.browser.support import Journey, demo_sign_in
 

@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Locator, Page, expect
 
-from portal.demo.seed import DEMO_GUARANTOR
+from demo.seed import DEMO_GUARANTOR
 from tests.browser import guarantee_data, server_data
 from tests.browser.support import Journey, demo_sign_in
 

@@ -17,7 +17,7 @@ from portal.enums import RepaymentMethod
 from portal.extensions import db
 from portal.leads import services as leads
 from portal.leads.models import Lead
-from portal.matching.models import FinancingNeed
+from portal.needs.models import FinancingNeed
 from tests.browser import server_data
 from tests.browser.support import Journey, demo_sign_in
 

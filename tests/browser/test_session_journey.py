@@ -8,7 +8,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from portal.demo.seed import DEMO_PASSWORD
+from demo.seed import DEMO_PASSWORD
 from tests.browser import server_data
 from tests.browser.support import Journey, demo_sign_in, tab_to
 

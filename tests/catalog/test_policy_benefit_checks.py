@@ -22,7 +22,7 @@ from portal.catalog.models import PolicyProduct
 from portal.catalog.policy_files import PolicyFileError, load_directory
 from portal.enums import BenefitKind, GuaranteeType, PolicyKind, ProductStatus, Role
 from portal.extensions import db
-from portal.matching.models import FinancingNeed
+from portal.needs.models import FinancingNeed
 from tests.catalog.test_policy_files import SHIPPED_FILES, policy, write
 from tests.catalog.test_policy_management import policy_form
 from tests.factories import FirmFactory, InstitutionFactory, UserFactory, published_product

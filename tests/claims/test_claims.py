@@ -33,7 +33,7 @@ from portal.enums import (
 )
 from portal.extensions import db
 from portal.leads.models import Lead, Loan
-from portal.matching.models import FinancingNeed
+from portal.needs.models import FinancingNeed
 from portal.notifications.models import Notification
 from portal.reporting.models import LoanStatusReport
 from portal.subsidies.models import SubsidyGrant

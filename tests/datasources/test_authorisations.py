@@ -29,8 +29,8 @@ from portal.firms.models import Firm
 from portal.leads import services as leads
 from portal.leads.models import Lead
 from portal.matching.catalogue import invalidate_catalogue_cache
-from portal.matching.models import FinancingNeed
-from portal.matching.services import NeedInput, submit_need
+from portal.needs.models import FinancingNeed
+from portal.needs.services import NeedInput, submit_need
 from tests.exchange_server import ExchangeServer, firm_dict, running_exchange
 from tests.factories import InstitutionFactory, UserFactory, published_product
 

@@ -12,11 +12,11 @@ from portal.dates import today_in_china
 from portal.enums import GuaranteeType, Role
 from portal.extensions import db
 from portal.firms.models import Firm
-from portal.matching import services as needs
 from portal.matching.catalogue import invalidate_catalogue_cache
 from portal.matching.facts import firm_facts
 from portal.matching.models import MatchResult
 from portal.matching.rematch import stream_firm_facts
+from portal.needs import services as needs
 from portal.rules import compile_rule
 from tests.datasources.test_verification import _firm_from_demo
 from tests.factories import FirmFactory, InstitutionFactory, UserFactory

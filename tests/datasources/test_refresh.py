@@ -13,8 +13,8 @@ from portal.dates import today_in_china
 from portal.enums import GuaranteeType, Role, TaxCreditGrade
 from portal.extensions import db
 from portal.leads import services as leads
-from portal.matching import services as needs
 from portal.matching.catalogue import invalidate_catalogue_cache
+from portal.needs import services as needs
 from portal.notifications.models import Notification
 from tests.datasources.test_verification import LUDAO, _firm_from_demo
 from tests.exchange_server import demo_firms

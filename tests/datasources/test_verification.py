@@ -17,9 +17,10 @@ from portal.dates import today_in_china
 from portal.enums import GuaranteeType, Role, TaxCreditGrade
 from portal.extensions import db
 from portal.firms.models import Firm
-from portal.matching import services as needs
+from portal.matching import services as matching
 from portal.matching.catalogue import invalidate_catalogue_cache
 from portal.matching.models import MatchResult
+from portal.needs import services as needs
 from portal.notifications.models import Notification
 from tests.exchange_server import demo_firms
 from tests.factories import FirmFactory, InstitutionFactory, UserFactory
@@ -189,15 +190,15 @@ def test_a_deferred_instant_approval_is_granted_once_the_facts_are_verified(app,
         need = _need(firm)
         result = _result(need, product)
         assert not result.instant_approved
-        assert needs.retry_deferred_instant(today_in_china()) == 0  # still unverified
+        assert matching.retry_deferred_instant(today_in_china()) == 0  # still unverified
         verification.verify(None, firm, today_in_china())
         db.session.commit()
-        assert needs.retry_deferred_instant(today_in_china()) == 1
+        assert matching.retry_deferred_instant(today_in_china()) == 1
         db.session.refresh(result)
         assert result.instant_approved and result.pre_approval_ref
         assert "instant_unverified" not in result.explanation
         assert {f["source"] for f in result.explanation["instant_facts"]} == {"tax"}
-        assert needs.retry_deferred_instant(today_in_china()) == 0
+        assert matching.retry_deferred_instant(today_in_china()) == 0
         told = db.session.scalar(
             select(func.count(Notification.id)).where(Notification.kind == "need.instant_granted")
         )

@@ -20,8 +20,8 @@ from portal.enums import GuaranteeType, Role
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.leads import services as leads
-from portal.matching import services as needs
 from portal.matching.catalogue import invalidate_catalogue_cache
+from portal.needs import services as needs
 from portal.notifications.models import Notification
 from tests.conftest import signed_in
 from tests.datasources.identity_support import CLEAN, FIRMS, identity_exchange, registration

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import MetaData, select, text
 
+from demo.seed import seed_demo
 from portal import backup, create_app, migrate
 from portal.db import make_engine
-from portal.demo.seed import seed_demo
 
 
 def snapshot(url: str) -> dict[str, tuple[int, str]]:

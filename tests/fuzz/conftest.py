@@ -28,7 +28,7 @@ from portal.leads import services as lead_services
 from portal.leads.models import Lead, Loan
 from portal.leads.services import CreditDecision
 from portal.matching.catalogue import invalidate_catalogue_cache
-from portal.matching.services import NeedInput, submit_need
+from portal.needs.services import NeedInput, submit_need
 from portal.reporting.models import LoanStatusReport
 from tests.factories import (
     AgencyFactory,

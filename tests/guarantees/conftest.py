@@ -24,9 +24,10 @@ from portal.firms.models import Firm
 from portal.guarantees.models import GuaranteeProduct, GuaranteeRequest
 from portal.leads import services as leads
 from portal.leads.models import Lead
-from portal.matching import services as needs
 from portal.matching.catalogue import invalidate_catalogue_cache
-from portal.matching.models import FinancingNeed, MatchResult
+from portal.matching.models import MatchResult
+from portal.needs import services as needs
+from portal.needs.models import FinancingNeed
 from tests.factories import (
     GuarantorFactory,
     InstitutionFactory,

@@ -27,7 +27,7 @@ from portal.guarantees import requests as guarantees
 from portal.guarantees.models import Guarantee, GuaranteeRequest
 from portal.leads import services as leads
 from portal.leads.models import Lead
-from portal.matching import services as needs
+from portal.needs import services as needs
 from portal.subsidies.grants import grants_of
 from portal.subsidies.models import SubsidyGrant
 from tests.factories import AgencyFactory

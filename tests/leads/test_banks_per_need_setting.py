@@ -12,7 +12,7 @@ from portal.enums import GuaranteeType, Role
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.leads import services as leads
-from portal.matching import services as needs
+from portal.needs import services as needs
 from tests.factories import UserFactory
 
 

@@ -25,7 +25,7 @@ from portal.enums import (
 from portal.extensions import db
 from portal.leads.models import Lead, Loan
 from portal.matching.catalogue import invalidate_catalogue_cache
-from portal.matching.models import FinancingNeed
+from portal.needs.models import FinancingNeed
 from tests.conftest import signed_in
 from tests.factories import FirmFactory, InstitutionFactory, UserFactory
 from tests.factories import published_product as _product

@@ -17,8 +17,9 @@ from portal.leads import deadlines
 from portal.leads import services as leads
 from portal.leads.deadlines import add_business_days
 from portal.leads.models import Lead, Loan
-from portal.matching import services as needs
-from portal.matching.models import FinancingNeed, MatchResult
+from portal.matching.models import MatchResult
+from portal.needs import services as needs
+from portal.needs.models import FinancingNeed
 from portal.notifications.models import Notification
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))

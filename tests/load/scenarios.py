@@ -23,8 +23,8 @@ from portal.extensions import db
 from portal.firms.models import Firm
 from portal.leads import services as leads
 from portal.leads.models import Lead
-from portal.matching import services as needs
 from portal.matching.catalogue import invalidate_catalogue_cache
+from portal.needs import services as needs
 from tests.factories import InstitutionFactory, UserFactory, published_product
 
 BANKS = 3

@@ -37,7 +37,7 @@ from portal.matching.catalogue import (
 )
 from portal.matching.engine import match
 from portal.matching.facts import firm_facts, need_facts
-from portal.matching.models import FinancingNeed
+from portal.needs.models import FinancingNeed
 from tests.factories import AgencyFactory, FirmFactory, InstitutionFactory, UserFactory
 
 WAN = Decimal(10000)

@@ -16,7 +16,8 @@ from portal.catalog.models import RuleVersion
 from portal.enums import Role
 from portal.extensions import db
 from portal.matching.catalogue import invalidate_catalogue_cache
-from portal.matching.models import FinancingNeed, MatchResult
+from portal.matching.models import MatchResult
+from portal.needs.models import FinancingNeed
 from portal.notifications.models import Notification
 from tests.conftest import signed_in
 from tests.factories import FirmFactory, InstitutionFactory, UserFactory, published_product

@@ -22,7 +22,7 @@ from portal.extensions import db
 from portal.leads import services as lead_services
 from portal.leads.models import Lead, Loan
 from portal.matching.catalogue import invalidate_catalogue_cache
-from portal.matching.models import FinancingNeed
+from portal.needs.models import FinancingNeed
 from portal.notifications.models import Notification
 from tests.conftest import signed_in
 from tests.factories import FirmFactory, InstitutionFactory, UserFactory, published_product

@@ -27,7 +27,8 @@ from portal.enums import (
 from portal.extensions import db
 from portal.leads.models import Lead
 from portal.matching.catalogue import invalidate_catalogue_cache
-from portal.matching.models import FinancingNeed, MatchResult
+from portal.matching.models import MatchResult
+from portal.needs.models import FinancingNeed
 from tests.conftest import signed_in
 from tests.factories import AgencyFactory, FirmFactory, InstitutionFactory, UserFactory
 from tests.factories import published_product as _product

@@ -21,9 +21,9 @@ from portal.extensions import db
 from portal.firms.models import Firm
 from portal.leads import services as leads
 from portal.leads.models import Lead, Loan
-from portal.matching import services as needs
 from portal.matching.catalogue import invalidate_catalogue_cache
-from portal.matching.models import FinancingNeed
+from portal.needs import services as needs
+from portal.needs.models import FinancingNeed
 from tests.factories import AgencyFactory, InstitutionFactory, UserFactory
 from tests.leads.conftest import publish_product
 

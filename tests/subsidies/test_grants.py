@@ -12,8 +12,8 @@ from sqlalchemy import select
 from portal.catalog import policy_services
 from portal.enums import BenefitKind, GrantStatus, Role
 from portal.extensions import db
-from portal.matching import services as needs
 from portal.matching.models import MatchResult
+from portal.needs import services as needs
 from portal.subsidies.grants import grants_of
 from tests.conftest import signed_in
 from tests.factories import UserFactory

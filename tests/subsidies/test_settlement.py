@@ -40,7 +40,7 @@ from portal.firms.models import Firm
 from portal.leads import services as leads
 from portal.leads.models import Lead, Loan
 from portal.matching.catalogue import invalidate_catalogue_cache
-from portal.matching.services import NeedInput, submit_need
+from portal.needs.services import NeedInput, submit_need
 from portal.reporting.models import LoanStatusReport
 from portal.subsidies import settlement
 from portal.subsidies.models import SettlementBatch, SettlementLine, SubsidyGrant

@@ -9,7 +9,7 @@ from portal.dates import SHANGHAI
 from portal.enums import FiveTierClass, GuaranteeType
 from portal.extensions import db
 from portal.leads.models import Lead, Loan
-from portal.matching.models import FinancingNeed
+from portal.needs.models import FinancingNeed
 from portal.reporting.models import LoanStatusReport
 
 D = Decimal

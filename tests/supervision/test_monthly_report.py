@@ -30,11 +30,11 @@ from portal.figures.alerts import CONTRADICTION, MISSING, NPL_BANK, NPL_MONTH, S
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Lead, Loan
 from portal.lpr import LprRate
-from portal.matching.models import FinancingNeed
 from portal.monthly import services as monthly
 from portal.monthly.fonts import FALLBACK_FONT, cjk_font, discover
 from portal.monthly.models import MonthlyReport
 from portal.monthly.pdf import percent_change, point_change
+from portal.needs.models import FinancingNeed
 from portal.notifications.models import Notification
 from portal.reporting.models import LoanStatusReport
 from tests.factories import AgencyFactory, FirmFactory, InstitutionFactory, UserFactory

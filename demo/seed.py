@@ -23,7 +23,7 @@ from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
 from portal.catalog.policy_files import upsert_directory
 from portal.catalog.queries import policy_stacks_on
 from portal.catalog.versions import record_rules
-from portal.dates import add_months
+from portal.dates import add_months, months_between
 from portal.db import utcnow
 from portal.enums import (
     INSTITUTION_ROLES,
@@ -636,7 +636,7 @@ _PRODUCTS = (
 
 
 # Policy products come from the shipped policy files, loaded as `flask policies load` would.
-POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
+POLICY_DIR = Path(__file__).resolve().parents[1] / "policies"
 # The 专精特新 interest subsidy, which some of the historical loans received.
 SUBSIDY_POLICY = "fj-specialised-interest-subsidy"
 RISK_POOL_POLICY = "fj-inclusive-risk-compensation"
@@ -1069,7 +1069,7 @@ def _with_troubles(
     rng: random.Random, plans: list[_LoanPlan], this_month: dt.date
 ) -> list[_LoanPlan]:
     """Two loans a few weeks overdue (关注) and one over 90 days (次级), for the NPL figures."""
-    seasoned = [p for p in plans[1:] if _months_between(p.disbursed_on, this_month) >= 5]
+    seasoned = [p for p in plans[1:] if _reports_due_since(p.disbursed_on, this_month) >= 5]
     # The loan over 90 days overdue is one of the demo bank's, so its officer can claim risk
     # compensation on it and government staff can decide the claim.
     own = [p for p in seasoned if p.product.bank == DEMO_BANK and _pool_covers(p)]
@@ -1082,15 +1082,15 @@ def _with_troubles(
     for plan in plans:
         if plan.contract_no in trouble:
             months, first_days = trouble[plan.contract_no]
-            since = _months_between(plan.disbursed_on, this_month) - months
+            since = _reports_due_since(plan.disbursed_on, this_month) - months
             plan = replace(plan, overdue_from=since, first_overdue_days=first_days)
         result.append(plan)
     return result
 
 
-def _months_between(start: dt.date, this_month: dt.date) -> int:
+def _reports_due_since(start: dt.date, this_month: dt.date) -> int:
     """Monthly reports due so far: from the month of `start` up to the month before this one."""
-    return (this_month.year - start.year) * 12 + this_month.month - start.month
+    return months_between(start, this_month) - 1
 
 
 def _seed_loans(
@@ -1223,7 +1223,7 @@ def _seed_loan_reports(
 def _monthly_rows(loan: Loan, plan: _LoanPlan, this_month: dt.date) -> list[LoanStatusReport]:
     """The loan's reports: equal principal repayments, frozen once a payment is missed."""
     # Computed from the stored loan, so that a run in a later month extends the same history.
-    count = min(_months_between(loan.disbursed_on, this_month), loan.term_months)
+    count = min(_reports_due_since(loan.disbursed_on, this_month), loan.term_months)
     rows = []
     paid_months = 0
     for elapsed in range(count):

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from portal.accounts.models import User
 from portal.admin.forms import ConfirmForm
+from portal.audit.actions import AuditAction
 from portal.audit.models import AuditEntry
 from portal.authz import Permission, get_or_404, requires, scoped
 from portal.catalog.models import BankProduct
@@ -29,9 +30,10 @@ from portal.leads import services as lead_services
 from portal.leads.models import Lead
 from portal.leads.offers import offer_views, yuan
 from portal.leads.services import LeadError, offer_taken, settled_reason
-from portal.matching.forms import ApplyForm, NeedForm, new_idempotency_key
-from portal.matching.models import FinancingNeed, MatchResult
-from portal.matching.services import NeedError, submit_need, withdraw_need
+from portal.matching.models import MatchResult
+from portal.needs.forms import ApplyForm, NeedForm, new_idempotency_key
+from portal.needs.models import FinancingNeed
+from portal.needs.services import NeedError, submit_need, withdraw_need
 from portal.pagination import paginate
 from portal.settings import max_banks_per_need
 from portal.subsidies import settlement
@@ -39,7 +41,7 @@ from portal.templating import percent, to_wan
 
 bp = Blueprint("needs", __name__, url_prefix="/firm/needs")
 
-PROFILE_VIEW = "firm.profile_view"
+PROFILE_VIEW = AuditAction.FIRM_PROFILE_VIEW
 OFFER_STATUSES = (LeadStatus.APPROVED, LeadStatus.DISBURSED)
 
 

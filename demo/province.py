@@ -45,13 +45,13 @@ from typing import Any
 import click
 from sqlalchemy import Connection, Table, func, insert, select, text, update
 
+from demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
 from portal.claims.rule import ground
 from portal.dates import SHANGHAI, add_months, today_in_china
 from portal.db import utcnow
-from portal.demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from portal.enums import (
     NON_PERFORMING,
     BenefitKind,
@@ -102,8 +102,8 @@ from portal.leads.models import Lead, Loan
 from portal.leads.schedule import guarantee_fee_total
 from portal.lpr import LprRate
 from portal.matching.facts import need_facts, pricing_facts, profile_facts
-from portal.matching.models import FinancingNeed
-from portal.matching.services import CONSENT_SCOPE
+from portal.needs.models import FinancingNeed
+from portal.needs.services import CONSENT_SCOPE
 from portal.reporting.models import LoanStatusReport
 from portal.rules import compile_formula, compile_rule
 from portal.settings import SystemSetting

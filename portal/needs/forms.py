@@ -20,7 +20,7 @@ from wtforms.validators import (
 from portal.enums import GUARANTEE_LABELS, GuaranteeType
 from portal.firms.forms import MultiCheckboxField, wan_to_yuan
 from portal.forms import ChoiceField, Form, NumberField, WholeNumberField
-from portal.matching.services import NeedInput
+from portal.needs.services import NeedInput
 from portal.numbers import AMOUNT_WAN, MONTHS, RATE_PERCENT
 from portal.settings import max_banks_per_need
 

@@ -1,0 +1,234 @@
+"""Every action the audit log records: one enumeration, each with its label for people.
+
+An entry stores the code (`need.submit`); `audit.record` takes only a member, so an action
+without a label cannot be recorded.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+
+
+class AuditAction(StrEnum):
+    # Accounts and sign-in
+    AUTH_LOGIN = "auth.login"
+    AUTH_LOGIN_FAILED = "auth.login_failed"
+    AUTH_LOGIN_LOCKED = "auth.login_locked"
+    AUTH_LOGOUT = "auth.logout"
+    AUTH_PERMISSION_REFUSED = "auth.permission_refused"
+    AUTH_TWO_FACTOR = "auth.two_factor"
+    AUTH_TWO_FACTOR_ENROLLED = "auth.two_factor_enrolled"
+    AUTH_RECOVERY_CODES_REGENERATED = "auth.recovery_codes_regenerated"
+    AUTH_PASSWORD_CHANGED = "auth.password_changed"  # noqa: S105  (an action code, not a secret)
+    USER_TWO_FACTOR_RESET = "user.two_factor_reset"
+    FIRM_REGISTER = "firm.register"
+    USER_CREATE = "user.create"
+    USER_ACTIVATE = "user.activate"
+    USER_DEACTIVATE = "user.deactivate"
+    USER_LOCALE = "user.locale"
+    NOTIFICATIONS_READ_ALL = "notifications.read_all"
+    # Firms and their needs
+    FIRM_PROFILE_UPDATE = "firm.profile_update"
+    FIRM_VERIFY = "firm.verify"
+    NEED_INSTANT_GRANTED = "need.instant_granted"
+    FIRM_REVERIFY = "firm.reverify"
+    FIRM_PROFILE_VIEW = "firm.profile_view"
+    IDENTITY_LETTER_SUBMIT = "identity.letter_submit"
+    IDENTITY_LETTER_APPROVED = "identity.letter_approved"
+    IDENTITY_LETTER_REJECTED = "identity.letter_rejected"
+    FACT_DISPUTE_OPEN = "fact.dispute_open"
+    FACT_DISPUTE_UPHELD = "fact.dispute_upheld"
+    FACT_DISPUTE_REJECTED = "fact.dispute_rejected"
+    DATA_AUTHORISE = "data.authorise"
+    DATA_REVOKE = "data.revoke"
+    DATA_QUERY = "data.query"
+    NEED_SUBMIT = "need.submit"
+    NEED_APPLY = "need.apply"
+    NEED_ROUTE_BEST = "need.route_best"
+    NEED_POOL = "need.pool"
+    NEED_WITHDRAW = "need.withdraw"
+    # Leads and loans
+    LEAD_CLAIM = "lead.claim"
+    LEAD_ACCEPT = "lead.accept"
+    LEAD_DECLINE = "lead.decline"
+    LEAD_DECIDE = "lead.decide"
+    LEAD_OFFER_TAKEN = "lead.offer_taken"
+    LEAD_EXPIRE = "lead.expire"
+    LEAD_OFFER_EXPIRE = "lead.offer_expire"
+    LEAD_CLOSE = "lead.close"
+    GUARANTEE_REQUEST_CREATE = "guarantee_request.create"
+    GUARANTEE_REQUEST_ACCEPT = "guarantee_request.accept"
+    GUARANTEE_REQUEST_ISSUE = "guarantee_request.issue"
+    GUARANTEE_REQUEST_DECLINE = "guarantee_request.decline"
+    GUARANTEE_REQUEST_EXPIRE = "guarantee_request.expire"
+    GUARANTEE_PRODUCT_CREATE = "guarantee_product.create"
+    GUARANTEE_PRODUCT_UPDATE = "guarantee_product.update"
+    GUARANTEE_PRODUCT_PUBLISH = "guarantee_product.publish"
+    GUARANTEE_PRODUCT_ARCHIVE = "guarantee_product.archive"
+    GUARANTEE_PRODUCT_AGREEMENT_ADD = "guarantee_product.agreement_add"
+    GUARANTEE_PRODUCT_AGREEMENT_REMOVE = "guarantee_product.agreement_remove"
+    GUARANTEE_PRODUCT_RISK_SHARE = "guarantee_product.risk_share"
+    COMPENSATION_FILE = "compensation.file"
+    COMPENSATION_PAY = "compensation.pay"
+    COMPENSATION_REJECT = "compensation.reject"
+    COMPENSATION_RECOVER = "compensation.recover"
+    COMPENSATION_SHARE_APPROVE = "compensation.share_approve"
+    COMPENSATION_SHARE_REJECT = "compensation.share_reject"
+    LOAN_DISBURSE = "loan.disburse"
+    # Interest-subsidy settlement
+    SUBSIDY_SETTLEMENT_COMPUTE = "subsidy.settlement.compute"
+    SUBSIDY_SETTLEMENT_ADJUST = "subsidy.settlement.adjust"
+    SUBSIDY_SETTLEMENT_APPROVE = "subsidy.settlement.approve"
+    SUBSIDY_SETTLEMENT_PAID = "subsidy.settlement.paid"
+    # Risk compensation claims
+    CLAIM_FILE = "claim.file"
+    CLAIM_APPROVE = "claim.approve"
+    CLAIM_REJECT = "claim.reject"
+    CLAIM_RECOVERY = "claim.recovery"
+    # Bank products and government policies
+    PRODUCT_CREATE = "product.create"
+    PRODUCT_UPDATE = "product.update"
+    PRODUCT_PUBLISH = "product.publish"
+    PRODUCT_ARCHIVE = "product.archive"
+    POLICY_CREATE = "policy.create"
+    POLICY_UPDATE = "policy.update"
+    POLICY_PUBLISH = "policy.publish"
+    POLICY_CLOSE = "policy.close"
+    POLICY_LOAD = "policy.load"
+    # Bank onboarding
+    INSTITUTION_APPLY = "institution.apply"
+    INSTITUTION_UPDATE = "institution.update"
+    INSTITUTION_RESUBMIT = "institution.resubmit"
+    INSTITUTION_APPROVE = "institution.approve"
+    INSTITUTION_REJECT = "institution.reject"
+    INSTITUTION_SUSPEND = "institution.suspend"
+    INSTITUTION_REINSTATE = "institution.reinstate"
+    # Supervision and administration
+    LOAN_REPORT_SUBMIT = "loan_report.submit"
+    LOAN_REPORTS_APPLY = "loan_reports.apply"
+    LOAN_REPORTS_UPLOAD = "loan_reports.upload"
+    LOAN_REPORTS_UPLOAD_REFUSED = "loan_reports.upload_refused"
+    MONTHLY_REPORT_GENERATE = "monthly_report.generate"
+    MONTHLY_REPORT_REGENERATE = "monthly_report.regenerate"
+    MONTHLY_REPORT_REVISE = "monthly_report.revise"
+    MONTHLY_REPORT_DOWNLOAD = "monthly_report.download"
+    DASHBOARD_EXPORT = "dashboard.export"
+    LPR_SAVE = "lpr.save"
+    SETTING_SAVE = "setting.save"
+    AUDIT_EXPORT = "audit.export"
+
+    @property
+    def label(self) -> str:
+        return str(ACTION_LABELS[self])
+
+
+ACTION_LABELS: dict[AuditAction, object] = {
+    # Accounts and sign-in
+    AuditAction.AUTH_LOGIN: _l("登录成功"),
+    AuditAction.AUTH_LOGIN_FAILED: _l("登录失败"),
+    AuditAction.AUTH_LOGIN_LOCKED: _l("登录尝试过多被暂停"),
+    AuditAction.AUTH_LOGOUT: _l("退出登录"),
+    AuditAction.AUTH_PERMISSION_REFUSED: _l("访问被拒绝"),
+    AuditAction.AUTH_TWO_FACTOR: _l("通过两步验证"),
+    AuditAction.AUTH_TWO_FACTOR_ENROLLED: _l("绑定身份验证器"),
+    AuditAction.AUTH_RECOVERY_CODES_REGENERATED: _l("重新生成恢复码"),
+    AuditAction.AUTH_PASSWORD_CHANGED: _l("修改密码"),
+    AuditAction.USER_TWO_FACTOR_RESET: _l("重置用户的两步验证"),
+    AuditAction.FIRM_REGISTER: _l("企业注册"),
+    AuditAction.USER_CREATE: _l("创建用户"),
+    AuditAction.USER_ACTIVATE: _l("启用用户"),
+    AuditAction.USER_DEACTIVATE: _l("停用用户"),
+    AuditAction.USER_LOCALE: _l("切换界面语言"),
+    AuditAction.NOTIFICATIONS_READ_ALL: _l("通知全部标为已读"),
+    # Firms and their needs
+    AuditAction.FIRM_PROFILE_UPDATE: _l("修改企业信息"),
+    AuditAction.FIRM_VERIFY: _l("从政务数据核验企业信息"),
+    AuditAction.NEED_INSTANT_GRANTED: _l("数据核验后补发秒批预授信"),
+    AuditAction.FIRM_REVERIFY: _l("定期复核企业政务数据"),
+    AuditAction.FIRM_PROFILE_VIEW: _l("金融机构查看企业信息"),
+    AuditAction.IDENTITY_LETTER_SUBMIT: _l("提交授权委托书"),
+    AuditAction.IDENTITY_LETTER_APPROVED: _l("授权委托书审核通过"),
+    AuditAction.IDENTITY_LETTER_REJECTED: _l("授权委托书审核未通过"),
+    AuditAction.FACT_DISPUTE_OPEN: _l("对核验数据提出异议"),
+    AuditAction.FACT_DISPUTE_UPHELD: _l("数据异议成立并重新核验"),
+    AuditAction.FACT_DISPUTE_REJECTED: _l("数据异议不成立"),
+    AuditAction.DATA_AUTHORISE: _l("授权银行查询政务数据"),
+    AuditAction.DATA_REVOKE: _l("撤回政务数据授权"),
+    AuditAction.DATA_QUERY: _l("银行查询政务数据"),
+    AuditAction.NEED_SUBMIT: _l("提交融资需求"),
+    AuditAction.NEED_APPLY: _l("申请产品"),
+    AuditAction.NEED_ROUTE_BEST: _l("平台推荐推送"),
+    AuditAction.NEED_POOL: _l("放入抢单池"),
+    AuditAction.NEED_WITHDRAW: _l("撤回融资需求"),
+    # Leads and loans
+    AuditAction.LEAD_CLAIM: _l("领取线索"),
+    AuditAction.LEAD_ACCEPT: _l("受理线索"),
+    AuditAction.LEAD_DECLINE: _l("拒绝线索"),
+    AuditAction.LEAD_DECIDE: _l("授信批复"),
+    AuditAction.LEAD_OFFER_TAKEN: _l("企业接受授信方案"),
+    AuditAction.LEAD_EXPIRE: _l("线索超时"),
+    AuditAction.LEAD_OFFER_EXPIRE: _l("授信方案过期关闭"),
+    AuditAction.LEAD_CLOSE: _l("授信方案因无担保关闭"),
+    AuditAction.GUARANTEE_REQUEST_CREATE: _l("向担保机构申请担保"),
+    AuditAction.GUARANTEE_REQUEST_ACCEPT: _l("担保机构受理担保申请"),
+    AuditAction.GUARANTEE_REQUEST_ISSUE: _l("出具担保函"),
+    AuditAction.GUARANTEE_REQUEST_DECLINE: _l("担保机构拒绝担保申请"),
+    AuditAction.GUARANTEE_REQUEST_EXPIRE: _l("担保申请超时"),
+    AuditAction.GUARANTEE_PRODUCT_CREATE: _l("新建担保产品"),
+    AuditAction.GUARANTEE_PRODUCT_UPDATE: _l("修改担保产品"),
+    AuditAction.GUARANTEE_PRODUCT_PUBLISH: _l("发布担保产品"),
+    AuditAction.GUARANTEE_PRODUCT_ARCHIVE: _l("下架担保产品"),
+    AuditAction.GUARANTEE_PRODUCT_AGREEMENT_ADD: _l("新增银担合作产品"),
+    AuditAction.GUARANTEE_PRODUCT_AGREEMENT_REMOVE: _l("解除银担合作产品"),
+    AuditAction.GUARANTEE_PRODUCT_RISK_SHARE: _l("约定风险分担比例"),
+    AuditAction.COMPENSATION_FILE: _l("银行申请代偿"),
+    AuditAction.COMPENSATION_PAY: _l("担保机构代偿"),
+    AuditAction.COMPENSATION_REJECT: _l("担保机构拒绝代偿"),
+    AuditAction.COMPENSATION_RECOVER: _l("登记代偿后追偿回收"),
+    AuditAction.COMPENSATION_SHARE_APPROVE: _l("同意拨付代偿分担"),
+    AuditAction.COMPENSATION_SHARE_REJECT: _l("不予拨付代偿分担"),
+    AuditAction.LOAN_DISBURSE: _l("登记放款"),
+    # Interest-subsidy settlement
+    AuditAction.SUBSIDY_SETTLEMENT_COMPUTE: _l("测算贴息批次"),
+    AuditAction.SUBSIDY_SETTLEMENT_ADJUST: _l("调整贴息金额"),
+    AuditAction.SUBSIDY_SETTLEMENT_APPROVE: _l("审核通过贴息批次"),
+    AuditAction.SUBSIDY_SETTLEMENT_PAID: _l("贴息批次标记已拨付"),
+    # Risk compensation claims
+    AuditAction.CLAIM_FILE: _l("提交风险补偿申请"),
+    AuditAction.CLAIM_APPROVE: _l("批准风险补偿申请"),
+    AuditAction.CLAIM_REJECT: _l("驳回风险补偿申请"),
+    AuditAction.CLAIM_RECOVERY: _l("登记风险补偿追回款"),
+    # Bank products and government policies
+    AuditAction.PRODUCT_CREATE: _l("创建产品"),
+    AuditAction.PRODUCT_UPDATE: _l("修改产品"),
+    AuditAction.PRODUCT_PUBLISH: _l("发布产品"),
+    AuditAction.PRODUCT_ARCHIVE: _l("下架产品"),
+    AuditAction.POLICY_CREATE: _l("起草政策"),
+    AuditAction.POLICY_UPDATE: _l("修改政策"),
+    AuditAction.POLICY_PUBLISH: _l("发布政策"),
+    AuditAction.POLICY_CLOSE: _l("关闭政策"),
+    AuditAction.POLICY_LOAD: _l("从文件加载政策"),
+    # Bank onboarding
+    AuditAction.INSTITUTION_APPLY: _l("机构申请入驻"),
+    AuditAction.INSTITUTION_UPDATE: _l("修改入驻申请"),
+    AuditAction.INSTITUTION_RESUBMIT: _l("重新提交入驻申请"),
+    AuditAction.INSTITUTION_APPROVE: _l("批准入驻"),
+    AuditAction.INSTITUTION_REJECT: _l("驳回入驻申请"),
+    AuditAction.INSTITUTION_SUSPEND: _l("暂停机构"),
+    AuditAction.INSTITUTION_REINSTATE: _l("恢复机构"),
+    # Supervision and administration
+    AuditAction.LOAN_REPORT_SUBMIT: _l("逐笔报送贷款月报"),
+    AuditAction.LOAN_REPORTS_APPLY: _l("整月报送贷款月报"),
+    AuditAction.LOAN_REPORTS_UPLOAD: _l("上传贷款月报文件"),
+    AuditAction.LOAN_REPORTS_UPLOAD_REFUSED: _l("贷款月报文件被拒收"),
+    AuditAction.MONTHLY_REPORT_GENERATE: _l("生成月度报告"),
+    AuditAction.MONTHLY_REPORT_REGENERATE: _l("重新生成月度报告"),
+    AuditAction.MONTHLY_REPORT_REVISE: _l("修订月度报告（补报或更正后）"),
+    AuditAction.MONTHLY_REPORT_DOWNLOAD: _l("下载月度报告"),
+    AuditAction.DASHBOARD_EXPORT: _l("导出监管看板数据"),
+    AuditAction.LPR_SAVE: _l("维护 LPR"),
+    AuditAction.SETTING_SAVE: _l("修改系统设置"),
+    AuditAction.AUDIT_EXPORT: _l("导出审计日志"),
+}

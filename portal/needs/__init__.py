@@ -1,0 +1,1 @@
+"""Financing needs: what a firm asks for, its matches and applications, offers, withdrawal."""
