@@ -20,9 +20,9 @@ from portal.catalog.models import BankProduct
 from portal.db import utcnow
 from portal.enums import GuaranteeType, LeadOrigin, LeadStatus, NeedStatus, ProductStatus, Role
 from portal.extensions import db
-from portal.leads.deadlines import add_business_days
 from portal.leads.models import Lead
 from portal.needs.models import FinancingNeed
+from portal.workdays import add_business_days
 
 KEY_PREFIX = "bench-inbox-"
 

@@ -58,6 +58,7 @@ def demo_run(host: str, port: int) -> None:
     click.echo(seed_demo().summary())
     app = current_app._get_current_object()
     exchange = _start_demo_exchange(app)
+    sink = _start_mail_sink(app)
     _print_accounts()
     # Development only: the scheduler runs beside the web server in this one process.
     # In production it is its own process (`flask --app wsgi scheduler run`).
@@ -72,6 +73,8 @@ def demo_run(host: str, port: int) -> None:
         run_simple(host, port, app, threaded=True)
     finally:
         scheduler.shutdown(wait=False)
+        if sink is not None:
+            sink.stop()
         if exchange is not None:
             exchange.stop()
 
@@ -94,6 +97,18 @@ def _start_demo_exchange(app: Flask):
     report = refresh(today_in_china(), limit=10_000)
     click.echo(f"Verified {report.firms} firms against the data exchange.")
     return exchange
+
+
+def _start_mail_sink(app: Flask):
+    """Keep the demo's e-mail in instance/mail/ (unless MAIL_SERVER names a real server)."""
+    from demo.mail_sink import MailSink
+
+    if app.config.get("MAIL_SERVER"):
+        return None
+    sink = MailSink(Path(app.instance_path) / "mail").start()
+    app.config.update(sink.config)
+    click.echo(f"E-mail the portal sends is kept in {sink.directory}/ (one .eml file each).")
+    return sink
 
 
 def _print_accounts() -> None:

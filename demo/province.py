@@ -43,7 +43,7 @@ from statistics import NormalDist
 from typing import Any
 
 import click
-from sqlalchemy import Connection, Table, func, insert, select, text, update
+from sqlalchemy import Connection, Table, func, insert, literal, select, text, update
 
 from demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from portal.accounts.models import User
@@ -51,7 +51,7 @@ from portal.accounts.passwords import hash_password
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
 from portal.claims.rule import ground
 from portal.dates import SHANGHAI, add_months, today_in_china
-from portal.db import utcnow
+from portal.db import UTCDateTime, utcnow
 from portal.enums import (
     NON_PERFORMING,
     BenefitKind,
@@ -97,9 +97,10 @@ from portal.guarantees.models import (
     RiskShareAgreement,
 )
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
-from portal.leads.deadlines import add_business_days
 from portal.leads.models import Lead, Loan
 from portal.leads.schedule import guarantee_fee_total
+from portal.legal.documents import current_versions
+from portal.legal.models import Consent
 from portal.lpr import LprRate
 from portal.matching.facts import need_facts, pricing_facts, profile_facts
 from portal.needs.models import FinancingNeed
@@ -118,6 +119,7 @@ from portal.subsidies.rule import (
     fee_subsidy_rate,
     yearly_amount,
 )
+from portal.workdays import add_business_days
 
 RANDOM_SEED = 2026
 MARKER_KEY = "province_seeded"
@@ -1033,6 +1035,7 @@ def seed_province(
     with ctx.phase("guarantees"):
         _seed_guarantees(ctx, loans)
     with ctx.phase("finish"):
+        _seed_consents(ctx)
         _finish(ctx)
         db.session.commit()
     with ctx.phase("analyze"):
@@ -3511,6 +3514,25 @@ def _plan_recoveries(ctx: _Context, claims: list[_Claim]) -> list[dict[str, Any]
 # ---------------------------------------------------------------------------
 # Finishing: budgets, marker, sequences, statistics, verification
 # ---------------------------------------------------------------------------
+
+
+def _seed_consents(ctx: _Context) -> None:
+    """Every account accepted the user agreement and privacy policy in force, as signing up
+    records: a deployment asks anyone who has not before any page (portal/legal/gate.py), and
+    the benchmarks sign in as province users. One INSERT ... SELECT per document."""
+    users, consents = User.__table__, Consent.__table__
+    for version in current_versions(ctx.today):
+        document = literal(version.document.value, consents.c.document.type)
+        accepted = select(consents.c.user_id).where(
+            consents.c.document == version.document.value,
+            consents.c.version == version.version,
+        )
+        rows = select(
+            users.c.id, document, literal(version.version), literal(utcnow(), UTCDateTime())
+        ).where(users.c.id.not_in(accepted))
+        ctx.connection.execute(
+            insert(consents).from_select(["user_id", "document", "version", "accepted_at"], rows)
+        )
 
 
 def _finish(ctx: _Context) -> None:

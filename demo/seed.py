@@ -23,7 +23,7 @@ from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
 from portal.catalog.policy_files import upsert_directory
 from portal.catalog.queries import policy_stacks_on
 from portal.catalog.versions import record_rules
-from portal.dates import add_months, months_between
+from portal.dates import add_months, months_between, today_in_china
 from portal.db import utcnow
 from portal.enums import (
     INSTITUTION_ROLES,
@@ -47,6 +47,7 @@ from portal.firms.standards import classify_size, make_credit_code
 from portal.guarantees.models import GuaranteeAgreement, GuaranteeProduct
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads.models import Loan
+from portal.legal import services as legal
 from portal.lpr import LprRate
 from portal.matching.facts import firm_facts, need_facts, pricing_facts
 from portal.reporting.models import LoanStatusReport
@@ -108,6 +109,7 @@ class SeedReport:
     agencies: int = 0
     firms: int = 0
     users: int = 0
+    consents: int = 0
     bank_products: int = 0
     guarantee_products: int = 0
     policies: int = 0
@@ -682,6 +684,7 @@ def seed_demo() -> SeedReport:
     firms = _seed_firms(report)
     db.session.flush()  # ids for the rows that refer to these
     _seed_users(report, firms, institutions, agencies)
+    _seed_consents(report)
     products = _seed_products(report, institutions)
     _seed_guarantee_product(report, institutions[DEMO_GUARANTOR], products)
     policies = _seed_policies(report)
@@ -776,6 +779,8 @@ def _seed_users(
             password_hash=password_hash,
             full_name=account.full_name,
             role=account.role,
+            # Confirmed, so the demo's notifications also arrive in the mail sink.
+            email_verified_at=ONBOARDED_AT,
         )
         # The users table checks that each role carries exactly its own tenant column.
         if account.role == Role.SME:
@@ -789,6 +794,16 @@ def _seed_users(
             user.totp_confirmed_at = ONBOARDED_AT
         db.session.add(user)
         report.users += 1
+
+
+def _seed_consents(report: SeedReport) -> None:
+    """The demo accounts accepted the user agreement and privacy policy in force, so a demo
+    goes straight to each role's home rather than to the consent page."""
+    db.session.flush()  # the users added just now
+    emails = [account.email for account, _ in _demo_logins()]
+    today = today_in_china()
+    for user in db.session.scalars(select(User).where(User.email.in_(emails)).order_by(User.id)):
+        report.consents += len(legal.record_consents(user, today))
 
 
 def _demo_logins() -> list[tuple[DemoAccount, str]]:

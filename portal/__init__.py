@@ -20,6 +20,7 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     app.config.from_object(config_for(config_name))
     app.config.update(overrides)
     _require_secret_key(app)
+    _require_mail_links(app)
     trust_proxies(app)
     register_extensions(app)
     register_url_converters(app)
@@ -48,6 +49,15 @@ def _require_secret_key(app: Flask) -> None:
         raise ConfigurationError(
             f"SECRET_KEY is {size} bytes long; at least {minimum} are needed. Make one with: "
             "python3 -c 'import secrets; print(secrets.token_hex(32))'"
+        )
+
+
+def _require_mail_links(app: Flask) -> None:
+    """E-mail carries links, which need the address people reach the portal at."""
+    if app.config.get("MAIL_SERVER") and not app.config.get("PORTAL_BASE_URL"):
+        raise ConfigurationError(
+            "MAIL_SERVER is set but PORTAL_BASE_URL is not. Set PORTAL_BASE_URL to the address "
+            "people open the portal at (https://…), so that links in e-mails work."
         )
 
 
@@ -86,6 +96,7 @@ def register_url_converters(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.accounts.email_routes import bp as account_email_bp
     from portal.accounts.routes import bp as accounts_bp
     from portal.admin.routes import bp as admin_bp
     from portal.audit.routes import bp as audit_bp
@@ -103,16 +114,20 @@ def register_blueprints(app: Flask) -> None:
     from portal.i18n import bp as i18n_bp
     from portal.institutions.routes import bp as institutions_bp
     from portal.leads.routes import bp as leads_bp
+    from portal.legal.routes import bp as legal_bp
     from portal.monthly.routes import bp as monthly_reports_bp
     from portal.needs.routes import bp as needs_bp
     from portal.notifications.routes import bp as notifications_bp
     from portal.public.routes import bp as public_bp
     from portal.reporting.routes import bp as loan_reports_bp
     from portal.subsidies.routes import bp as subsidies_bp
+    from portal.team.routes import bp as team_bp
 
     for blueprint in (
         public_bp,
+        legal_bp,
         accounts_bp,
+        account_email_bp,
         home_bp,
         admin_bp,
         audit_bp,
@@ -134,15 +149,18 @@ def register_blueprints(app: Flask) -> None:
         subsidies_bp,
         datasources_bp,
         reviews_bp,
+        team_bp,
     ):
         app.register_blueprint(blueprint)
 
 
 def register_request_hooks(app: Flask) -> None:
     from portal.authz.access import enforce_declared_access
+    from portal.legal.gate import require_current_consent
     from portal.security import set_security_headers
 
     app.before_request(enforce_declared_access)
+    app.before_request(require_current_consent)  # an undeclared endpoint stays a 403
     app.after_request(set_security_headers)
 
 

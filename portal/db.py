@@ -94,10 +94,16 @@ def _sqlite_begin_statement() -> str:
     write lock up front makes concurrent writers queue instead, while GET requests still read
     side by side under WAL.
     """
-    if has_request_context() and request.method in ("GET", "HEAD", "OPTIONS"):
-        view = current_app.view_functions.get(request.endpoint or "")
-        return "BEGIN IMMEDIATE" if getattr(view, WRITES_ON_GET, False) else "BEGIN"
-    return "BEGIN IMMEDIATE"
+    return "BEGIN IMMEDIATE" if request_may_write() else "BEGIN"
+
+
+def request_may_write() -> bool:
+    """Whether the work at hand may write: anything outside a request (commands, the
+    scheduler), a request that changes state, or a GET view marked `writes_on_get`."""
+    if not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS"):
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, WRITES_ON_GET, False))
 
 
 WRITES_ON_GET = "_portal_writes_on_get"

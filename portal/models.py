@@ -27,6 +27,7 @@ from portal.guarantees.models import (
 )
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads.models import Lead, Loan
+from portal.legal.models import Consent
 from portal.lpr import LprRate
 from portal.matching.models import MatchResult
 from portal.monthly.models import MonthlyReport
@@ -36,12 +37,16 @@ from portal.reporting.models import LoanReportUpload, LoanStatusReport
 from portal.scheduler.models import SchedulerRun
 from portal.settings import SystemSetting
 from portal.subsidies.models import SettlementBatch, SettlementLine, SubsidyGrant
+from portal.workdays import CalendarDay, CalendarYear
 
 __all__ = [
     "AuditEntry",
     "BankProduct",
+    "CalendarDay",
+    "CalendarYear",
     "ClaimRecovery",
     "CompensationClaim",
+    "Consent",
     "DashboardLeadFact",
     "DashboardLoanFact",
     "DashboardReportCell",

@@ -122,6 +122,8 @@ YEARS = _whole("years", 0, 200, N_("年"))
 EMPLOYEES = _whole("employees", 0, 10_000_000, N_("人"))
 WORKING_DAYS = _whole("working_days", 1, 365, N_("个工作日"))
 DAYS = _whole("days", 0, 99_999, N_("天"))
+# A year of the working-day calendar: the packaged notices start in 2004.
+CALENDAR_YEAR = _whole("calendar_year", 2000, 2100, N_("年"))
 # A record id typed into a search box: PostgreSQL's INTEGER.
 RECORD_ID = _whole("record_id", 1, 2_147_483_647, N_("号"))
 # Constants in rules and formulas: ten times the largest amount of money, to the 10⁻⁸.

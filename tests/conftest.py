@@ -179,18 +179,22 @@ def _audit_log_unlocked(connection: Any) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _throttle_windows_from_test_start(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+def _throttle_windows_from_test_start(monkeypatch: pytest.MonkeyPatch) -> None:
     """Count throttle windows from the moment the test began, not from the epoch.
 
     The throttle's windows are fixed 15-minute slots; a test that makes its five wrong attempts
     across a slot boundary would find its count split in two and no lock. A window now moves on
     only when the clock has moved a whole window since the test started (as a test that jumps
-    the clock forward does), so no test straddles a boundary by chance.
+    the clock forward does), so no test straddles a boundary by chance. (No `app` here: the
+    browser journeys must not build the test database's app.)
     """
-    window = int(app.config["LOGIN_THROTTLE_WINDOW"])
     started = time.time()
-    first = int(started) // window
-    monkeypatch.setattr(throttle, "_index", lambda: first + int((time.time() - started) // window))
+
+    def index() -> int:
+        window = throttle._window()
+        return int(started) // window + int((time.time() - started) // window)
+
+    monkeypatch.setattr(throttle, "_index", index)
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ from portal.firms.models import Firm
 from portal.firms.standards import classify_size, make_credit_code
 from portal.guarantees.models import GuaranteeAgreement, GuaranteeProduct
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
+from portal.legal.services import record_consents
 
 PASSWORD = "correct-horse-battery"
 # One cheap hash for every factory user: hashing hundreds of times would dominate the suite.
@@ -142,6 +143,13 @@ class UserFactory(BaseFactory):
     totp_confirmed_at = factory.Maybe(
         factory.LazyAttribute(lambda o: o.role != Role.SME), factory.LazyFunction(utcnow), None
     )
+
+    @factory.post_generation
+    def consents(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
+        """The user accepted the user agreement and privacy policy in force, as signing up
+        records; `consents=False` makes a user who never did (an account from before)."""
+        if create and extracted is not False:
+            record_consents(self, today_in_china())
 
 
 def published_product(

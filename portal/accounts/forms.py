@@ -15,6 +15,7 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    Regexp,
     ValidationError,
 )
 
@@ -30,6 +31,7 @@ from portal.enums import INSTITUTION_ROLES, QUALIFICATION_LABELS, ROLE_LABELS, R
 from portal.firms import standards
 from portal.firms.forms import MAX_WAN, MultiCheckboxField, tax_grade_choices, wan_to_yuan
 from portal.forms import ChoiceField, Form, NumberField, WholeNumberField
+from portal.legal.forms import consent_field
 from portal.numbers import AMOUNT_WAN, EMPLOYEES
 
 
@@ -184,10 +186,7 @@ class RegistrationForm(AccountFieldsMixin, Form):
     )
     # Blank unless the firm picks one: the tax bureau's grade is the one that counts.
     tax_credit_grade = ChoiceField(_l("纳税信用等级"), choices=tax_grade_choices(), default="")
-    consent = BooleanField(
-        _l("我已阅读并同意平台用户协议与隐私政策"),
-        validators=[DataRequired(_l("请阅读并同意用户协议与隐私政策"))],
-    )
+    consent = consent_field()  # the versions in force are recorded with the registration
 
     def validate_credit_code(self, field: StringField) -> None:
         try:
@@ -309,3 +308,32 @@ class StaffUserForm(AccountFieldsMixin, Form):
     def validate_agency_id(self, field: SelectField) -> None:
         if self.role.data == Role.GOV_STAFF and not field.data:
             raise ValidationError(_("政府部门用户须选择所属部门"))
+
+
+class ForgotPasswordForm(Form):
+    email = EmailField(
+        _l("注册邮箱"),
+        validators=[
+            DataRequired(_l("请填写注册时使用的邮箱")),
+            Length(max=254, message=_l("邮箱不能超过 254 个字符")),
+            # Any address an account may have (demo ones end in .local), so no DNS rules here.
+            Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("邮箱格式不正确，例如 name@example.com")),
+        ],
+    )
+
+
+class ResetPasswordForm(Form):
+    password = _password_field(_l("新密码"))
+    password_confirm = PasswordField(
+        _l("再次输入新密码"),
+        validators=[
+            DataRequired(_l("请再次输入新密码")),
+            EqualTo("password", _l("两次输入的密码不一致")),
+        ],
+    )
+
+
+class EmailPreferencesForm(Form):
+    """The categories of notification a user also wants by e-mail (all, unless switched off)."""
+
+    categories = MultiCheckboxField(_l("同时发送邮件的通知"), choices=[])

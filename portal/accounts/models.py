@@ -6,7 +6,8 @@ import datetime as dt
 import secrets
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, ColumnElement, ForeignKey, String, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, utcnow
@@ -51,7 +52,15 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     locale: Mapped[str | None] = mapped_column(String(16))
+    # Notifications are e-mailed only to an address its owner confirmed (email_confirmation.py),
+    # and not for the categories they switched off (portal/mail/outbox.py CATEGORIES).
+    email_verified_at: Mapped[dt.datetime | None]
+    email_off: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # An invited account (portal/team/invitations.py) has no usable password until its owner
+    # accepts the invitation (joined_at); other accounts were never invited.
+    invited_at: Mapped[dt.datetime | None]
+    joined_at: Mapped[dt.datetime | None]
     last_login_at: Mapped[dt.datetime | None]
     # Two-factor sign-in (RFC 6238). The secret is set when enrolment starts and counts only once
     # confirmed; the last accepted time step stops a code from being used twice.
@@ -84,6 +93,16 @@ class User(Base):
     def has_two_factor(self) -> bool:
         return self.totp_secret is not None and self.totp_confirmed_at is not None
 
+    @hybrid_property
+    def invitation_pending(self) -> bool:
+        """Invited, and the invitation not accepted yet: the account cannot sign in."""
+        return self.invited_at is not None and self.joined_at is None
+
+    @invitation_pending.inplace.expression
+    @classmethod
+    def _invitation_pending_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.invited_at.is_not(None), cls.joined_at.is_(None))
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
 
@@ -112,3 +131,20 @@ class ThrottleCounter(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     hits: Mapped[int] = mapped_column(default=0)
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class AccountToken(Base):
+    """A single-use link sent by e-mail (password reset, address confirmation); only its hash
+    is kept, so the table gives nobody a working link."""
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(24))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The address the link was sent to: a confirmation counts only for that address.
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]

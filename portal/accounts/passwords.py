@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from functools import cache
 from pathlib import Path
 
@@ -13,6 +14,8 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
 
 COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
+# An invited account's hash starts with this, which no hashing method's name does.
+UNUSABLE_PREFIX = "!"
 
 # Verifying against this keeps a login for an unknown email as slow as one for a known email.
 _DUMMY_HASH: dict[str, str] = {}
@@ -23,9 +26,17 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
+def unusable_password_hash() -> str:
+    """A hash no password matches: an invited account's, until its owner sets one.
+
+    The "!" prefix is no method werkzeug knows; the random rest keeps two such hashes unequal.
+    """
+    return UNUSABLE_PREFIX + secrets.token_hex(16)
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
-    """Check a password; with no hash, spend the same time and answer no."""
-    if password_hash is None:
+    """Check a password; with no usable hash, spend the same time and answer no."""
+    if password_hash is None or password_hash.startswith(UNUSABLE_PREFIX):
         method = current_app.config["PASSWORD_HASH_METHOD"]
         if method not in _DUMMY_HASH:
             _DUMMY_HASH[method] = hash_password("not-a-real-password")

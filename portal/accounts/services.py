@@ -15,7 +15,7 @@ from flask_login import login_user, logout_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from portal.accounts import throttle, two_factor
+from portal.accounts import email_confirmation, throttle, two_factor
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password, verify_password
 from portal.audit import service as audit
@@ -98,6 +98,7 @@ def register_firm(
         except Exception:
             db.session.rollback()
             raise
+    email_confirmation.send_link(user)
     db.session.commit()
     return user
 
@@ -317,8 +318,7 @@ def create_staff_user(actor: User, data: dict[str, Any]) -> User:
         full_name=data["full_name"].strip(),
         phone=(data.get("phone") or "").strip() or None,
         role=role,
-        institution_id=_tenant_id(role, data, "institution_id", FinancialInstitution),
-        agency_id=_tenant_id(role, data, "agency_id", GovernmentAgency),
+        **staff_tenancy(role, data),
     )
     db.session.add(user)
     try:
@@ -327,6 +327,7 @@ def create_staff_user(actor: User, data: dict[str, Any]) -> User:
         db.session.rollback()
         raise EmailTaken from None
     audit.record(AuditAction.USER_CREATE, actor=actor, obj=user, role=str(role))
+    email_confirmation.send_link(user)
     db.session.commit()
     return user
 
@@ -354,6 +355,15 @@ _TENANT_ROLES = {
     "institution_id": tuple(INSTITUTION_ROLES),
     "agency_id": (Role.GOV_STAFF,),
 }
+
+
+def staff_tenancy(role: Role, data: dict[str, Any]) -> dict[str, int | None]:
+    """The tenant columns of a new staff account: the institution or agency its role needs,
+    checked to exist and to fit the role (LookupError if not); None where the role has none."""
+    return {
+        "institution_id": _tenant_id(role, data, "institution_id", FinancialInstitution),
+        "agency_id": _tenant_id(role, data, "agency_id", GovernmentAgency),
+    }
 
 
 def _tenant_id(role: Role, data: dict[str, Any], key: str, model: type) -> int | None:

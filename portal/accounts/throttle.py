@@ -208,6 +208,25 @@ def begin(email: str, address: str | None, *, step: str) -> Attempt:
     return attempt
 
 
+def count(limit: Limit, subject: str) -> None:
+    """Count one request (a reset link asked for, …) against a limit for this window; raise
+    Throttled past it. The same counters, windows and switch as sign-in."""
+    if not current_app.config["LOGIN_THROTTLE_ENABLED"]:
+        return
+    key = f"{limit.name}:{hashlib.sha256(subject.encode()).hexdigest()[:32]}:{_index()}"
+    if counter_store().hit(key, _window() + 60) > limit.attempts:
+        raise Throttled(_retry_after())
+
+
+def allowed(limit: Limit, subject: str) -> bool:
+    """Count one request against a limit; whether it is still within it."""
+    try:
+        count(limit, subject)
+    except Throttled:
+        return False
+    return True
+
+
 def _record_lock(email: str, limit: Limit, step: str) -> None:
     """Audit a lock once, from the attempt that set it off (actor: the account, if it exists)."""
     email = email.strip().lower()[:254]

@@ -1,4 +1,4 @@
-"""Administration: users, the LPR table and a system overview."""
+"""Administration: users, the LPR table, the working-day calendar and a system overview."""
 
 from __future__ import annotations
 
@@ -8,18 +8,35 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
+from portal import settings
+from portal.accounts import confirmations
 from portal.accounts import services as account_services
 from portal.accounts.forms import StaffUserForm
 from portal.accounts.models import User
 from portal.admin import services
-from portal.admin.forms import ConfirmForm, LprForm, UserFilterForm
+from portal.admin.calendar_notice import NoticeRefused
+from portal.admin.forms import (
+    CalendarNoticeForm,
+    CalendarYearFilter,
+    ConfirmForm,
+    LprForm,
+    LprWithdrawForm,
+    SettingForm,
+    UserFilterForm,
+)
 from portal.audit.models import AuditEntry
 from portal.authz import Permission, get_or_404, requires
-from portal.confirmation import Confirmation, confirmation_step
+from portal.confirmation import confirmation_step
+from portal.dates import today_in_china
 from portal.extensions import db
+from portal.forms import filter_value
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
-from portal.lpr import LprRate
+from portal.lpr import LprRate, latest_lpr
 from portal.pagination import paginate
+from portal.team import invitations
+from portal.team import services as team_services
+from portal.team.forms import StaffInviteForm
+from portal.workdays import years_to_warn
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -33,9 +50,12 @@ def index() -> str:
         .all()
     )
     recent = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(10)).all()
-    latest_lpr = db.session.scalar(select(LprRate).order_by(LprRate.effective_on.desc()))
     return render_template(
-        "admin/index.html", role_counts=role_counts, recent=recent, latest_lpr=latest_lpr
+        "admin/index.html",
+        role_counts=role_counts,
+        recent=recent,
+        latest_lpr=latest_lpr(),
+        calendar_warnings=years_to_warn(today_in_china()),
     )
 
 
@@ -47,7 +67,10 @@ def users() -> str:
     page = paginate(
         services.user_query(form.q.data if valid else None, form.role.data if valid else None)
     )
-    return render_template("admin/users.html", form=form, page=page, confirm=ConfirmForm())
+    links = invitations.live_until(page.items)
+    return render_template(
+        "admin/users.html", form=form, page=page, links=links, confirm=ConfirmForm()
+    )
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -69,6 +92,41 @@ def new_user() -> str | Response:
     return render_template("admin/user_form.html", form=form)
 
 
+@bp.route("/users/invite", methods=["GET", "POST"])
+@requires(Permission.ADMIN_USERS_MANAGE)
+def invite_user() -> str | Response:
+    """Open a staff account by invitation: the invitee sets their own password by e-mail."""
+    form = StaffInviteForm()
+    form.institution_id.choices = [(0, _("（不适用）"))] + _choices(FinancialInstitution)
+    form.agency_id.choices = [(0, _("（不适用）"))] + _choices(GovernmentAgency)
+    if form.validate_on_submit():
+        try:
+            user = team_services.invite_staff(current_user, form.data)
+        except account_services.EmailTaken:
+            form.email.errors.append(_("该邮箱已被使用"))
+        except LookupError:
+            form.institution_id.errors.append(_("所选机构或部门不存在，请重新选择"))
+        else:
+            flash(_("邀请已发送到 %(email)s，7 天内有效。", email=user.email), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/invite_form.html", form=form)
+
+
+@bp.post("/users/<int:user_id>/invitation")
+@requires(Permission.ADMIN_USERS_MANAGE)
+def resend_invitation(user_id: int) -> Response:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    user = get_or_404(User, user_id, current_user)
+    try:
+        invitations.resend(current_user, user)
+    except invitations.NotPending:
+        flash(_("%(email)s 已接受邀请或已停用，无需重新发送。", email=user.email), "info")
+    else:
+        flash(_("已重新发送邀请到 %(email)s，原链接作废。", email=user.email), "success")
+    return redirect(url_for("admin.users"))
+
+
 @bp.post("/users/<int:user_id>/active")
 @requires(Permission.ADMIN_USERS_MANAGE)
 def set_active(user_id: int) -> str | Response:
@@ -81,20 +139,7 @@ def set_active(user_id: int) -> str | Response:
         return redirect(url_for("admin.users"))
     activate = request.form.get("active") == "1"
     if not activate:
-        page = confirmation_step(
-            Confirmation(
-                title=_("停用用户"),
-                subject=f"{user.full_name} · {user.email}",
-                consequences=_(
-                    "停用后该用户立即被退出登录，不能再登录平台；其经办的记录保留。"
-                    "需要时可以再次启用。"
-                ),
-                checkbox=_("我确认停用该用户"),
-                button=_("确认停用"),
-                cancel_url=url_for("admin.users"),
-                danger=True,
-            )
-        )
+        page = confirmation_step(confirmations.deactivation(user, url_for("admin.users")))
         if page is not None:
             return page
     account_services.set_active(current_user, user, activate)
@@ -118,20 +163,7 @@ def reset_two_factor(user_id: int) -> str | Response:
     if user.id == current_user.id:
         flash(_("不能重置自己的两步验证，请联系另一位管理员。"), "error")
         return redirect(url_for("admin.users"))
-    page = confirmation_step(
-        Confirmation(
-            title=_("重置两步验证"),
-            subject=f"{user.full_name} · {user.email}",
-            consequences=_(
-                "重置后该用户原有的验证器和恢复码全部作废，下次登录时必须重新绑定验证器。"
-                "请先通过可靠渠道核实本人身份。"
-            ),
-            checkbox=_("我确认已核实本人身份，重置其两步验证"),
-            button=_("确认重置"),
-            cancel_url=url_for("admin.users"),
-            danger=True,
-        )
-    )
+    page = confirmation_step(confirmations.two_factor_reset(user, url_for("admin.users")))
     if page is not None:
         return page
     account_services.reset_two_factor(current_user, user)
@@ -139,18 +171,114 @@ def reset_two_factor(user_id: int) -> str | Response:
     return redirect(url_for("admin.users"))
 
 
+@bp.get("/settings")
+@requires(Permission.ADMIN_SETTINGS_MANAGE)
+def settings_page() -> str:
+    return _settings_page()
+
+
+@bp.post("/settings/<key>")
+@requires(Permission.ADMIN_SETTINGS_MANAGE)
+def save_setting(key: str) -> tuple[str, int] | Response:
+    if key not in settings.BY_KEY:
+        abort(404)
+    form = SettingForm()
+    if form.validate_on_submit():
+        try:
+            settings.save(current_user, key, form.value.data or "")
+        except settings.InvalidSetting as refused:
+            form.value.errors.append(str(refused))
+        else:
+            label = settings.BY_KEY[key].label
+            flash(_("已保存“%(name)s”。", name=label), "success")
+            return redirect(url_for("admin.settings_page") + f"#setting-{key}")
+    return _settings_page(failed=key, form=form), 400
+
+
+def _settings_page(failed: str | None = None, form: SettingForm | None = None) -> str:
+    rows = [
+        (setting, db.session.get(settings.SystemSetting, setting.key))
+        for setting in settings.SETTINGS
+    ]
+    return render_template("admin/settings.html", rows=rows, failed=failed, failed_form=form)
+
+
 @bp.route("/lpr", methods=["GET", "POST"])
 @requires(Permission.ADMIN_SETTINGS_MANAGE)
 def lpr() -> str | Response:
     form = LprForm()
     if form.validate_on_submit():
-        services.save_lpr(
-            current_user, form.effective_on.data, form.one_year.data, form.over_five_years.data
-        )
-        flash(_("LPR 已保存。"), "success")
+        try:
+            services.save_lpr(
+                current_user,
+                form.effective_on.data,
+                form.one_year.data,
+                form.over_five_years.data,
+                form.reason.data or "",
+            )
+        except services.LprRefused as refused:
+            form.reason.errors.append(str(refused))
+        else:
+            flash(_("LPR 已保存。"), "success")
+            return redirect(url_for("admin.lpr"))
+    return _lpr_page(form, LprWithdrawForm())
+
+
+@bp.post("/lpr/<int:rate_id>/withdraw")
+@requires(Permission.ADMIN_SETTINGS_MANAGE)
+def withdraw_lpr(rate_id: int) -> str | Response:
+    rate = get_or_404(LprRate, rate_id, current_user)
+    form = LprWithdrawForm()
+    if form.validate_on_submit():
+        try:
+            services.withdraw_lpr(current_user, rate, form.reason.data)
+        except services.LprRefused as refused:
+            flash(str(refused), "error")
+        else:
+            flash(_("已撤回 %(day)s 的 LPR 记录。", day=rate.effective_on), "success")
         return redirect(url_for("admin.lpr"))
+    return _lpr_page(LprForm(formdata=None), form, withdrawing=rate.id)
+
+
+def _lpr_page(form: LprForm, withdraw: LprWithdrawForm, withdrawing: int | None = None) -> str:
     rates = db.session.scalars(select(LprRate).order_by(LprRate.effective_on.desc())).all()
-    return render_template("admin/lpr.html", form=form, rates=rates)
+    return render_template(
+        "admin/lpr.html", form=form, withdraw=withdraw, withdrawing=withdrawing, rates=rates
+    )
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+@requires(Permission.ADMIN_SETTINGS_MANAGE)
+def calendar() -> str | Response:
+    chosen = filter_value(_validated(CalendarYearFilter(request.args)).year)
+    page = services.calendar_page(chosen, today_in_china())
+    form = CalendarNoticeForm(**({} if request.method == "POST" else _prefilled(page)))
+    if form.validate_on_submit():
+        try:
+            services.save_calendar_notice(
+                current_user, form.year.data, form.notice.data.strip(), form.lines.data
+            )
+        except NoticeRefused as refused:
+            form.lines.errors.extend(refused.problems)
+        else:
+            flash(_("已保存 %(year)s 年的节假日安排。", year=form.year.data), "success")
+            return redirect(url_for("admin.calendar", year=form.year.data))
+    return render_template("admin/calendar.html", form=form, page=page)
+
+
+def _prefilled(page: services.CalendarPage) -> dict[str, object]:
+    """The chosen year's notice as entered, ready to correct (empty for a packaged year)."""
+    loaded = page.chosen.loaded
+    return {
+        "year": page.chosen.year,
+        "notice": loaded.notice if loaded else "",
+        "lines": page.entered_lines,
+    }
+
+
+def _validated(form: CalendarYearFilter) -> CalendarYearFilter:
+    form.validate()  # a malformed link shows the default year
+    return form
 
 
 def _choices(model: type) -> list[tuple[int, str]]:

@@ -22,12 +22,22 @@ class AuditAction(StrEnum):
     AUTH_TWO_FACTOR_ENROLLED = "auth.two_factor_enrolled"
     AUTH_RECOVERY_CODES_REGENERATED = "auth.recovery_codes_regenerated"
     AUTH_PASSWORD_CHANGED = "auth.password_changed"  # noqa: S105  (an action code, not a secret)
+    AUTH_PASSWORD_RESET_REQUESTED = "auth.password_reset_requested"  # noqa: S105
+    AUTH_PASSWORD_RESET = "auth.password_reset"  # noqa: S105
+    EMAIL_CONFIRMATION_SENT = "email.confirmation_sent"
+    EMAIL_CONFIRMED = "email.confirmed"
+    EMAIL_PREFERENCES_SAVE = "email.preferences_save"
     USER_TWO_FACTOR_RESET = "user.two_factor_reset"
     FIRM_REGISTER = "firm.register"
     USER_CREATE = "user.create"
     USER_ACTIVATE = "user.activate"
     USER_DEACTIVATE = "user.deactivate"
+    # Invitations by e-mail (portal/team/invitations.py)
+    TEAM_INVITE = "team.invite"
+    TEAM_INVITATION_RESEND = "team.invitation_resend"
+    TEAM_INVITATION_ACCEPT = "team.invitation_accept"
     USER_LOCALE = "user.locale"
+    LEGAL_CONSENT = "legal.consent"
     NOTIFICATIONS_READ_ALL = "notifications.read_all"
     # Firms and their needs
     FIRM_PROFILE_UPDATE = "firm.profile_update"
@@ -105,6 +115,7 @@ class AuditAction(StrEnum):
     INSTITUTION_REJECT = "institution.reject"
     INSTITUTION_SUSPEND = "institution.suspend"
     INSTITUTION_REINSTATE = "institution.reinstate"
+    INSTITUTION_SETTINGS_SAVE = "institution.settings_save"
     # Supervision and administration
     LOAN_REPORT_SUBMIT = "loan_report.submit"
     LOAN_REPORTS_APPLY = "loan_reports.apply"
@@ -116,6 +127,9 @@ class AuditAction(StrEnum):
     MONTHLY_REPORT_DOWNLOAD = "monthly_report.download"
     DASHBOARD_EXPORT = "dashboard.export"
     LPR_SAVE = "lpr.save"
+    LPR_WITHDRAW = "lpr.withdraw"
+    CALENDAR_NOTICE_ENTER = "calendar.notice_enter"
+    CALENDAR_NOTICE_CORRECT = "calendar.notice_correct"
     SETTING_SAVE = "setting.save"
     AUDIT_EXPORT = "audit.export"
 
@@ -135,12 +149,21 @@ ACTION_LABELS: dict[AuditAction, object] = {
     AuditAction.AUTH_TWO_FACTOR_ENROLLED: _l("绑定身份验证器"),
     AuditAction.AUTH_RECOVERY_CODES_REGENERATED: _l("重新生成恢复码"),
     AuditAction.AUTH_PASSWORD_CHANGED: _l("修改密码"),
+    AuditAction.AUTH_PASSWORD_RESET_REQUESTED: _l("申请通过邮件重置密码"),
+    AuditAction.AUTH_PASSWORD_RESET: _l("通过邮件链接重置密码"),
+    AuditAction.EMAIL_CONFIRMATION_SENT: _l("重新发送邮箱确认邮件"),
+    AuditAction.EMAIL_CONFIRMED: _l("确认邮箱"),
+    AuditAction.EMAIL_PREFERENCES_SAVE: _l("修改邮件通知设置"),
     AuditAction.USER_TWO_FACTOR_RESET: _l("重置用户的两步验证"),
     AuditAction.FIRM_REGISTER: _l("企业注册"),
     AuditAction.USER_CREATE: _l("创建用户"),
     AuditAction.USER_ACTIVATE: _l("启用用户"),
     AuditAction.USER_DEACTIVATE: _l("停用用户"),
+    AuditAction.TEAM_INVITE: _l("邀请用户加入"),
+    AuditAction.TEAM_INVITATION_RESEND: _l("重新发送邀请"),
+    AuditAction.TEAM_INVITATION_ACCEPT: _l("接受邀请并设置密码"),
     AuditAction.USER_LOCALE: _l("切换界面语言"),
+    AuditAction.LEGAL_CONSENT: _l("同意现行的用户服务协议与隐私政策"),
     AuditAction.NOTIFICATIONS_READ_ALL: _l("通知全部标为已读"),
     # Firms and their needs
     AuditAction.FIRM_PROFILE_UPDATE: _l("修改企业信息"),
@@ -218,6 +241,7 @@ ACTION_LABELS: dict[AuditAction, object] = {
     AuditAction.INSTITUTION_REJECT: _l("驳回入驻申请"),
     AuditAction.INSTITUTION_SUSPEND: _l("暂停机构"),
     AuditAction.INSTITUTION_REINSTATE: _l("恢复机构"),
+    AuditAction.INSTITUTION_SETTINGS_SAVE: _l("修改机构设置"),
     # Supervision and administration
     AuditAction.LOAN_REPORT_SUBMIT: _l("逐笔报送贷款月报"),
     AuditAction.LOAN_REPORTS_APPLY: _l("整月报送贷款月报"),
@@ -229,6 +253,9 @@ ACTION_LABELS: dict[AuditAction, object] = {
     AuditAction.MONTHLY_REPORT_DOWNLOAD: _l("下载月度报告"),
     AuditAction.DASHBOARD_EXPORT: _l("导出监管看板数据"),
     AuditAction.LPR_SAVE: _l("维护 LPR"),
+    AuditAction.LPR_WITHDRAW: _l("撤回 LPR 记录"),
+    AuditAction.CALENDAR_NOTICE_ENTER: _l("录入节假日安排通知"),
+    AuditAction.CALENDAR_NOTICE_CORRECT: _l("更正节假日安排通知"),
     AuditAction.SETTING_SAVE: _l("修改系统设置"),
     AuditAction.AUDIT_EXPORT: _l("导出审计日志"),
 }

@@ -37,6 +37,11 @@ class Permission(StrEnum):
     GUARANTOR_PRODUCTS_MANAGE = "guarantor:products:manage"
     # An institution's admin may see and edit its application while it waits for review.
     INSTITUTION_ONBOARDING_APPLY = "institution:onboarding:apply"
+    # An approved institution's admins run its team (invite, disable, reset a second factor)
+    # and its settings (default response deadline, working hours, notification mailboxes).
+    INSTITUTION_TEAM_MANAGE = "institution:team:manage"
+    # Government staff see who else works for their agency (read only).
+    GOV_COLLEAGUES_VIEW = "gov:colleagues:view"
     SUPERVISION_VIEW = "supervision:dashboard:view"
     # Bank admins see their own bank against the anonymised median of all banks.
     DASHBOARD_VIEW = "supervision:dashboard:view_scoped"
@@ -74,6 +79,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.BANK_LEADS_WORK,
             Permission.BANK_PRODUCTS_MANAGE,
             Permission.INSTITUTION_ONBOARDING_APPLY,
+            Permission.INSTITUTION_TEAM_MANAGE,
             Permission.BANK_LOAN_REPORTS_SUBMIT,
             Permission.BANK_CLAIMS_FILE,
             Permission.DASHBOARD_VIEW,
@@ -89,11 +95,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.GUARANTOR_REQUESTS_WORK,
             Permission.GUARANTOR_PRODUCTS_MANAGE,
             Permission.INSTITUTION_ONBOARDING_APPLY,
+            Permission.INSTITUTION_TEAM_MANAGE,
         }
     ),
     Role.GOV_STAFF: frozenset(
         {
             Permission.HOME_GOV,
+            Permission.GOV_COLLEAGUES_VIEW,
             Permission.GOV_POLICIES_MANAGE,
             Permission.GOV_ONBOARDING_DECIDE,
             Permission.GOV_SUBSIDIES_SETTLE,

@@ -22,11 +22,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, String, and_, cast, false, func, or_, select, true
 from sqlalchemy.orm import joinedload
 
+from portal import lpr
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
 from portal.enums import OnboardingStatus, PolicyKind, ProductKind, ProductStatus
 from portal.extensions import db
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
-from portal.lpr import LprRate
 
 PROVINCE_CODE = "350000"
 LIKE_ESCAPE = "\\"
@@ -340,9 +340,4 @@ def instant_approval_ids(product_ids: Iterable[int]) -> set[int]:
 
 def latest_lpr_one_year(today: dt.date) -> Decimal | None:
     """The 1-year LPR in effect on `today`, or None when the table is empty."""
-    return db.session.scalar(
-        select(LprRate.one_year)
-        .where(LprRate.effective_on <= today)
-        .order_by(LprRate.effective_on.desc())
-        .limit(1)
-    )
+    return db.session.scalar(lpr.one_year_on(today))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -29,7 +29,7 @@ def report_product(
     _send(
         _admins(User.institution_id == institution_id, Role.BANK_ADMIN),
         f"{KIND}:product:{product_id}:{version_id}",
-        _(
+        _l(
             "产品“%(name)s”的规则（第 %(version)s 版）无法计算，已暂停匹配",
             name=name,
             version=version,
@@ -45,7 +45,7 @@ def report_policy(
     _send(
         _admins(User.agency_id == agency_id, Role.GOV_STAFF),
         f"{KIND}:policy:{policy_id}:{version_id}",
-        _(
+        _l(
             "政策“%(name)s”的规则（第 %(version)s 版）无法计算，已暂停匹配",
             name=title,
             version=version,
@@ -65,9 +65,9 @@ def _admins(owner: object, role: Role) -> list[int]:
 def _send(user_ids: Iterable[int], key: str, title: str, link: str) -> None:
     """One notification per admin, inside a savepoint: a twin sent by another worker a moment
     ago (the dedupe key is unique) must not fail the caller's transaction."""
-    body = _("请打开产品或政策，按提示修改其中超出范围的数字或公式后重新保存。")
+    body = _l("请打开产品或政策，按提示修改其中超出范围的数字或公式后重新保存。")
     try:
         with db.session.begin_nested():
-            notify(user_ids, KIND, title[:160], body, link=link, dedupe_key=key)
+            notify(user_ids, KIND, title, body, link=link, dedupe_key=key)
     except IntegrityError:
         pass

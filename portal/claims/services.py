@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, and_, exists, func, select, update
 from sqlalchemy.orm import selectinload
 
@@ -300,7 +301,7 @@ def file_claim(
     notify(
         agency_user_ids(option.policy.agency_id),
         "claim.filed",
-        _("收到风险补偿申请：%(policy)s", policy=option.policy.title),
+        _l("收到风险补偿申请：%(policy)s", policy=option.policy.title),
         link=path_for("claims.review", claim_id=claim.id),
     )
     db.session.commit()
@@ -404,7 +405,7 @@ def approve(actor: User, claim: CompensationClaim) -> None:
         policy=claim.policy_id,
         amount=claim.approved_amount,
     )
-    _tell_bank(claim, "claim.approved", _("风险补偿申请 #%(id)s 已批准", id=claim.id))
+    _tell_bank(claim, "claim.approved", _l("风险补偿申请 #%(id)s 已批准", id=claim.id))
     db.session.commit()
 
 
@@ -428,7 +429,7 @@ def reject(actor: User, claim: CompensationClaim, reason: str) -> None:
         policy=claim.policy_id,
         reason=reason[:200],
     )
-    _tell_bank(claim, "claim.rejected", _("风险补偿申请 #%(id)s 已驳回", id=claim.id))
+    _tell_bank(claim, "claim.rejected", _l("风险补偿申请 #%(id)s 已驳回", id=claim.id))
     db.session.commit()
 
 

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from portal.audit import service as audit
@@ -242,7 +243,7 @@ def _tell_banks(flagged: Mapping[int, Sequence[str]]) -> int:
         notify(
             bank_user_ids(lead.institution_id),
             "lead.firm_facts_changed",
-            _(
+            _l(
                 "线索 #%(id)s 的企业政务数据有重要变化：%(what)s",
                 id=lead.id,
                 what="；".join(warnings),

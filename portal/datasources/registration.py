@@ -30,6 +30,7 @@ from portal.datasources.sources import Source
 from portal.db import utcnow
 from portal.firms import standards
 from portal.firms.models import Firm
+from portal.legal import services as legal
 
 ACTIVE = "active"
 # Working days a new firm's registration takes to reach the exchange.
@@ -126,7 +127,8 @@ class Applicant:
 
 
 def register(applicant: Applicant, address: str | None, today: dt.date) -> User:
-    """Check the firm and the registrant, then create the firm, its user and its facts.
+    """Check the firm and the registrant, then create the firm, its user, its facts and the
+    user's consent to the user agreement and the privacy policy in force.
 
     Raises EmailTaken, CreditCodeTaken, Throttled or a RegistrationRefused; nothing is saved then.
     """
@@ -141,6 +143,7 @@ def register(applicant: Applicant, address: str | None, today: dt.date) -> User:
     profile = {**registry_profile(record), **_declared_profile(applicant.declared)}
 
     def finish(user: User, firm: Firm) -> None:
+        legal.record_consents(user, today)  # the consent box: the versions in force today
         _verify(user, firm, client, applicant.declared, today)
         if applicant.representative is not None:
             firm.identity_method = "registry"

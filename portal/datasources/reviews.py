@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select, update
 
 from portal.accounts.models import User
@@ -157,13 +157,13 @@ def decide_letter(actor: User, letter: IdentityLetter, approve: bool, reason: st
     )
     audit.record(action, actor=actor, obj=letter, firm_id=firm.id, reason=text)
     if approve:
-        title = _("授权委托书已审核通过，现在可以提交融资需求")
+        title = _l("授权委托书已审核通过，现在可以提交融资需求")
     else:
-        title = _("授权委托书未通过审核：%(reason)s", reason=text)
+        title = _l("授权委托书未通过审核：%(reason)s", reason=text)
     notify(
         firm_user_ids(firm.id),
         action,
-        title[:160],
+        title,
         link=path_for("reviews.identity"),
     )
     db.session.commit()
@@ -242,10 +242,10 @@ def close_dispute(
     )
     label = provenance.FIELD_LABELS.get(dispute.field, dispute.field)
     if upheld:
-        title = _("您对“%(field)s”的异议已受理，平台已重新核验：%(note)s", field=label, note=text)
+        title = _l("您对“%(field)s”的异议已受理，平台已重新核验：%(note)s", field=label, note=text)
     else:
-        title = _("您对“%(field)s”的异议未获支持：%(note)s", field=label, note=text)
-    notify(firm_user_ids(firm.id), action, title[:160], link=_profile_link())
+        title = _l("您对“%(field)s”的异议未获支持：%(note)s", field=label, note=text)
+    notify(firm_user_ids(firm.id), action, title, link=_profile_link())
     db.session.commit()
     return changes
 

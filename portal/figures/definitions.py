@@ -58,7 +58,7 @@ from portal.enums import NON_PERFORMING, LeadStatus
 from portal.extensions import db
 from portal.firms.standards import SizeClass
 from portal.leads.models import Lead, Loan
-from portal.lpr import LprRate
+from portal.lpr import one_year_schedule
 from portal.reporting.models import LoanStatusReport
 
 INCLUSIVE_CREDIT_CEILING = Decimal("10000000")  # 1,000 万元, inclusive
@@ -216,12 +216,7 @@ def inclusive(size_class: Any, loan: Any) -> Any:
 
 def lpr_schedule() -> LprSchedule:
     """Every 1-year LPR with the day it took effect, oldest first."""
-    return [
-        (effective, Decimal(rate))
-        for effective, rate in db.reporting.execute(
-            select(LprRate.effective_on, LprRate.one_year).order_by(LprRate.effective_on)
-        )
-    ]
+    return one_year_schedule(db.reporting)
 
 
 def lpr_on(schedule: LprSchedule, day: dt.date) -> Decimal | None:

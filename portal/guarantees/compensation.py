@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select, update
 
 from portal.accounts.models import User
@@ -165,7 +166,7 @@ def file(
     notify(
         bank_user_ids(letter.institution_id),
         "compensation.filed",
-        _("担保函 %(no)s 项下贷款违约，银行申请代偿", no=letter.letter_no),
+        _l("担保函 %(no)s 项下贷款违约，银行申请代偿", no=letter.letter_no),
         link=path_for("compensations.detail", compensation_id=compensation.id),
     )
     db.session.commit()
@@ -203,7 +204,7 @@ def pay(actor: User, compensation: Compensation) -> None:
         firm_id=compensation.firm_id,
         paid=compensation.claimed_amount,
     )
-    _tell_bank(compensation, _("担保机构已就贷款 %(no)s 代偿", no=_contract(compensation)))
+    _tell_bank(compensation, _l("担保机构已就贷款 %(no)s 代偿", no=_contract(compensation)))
     _tell_government(compensation, region)
     db.session.commit()
 
@@ -226,7 +227,7 @@ def reject(actor: User, compensation: Compensation, reason: str) -> None:
     audit.record(
         AuditAction.COMPENSATION_REJECT, actor=actor, obj=compensation, reason=reason[:200]
     )
-    _tell_bank(compensation, _("担保机构拒绝了贷款 %(no)s 的代偿申请", no=_contract(compensation)))
+    _tell_bank(compensation, _l("担保机构拒绝了贷款 %(no)s 的代偿申请", no=_contract(compensation)))
     db.session.commit()
 
 
@@ -341,7 +342,7 @@ def decide_share(actor: User, share: CompensationShare, approve: bool, reason: s
     notify(
         bank_user_ids(share.compensation.institution_id),
         "compensation.share_decided",
-        _("代偿 #%(id)s 的分担申请已审核", id=share.compensation_id),
+        _l("代偿 #%(id)s 的分担申请已审核", id=share.compensation_id),
         link=path_for("compensations.detail", compensation_id=share.compensation_id),
     )
     db.session.commit()
@@ -394,6 +395,6 @@ def _tell_government(compensation: Compensation, region_code: str) -> None:
     notify(
         list(staff),
         "compensation.share_submitted",
-        _("担保机构就代偿 #%(id)s 申请再担保和政府分担", id=compensation.id),
+        _l("担保机构就代偿 #%(id)s 申请再担保和政府分担", id=compensation.id),
         link=path_for("compensations.shares"),
     )

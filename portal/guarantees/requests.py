@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from portal.accounts.models import User
@@ -36,7 +37,6 @@ from portal.enums import (
 from portal.extensions import db
 from portal.guarantees import queries
 from portal.guarantees.models import Guarantee, GuaranteeProduct, GuaranteeRequest
-from portal.leads.deadlines import add_business_days
 from portal.leads.models import Lead, Loan
 from portal.leads.schedule import guarantee_fee_total
 from portal.matching.catalogue import load_catalogue
@@ -44,6 +44,7 @@ from portal.matching.engine import CatalogueGuarantee
 from portal.matching.facts import firm_facts, need_facts
 from portal.notifications.service import bank_user_ids, firm_user_ids, notify, path_for
 from portal.subsidies import grants
+from portal.workdays import add_business_days
 
 LIVE = (GuaranteeRequestStatus.OPEN, GuaranteeRequestStatus.ACCEPTED)
 CENT = Decimal("0.01")
@@ -120,11 +121,11 @@ def request_guarantee(
         request.decided_at = request.first_response_at = now
         _issue_letter(request, product, issued_by=None, automatic=True)
         _tell_guarantor(
-            request, _("见贷即保：已随银行授信自动出具担保函（申请 #%(id)s）", id=request.id)
+            request, _l("见贷即保：已随银行授信自动出具担保函（申请 #%(id)s）", id=request.id)
         )
         _tell_firm_and_bank(request, "guarantee.issued", _issued_title(request))
     else:
-        _tell_guarantor(request, _("新的担保申请 #%(id)s，请在时限内响应", id=request.id))
+        _tell_guarantor(request, _l("新的担保申请 #%(id)s，请在时限内响应", id=request.id))
     audit.record(
         AuditAction.GUARANTEE_REQUEST_CREATE,
         actor=None,
@@ -380,7 +381,7 @@ def _close_offer_without_guarantee(lead: Lead) -> None:
     audit.record(
         AuditAction.LEAD_CLOSE, actor=None, obj=lead, reason=LeadCloseReason.GUARANTEE_UNAVAILABLE
     )
-    title = _("线索 #%(id)s 的授信方案已关闭：没有担保机构为该笔贷款提供担保", id=lead.id)
+    title = _l("线索 #%(id)s 的授信方案已关闭：没有担保机构为该笔贷款提供担保", id=lead.id)
     notify(
         bank_user_ids(lead.institution_id),
         "lead.closed",
@@ -390,7 +391,7 @@ def _close_offer_without_guarantee(lead: Lead) -> None:
     notify(
         firm_user_ids(lead.need.firm_id),
         "lead.closed",
-        _("%(bank)s 的授信方案未能获得担保，已关闭", bank=lead.institution.short_name),
+        _l("%(bank)s 的授信方案未能获得担保，已关闭", bank=lead.institution.short_name),
         link=path_for("needs.detail", need_id=lead.need_id),
     )
 

@@ -14,6 +14,7 @@ from portal.enums import INSTITUTION_KIND_LABELS, ONBOARDING_LABELS, OnboardingS
 from portal.firms import standards
 from portal.forms import Form
 from portal.institutions import services
+from portal.legal.forms import consent_field
 
 PHONE_PATTERN = r"^[0-9+\-() ]{7,32}$"
 LICENCE_PATTERN = r"^[A-Za-z0-9-]{4,40}$"
@@ -101,6 +102,7 @@ class ApplicationForm(AccountFieldsMixin, InstitutionForm):
         validators=[DataRequired(_l("请填写管理员姓名")), Length(max=80)],
         description=_l("此账号为本机构的管理员，负责产品与客户经理账号"),
     )
+    consent = consent_field()  # the versions in force are recorded with the application
 
     def account_data(self) -> dict[str, Any]:
         return {

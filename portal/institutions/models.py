@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, String, Text
+from sqlalchemy import JSON, CheckConstraint, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, utcnow
@@ -19,6 +19,12 @@ class FinancialInstitution(Base):
     __tablename__ = "financial_institutions"
     __table_args__ = (
         CheckConstraint("response_days BETWEEN 1 AND 30", name="response_days_range"),
+        CheckConstraint(
+            "(work_starts_at IS NULL AND work_ends_at IS NULL)"
+            " OR (work_starts_at IS NOT NULL AND work_ends_at IS NOT NULL"
+            " AND work_starts_at < work_ends_at)",
+            name="working_hours_order",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,6 +48,11 @@ class FinancialInstitution(Base):
     # Who changed the status is in the audit log; a users FK here would make a cycle.
     # Business days a lead may wait for this bank's first answer (SBA's lender match uses 2).
     response_days: Mapped[int] = mapped_column(default=2)
+    # The hours firms may call (Asia/Shanghai), shown beside the institution on their needs.
+    work_starts_at: Mapped[dt.time | None] = mapped_column(Time)
+    work_ends_at: Mapped[dt.time | None] = mapped_column(Time)
+    # Team mailboxes that also receive the institution's work e-mails (portal/mail/outbox.py).
+    notify_emails: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     users: Mapped[list[User]] = relationship(
@@ -51,6 +62,13 @@ class FinancialInstitution(Base):
     @property
     def can_publish(self) -> bool:
         return self.onboarding_status == OnboardingStatus.APPROVED
+
+    @property
+    def working_hours(self) -> str | None:
+        """The contact hours as firms read them ("09:00–17:30"), or None when not set."""
+        if self.work_starts_at is None or self.work_ends_at is None:
+            return None
+        return f"{self.work_starts_at:%H:%M}–{self.work_ends_at:%H:%M}"
 
     def __repr__(self) -> str:
         return f"<FinancialInstitution {self.id} {self.short_name}>"

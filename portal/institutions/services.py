@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, select, update
 from sqlalchemy.exc import IntegrityError
 
+from portal import settings
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password
 from portal.accounts.services import email_exists, normalise_email
@@ -24,10 +25,12 @@ from portal.audit import service as audit
 from portal.audit.actions import AuditAction
 from portal.audit.models import AuditEntry
 from portal.authz import scoped
+from portal.dates import today_in_china
 from portal.db import utcnow
 from portal.enums import InstitutionKind, OnboardingStatus, Role
 from portal.extensions import db
 from portal.institutions.models import FinancialInstitution, is_guarantor
+from portal.legal import services as legal
 from portal.notifications.models import Notification
 
 MIN_REASON_LENGTH = 4
@@ -138,12 +141,17 @@ class KindFamilyChanged(OnboardingError):
 
 
 def apply(institution_data: dict[str, Any], account: dict[str, Any]) -> User:
-    """Create an institution (APPLIED) and its first administrator in one transaction."""
+    """Create an institution (APPLIED) and its first administrator in one transaction, with
+    the administrator's consent to the user agreement and the privacy policy in force."""
     data = _clean_institution(institution_data)
     taken = _taken_fields(data, email=account["email"])
     if taken:
         raise AlreadyRegistered(taken)
-    institution = FinancialInstitution(**data, onboarding_status=OnboardingStatus.APPLIED)
+    institution = FinancialInstitution(
+        **data,
+        onboarding_status=OnboardingStatus.APPLIED,
+        response_days=settings.new_institution_response_days(),
+    )
     user = User(
         email=normalise_email(account["email"]),
         password_hash=hash_password(account["password"]),
@@ -162,6 +170,7 @@ def apply(institution_data: dict[str, Any], account: dict[str, Any]) -> User:
             _taken_fields(data, email=account["email"]) or frozenset({"name"})
         ) from None
     audit.record(AuditAction.INSTITUTION_APPLY, actor=user, obj=institution, name=institution.name)
+    legal.record_consents(user, today_in_china())  # the application form's consent box
     db.session.commit()
     return user
 

@@ -29,7 +29,7 @@ from portal.enums import (
 )
 from portal.firms.forms import wan_to_yuan
 from portal.forms import ChoiceField, Form, NumberField, WholeNumberField
-from portal.leads.services import OFFER_VALID_DAYS, CreditDecision, offer_validity_problem
+from portal.leads.services import CreditDecision, default_valid_until, offer_validity_problem
 from portal.numbers import AMOUNT_WAN, MONTHS, RATE_PERCENT
 
 MAX_LOAN_WAN = Decimal("1000000")
@@ -94,7 +94,7 @@ class DeclineForm(Form):
 
 
 def _default_valid_until() -> dt.date:
-    return today_in_china() + dt.timedelta(days=OFFER_VALID_DAYS)
+    return default_valid_until(today_in_china())
 
 
 class DecisionForm(Form):

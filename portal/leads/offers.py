@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from portal.audit import service as audit
@@ -236,7 +237,7 @@ def _tell_of_lapse(lead: Lead) -> None:
     notify(
         bank_user_ids(lead.institution_id),
         "lead.offer_expired",
-        _(
+        _l(
             "线索 #%(id)s 的授信方案已过有效期（%(day)s），企业未接受，线索已关闭",
             id=lead.id,
             day=day,
@@ -247,6 +248,6 @@ def _tell_of_lapse(lead: Lead) -> None:
     notify(
         firm_user_ids(lead.need.firm_id),
         "lead.offer_expired",
-        _("%(bank)s 的授信方案已过有效期（%(day)s），已关闭", bank=bank, day=day),
+        _l("%(bank)s 的授信方案已过有效期（%(day)s），已关闭", bank=bank, day=day),
         link=path_for("needs.detail", need_id=lead.need_id),
     )

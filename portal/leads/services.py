@@ -16,9 +16,11 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from portal import settings
 from portal.accounts.models import User
 from portal.audit import service as audit
 from portal.audit.actions import AuditAction
@@ -38,7 +40,6 @@ from portal.enums import (
 from portal.extensions import db
 from portal.guarantees import requests as guarantee_requests
 from portal.institutions.models import FinancialInstitution
-from portal.leads.deadlines import add_business_days
 from portal.leads.ending import offer_ended
 from portal.leads.models import Lead, Loan
 from portal.matching.engine import CatalogueGuarantee
@@ -48,6 +49,7 @@ from portal.notifications.service import bank_user_ids, firm_user_ids, notify, p
 from portal.numbers import AMOUNT_WAN, MONTHS, RATE_PERCENT, Quantity, plain
 from portal.settings import max_banks_per_need
 from portal.subsidies import grants
+from portal.workdays import add_business_days
 
 LIVE_NEED_STATUSES = (NeedStatus.OPEN, NeedStatus.ROUTED)
 UNANSWERED = (LeadStatus.OPEN,)
@@ -295,9 +297,9 @@ def _response_days(product: BankProduct) -> int:
 
 def _tell_bank_new_lead(lead: Lead) -> None:
     title = (
-        _("新的预授信线索 #%(id)s，请在时限内确认", id=lead.id)
+        _l("新的预授信线索 #%(id)s，请在时限内确认", id=lead.id)
         if lead.pre_approved
-        else _("新的融资线索 #%(id)s，请在时限内响应", id=lead.id)
+        else _l("新的融资线索 #%(id)s，请在时限内响应", id=lead.id)
     )
     notify(
         bank_user_ids(lead.institution_id),
@@ -367,7 +369,7 @@ def claim(actor: User, lead_id: int) -> Lead:
     notify(
         firm_user_ids(lead.need.firm_id),
         "lead.claimed",
-        _("%(bank)s 已领取您的融资需求", bank=lead.institution.short_name),
+        _l("%(bank)s 已领取您的融资需求", bank=lead.institution.short_name),
         link=path_for("needs.detail", need_id=lead.need_id),
     )
     db.session.commit()
@@ -426,7 +428,7 @@ def accept(actor: User, lead: Lead) -> None:
         handled_by_id=actor.id,
     )
     audit.record(AuditAction.LEAD_ACCEPT, actor=actor, obj=lead, firm_id=lead.need.firm_id)
-    _tell_firm(lead, "lead.accepted", _("%(bank)s 已受理您的融资申请", bank=_bank(lead)))
+    _tell_firm(lead, "lead.accepted", _l("%(bank)s 已受理您的融资申请", bank=_bank(lead)))
     db.session.commit()
 
 
@@ -450,12 +452,16 @@ def decline(actor: User, lead: Lead, reason: DeclineReason, note: str) -> None:
         firm_id=lead.need.firm_id,
         reason=reason.value,
     )
-    _tell_firm(lead, "lead.declined", _("%(bank)s 未能受理您的融资申请", bank=_bank(lead)))
+    _tell_firm(lead, "lead.declined", _l("%(bank)s 未能受理您的融资申请", bank=_bank(lead)))
     db.session.commit()
 
 
-OFFER_VALID_DAYS = 15  # an offer's validity when the bank names none: decision day + 15 days
 MAX_OFFER_VALID_DAYS = 90  # the longest a bank may keep an offer open
+
+
+def default_valid_until(today: dt.date) -> dt.date:
+    """The last day to take an offer whose bank named none (the platform's setting)."""
+    return today + dt.timedelta(days=settings.offer_valid_days())
 
 
 @dataclass(frozen=True)
@@ -465,7 +471,7 @@ class CreditDecision:
     term_months: int
     repayment_method: RepaymentMethod = RepaymentMethod.EQUAL_INSTALMENT
     upfront_fee: Decimal = Decimal(0)  # one-off fees, yuan
-    valid_until: dt.date | None = None  # last day the firm may take it; None: OFFER_VALID_DAYS
+    valid_until: dt.date | None = None  # last day the firm may take it; None: default_valid_until()
     # The offer holds only with a guarantee institution's guarantee (银担联动).
     with_guarantee: bool = False
 
@@ -476,7 +482,7 @@ def offer_validity_problem(valid_until: dt.date, today: dt.date) -> str | None:
         return _(
             "方案有效期应晚于今天 %(today)s，如 %(example)s",
             today=today.isoformat(),
-            example=(today + dt.timedelta(days=OFFER_VALID_DAYS)).isoformat(),
+            example=default_valid_until(today).isoformat(),
         )
     last = today + dt.timedelta(days=MAX_OFFER_VALID_DAYS)
     if valid_until > last:
@@ -595,8 +601,7 @@ def record_decision(actor: User, lead: Lead, decision: CreditDecision) -> None:
         approved_term_months=decision.term_months,
         repayment_method=decision.repayment_method,
         upfront_fee=decision.upfront_fee,
-        offer_valid_until=decision.valid_until
-        or today_in_china() + dt.timedelta(days=OFFER_VALID_DAYS),
+        offer_valid_until=decision.valid_until or default_valid_until(today_in_china()),
         guarantee_fee_rate=guarantee.fee_rate if guarantee else _guarantee_fee_rate(lead),
         guarantee_required=guarantee is not None,
         decided_at=utcnow(),
@@ -616,7 +621,7 @@ def record_decision(actor: User, lead: Lead, decision: CreditDecision) -> None:
         repayment=decision.repayment_method.value,
         with_guarantee=guarantee is not None,
     )
-    _tell_firm(lead, "lead.offer", _("%(bank)s 给出了授信方案，请比较后选择", bank=_bank(lead)))
+    _tell_firm(lead, "lead.offer", _l("%(bank)s 给出了授信方案，请比较后选择", bank=_bank(lead)))
     db.session.commit()
 
 
@@ -676,13 +681,13 @@ def take_offer(actor: User, lead: Lead) -> None:
             notify(
                 bank_user_ids(other.institution_id),
                 "lead.closed",
-                _("线索 #%(id)s 已关闭：企业选择了其他银行", id=other.id),
+                _l("线索 #%(id)s 已关闭：企业选择了其他银行", id=other.id),
                 link=path_for("leads.detail", lead_id=other.id),
             )
     notify(
         bank_user_ids(lead.institution_id),
         "lead.offer_taken",
-        _("企业接受了本行对线索 #%(id)s 的授信方案，请办理放款", id=lead.id),
+        _l("企业接受了本行对线索 #%(id)s 的授信方案，请办理放款", id=lead.id),
         link=path_for("leads.detail", lead_id=lead.id),
     )
     audit.record(AuditAction.LEAD_OFFER_TAKEN, actor=actor, obj=lead, firm_id=need.firm_id)
@@ -766,7 +771,7 @@ def disburse(
     audit.record(
         AuditAction.LOAN_DISBURSE, actor=actor, obj=loan, firm_id=need.firm_id, lead=lead.id
     )
-    _tell_firm(lead, "loan.disbursed", _("%(bank)s 已放款，祝经营顺利", bank=_bank(lead)))
+    _tell_firm(lead, "loan.disbursed", _l("%(bank)s 已放款，祝经营顺利", bank=_bank(lead)))
     db.session.commit()
     return loan
 
@@ -816,7 +821,7 @@ def _reroute(expired: Lead, now: dt.datetime) -> None:
     notify(
         bank_user_ids(expired.institution_id),
         "lead.expired",
-        _("线索 #%(id)s 已超过响应时限，已关闭并计为超时", id=expired.id),
+        _l("线索 #%(id)s 已超过响应时限，已关闭并计为超时", id=expired.id),
         link=path_for("leads.detail", lead_id=expired.id),
     )
     if settled_reason(need) is not None:
@@ -825,7 +830,7 @@ def _reroute(expired: Lead, now: dt.datetime) -> None:
         _tell_firm(
             expired,
             "need.no_more_banks",
-            _(
+            _l(
                 "%(bank)s 未在时限内响应。本需求已推送给 %(n)s 家银行，达到上限；"
                 "如仍需融资，可撤回本需求后重新提交",
                 bank=_bank(expired),
@@ -838,7 +843,7 @@ def _reroute(expired: Lead, now: dt.datetime) -> None:
         _tell_firm(
             expired,
             "need.no_more_banks",
-            _(
+            _l(
                 "%(bank)s 未在时限内响应，暂无其他符合条件的银行。可将需求放入抢单池",
                 bank=_bank(expired),
             ),
@@ -848,7 +853,7 @@ def _reroute(expired: Lead, now: dt.datetime) -> None:
     _tell_firm(
         expired,
         "need.rerouted",
-        _("%(old)s 未在时限内响应，已为您转派给 %(new)s", old=_bank(expired), new=_bank(lead)),
+        _l("%(old)s 未在时限内响应，已为您转派给 %(new)s", old=_bank(expired), new=_bank(lead)),
     )
 
 
@@ -863,7 +868,7 @@ def warn_near_deadlines(now: dt.datetime, within: dt.timedelta = dt.timedelta(ho
         notify(
             bank_user_ids(lead.institution_id),
             "lead.deadline_near",
-            _("线索 #%(id)s 即将超过响应时限，请尽快处理", id=lead.id),
+            _l("线索 #%(id)s 即将超过响应时限，请尽快处理", id=lead.id),
             link=path_for("leads.detail", lead_id=lead.id),
             dedupe_key=f"deadline-near-{lead.id}",
         )

@@ -37,7 +37,7 @@ from portal.guarantees import queries as guarantee_queries
 from portal.guarantees.models import GuaranteeAgreement, GuaranteeProduct
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Lead
-from portal.lpr import LprRate, latest_lpr
+from portal.lpr import latest_lpr, one_year_on
 from portal.matching.engine import (
     Catalogue,
     CatalogueGuarantee,
@@ -79,12 +79,7 @@ def invalidate_catalogue_cache() -> None:
 def catalogue_fingerprint(today: dt.date) -> tuple[Any, ...]:
     """One small query whose answer changes whenever the matcher's catalogue would."""
     approved = FinancialInstitution.onboarding_status == OnboardingStatus.APPROVED
-    lpr_in_force = (
-        select(LprRate.one_year)
-        .where(LprRate.effective_on <= today)
-        .order_by(LprRate.effective_on.desc())
-        .limit(1)
-    )
+    lpr_in_force = one_year_on(today)
     statement = select(
         select(func.count(BankProduct.id)).scalar_subquery(),
         select(func.max(BankProduct.updated_at)).scalar_subquery(),

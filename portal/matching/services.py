@@ -6,7 +6,7 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
 
 from portal.audit import service as audit
@@ -232,7 +232,7 @@ def _grant_deferred(result: MatchResult, need: FinancingNeed, today: dt.date) ->
     notify(
         firm_user_ids(need.firm_id),
         "need.instant_granted",
-        _("企业数据已核验，融资需求 #%(id)s 获得秒批预授信", id=need.id),
+        _l("企业数据已核验，融资需求 #%(id)s 获得秒批预授信", id=need.id),
         link=path_for("needs.detail", need_id=need.id),
         dedupe_key=f"instant-granted-{result.id}",
     )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
@@ -388,8 +389,14 @@ def _tell_of_revision(report: MonthlyReport) -> None:
     notifications.notify(
         regulators,
         "monthly_report",
-        f"{period_label(report.period)}月度运行监测报告已修订（第 {report.version} 版）",
-        "有银行补报或更正了该月数据，报告已按最新数据重新生成；各版本及变动的指标可在“月度报告”查看。",
+        _l(
+            "%(month)s 月度运行监测报告已修订（第 %(version)s 版）",
+            month=f"{report.period:%Y-%m}",
+            version=report.version,
+        ),
+        _l(
+            "有银行补报或更正了该月数据，报告已按最新数据重新生成；各版本及变动的指标可在“月度报告”查看。"
+        ),
         link=notifications.path_for("monthly_reports.index"),
         dedupe_key=f"monthly-report-{report.period:%Y-%m}-v{report.version}",
     )
@@ -403,8 +410,8 @@ def _tell_regulators(month: dt.date) -> None:
     notifications.notify(
         regulators,
         "monthly_report",
-        f"{period_label(month)}月度运行监测报告已生成",
-        "全省及各设区市、各机构的报告已归档，可在“月度报告”下载。",
+        _l("%(month)s 月度运行监测报告已生成", month=f"{month:%Y-%m}"),
+        _l("全省及各设区市、各机构的报告已归档，可在“月度报告”下载。"),
         link=notifications.path_for("monthly_reports.index"),
         dedupe_key=f"monthly-report-{month:%Y-%m}",
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -117,7 +118,7 @@ def withdraw_need(actor: User, need: FinancingNeed) -> None:
             notify(
                 bank_user_ids(lead.institution_id),
                 "lead.closed",
-                _("线索 #%(id)s 已关闭：企业撤回了融资需求", id=lead.id),
+                _l("线索 #%(id)s 已关闭：企业撤回了融资需求", id=lead.id),
                 link=path_for("leads.detail", lead_id=lead.id),
             )
     audit.record(AuditAction.NEED_WITHDRAW, actor=actor, obj=need, firm_id=need.firm_id)

@@ -1,12 +1,15 @@
-"""Sending in-portal notifications. They join the caller's transaction."""
+"""Sending notifications: in the portal, and by e-mail for what matters. They join the caller's
+transaction, so a notification (and its e-mail) exists exactly when its event does."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from flask import current_app
+from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select, update
 
+from portal import messages
 from portal.accounts.models import User
 from portal.audit import service as audit
 from portal.audit.actions import AuditAction
@@ -14,6 +17,7 @@ from portal.db import utcnow
 from portal.enums import INSTITUTION_ROLES, OnboardingStatus
 from portal.extensions import db
 from portal.institutions.models import FinancialInstitution
+from portal.mail import outbox
 from portal.notifications.models import Notification
 
 
@@ -25,22 +29,40 @@ def path_for(endpoint: str, **values: object) -> str:
 def notify(
     user_ids: Iterable[int],
     kind: str,
-    title: str,
-    body: str = "",
+    title: str | LazyString,
+    body: str | LazyString = "",
     link: str | None = None,
     dedupe_key: str | None = None,
 ) -> int:
-    """Queue a notification for each user; with a dedupe key, one that was sent is not resent."""
+    """Queue a notification for each user, and its e-mail for those who want one; with a dedupe
+    key, one that was sent is not resent.
+
+    Pass `_l(...)` texts: each reader sees them in their own language (portal/messages.py).
+    """
     ids = sorted(set(user_ids))
     if dedupe_key and _already_sent(dedupe_key):
         return 0
+    title_message, body_message = messages.store(title), messages.store(body) if body else None
+    chinese = current_app.config["BABEL_DEFAULT_LOCALE"]
+    title_text = messages.render(title_message, chinese)[:160]
+    body_text = messages.render(body_message, chinese)
     for user_id in ids:
         key = f"{dedupe_key}:{user_id}" if dedupe_key else None
         db.session.add(
             Notification(
-                user_id=user_id, kind=kind, title=title, body=body, link=link, dedupe_key=key
+                user_id=user_id,
+                kind=kind,
+                title=title_text,
+                body=body_text,
+                title_message=title_message,
+                body_message=body_message,
+                link=link,
+                dedupe_key=key,
             )
         )
+    outbox.queue_notification(ids, kind, title_message, body_message, link, dedupe_key)
+    # Institution settings: the team mailboxes of the recipients' institutions get a copy.
+    outbox.queue_mailbox_copies(ids, kind, title_message, body_message, link, dedupe_key)
     return len(ids)
 
 

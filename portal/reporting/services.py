@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -42,6 +43,7 @@ from portal.notifications.service import bank_user_ids, notify, path_for
 from portal.reporting import loan_files
 from portal.reporting.loan_files import FileRefused, LoanRef, Problem, Received, TemplateRow
 from portal.reporting.models import LoanReportUpload, LoanStatusReport
+from portal.workdays import working_day_on_or_after
 
 TIER_ORDER = (
     FiveTierClass.NORMAL,
@@ -146,8 +148,11 @@ def last_month(today: dt.date | None = None) -> dt.date:
 
 
 def reports_due_on(period: dt.date) -> dt.date:
-    """The last day banks may report the month on time: the deadline day of the next month."""
-    return shift_month(period, 1).replace(day=settings.report_deadline_day())
+    """The last day banks may report the month on time: the deadline day of the next month, or,
+    when that day is not a working day (a holiday, a weekend not worked), the next working day,
+    as regulators' reporting deadlines move."""
+    deadline_day = shift_month(period, 1).replace(day=settings.report_deadline_day())
+    return working_day_on_or_after(deadline_day)
 
 
 def past_due(period: dt.date, today: dt.date) -> bool:
@@ -664,8 +669,8 @@ def remind_missing_reports(today: dt.date) -> int:
         sent = notify(
             bank_user_ids(missing.institution_id),
             "loan_reports.missing",
-            _("请报送 %(month)s 的贷款月报", month=month),
-            _(
+            _l("请报送 %(month)s 的贷款月报", month=month),
+            _l(
                 "本行 %(month)s 应报送 %(due)s 笔贷款的状态，已报送 %(reported)s 笔，"
                 "尚缺 %(missing)s 笔。请尽快逐笔填报或上传月报文件。",
                 month=month,

@@ -109,6 +109,13 @@ def retry_deferred_instant() -> int:
     return retry(today_in_china())
 
 
+def send_outbox_emails() -> int:
+    """Send the e-mail that is due (none while MAIL_SERVER is unset)."""
+    from portal.mail.sender import send_due
+
+    return send_due()
+
+
 # (job, how often) — each job is a plain function that needs only an app context. The monthly
 # jobs run hourly and do nothing once their month's work is done.
 JOBS: tuple[tuple[Callable[[], int], dt.timedelta], ...] = (
@@ -123,6 +130,7 @@ JOBS: tuple[tuple[Callable[[], int], dt.timedelta], ...] = (
     (settle_interest_subsidies, dt.timedelta(hours=1)),
     (reverify_firm_facts, dt.timedelta(minutes=10)),
     (retry_deferred_instant, dt.timedelta(minutes=10)),
+    (send_outbox_emails, dt.timedelta(minutes=1)),
 )
 
 

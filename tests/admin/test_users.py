@@ -94,10 +94,15 @@ def test_lpr_is_saved_and_corrected(app, admin_client):
     """Saving an LPR twice for the same date corrects it rather than adding a row."""
     from portal.lpr import LprRate
 
-    for rate in ("3.10", "3.00"):
+    for rate, reason in (("3.10", ""), ("3.00", "按公告更正")):
         admin_client.post(
             "/admin/lpr",
-            data={"effective_on": "2026-10-20", "one_year": rate, "over_five_years": "3.50"},
+            data={
+                "effective_on": "2026-10-20",
+                "one_year": rate,
+                "over_five_years": "3.50",
+                "reason": reason,
+            },
         )
     with app.app_context():
         rows = db.session.scalars(select(LprRate)).all()

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from portal import settings
 from portal.accounts import services as accounts
 from portal.accounts.models import User
-from portal.admin.services import save_lpr
+from portal.admin.services import save_calendar_notice, save_lpr
 from portal.audit import service as audit
 from portal.audit.actions import AuditAction
 from portal.audit.labels import ACTION_LABELS
@@ -277,7 +277,7 @@ def catalogue(app: Flask, c: Cast) -> list[Expected]:
 
 
 def administration(app: Flask, c: Cast) -> list[Expected]:
-    """Onboarding, staff accounts, the LPR table and a setting."""
+    """Onboarding, staff accounts, the LPR table, the holiday calendar and a setting."""
     with from_address(app):
         applicant = institutions.apply(
             {
@@ -303,6 +303,7 @@ def administration(app: Flask, c: Cast) -> list[Expected]:
         )
         accounts.set_active(admin, staff, False)
         rate = save_lpr(admin, dt.date(2026, 10, 20), Decimal("3.00"), Decimal("3.50"))
+        notice = save_calendar_notice(admin, 2040, "国办发明电〔2039〕1号", "2040-01-01 元旦")
         settings.set_npl_alert_threshold(admin, Decimal("0.05"))
     return [
         Expected("institution.apply", applicant.id, "FinancialInstitution", institution.id),
@@ -310,6 +311,7 @@ def administration(app: Flask, c: Cast) -> list[Expected]:
         Expected("user.create", c.admin, "User", staff.id),
         Expected("user.deactivate", c.admin, "User", staff.id),
         Expected("lpr.save", c.admin, "LprRate", rate.id),
+        Expected("calendar.notice_enter", c.admin, "CalendarYear", notice.id),
         Expected("setting.save", c.admin),
     ]
 
@@ -403,6 +405,13 @@ COMMITS_WITHOUT_ENTRY = {
     "datasources/authorisations.py:grant": "commits _grant(), which records",
     "datasources/refresh.py:refresh": "commits _refresh_one(), which records each changed firm",
     "matching/services.py:retry_deferred_instant": "commits _grant_deferred(), which records",
+    # Sending mail: the outbox row is the record (status, attempts, errors), written with the
+    # event that the event's own entry records.
+    "mail/sender.py:send_due": "delivery state of outbox rows; the event was audited",
+    "mail/sender.py:_claim": "delivery state of an outbox row",
+    "mail/sender.py:_retry_later": "delivery state of an outbox row",
+    "mail/sender.py:_give_up": "delivery state of an outbox row",
+    "mail/sender.py:_fail_abandoned": "delivery state of outbox rows",
 }
 
 

@@ -75,11 +75,25 @@ MATRIX: dict[tuple[str, str], Answers] = {
     **entry("accounts.security", "GET", SIGNED_IN),
     **entry("accounts.change_password", "POST", SIGNED_IN),
     **entry("accounts.regenerate_recovery_codes", "POST", SIGNED_IN),
+    # E-mail links carry a token: the world's is not a real one, so every visitor gets a 404.
+    **entry("account_email.forgot_password", "GET POST", PUBLIC),
+    **entry("account_email.reset_password", "GET POST", everyone(MISSING)),
+    **entry("account_email.confirm", "GET POST", everyone(MISSING)),
+    **entry("account_email.preferences", "GET POST", SIGNED_IN),
+    **entry("account_email.resend_confirmation", "POST", SIGNED_IN),
     # --- pages anyone may read --------------------------------------------------------------------
     **entry("public.index", "GET", PUBLIC),
     **entry("public.rules_help", "GET", PUBLIC),
     **entry("public.health", "GET", PUBLIC),
     **entry("i18n.switch_language", "POST", PUBLIC),  # the visitor's own language cookie
+    # The user agreement and the privacy policy, current and earlier versions (portal/legal/).
+    **entry("legal.terms", "GET", PUBLIC),
+    **entry("legal.terms_version", "GET", PUBLIC),
+    **entry("legal.privacy", "GET", PUBLIC),
+    **entry("legal.privacy_version", "GET", PUBLIC),
+    # Accepting the versions in force: any signed-in user, for their own account; with nothing
+    # left to accept, the page sends them on.
+    **entry("legal.consent", "GET POST", SIGNED_IN),
     # The public catalogue: published products of approved banks, published or closed policies.
     **entry("catalog.products", "GET", PUBLIC),
     **entry("catalog.product_detail", "GET", PUBLIC),
@@ -205,6 +219,19 @@ MATRIX: dict[tuple[str, str], Answers] = {
     **entry("compensations.recover", "POST", only(*GUARANTORS)),
     **entry("compensations.shares", "GET", only(GOV)),
     **entry("compensations.decide_share", "POST", only(GOV)),
+    # --- the institution's team and settings: institution:team:manage (an approved bank's or
+    # guarantor's admins; their own institution's users, the world's being their officer, who
+    # is enrolled and has joined: disabling or resetting asks for confirmation first) ----------
+    **entry("team.index", "GET", only(BANK_ADMIN, GUARANTOR_ADMIN)),
+    **entry("team.invite", "GET POST", only(BANK_ADMIN, GUARANTOR_ADMIN)),
+    **entry("team.set_active", "POST", only(BANK_ADMIN, GUARANTOR_ADMIN)),
+    **entry("team.reset_two_factor", "POST", only(BANK_ADMIN, GUARANTOR_ADMIN)),
+    **entry("team.resend_invitation", "POST", only(BANK_ADMIN, GUARANTOR_ADMIN)),
+    **entry("team.settings", "GET POST", only(BANK_ADMIN, GUARANTOR_ADMIN)),
+    # gov:colleagues:view: government staff read their own agency's users.
+    **entry("team.colleagues", "GET", only(GOV)),
+    # An invitation link carries a token: the world's is not a real one, so every visitor 404s.
+    **entry("team.accept_invitation", "GET POST", everyone(MISSING)),
     # --- onboarding: institution:onboarding:apply (the institution's own application: a bank's
     # or a guarantor's administrator) -----------------------------------------------------------
     **entry("institutions.my_application", "GET POST", only(BANK_ADMIN, GUARANTOR_ADMIN)),
@@ -235,9 +262,16 @@ MATRIX: dict[tuple[str, str], Answers] = {
     # --- administration: admin:users:manage, admin:settings:manage --------------------------------
     **entry("admin.users", "GET", only(ADMIN)),
     **entry("admin.new_user", "GET POST", only(ADMIN)),
+    **entry("admin.invite_user", "GET POST", only(ADMIN)),
+    **entry("admin.resend_invitation", "POST", only(ADMIN)),
     **entry("admin.set_active", "POST", only(ADMIN)),
     **entry("admin.reset_two_factor", "POST", only(ADMIN)),
     **entry("admin.lpr", "GET POST", only(ADMIN)),
+    # The world has no LPR rows: the admin's withdrawal names none (tests/admin/test_lpr.py).
+    **entry("admin.withdraw_lpr", "POST", {**only(ADMIN), ADMIN.value: MISSING}),
+    **entry("admin.settings_page", "GET", only(ADMIN)),
+    **entry("admin.save_setting", "POST", only(ADMIN)),
+    **entry("admin.calendar", "GET POST", only(ADMIN)),
     # admin:audit:view: the whole audit log and its CSV export.
     **entry("audit.index", "GET", only(ADMIN)),
     **entry("audit.export", "GET", only(ADMIN)),

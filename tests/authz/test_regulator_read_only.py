@@ -42,6 +42,10 @@ REGULATOR_MAY_SEND = {
     ("notifications.mark_read", "POST"): "marks the regulator's own notifications read",
     ("accounts.change_password", "POST"): "changes the regulator's own password",
     ("accounts.regenerate_recovery_codes", "POST"): "replaces the regulator's own recovery codes",
+    ("legal.consent", "POST"): "records the regulator's own consent to the legal texts in force",
+    ("account_email.preferences", "POST"): "the regulator's own choice of e-mailed notifications",
+    ("account_email.resend_confirmation", "POST"): "a link to confirm the regulator's own address",
+    ("account_email.forgot_password", "POST"): "asks for a reset link; says nothing of accounts",
     # The two-factor steps of the regulator's own sign-in: they enrol or check the regulator's own
     # second factor, and send a regulator who is already signed in back to the sign-in page.
     ("accounts.second_step", "POST"): "the second step of the regulator's own sign-in",

@@ -73,6 +73,8 @@ def own_ids(world: World, role: Role, argument: str, endpoint: str) -> set[int]:
         own.add(world.province_report)  # a city's staff also read the province's report
     if argument == "request_id":
         own.add(world.b.issued_request)  # its guarantor also holds the request of its letter
+    if argument == "user_id" and role in (Role.BANK_ADMIN, Role.GUARANTOR_ADMIN):
+        own.add(world.b.user_ids[role])  # the admin is on their own team too
     return own
 
 

@@ -85,6 +85,8 @@ GUARANTOR_NAMES = {"A": "甲担保", "B": "乙担保"}
 AMOUNTS = {"A": Decimal("1234000"), "B": Decimal("2345000")}
 CONTRACTS = {"A": "HT-A-0001", "B": "HT-B-0001"}
 FAKE_PDF = b"%PDF-1.4\n% authz test report\n"
+# A version both legal texts were published in, for /terms/<version> and /privacy/<version>.
+LEGAL_VERSION = "2026-12-01"
 
 
 @dataclass
@@ -179,12 +181,26 @@ class World:
             "line_id": t.line,
             "report_id": self.report_for(role, key) if role else self.province_report,
             "institution_id": self.pending_institution,
-            "user_id": t.user_ids[Role.SME],
+            "user_id": t.user_ids[team_member(role) if names_team(endpoint) else Role.SME],
             "table": "banks",
             "fmt": "csv",
             "letter_id": self.letter,
             "dispute_id": self.dispute,
+            "token": "not-a-link-anyone-was-sent",
+            "key": "max_banks_per_need",
+            "rate_id": 10**7,
+            "version": LEGAL_VERSION,
         }
+
+
+def names_team(endpoint: str | None) -> bool:
+    """Whether the endpoint's `user_id` is a colleague's on the institution's team pages."""
+    return endpoint is not None and endpoint.startswith("team.")
+
+
+def team_member(role: Role | None) -> Role:
+    """The colleague an institution admin's team pages name: an officer of the same kind."""
+    return Role.GUARANTOR_OFFICER if role == Role.GUARANTOR_ADMIN else Role.BANK_OFFICER
 
 
 def names_guarantee(endpoint: str | None) -> bool:

@@ -140,3 +140,40 @@ def loan_month_due(day: dt.date | None = None) -> str:
 
 
 __all__ = ["DeclineReason"]
+
+
+def colleague_of(app: Flask, email: str, colleague: str) -> str:
+    """A second user of the demo firm behind `email` (its own password, never shared)."""
+    from portal.accounts.passwords import hash_password
+
+    with app.test_request_context():
+        firm_user = _user(email)
+        db.session.add(
+            User(
+                email=colleague,
+                password_hash=hash_password(uuid.uuid4().hex),
+                full_name="陈晓",
+                role=firm_user.role,
+                firm_id=firm_user.firm_id,
+            )
+        )
+        db.session.commit()
+    return colleague
+
+
+def mail_link(app: Flask, to: str, path_prefix: str) -> str:
+    """The portal path of the newest link e-mailed to `to` (read from the outbox)."""
+    import re
+
+    from portal.mail.models import OutboxEmail
+
+    with app.test_request_context():
+        body = db.session.scalars(
+            select(OutboxEmail.body)
+            .where(OutboxEmail.to_address == to)
+            .order_by(OutboxEmail.id.desc())
+        ).first()
+    assert body, f"no e-mail to {to}"
+    found = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"\S+)", body)
+    assert found, body
+    return found.group(1)

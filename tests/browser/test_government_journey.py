@@ -31,6 +31,7 @@ def _bank_applies(open_journey: Callable[[str], Journey]) -> str:
     page.fill("#phone", "13900000000")
     page.fill("#password", "Yongtai-Village-Bank-2026")
     page.fill("#password_confirm", "Yongtai-Village-Bank-2026")
+    page.check("#consent")
     page.locator("main form button[type=submit]").last.click()
     journey.step("application-sent")
     return name

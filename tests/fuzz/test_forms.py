@@ -179,10 +179,51 @@ CASES = {
         lambda w: "/admin/users/new",
         {**ACCOUNT, "role": "bank_officer", "institution_id": "0", "agency_id": "0"},
     ),
+    "admin_invite_user": Case(
+        "admin",
+        lambda w: "/admin/users/invite",
+        {
+            "full_name": "王芳",
+            "email": "fuzz-invitee@example.com",
+            "phone": "13800000000",
+            "role": "regulator",
+            "institution_id": "0",
+            "agency_id": "0",
+        },
+    ),
+    "team_invite": Case(
+        "bank_admin",
+        lambda w: "/team/invite",
+        {
+            "full_name": "王芳",
+            "email": "fuzz-invitee@example.com",
+            "phone": "13800000000",
+            "role": "bank_officer",
+        },
+    ),
+    "team_settings": Case(
+        "bank_admin",
+        lambda w: "/team/settings",
+        {
+            "response_days": "3",
+            "work_starts_at": "09:00",
+            "work_ends_at": "17:30",
+            "notify_emails": "team@bank.example.com\nduty@bank.example.com",
+        },
+    ),
     "admin_lpr": Case(
         "admin",
         lambda w: "/admin/lpr",
         {"effective_on": "2026-01-20", "one_year": "3.00", "over_five_years": "3.50"},
+    ),
+    "admin_calendar": Case(
+        "admin",
+        lambda w: "/admin/calendar",
+        {
+            "year": "2030",
+            "notice": "国办发明电〔2029〕7号",
+            "lines": "2030-02-02 至 2030-02-09 春节\n2030-02-10 上班",
+        },
     ),
     "product_new": Case("bank_admin", lambda w: "/bank/products/new", PRODUCT),
     "product_edit": Case("bank_admin", lambda w: f"/bank/products/{w.product_id}/edit", PRODUCT),
@@ -223,7 +264,9 @@ CASES = {
     # Verified fields are not on the form at all (portal/datasources/provenance.py): the firm
     # whose profile is all declared has every input.
     "firm_profile": Case("declared_sme", lambda w: "/firm/profile", FIRM_PROFILE),
-    "institution_apply": Case(None, lambda w: "/institutions/apply", {**ACCOUNT, **INSTITUTION}),
+    "institution_apply": Case(
+        None, lambda w: "/institutions/apply", {**ACCOUNT, **INSTITUTION, "consent": "y"}
+    ),
     "bank_onboarding": Case("applicant", lambda w: "/bank/onboarding", INSTITUTION),
     "onboarding_reject": Case(
         "gov",
@@ -345,6 +388,8 @@ def test_control_characters_are_refused_beside_the_field(name, key, app, client,
 # Every numeric input of every form, by the form's case name.
 NUMBER_FIELDS = {
     "admin_lpr": ("one_year", "over_five_years"),
+    "admin_calendar": ("year",),
+    "team_settings": ("response_days",),
     "firm_profile": ("employees", "revenue_wan", "total_assets_wan"),
     "claim_file": ("principal_wan",),
     "data_authorisation": ("days",),

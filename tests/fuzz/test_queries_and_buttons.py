@@ -47,13 +47,14 @@ PARAMS = st.dictionaries(
             "action",
             "actor",
             "object",
+            "year",
         ]
     ),
     st.one_of(VALUE, st.lists(VALUE, min_size=2, max_size=3)),
     max_size=6,
 )
 PAGES = {
-    "admin": ["/admin/users", "/admin/lpr"],
+    "admin": ["/admin/users", "/admin/lpr", "/admin/calendar"],
     "officer": ["/bank/leads/", "/bank/loan-reports/", "/bank/loan-reports/template.csv"],
     "gov": ["/gov/onboarding", "/gov/policies/"],
     "regulator": ["/dashboard/", "/dashboard/export/banks.xlsx", "/reports/"],

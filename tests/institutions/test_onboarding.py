@@ -38,6 +38,7 @@ def application_form(**overrides: Any) -> dict[str, Any]:
         "phone": "13900000000",
         "password": "a long enough password",
         "password_confirm": "a long enough password",
+        "consent": "y",
     }
     form.update(overrides)
     return form

@@ -13,14 +13,13 @@ from portal.dates import today_in_china
 from portal.enums import DeclineReason, GuaranteeType, LeadStatus, NeedStatus
 from portal.extensions import db
 from portal.firms.models import Firm
-from portal.leads import deadlines
 from portal.leads import services as leads
-from portal.leads.deadlines import add_business_days
 from portal.leads.models import Lead, Loan
 from portal.matching.models import MatchResult
 from portal.needs import services as needs
 from portal.needs.models import FinancingNeed
 from portal.notifications.models import Notification
+from portal.workdays import add_business_days, forget_entered_calendar
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
@@ -195,7 +194,7 @@ def test_deadlines_follow_the_official_calendar(start, days, deadline):
 
 def test_a_year_without_a_calendar_counts_weekdays(caplog):
     """A year whose notice is not installed yet counts Monday to Friday, and says so in the log."""
-    deadlines.calendar_covers.cache_clear()
+    forget_entered_calendar()
     start = dt.datetime(2099, 1, 2, 10, 0, tzinfo=SHANGHAI)  # a Friday
     local = add_business_days(start, 2).astimezone(SHANGHAI)
     assert local.replace(tzinfo=None) == dt.datetime(2099, 1, 6, 10, 0)

@@ -1,0 +1,1 @@
+"""The user agreement and the privacy policy: their versions, pages, and each user's consent."""
