@@ -337,3 +337,24 @@ class EmailPreferencesForm(Form):
     """The categories of notification a user also wants by e-mail (all, unless switched off)."""
 
     categories = MultiCheckboxField(_l("同时发送邮件的通知"), choices=[])
+
+
+class UserEditForm(Form):
+    """What an administrator may correct on an account: who it is and whom it works for (the
+    role stays: another role is another account)."""
+
+    full_name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名")), Length(max=80)])
+    email = EmailField(
+        _l("登录邮箱"),
+        validators=[
+            DataRequired(_l("请填写邮箱")),
+            Length(max=254, message=_l("邮箱不能超过 254 个字符")),
+            Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("邮箱格式不正确，例如 name@example.com")),
+        ],
+    )
+    phone = StringField(
+        _l("手机号码"),
+        validators=[Optional(), Length(max=32, message=_l("手机号码不能超过 32 个字符"))],
+    )
+    institution_id = SelectField(_l("所属金融机构"), coerce=int, validate_choice=False)
+    agency_id = SelectField(_l("所属政府部门"), coerce=int, validate_choice=False)

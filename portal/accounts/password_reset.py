@@ -45,14 +45,28 @@ def request_reset(email: str, address: str | None) -> None:
     )
     if user is None or not throttle.allowed(REQUESTS_PER_ACCOUNT, throttle.account_key(email)):
         return
+    _send_link(user)
+    audit.record(AuditAction.AUTH_PASSWORD_RESET_REQUESTED, actor=None, obj=user)
+    db.session.commit()
+
+
+def send_for_user(actor: User, user: User) -> None:
+    """An administrator sends the account's owner a reset link (the owner sets the password;
+    the administrator never learns it)."""
+    if not user.is_active or user.invitation_pending:
+        raise InvalidResetLink
+    _send_link(user)
+    audit.record(AuditAction.USER_PASSWORD_RESET_SENT, actor=actor, obj=user)
+    db.session.commit()
+
+
+def _send_link(user: User) -> None:
     token = tokens.issue(user, tokens.PASSWORD_RESET)
     minutes = int(tokens.LIFETIMES[tokens.PASSWORD_RESET].total_seconds() // 60)
     url = outbox.absolute(path_for("account_email.reset_password", token=token))
     outbox.send_to(
         user, "password_reset", _l("重置密码"), "mail/password_reset.txt", url=url, minutes=minutes
     )
-    audit.record(AuditAction.AUTH_PASSWORD_RESET_REQUESTED, actor=None, obj=user)
-    db.session.commit()
 
 
 def user_for(token: str) -> User | None:

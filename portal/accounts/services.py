@@ -22,7 +22,7 @@ from portal.audit import service as audit
 from portal.audit.actions import AuditAction
 from portal.authz.access import SECOND_FACTOR_SESSION_KEY
 from portal.db import utcnow
-from portal.enums import GUARANTOR_ROLES, INSTITUTION_ROLES, Role
+from portal.enums import GUARANTOR_ROLES, INSTITUTION_ROLES, OnboardingStatus, Role
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.firms.services import build_firm
@@ -373,12 +373,58 @@ def _tenant_id(role: Role, data: dict[str, Any], key: str, model: type) -> int |
     tenant = db.session.get(model, data.get(key) or 0)
     if tenant is None:
         raise LookupError(key)
+    if getattr(tenant, "onboarding_status", None) == OnboardingStatus.REJECTED:
+        raise LookupError(key)  # nobody works for an institution whose application was refused
     if isinstance(tenant, FinancialInstitution) and is_guarantor(tenant) != (
         role in GUARANTOR_ROLES
     ):
         # A bank officer works for a bank, a guarantor's officer for a guarantee institution.
         raise LookupError(key)
     return tenant.id
+
+
+EDITABLE = ("full_name", "email", "phone", "institution_id", "agency_id")
+
+
+def update_user(actor: User, user: User, data: dict[str, Any]) -> list[str]:
+    """Correct an account's name, e-mail, phone or employer; the fields that changed.
+
+    A new e-mail address must be confirmed again, and a new address or employer ends the
+    account's sessions (its powers follow the employer). EmailTaken, or LookupError for an
+    employer that does not exist, does not fit the role or was rejected; nothing saved then.
+    """
+    wanted = {
+        "full_name": data["full_name"].strip(),
+        "email": normalise_email(data["email"]),
+        "phone": (data.get("phone") or "").strip() or None,
+        **(staff_tenancy(user.role, data) if user.role != Role.SME else {}),
+    }
+    changed = {k: (getattr(user, k), v) for k, v in wanted.items() if getattr(user, k) != v}
+    if not changed:
+        return []
+    if "email" in changed and email_exists(wanted["email"]):
+        raise EmailTaken
+    for key, (_before, after) in changed.items():
+        setattr(user, key, after)
+    if changed.keys() & {"email", "institution_id", "agency_id"}:
+        user.rotate_session_token()
+    if "email" in changed:
+        user.email_verified_at = None
+        email_confirmation.send_link(user)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise EmailTaken from None
+    audit.record(
+        AuditAction.USER_UPDATE,
+        actor=actor,
+        obj=user,
+        **{f"{k}_before": before for k, (before, _after) in changed.items()},
+        **{f"{k}_after": after for k, (_before, after) in changed.items()},
+    )
+    db.session.commit()
+    return sorted(changed)
 
 
 def set_active(actor: User, user: User, active: bool) -> None:

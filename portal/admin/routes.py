@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from portal import settings
-from portal.accounts import confirmations
+from portal.accounts import confirmations, password_reset
 from portal.accounts import services as account_services
-from portal.accounts.forms import StaffUserForm
+from portal.accounts.forms import StaffUserForm, UserEditForm
 from portal.accounts.models import User
 from portal.admin import services
 from portal.admin.calendar_notice import NoticeRefused
@@ -28,6 +28,7 @@ from portal.audit.models import AuditEntry
 from portal.authz import Permission, get_or_404, requires
 from portal.confirmation import confirmation_step
 from portal.dates import today_in_china
+from portal.enums import OnboardingStatus
 from portal.extensions import db
 from portal.forms import filter_value
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
@@ -168,6 +169,58 @@ def reset_two_factor(user_id: int) -> str | Response:
         return page
     account_services.reset_two_factor(current_user, user)
     flash(_("已重置 %(email)s 的两步验证，其下次登录时需重新绑定。", email=user.email), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@requires(Permission.ADMIN_USERS_MANAGE)
+def edit_user(user_id: int) -> str | Response:
+    user = get_or_404(User, user_id, current_user)
+    form = UserEditForm(obj=user)
+    form.institution_id.choices = _employers(FinancialInstitution)
+    form.agency_id.choices = _employers(GovernmentAgency)
+    if form.validate_on_submit():
+        try:
+            changed = account_services.update_user(current_user, user, form.data)
+        except account_services.EmailTaken:
+            form.email.errors.append(_("该邮箱已被使用"))
+        except LookupError:
+            form.institution_id.errors.append(
+                _("所选机构或部门不存在、与角色不符或入驻申请已被驳回")
+            )
+        else:
+            flash(
+                _("已保存 %(email)s 的修改。", email=user.email)
+                if changed
+                else _("没有修改任何内容。"),
+                "success",
+            )
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_edit.html", form=form, user=user)
+
+
+def _employers(model: type) -> list[tuple[int, str]]:
+    """Institutions (never a rejected one) or agencies a staff account may work for."""
+    statement = select(model).order_by(model.name)
+    if model is FinancialInstitution:
+        statement = statement.where(
+            FinancialInstitution.onboarding_status != OnboardingStatus.REJECTED
+        )
+    return [(0, _("（不适用）"))] + [(row.id, row.name) for row in db.session.scalars(statement)]
+
+
+@bp.post("/users/<int:user_id>/password-reset")
+@requires(Permission.ADMIN_USERS_MANAGE)
+def send_password_reset(user_id: int) -> Response:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    user = get_or_404(User, user_id, current_user)
+    try:
+        password_reset.send_for_user(current_user, user)
+    except password_reset.InvalidResetLink:
+        flash(_("该用户已停用或尚未接受邀请，不能发送重置密码邮件。"), "error")
+    else:
+        flash(_("已向 %(email)s 发送重置密码邮件，30 分钟内有效。", email=user.email), "success")
     return redirect(url_for("admin.users"))
 
 

@@ -30,6 +30,8 @@ class AuditAction(StrEnum):
     USER_TWO_FACTOR_RESET = "user.two_factor_reset"
     FIRM_REGISTER = "firm.register"
     USER_CREATE = "user.create"
+    USER_UPDATE = "user.update"
+    USER_PASSWORD_RESET_SENT = "user.password_reset_sent"  # noqa: S105
     USER_ACTIVATE = "user.activate"
     USER_DEACTIVATE = "user.deactivate"
     # Invitations by e-mail (portal/team/invitations.py)
@@ -157,6 +159,8 @@ ACTION_LABELS: dict[AuditAction, object] = {
     AuditAction.USER_TWO_FACTOR_RESET: _l("重置用户的两步验证"),
     AuditAction.FIRM_REGISTER: _l("企业注册"),
     AuditAction.USER_CREATE: _l("创建用户"),
+    AuditAction.USER_UPDATE: _l("修改用户信息"),
+    AuditAction.USER_PASSWORD_RESET_SENT: _l("管理员发送重置密码邮件"),
     AuditAction.USER_ACTIVATE: _l("启用用户"),
     AuditAction.USER_DEACTIVATE: _l("停用用户"),
     AuditAction.TEAM_INVITE: _l("邀请用户加入"),

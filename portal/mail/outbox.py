@@ -81,7 +81,21 @@ def queue_notification(
     link: str | None,
     dedupe_key: str | None,
 ) -> int:
-    """Queue the e-mail twin of a notification for each recipient who wants it."""
+    """Queue the e-mail twin of a notification for each recipient who wants it, and a copy for
+    the team mailboxes of the recipients' institutions (`queue_mailbox_copies`)."""
+    ids = list(user_ids)
+    queued = _queue_for_recipients(ids, kind, title, body, link, dedupe_key)
+    return queued + queue_mailbox_copies(ids, kind, title, body, link, dedupe_key)
+
+
+def _queue_for_recipients(
+    user_ids: Iterable[int],
+    kind: str,
+    title: messages.Stored,
+    body: messages.Stored | None,
+    link: str | None,
+    dedupe_key: str | None,
+) -> int:
     ids = sorted(set(user_ids))
     if not ids or kind not in CATEGORY_OF_KIND:
         return 0

@@ -61,8 +61,6 @@ def notify(
             )
         )
     outbox.queue_notification(ids, kind, title_message, body_message, link, dedupe_key)
-    # Institution settings: the team mailboxes of the recipients' institutions get a copy.
-    outbox.queue_mailbox_copies(ids, kind, title_message, body_message, link, dedupe_key)
     return len(ids)
 
 

@@ -53,6 +53,7 @@ from portal.extensions import db
 from portal.firms.models import Firm
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Lead, Loan
+from portal.notifications.service import firm_user_ids, notify, path_for
 from portal.reporting.models import LoanStatusReport
 from portal.reporting.services import latest_past_due, past_due, reports_due_on, shift_month
 from portal.subsidies import budget
@@ -495,7 +496,30 @@ def approve(actor: User, batch: SettlementBatch) -> None:
         lines=len(batch.lines),
         total=total,
     )
+    _tell_firms_of_approval(batch)
     db.session.commit()
+
+
+def _tell_firms_of_approval(batch: SettlementBatch) -> None:
+    """Each firm in the batch hears how much of its subsidy for the month was approved."""
+    per_firm: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for line in batch.lines:
+        per_firm[line.firm_id] += line.amount
+    for firm_id, amount in sorted(per_firm.items()):
+        if amount <= 0:
+            continue
+        notify(
+            firm_user_ids(firm_id),
+            "subsidy.settlement_approved",
+            _l(
+                "%(policy)s：%(month)s 的贴息 %(amount)s 元已审核通过，将按政策拨付",
+                policy=batch.policy.title,
+                month=f"{batch.period:%Y-%m}",
+                amount=f"{amount:,.2f}",
+            ),
+            link=path_for("home.sme"),
+            dedupe_key=f"settlement-{batch.id}-firm-{firm_id}",
+        )
 
 
 def _approval_problems(batch: SettlementBatch) -> str | None:

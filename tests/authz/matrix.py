@@ -270,6 +270,8 @@ MATRIX: dict[tuple[str, str], Answers] = {
     # The world has no LPR rows: the admin's withdrawal names none (tests/admin/test_lpr.py).
     **entry("admin.withdraw_lpr", "POST", {**only(ADMIN), ADMIN.value: MISSING}),
     **entry("admin.settings_page", "GET", only(ADMIN)),
+    **entry("admin.edit_user", "GET POST", only(ADMIN)),
+    **entry("admin.send_password_reset", "POST", only(ADMIN)),
     **entry("admin.save_setting", "POST", only(ADMIN)),
     **entry("admin.calendar", "GET POST", only(ADMIN)),
     # admin:audit:view: the whole audit log and its CSV export.

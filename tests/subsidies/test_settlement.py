@@ -41,6 +41,7 @@ from portal.leads import services as leads
 from portal.leads.models import Lead, Loan
 from portal.matching.catalogue import invalidate_catalogue_cache
 from portal.needs.services import NeedInput, submit_need
+from portal.notifications.models import Notification
 from portal.reporting.models import LoanStatusReport
 from portal.subsidies import settlement
 from portal.subsidies.models import SettlementBatch, SettlementLine, SubsidyGrant
@@ -370,6 +371,27 @@ def test_approval_pays_once_and_a_second_is_refused(app, lent):
         ).all()
         assert len(actions) == 1
     assert grant_paid(app, lent) == D("708.33")
+
+
+def test_the_firm_hears_of_the_approved_subsidy_once(app, lent):
+    """In the portal, in its own language, with the amount; a second approval tells nothing."""
+    with app.app_context():
+        report(lent, JAN, "1000000")
+    batch = settle(app, JAN)
+    staff = signed_in(app, lent.staff)
+    approve(staff, batch.id)
+    approve(staff, batch.id)
+    with app.app_context():
+        told = db.session.scalars(
+            select(Notification).where(Notification.kind == "subsidy.settlement_approved")
+        ).all()
+    assert [n.title for n in told] == [
+        f"{POLICY_TITLE}：2026-01 的贴息 708.33 元已审核通过，将按政策拨付"
+    ]
+    firm = signed_in(app, lent.firm)
+    firm.post("/language", data={"locale": "en"})
+    page = firm.get("/notifications/").get_data(as_text=True)
+    assert "708.33" in page and "approved" in page
 
 
 def test_no_adjustment_after_approval(app, lent):
