@@ -1622,6 +1622,7 @@ def _user_row(
         "phone": None,
         "role": role.value,
         "firm_id": firm_id,
+        "firm_role": "owner" if role == Role.SME else None,  # one account per firm, its owner
         "institution_id": institution_id,
         "agency_id": agency_id,
         "is_active": True,

@@ -28,6 +28,7 @@ from portal.db import utcnow
 from portal.enums import (
     INSTITUTION_ROLES,
     BenefitKind,
+    FirmRole,
     FiveTierClass,
     GrantStatus,
     GuaranteeMode,
@@ -785,6 +786,7 @@ def _seed_users(
         # The users table checks that each role carries exactly its own tenant column.
         if account.role == Role.SME:
             user.firm = firms[tenant]
+            user.firm_role = FirmRole.OWNER  # each demo firm has one account, its owner
         elif account.role in INSTITUTION_ROLES:
             user.institution = institutions[tenant]
         elif account.role == Role.GOV_STAFF:

@@ -103,10 +103,12 @@ def register_blueprints(app: Flask) -> None:
     from portal.catalog.manage_routes import bp as products_bp
     from portal.catalog.policy_routes import bp as gov_policies_bp
     from portal.catalog.public_routes import bp as catalog_bp
+    from portal.catalog.review_routes import bp as product_reviews_bp
     from portal.claims.routes import bp as claims_bp
     from portal.dashboard.routes import bp as dashboard_bp
     from portal.datasources.review_routes import bp as reviews_bp
     from portal.datasources.routes import bp as datasources_bp
+    from portal.firm_team.routes import bp as firm_team_bp
     from portal.guarantees.compensation_routes import bp as compensations_bp
     from portal.guarantees.public_routes import bp as guarantee_catalog_bp
     from portal.guarantees.routes import bp as guarantees_bp
@@ -134,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
         i18n_bp,
         catalog_bp,
         products_bp,
+        product_reviews_bp,
         gov_policies_bp,
         institutions_bp,
         needs_bp,
@@ -150,6 +153,7 @@ def register_blueprints(app: Flask) -> None:
         datasources_bp,
         reviews_bp,
         team_bp,
+        firm_team_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -47,6 +47,20 @@ ROLE_LABELS = {
     Role.ADMIN: _l("平台管理员"),
 }
 
+
+class FirmRole(StrEnum):
+    """What a firm's user may do for it: owners also run its team and export its data."""
+
+    OWNER = "owner"
+    MEMBER = "member"
+
+    @property
+    def label(self) -> str:
+        return str(FIRM_ROLE_LABELS[self])
+
+
+FIRM_ROLE_LABELS = {FirmRole.OWNER: _l("企业负责人"), FirmRole.MEMBER: _l("企业成员")}
+
 BANK_ROLES = frozenset({Role.BANK_OFFICER, Role.BANK_ADMIN})
 GUARANTOR_ROLES = frozenset({Role.GUARANTOR_OFFICER, Role.GUARANTOR_ADMIN})
 # Users who act for a financial institution: onboarding approval and a second factor gate them.
@@ -92,12 +106,15 @@ INSTITUTION_KIND_LABELS = {
 
 class ProductStatus(StrEnum):
     DRAFT = "draft"
+    # A bank product waiting for the platform's review before it goes live.
+    IN_REVIEW = "in_review"
     PUBLISHED = "published"
     ARCHIVED = "archived"
 
 
 PRODUCT_STATUS_LABELS = {
     ProductStatus.DRAFT: _l("草稿"),
+    ProductStatus.IN_REVIEW: _l("待平台审核"),
     ProductStatus.PUBLISHED: _l("已发布"),
     ProductStatus.ARCHIVED: _l("已下架"),
 }

@@ -58,6 +58,8 @@ class Setting:
     default: str
     quantity: Quantity | None = None
     percent: bool = False  # typed and shown as a percentage, kept as a fraction
+    # How a value reads when a number and its unit do not ("每月 10 日"); %(value)s is the value.
+    reads: Any = None
 
     def parse(self, text: str) -> str:
         """The stored text for what a person typed, or InvalidSetting saying what to type."""
@@ -99,6 +101,8 @@ class Setting:
             return _("开启") if value else _("关闭")
         if self.percent:
             return f"{format((value * HUNDRED).normalize(), 'f')}%"
+        if self.reads is not None:
+            return str(self.reads) % {"value": value}
         return f"{value} {self.unit}".strip()
 
     @property
@@ -159,6 +163,7 @@ SETTINGS: tuple[Setting, ...] = (
         ),
         "10",
         _whole("report_deadline_day", *REPORT_DEADLINE_RANGE, N_("日")),
+        reads=_l("每月 %(value)s 日"),
     ),
     Setting(
         OFFER_VALID_DAYS,

@@ -19,6 +19,7 @@ from portal.db import utcnow
 from portal.enums import (
     BANK_ROLES,
     GUARANTOR_ROLES,
+    FirmRole,
     GuaranteeMode,
     InstitutionKind,
     OnboardingStatus,
@@ -122,6 +123,9 @@ class UserFactory(BaseFactory):
     role = Role.SME
     firm = factory.Maybe(
         factory.LazyAttribute(lambda o: o.role == Role.SME), factory.SubFactory(FirmFactory), None
+    )
+    firm_role = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.role == Role.SME), FirmRole.OWNER, None
     )
     institution = factory.Maybe(
         factory.LazyAttribute(lambda o: o.role in BANK_ROLES),

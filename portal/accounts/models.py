@@ -11,7 +11,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, utcnow
-from portal.enums import Role, db_enum
+from portal.enums import FirmRole, Role, db_enum
 
 if TYPE_CHECKING:
     from portal.firms.models import Firm
@@ -45,6 +45,9 @@ class User(Base):
     phone: Mapped[str | None] = mapped_column(String(32))
     role: Mapped[Role] = mapped_column(db_enum(Role, "role"), index=True)
     firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), index=True)
+    # A firm's users are its owners (who run its team and export its data) or its members;
+    # NULL for everyone else (migration 0023 made every firm user before it an owner).
+    firm_role: Mapped[FirmRole | None] = mapped_column(db_enum(FirmRole, "firm_role"))
     institution_id: Mapped[int | None] = mapped_column(
         ForeignKey("financial_institutions.id"), index=True
     )
@@ -92,6 +95,10 @@ class User(Base):
     @property
     def has_two_factor(self) -> bool:
         return self.totp_secret is not None and self.totp_confirmed_at is not None
+
+    @property
+    def is_firm_owner(self) -> bool:
+        return self.firm_id is not None and self.firm_role == FirmRole.OWNER
 
     @hybrid_property
     def invitation_pending(self) -> bool:

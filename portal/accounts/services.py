@@ -22,7 +22,7 @@ from portal.audit import service as audit
 from portal.audit.actions import AuditAction
 from portal.authz.access import SECOND_FACTOR_SESSION_KEY
 from portal.db import utcnow
-from portal.enums import GUARANTOR_ROLES, INSTITUTION_ROLES, OnboardingStatus, Role
+from portal.enums import GUARANTOR_ROLES, INSTITUTION_ROLES, FirmRole, OnboardingStatus, Role
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.firms.services import build_firm
@@ -83,6 +83,7 @@ def register_firm(
         phone=(account.get("phone") or "").strip() or None,
         role=Role.SME,
         firm=firm,
+        firm_role=FirmRole.OWNER,
     )
     db.session.add_all([firm, user])
     try:

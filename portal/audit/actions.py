@@ -38,6 +38,10 @@ class AuditAction(StrEnum):
     TEAM_INVITE = "team.invite"
     TEAM_INVITATION_RESEND = "team.invitation_resend"
     TEAM_INVITATION_ACCEPT = "team.invitation_accept"
+    # A firm's own account: its owners change who owns it and download its data
+    FIRM_ROLE_CHANGE = "firm.role_change"
+    FIRM_OWNERSHIP_TRANSFER = "firm.ownership_transfer"
+    FIRM_DATA_EXPORT = "firm.data_export"
     USER_LOCALE = "user.locale"
     LEGAL_CONSENT = "legal.consent"
     NOTIFICATIONS_READ_ALL = "notifications.read_all"
@@ -102,12 +106,18 @@ class AuditAction(StrEnum):
     # Bank products and government policies
     PRODUCT_CREATE = "product.create"
     PRODUCT_UPDATE = "product.update"
+    # Recorded when a bank published directly, before products went through platform review.
     PRODUCT_PUBLISH = "product.publish"
     PRODUCT_ARCHIVE = "product.archive"
+    PRODUCT_SUBMIT = "product.submit"
+    PRODUCT_APPROVE = "product.approve"
+    PRODUCT_RETURN = "product.return"
+    INSTITUTION_PRODUCTS_TRUST = "institution.products_trust"
     POLICY_CREATE = "policy.create"
     POLICY_UPDATE = "policy.update"
     POLICY_PUBLISH = "policy.publish"
     POLICY_CLOSE = "policy.close"
+    POLICY_DELETE = "policy.delete"
     POLICY_LOAD = "policy.load"
     # Bank onboarding
     INSTITUTION_APPLY = "institution.apply"
@@ -166,6 +176,9 @@ ACTION_LABELS: dict[AuditAction, object] = {
     AuditAction.TEAM_INVITE: _l("邀请用户加入"),
     AuditAction.TEAM_INVITATION_RESEND: _l("重新发送邀请"),
     AuditAction.TEAM_INVITATION_ACCEPT: _l("接受邀请并设置密码"),
+    AuditAction.FIRM_ROLE_CHANGE: _l("变更企业用户角色"),
+    AuditAction.FIRM_OWNERSHIP_TRANSFER: _l("移交企业账号负责人"),
+    AuditAction.FIRM_DATA_EXPORT: _l("导出企业全部数据"),
     AuditAction.USER_LOCALE: _l("切换界面语言"),
     AuditAction.LEGAL_CONSENT: _l("同意现行的用户服务协议与隐私政策"),
     AuditAction.NOTIFICATIONS_READ_ALL: _l("通知全部标为已读"),
@@ -232,10 +245,15 @@ ACTION_LABELS: dict[AuditAction, object] = {
     AuditAction.PRODUCT_UPDATE: _l("修改产品"),
     AuditAction.PRODUCT_PUBLISH: _l("发布产品"),
     AuditAction.PRODUCT_ARCHIVE: _l("下架产品"),
+    AuditAction.PRODUCT_SUBMIT: _l("提交产品审核"),
+    AuditAction.PRODUCT_APPROVE: _l("产品审核通过"),
+    AuditAction.PRODUCT_RETURN: _l("退回产品"),
+    AuditAction.INSTITUTION_PRODUCTS_TRUST: _l("设置产品免审"),
     AuditAction.POLICY_CREATE: _l("起草政策"),
     AuditAction.POLICY_UPDATE: _l("修改政策"),
     AuditAction.POLICY_PUBLISH: _l("发布政策"),
     AuditAction.POLICY_CLOSE: _l("关闭政策"),
+    AuditAction.POLICY_DELETE: _l("删除政策草稿"),
     AuditAction.POLICY_LOAD: _l("从文件加载政策"),
     # Bank onboarding
     AuditAction.INSTITUTION_APPLY: _l("机构申请入驻"),

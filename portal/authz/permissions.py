@@ -23,6 +23,10 @@ class Permission(StrEnum):
     HOME_ADMIN = "home:admin:view"
     FIRM_PROFILE_EDIT = "firm:profile:edit"
     FIRM_NEED_SUBMIT = "firm:need:submit"
+    # A firm's owners run its team (invite, disable, pass ownership on) and download everything
+    # the portal holds about the firm; its members only do its business.
+    FIRM_TEAM_MANAGE = "firm:team:manage"
+    FIRM_DATA_EXPORT = "firm:data:export"
     BANK_LEADS_WORK = "bank:leads:work"
     BANK_PRODUCTS_MANAGE = "bank:products:manage"
     GOV_POLICIES_MANAGE = "gov:policies:manage"
@@ -55,6 +59,8 @@ class Permission(StrEnum):
     ADMIN_SETTINGS_MANAGE = "admin:settings:manage"
     # Platform staff review authorisation letters and disputes of verified facts.
     PLATFORM_REVIEW = "platform:reviews:decide"
+    # Platform staff approve or return bank products before they go live.
+    PLATFORM_PRODUCT_REVIEW = "platform:product_reviews:decide"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -63,6 +69,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.HOME_SME,
             Permission.FIRM_PROFILE_EDIT,
             Permission.FIRM_NEED_SUBMIT,
+            Permission.FIRM_TEAM_MANAGE,
+            Permission.FIRM_DATA_EXPORT,
         }
     ),
     Role.BANK_OFFICER: frozenset(
@@ -129,6 +137,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ADMIN_AUDIT_VIEW,
             Permission.ADMIN_SETTINGS_MANAGE,
             Permission.PLATFORM_REVIEW,
+            Permission.PLATFORM_PRODUCT_REVIEW,
             Permission.DATA_QUERIES_VIEW,
             Permission.SUPERVISION_VIEW,
             Permission.DASHBOARD_VIEW,
@@ -151,6 +160,11 @@ UNAPPROVED_INSTITUTION_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
+# What a firm's member does not hold of the SME role's permissions: only owners run the firm's
+# account.
+FIRM_OWNER_PERMISSIONS = frozenset({Permission.FIRM_TEAM_MANAGE, Permission.FIRM_DATA_EXPORT})
+
+
 def role_has(role: Role, permission: Permission) -> bool:
     """Whether the role holds the permission (before any onboarding gate; see `user_has`)."""
     return permission in ROLE_PERMISSIONS[role]
@@ -168,11 +182,14 @@ def holds_institution_powers(user: User, *, second_factor: bool) -> bool:
 
 
 def user_permissions(user: User, *, second_factor: bool) -> frozenset[Permission]:
-    """The permissions the user holds now: its role's, gated for institutions by onboarding."""
+    """The permissions the user holds now: its role's, gated for institutions by onboarding
+    and for a firm's users by whether they own the firm's account."""
     if user.role in INSTITUTION_ROLES and not holds_institution_powers(
         user, second_factor=second_factor
     ):
         return UNAPPROVED_INSTITUTION_PERMISSIONS[user.role]
+    if user.role == Role.SME and not user.is_firm_owner:
+        return ROLE_PERMISSIONS[Role.SME] - FIRM_OWNER_PERMISSIONS
     return ROLE_PERMISSIONS[user.role]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from portal.catalog.forms import ProductForm, SampleFirmForm
 from portal.catalog.models import BankProduct, RuleVersion
 from portal.catalog.versions import current_version
 from portal.confirmation import Confirmation, confirmation_step
+from portal.enums import ProductStatus
 from portal.extensions import db
 from portal.firms.forms import wan_to_yuan, yuan_to_wan_field
 from portal.institutions.models import FinancialInstitution
@@ -57,6 +58,13 @@ def new() -> str | Response:
 @requires(Permission.BANK_PRODUCTS_MANAGE)
 def edit(product_id: int) -> str | Response:
     product = get_or_404(BankProduct, product_id, current_user)
+    try:
+        services.ensure_editable(product)
+    except services.ProductError as error:
+        if request.method == "GET":  # the page says why, in place of the form
+            return render_template("catalog/manage_form.html", product=product, locked=str(error))
+        flash(str(error), "error")
+        return redirect(url_for("products.detail", product_id=product.id))
     form = ProductForm(obj=product)
     if not form.is_submitted():
         _prefill(form, product)
@@ -104,10 +112,7 @@ def publish(product_id: int) -> str | Response:
         Confirmation(
             title=_("发布产品"),
             subject=product.name,
-            consequences=_(
-                "发布后，企业即可在产品目录中看到并申请该产品，平台立即按其当前规则为企业匹配和秒批。"
-                "发布的规则版本会被决策记录引用，之后修改将生成新版本。"
-            ),
+            consequences=_publish_consequences(product),
             checkbox=_("我确认发布该产品"),
             button=_("确认发布"),
             cancel_url=url_for("products.detail", product_id=product.id),
@@ -120,7 +125,10 @@ def publish(product_id: int) -> str | Response:
     except (NotApproved, services.ProductError) as error:
         flash(str(error), "error")
     else:
-        flash(_("产品已发布，企业现在可以在产品目录中看到它。"), "success")
+        if product.status == ProductStatus.PUBLISHED:
+            flash(_("产品已发布，企业现在可以在产品目录中看到它。"), "success")
+        else:
+            flash(_("产品已提交平台审核，审核通过后上线。"), "success")
     return redirect(url_for("products.detail", product_id=product.id))
 
 
@@ -147,6 +155,18 @@ def archive(product_id: int) -> str | Response:
     services.archive_product(current_user, product)
     flash(_("产品已下架。已有的线索和贷款不受影响。"), "success")
     return redirect(url_for("products.detail", product_id=product.id))
+
+
+def _publish_consequences(product: BankProduct) -> str:
+    if product.institution.products_trusted:
+        return _(
+            "发布后，企业即可在产品目录中看到并申请该产品，平台立即按其当前规则为企业匹配和秒批。"
+            "发布的规则版本会被决策记录引用，上线后不能修改，如需调整请下架后新建产品。"
+        )
+    return _(
+        "发布后产品先由平台审核，审核通过才进入产品目录并参与匹配；审核期间不能修改。"
+        "上线后不能修改，如需调整请下架后新建产品。"
+    )
 
 
 def _prefill(form: ProductForm, product: BankProduct) -> None:

@@ -44,6 +44,10 @@ class BankProduct(Base):
         db_enum(ProductStatus, "product_status"), default=ProductStatus.DRAFT, index=True
     )
     published_at: Mapped[dt.datetime | None]
+    # When the bank last submitted it for the platform's review.
+    submitted_at: Mapped[dt.datetime | None]
+    # Why the platform returned it to draft; shown to the bank until it submits again.
+    review_note: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -120,6 +120,38 @@ def publish(policy_id: int) -> str | Response:
     return redirect(url_for("gov_policies.detail", policy_id=policy.id))
 
 
+@bp.post("/<int:policy_id>/delete")
+@requires(Permission.GOV_POLICIES_MANAGE)
+def delete(policy_id: int) -> str | Response:
+    policy = get_or_404(PolicyProduct, policy_id, current_user)
+    refused = _refused(services.delete_refusal(policy), policy)
+    if refused is not None:
+        return refused
+    page = confirmation_step(
+        Confirmation(
+            title=_("删除政策草稿"),
+            subject=policy.title,
+            consequences=_(
+                "草稿及其各版规则将被删除，不能恢复。草稿从未发布，没有任何决策引用它。"
+            ),
+            checkbox=_("我确认删除该草稿"),
+            button=_("确认删除"),
+            cancel_url=url_for("gov_policies.detail", policy_id=policy.id),
+            danger=True,
+        )
+    )
+    if page is not None:
+        return page
+    title = policy.title
+    try:
+        services.delete_policy(current_user, policy)
+    except services.PolicyError as error:
+        flash(str(error), "error")
+        return redirect(url_for("gov_policies.detail", policy_id=policy_id))
+    flash(_("已删除草稿“%(title)s”。", title=title), "success")
+    return redirect(url_for("gov_policies.index"))
+
+
 @bp.post("/<int:policy_id>/close")
 @requires(Permission.GOV_POLICIES_MANAGE)
 def close(policy_id: int) -> str | Response:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from portal.accounts.models import User
 from portal.audit import service as audit
@@ -67,6 +67,13 @@ def close_refusal(policy: PolicyProduct) -> str | None:
     """Why the policy cannot be closed, or None."""
     if policy.status == ProductStatus.ARCHIVED:
         return _("政策已经关闭")
+    return None
+
+
+def delete_refusal(policy: PolicyProduct) -> str | None:
+    """Why the policy cannot be deleted, or None: only a draft never put in force goes."""
+    if policy.status != ProductStatus.DRAFT or policy.published_at is not None:
+        return _("只有从未发布过的草稿可以删除；已发布的政策请关闭")
     return None
 
 
@@ -176,6 +183,30 @@ def close_policy(actor: User, policy: PolicyProduct, reason: str) -> None:
         updated_at=now,
     )
     audit.record(AuditAction.POLICY_CLOSE, actor=actor, obj=policy, reason=reason)
+    db.session.commit()
+
+
+def delete_policy(actor: User, policy: PolicyProduct) -> None:
+    """Delete a draft that was never in force, with its rule versions: nothing cites them (only
+    a policy in force is matched, granted or claimed). One conditional DELETE decides, so a
+    draft published a moment ago by a colleague stays."""
+    _refuse(delete_refusal(policy))
+    audit.record(
+        AuditAction.POLICY_DELETE, actor=actor, obj=policy, title=policy.title, slug=policy.slug
+    )
+    db.session.execute(delete(RuleVersion).where(RuleVersion.policy_id == policy.id))
+    deleted = db.session.execute(
+        delete(PolicyProduct)
+        .where(
+            PolicyProduct.id == policy.id,
+            PolicyProduct.status == ProductStatus.DRAFT,
+            PolicyProduct.published_at.is_(None),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if deleted != 1:
+        db.session.rollback()
+        raise PolicyError(_("政策的状态已变化，请刷新页面后重试"))
     db.session.commit()
 
 

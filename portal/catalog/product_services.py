@@ -1,10 +1,19 @@
-"""Bank product services: create, edit, publish, archive, and try the rules on a sample firm."""
+"""Bank product services: create, edit, submit for review, archive, and try the rules on a
+sample firm.
+
+A product is live (published) only after platform review (portal/catalog/product_review.py),
+or at once for a trusted institution. A live product's terms and rules do not change: the
+rules in force are the newest version, so an edit would bypass review; the bank archives the
+product and submits a new one instead.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+from flask_babel import gettext as _
 
 from portal.accounts.models import User
 from portal.audit import service as audit
@@ -41,9 +50,8 @@ def create_product(
 def update_product(
     actor: User, product: BankProduct, fields: dict[str, Any], rules: dict[str, Any]
 ) -> RuleVersion:
-    """Change a product; changed rules become a new version, old versions stay."""
-    if product.status == ProductStatus.ARCHIVED:
-        raise ProductError("已下架的产品不能修改，请新建产品")
+    """Change a draft; changed rules become a new version, old versions stay."""
+    ensure_editable(product)
     changed = assign_changed(product, fields)
     version, created = record_rules(product, created_by_id=actor.id, note="编辑产品", **rules)
     audit.record(
@@ -58,17 +66,52 @@ def update_product(
     return version
 
 
-def publish_product(actor: User, product: BankProduct) -> None:
-    """Put a draft on the public catalogue; only approved institutions may publish."""
-    ensure_can_publish(product.institution)
+def ensure_editable(product: BankProduct) -> None:
+    """Only a draft changes: a submitted or live product keeps the terms the platform reviewed."""
+    if product.status == ProductStatus.ARCHIVED:
+        raise ProductError(_("已下架的产品不能修改，请新建产品"))
+    if product.status == ProductStatus.IN_REVIEW:
+        raise ProductError(_("产品正在平台审核中，不能修改；如被退回，可修改后重新提交"))
     if product.status == ProductStatus.PUBLISHED:
+        # The matcher applies the newest rule version, so an edit would go live unreviewed.
+        raise ProductError(
+            _("已上线的产品不能修改，请下架后新建产品并提交审核；已有线索和贷款不受影响")
+        )
+
+
+def publish_product(actor: User, product: BankProduct) -> None:
+    """The bank publishes a draft: it goes to platform review, or live at once when the
+    institution is trusted (recorded as approved automatically). Only approved institutions
+    may publish."""
+    ensure_can_publish(product.institution)
+    if product.status in (ProductStatus.IN_REVIEW, ProductStatus.PUBLISHED):
         return
-    if current_version(product) is None:
-        raise ProductError("产品还没有规则，不能发布")
+    if product.status == ProductStatus.ARCHIVED:
+        raise ProductError(_("已下架的产品不能重新发布，请新建产品"))
+    version = current_version(product)
+    if version is None:
+        raise ProductError(_("产品还没有规则，不能发布"))
+    product.status = ProductStatus.IN_REVIEW
+    product.submitted_at = utcnow()
+    product.review_note = None
+    audit.record(AuditAction.PRODUCT_SUBMIT, actor=actor, obj=product, rule_version=version.version)
+    if product.institution.products_trusted:
+        _go_live(product)
+        audit.record(
+            AuditAction.PRODUCT_APPROVE,
+            actor=actor,
+            obj=product,
+            rule_version=version.version,
+            automatic=True,
+        )
+    db.session.commit()
+
+
+def _go_live(product: BankProduct) -> None:
+    """Put a product on the catalogue; the caller records who approved it and commits."""
     product.status = ProductStatus.PUBLISHED
     product.published_at = utcnow()
-    audit.record(AuditAction.PRODUCT_PUBLISH, actor=actor, obj=product)
-    db.session.commit()
+    product.review_note = None
 
 
 def archive_product(actor: User, product: BankProduct) -> None:

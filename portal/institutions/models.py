@@ -53,6 +53,8 @@ class FinancialInstitution(Base):
     work_ends_at: Mapped[dt.time | None] = mapped_column(Time)
     # Team mailboxes that also receive the institution's work e-mails (portal/mail/outbox.py).
     notify_emails: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Set by platform staff: this bank's products go live without waiting for review.
+    products_trusted: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     users: Mapped[list[User]] = relationship(

@@ -51,6 +51,8 @@ CATEGORY_OF_KIND: dict[str, str] = {
     "need.instant_granted": "decisions",
     "guarantee.issued": "decisions",
     "guarantee.declined": "decisions",
+    "product.approved": "decisions",
+    "product.returned": "decisions",
     "monthly_report": "reports",
     "loan_reports.missing": "reports",
     "claim.approved": "money",

@@ -31,7 +31,7 @@ from portal.catalog import queries
 from portal.catalog.compiled import CompiledRules, compiled
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
 from portal.dates import SHANGHAI
-from portal.enums import OnboardingStatus
+from portal.enums import OnboardingStatus, ProductStatus
 from portal.extensions import db
 from portal.guarantees import queries as guarantee_queries
 from portal.guarantees.models import GuaranteeAgreement, GuaranteeProduct
@@ -79,10 +79,13 @@ def invalidate_catalogue_cache() -> None:
 def catalogue_fingerprint(today: dt.date) -> tuple[Any, ...]:
     """One small query whose answer changes whenever the matcher's catalogue would."""
     approved = FinancialInstitution.onboarding_status == OnboardingStatus.APPROVED
+    live = BankProduct.status == ProductStatus.PUBLISHED
     lpr_in_force = one_year_on(today)
     statement = select(
         select(func.count(BankProduct.id)).scalar_subquery(),
         select(func.max(BankProduct.updated_at)).scalar_subquery(),
+        # An approval (or a return) changes the status; counted too, not left to timestamps.
+        select(func.count(BankProduct.id)).where(live).scalar_subquery(),
         select(func.count(PolicyProduct.id)).scalar_subquery(),
         select(func.max(PolicyProduct.updated_at)).scalar_subquery(),
         select(func.count(GuaranteeProduct.id)).scalar_subquery(),

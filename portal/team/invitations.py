@@ -29,7 +29,7 @@ from portal.accounts.services import EmailTaken, email_exists, normalise_email
 from portal.audit import service as audit
 from portal.audit.actions import AuditAction
 from portal.db import utcnow
-from portal.enums import Role
+from portal.enums import FirmRole, Role
 from portal.extensions import db
 from portal.mail import outbox
 from portal.notifications.service import path_for
@@ -39,7 +39,8 @@ LIFETIME_DAYS = tokens.LIFETIMES[tokens.INVITATION].days
 
 @dataclass(frozen=True)
 class Invitee:
-    """Who is invited, as whom and for whom (the tenant columns the role needs)."""
+    """Who is invited, as whom and for whom (the tenant columns the role needs; a firm's user
+    also its firm role)."""
 
     full_name: str
     email: str
@@ -47,6 +48,8 @@ class Invitee:
     role: Role
     institution_id: int | None = None
     agency_id: int | None = None
+    firm_id: int | None = None
+    firm_role: FirmRole | None = None
 
 
 class NotPending(Exception):
@@ -70,6 +73,8 @@ def invite(actor: User, invitee: Invitee) -> User:
         role=invitee.role,
         institution_id=invitee.institution_id,
         agency_id=invitee.agency_id,
+        firm_id=invitee.firm_id,
+        firm_role=invitee.firm_role,
         invited_at=utcnow(),
     )
     db.session.add(user)
@@ -79,7 +84,9 @@ def invite(actor: User, invitee: Invitee) -> User:
         db.session.rollback()  # the same address invited by another admin a moment ago
         raise EmailTaken from None
     _send_link(actor, user)
-    audit.record(AuditAction.TEAM_INVITE, actor=actor, obj=user, role=str(user.role))
+    audit.record(
+        AuditAction.TEAM_INVITE, actor=actor, obj=user, firm_id=user.firm_id, role=str(user.role)
+    )
     db.session.commit()
     return user
 
@@ -109,7 +116,9 @@ def _send_link(actor: User, user: User) -> None:
 
 
 def _organisation(user: User) -> str | None:
-    """The institution or agency the invitee will work for (None for platform staff)."""
+    """The firm, institution or agency the invitee will work for (None for platform staff)."""
+    if user.firm is not None:
+        return user.firm.name
     if user.institution is not None:
         return user.institution.name
     return user.agency.name if user.agency is not None else None

@@ -164,9 +164,12 @@ def accept_invitation(token: str) -> str | Response | tuple[str, int]:
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            invitations.accept(token, form.password.data)
+            user = invitations.accept(token, form.password.data)
         except invitations.InvalidInvitationLink:
             return render_template("accounts/link_invalid.html", invitation=True), 404
-        flash(_("密码已设置。请用邮箱和新密码登录，首次登录时需绑定两步验证。"), "success")
+        if user.firm_id is not None:  # firm accounts sign in without a second factor
+            flash(_("密码已设置。请用邮箱和新密码登录。"), "success")
+        else:
+            flash(_("密码已设置。请用邮箱和新密码登录，首次登录时需绑定两步验证。"), "success")
         return redirect(url_for("accounts.login"))
     return render_template("team/accept.html", form=form, user=user)

@@ -30,7 +30,7 @@ from portal.audit import service as audit
 from portal.audit.actions import AuditAction
 from portal.audit.labels import ACTION_LABELS
 from portal.audit.models import AuditEntry
-from portal.catalog import policy_services, product_services
+from portal.catalog import policy_services, product_review, product_services
 from portal.catalog.models import BankProduct, PolicyProduct
 from portal.enums import DeclineReason, FiveTierClass, GuaranteeType, OnboardingStatus, Role
 from portal.extensions import db
@@ -109,6 +109,7 @@ def firm_pages(client, auth) -> tuple[list[Expected], int]:
     auth.logout()
     auth.login(email, "not the password")
     auth.login(email, "a long enough password")
+    assert client.get("/firm/export").status_code == 200
     expected = [
         Expected("firm.register", user.id, "Firm", user.firm_id),
         Expected("firm.profile_update", user.id, "Firm", user.firm_id),
@@ -116,6 +117,7 @@ def firm_pages(client, auth) -> tuple[list[Expected], int]:
         Expected("auth.logout", user.id),
         Expected("auth.login_failed", user.id),
         Expected("auth.login", user.id),
+        Expected("firm.data_export", user.id, "Firm", user.firm_id),
     ]
     return expected, user.id
 
@@ -251,16 +253,24 @@ POLICY = {
 
 
 def catalogue(app: Flask, c: Cast) -> list[Expected]:
-    """A bank product saved, edited, published, archived; a policy drafted, published, closed."""
+    """A bank product saved, edited, submitted, approved, archived; another returned; a bank
+    trusted; a policy drafted, published, closed."""
     with from_address(app):
-        admin, gov = user(c.bank_admin), user(c.gov)
+        admin, gov, staff = user(c.bank_admin), user(c.gov), user(c.admin)
         bank = db.session.get(FinancialInstitution, c.bank_a)
         product = product_services.create_product(admin, bank, PRODUCT, {"eligibility": ""})
         product_services.update_product(
             admin, product, PRODUCT | {"max_term_months": 24}, {"eligibility": ""}
         )
         product_services.publish_product(admin, db.session.get(BankProduct, product.id))
+        product_review.approve(staff, db.session.get(BankProduct, product.id))
         product_services.archive_product(admin, db.session.get(BankProduct, product.id))
+        returned = product_services.create_product(admin, bank, PRODUCT, {"eligibility": ""})
+        product_services.publish_product(admin, db.session.get(BankProduct, returned.id))
+        product_review.return_to_draft(
+            staff, db.session.get(BankProduct, returned.id), "额度公式缺失"
+        )
+        product_review.set_trusted(staff, db.session.get(FinancialInstitution, c.bank_a), True)
         rules = {"eligibility": '"green" in qualifications', "formula": "1"}
         policy = policy_services.create_policy(gov, POLICY, rules)
         policy_services.publish_policy(gov, db.session.get(PolicyProduct, policy.id))
@@ -268,8 +278,11 @@ def catalogue(app: Flask, c: Cast) -> list[Expected]:
     return [
         Expected("product.create", c.bank_admin, "BankProduct", product.id),
         Expected("product.update", c.bank_admin, "BankProduct", product.id),
-        Expected("product.publish", c.bank_admin, "BankProduct", product.id),
+        Expected("product.submit", c.bank_admin, "BankProduct", product.id),
+        Expected("product.approve", c.admin, "BankProduct", product.id),
         Expected("product.archive", c.bank_admin, "BankProduct", product.id),
+        Expected("product.return", c.admin, "BankProduct", returned.id),
+        Expected("institution.products_trust", c.admin, "FinancialInstitution", c.bank_a),
         Expected("policy.create", c.gov, "PolicyProduct", policy.id),
         Expected("policy.publish", c.gov, "PolicyProduct", policy.id),
         Expected("policy.close", c.gov, "PolicyProduct", policy.id),

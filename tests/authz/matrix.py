@@ -190,6 +190,12 @@ MATRIX: dict[tuple[str, str], Answers] = {
     **entry("products.edit", "GET POST", only(BANK_ADMIN)),
     **entry("products.publish", "POST", only(BANK_ADMIN)),
     **entry("products.archive", "POST", only(BANK_ADMIN)),
+    # platform:product_reviews:decide: platform staff (admins) approve or return every bank's
+    # products before they go live, and trust institutions to skip review -------------------------
+    **entry("product_reviews.index", "GET", only(ADMIN)),
+    **entry("product_reviews.approve", "POST", only(ADMIN)),
+    **entry("product_reviews.return_product", "POST", only(ADMIN)),
+    **entry("product_reviews.trust", "POST", only(ADMIN)),
     # --- guarantee requests: guarantor:requests:work (officers and admins of the guarantor, the
     # requests sent to it; the world's request is taken on, so accepting it again is refused
     # with a message and declining it wants a reason) -----------------------------------------
@@ -230,6 +236,16 @@ MATRIX: dict[tuple[str, str], Answers] = {
     **entry("team.settings", "GET POST", only(BANK_ADMIN, GUARANTOR_ADMIN)),
     # gov:colleagues:view: government staff read their own agency's users.
     **entry("team.colleagues", "GET", only(GOV)),
+    # --- the firm's own account: firm:team:manage and firm:data:export (the firm's owners; the
+    # world's firm user is its only owner, so acting on themselves is refused with a message,
+    # and the changes ask for a confirmation first; members are tested in tests/firm_team) ------
+    **entry("firm_team.index", "GET", only(SME)),
+    **entry("firm_team.invite", "GET POST", only(SME)),
+    **entry("firm_team.set_active", "POST", only(SME)),
+    **entry("firm_team.set_role", "POST", only(SME)),
+    **entry("firm_team.transfer", "POST", only(SME)),
+    **entry("firm_team.resend_invitation", "POST", only(SME)),
+    **entry("firm_team.export_data", "GET", only(SME)),
     # An invitation link carries a token: the world's is not a real one, so every visitor 404s.
     **entry("team.accept_invitation", "GET POST", everyone(MISSING)),
     # --- onboarding: institution:onboarding:apply (the institution's own application: a bank's
@@ -249,6 +265,7 @@ MATRIX: dict[tuple[str, str], Answers] = {
     **entry("gov_policies.edit", "GET POST", only(GOV)),
     **entry("gov_policies.publish", "POST", only(GOV)),
     **entry("gov_policies.close", "POST", only(GOV)),
+    **entry("gov_policies.delete", "POST", only(GOV)),
     # --- supervision: supervision:dashboard:view_scoped -------------------------------------------
     # A bank admin sees its own bank, government staff their region, regulators and admins all.
     **entry("dashboard.index", "GET", only(*DASHBOARD_ROLES)),

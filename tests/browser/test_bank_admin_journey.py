@@ -1,4 +1,5 @@
-"""A bank admin writes a product rule, corrects it, tries it on a sample firm and publishes."""
+"""A bank admin writes a product rule, corrects it, tries it on a sample firm and submits it;
+the platform admin reads its rules in the review queue and puts it live."""
 
 from __future__ import annotations
 
@@ -52,8 +53,18 @@ def test_bank_admin_writes_checks_and_publishes_a_rule(
     expect(page.locator("main")).to_contain_text("符合")
 
     journey.submit("发布")
-    journey.step("published")
+    journey.step("submitted-for-review")
     expect(page.locator(".flash--success")).to_be_visible()
+    journey.goto("/products", "public-catalogue-before-review")
+    expect(page.get_by_role("link", name=name)).to_have_count(0)
+
+    page.get_by_role("button", name="退出", exact=True).click()
+    demo_sign_in(journey, "admin@demo.local")
+    journey.goto("/admin/product-reviews/", "review-queue")
+    queued = page.locator("section", has_text=name).first
+    expect(queued).to_contain_text("revenue >= 3000000")
+    journey.submit(f"通过并上线 {name}", within=queued)
+    journey.step("approved")
 
     journey.goto("/products", "public-catalogue")
     expect(page.get_by_role("link", name=name)).to_be_visible()

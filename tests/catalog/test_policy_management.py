@@ -142,3 +142,38 @@ def test_close_waits_for_confirmation_and_keeps_the_reason(app, client, gov_user
     html = asked.get_data(as_text=True)
     assert "我确认关闭该政策" in html and 'name="reason" value="资金已用完"' in html
     assert _policy(app).status == "published"
+
+
+def test_a_draft_is_deleted_with_its_rules_after_confirmation(app, client, gov_user):
+    client.post("/gov/policies/new", data=policy_form())
+    policy = _policy(app)
+    page = client.post(f"/gov/policies/{policy.id}/delete")
+    assert page.status_code == 200 and "我确认删除该草稿" in page.get_data(as_text=True)
+    assert _policy(app) is not None  # the confirmation page alone deletes nothing
+    done = client.post(f"/gov/policies/{policy.id}/delete", data={"confirmed": "y"})
+    assert done.headers["Location"].endswith("/gov/policies/")
+    assert _policy(app) is None
+    with app.app_context():
+        assert (
+            db.session.scalars(select(RuleVersion).where(RuleVersion.policy_id == policy.id)).all()
+            == []
+        )
+        from portal.audit.models import AuditEntry
+
+        entry = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "policy.delete")
+        ).one()
+    assert entry.detail["slug"] == "green-loan-2026"
+
+
+@pytest.mark.parametrize("state", ["published", "closed"])
+def test_a_policy_once_in_force_is_never_deleted(app, client, gov_user, state):
+    client.post("/gov/policies/new", data=policy_form())
+    policy = _policy(app)
+    client.post(f"/gov/policies/{policy.id}/publish", data={"confirmed": "y"})
+    if state == "closed":
+        client.post(
+            f"/gov/policies/{policy.id}/close", data={"reason": "资金已用完", "confirmed": "y"}
+        )
+    client.post(f"/gov/policies/{policy.id}/delete", data={"confirmed": "y"})
+    assert _policy(app) is not None

@@ -10,6 +10,7 @@ from portal.catalog.product_services import publish_product
 from portal.enums import OnboardingStatus, Role
 from portal.extensions import db
 from portal.institutions.services import NotApproved
+from tests.conftest import signed_in
 from tests.factories import InstitutionFactory, UserFactory
 
 GOOD_RULE = 'size_class in ["small", "micro"] and tax_credit_grade in ["A", "B"]'
@@ -132,11 +133,14 @@ def test_editing_rules_makes_a_new_version_and_keeps_the_old(app, client, bank_a
     assert versions[0].eligibility == GOOD_RULE
 
 
-def test_approved_bank_publishes_and_archives(app, client, bank_admin):
-    """An approved bank publishes a draft, then archives it after confirming."""
+def test_approved_bank_publishes_and_archives(app, client, create, bank_admin):
+    """An approved bank publishes a draft (to platform review), then archives it once live."""
     client.post("/bank/products/new", data=product_form())
     product = _product(app)
     client.post(f"/bank/products/{product.id}/publish", data={"confirmed": "y"})
+    assert _product(app).status == "in_review"
+    staff = create(UserFactory, role=Role.ADMIN)
+    signed_in(app, staff.email).post(f"/admin/product-reviews/{product.id}/approve")
     assert _product(app).status == "published"
     client.post(f"/bank/products/{product.id}/archive", data={"confirmed": "y"})
     assert _product(app).status == "archived"
@@ -215,4 +219,4 @@ def test_publish_and_archive_wait_for_confirmation(app, client, bank_admin):
     client.post(f"/bank/products/{product.id}/publish", data={"confirmed": "y"})
     asked = client.post(f"/bank/products/{product.id}/archive").get_data(as_text=True)
     assert "我确认下架该产品" in asked
-    assert _product(app).status == "published"
+    assert _product(app).status == "in_review"

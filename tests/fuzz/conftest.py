@@ -54,6 +54,7 @@ class World:
     bank_id: int
     applied_bank_id: int
     product_id: int
+    draft_product_id: int  # a draft bank product of the bank, the one that can be edited
     policy_id: int
     need_id: int
     open_lead: int
@@ -99,6 +100,9 @@ def build_world(app) -> World:
             "guarantor_admin": UserFactory(role=Role.GUARANTOR_ADMIN),
         }
         product = published_product(bank, "福州信用贷", "3.50", formula="min(amount, 3000000)")
+        # Only a draft is edited (a live product's terms are those the platform reviewed).
+        draft = published_product(bank, "福州草稿贷", "3.80", formula="amount")
+        draft.status, draft.published_at = ProductStatus.DRAFT, None
         # It also takes a guarantee institution's guarantee: a guarantor may cooperate with it.
         product.guarantee_types = ["credit", "guarantee_agency"]
         guarantee = published_guarantee(users["guarantor_admin"].institution, "测试担保", "0.8")
@@ -177,6 +181,7 @@ def build_world(app) -> World:
             bank_id=bank.id,
             applied_bank_id=applied.id,
             product_id=product.id,
+            draft_product_id=draft.id,
             policy_id=policy.id,
             need_id=need.id,
             open_lead=open_lead.id,

@@ -226,7 +226,9 @@ CASES = {
         },
     ),
     "product_new": Case("bank_admin", lambda w: "/bank/products/new", PRODUCT),
-    "product_edit": Case("bank_admin", lambda w: f"/bank/products/{w.product_id}/edit", PRODUCT),
+    "product_edit": Case(
+        "bank_admin", lambda w: f"/bank/products/{w.draft_product_id}/edit", PRODUCT
+    ),
     "product_trial": Case(
         "bank_admin",
         lambda w: f"/bank/products/{w.product_id}",

@@ -61,10 +61,12 @@ def test_database_outage_gives_503_then_recovers_with_nothing_half_applied(clust
         ]
         for user in users:
             user.start()
-        time.sleep(BEFORE)
+        # Phases wait for what they are about, not only for the clock: on a busy machine six
+        # sign-ins can take longer than BEFORE, and a request longer than DOWN.
+        _wait_until(lambda: len(seen.successes) >= USERS, at_least=BEFORE, at_most=60)
         cluster.stop()
         stopped_at = time.monotonic()
-        time.sleep(DOWN)
+        _wait_until(lambda: bool(seen.unavailable_pages), at_least=DOWN, at_most=30)
         cluster.start()
         restarted_at = time.monotonic()
         time.sleep(AFTER)
@@ -109,6 +111,14 @@ def test_database_outage_gives_503_then_recovers_with_nothing_half_applied(clust
         f"503 pages: {len(seen.unavailable_pages)} in {time.monotonic() - stopped_at:.0f} s, "
         f"first need after restart: {first_after:.1f} s, needs: {needs}"
     )
+
+
+def _wait_until(done, *, at_least: float, at_most: float) -> None:
+    """Wait `at_least` seconds, and longer (up to `at_most`) until `done()` holds."""
+    start = time.monotonic()
+    time.sleep(at_least)
+    while not done() and time.monotonic() - start < at_most:
+        time.sleep(0.1)
 
 
 def _submit_needs(
