@@ -6,6 +6,7 @@ package, beside the portal rather than inside it: a deployment runs `portal` and
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from pathlib import Path
@@ -57,6 +58,8 @@ def demo_run(host: str, port: int) -> None:
     migrate.upgrade("head")
     click.echo(seed_demo().summary())
     app = current_app._get_current_object()
+    if not os.environ.get("PORTAL_BASE_URL"):
+        app.config["PORTAL_BASE_URL"] = f"http://{host}:{port}"  # links in the demo's e-mail
     exchange = _start_demo_exchange(app)
     sink = _start_mail_sink(app)
     _print_accounts()

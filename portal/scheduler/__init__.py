@@ -130,7 +130,7 @@ JOBS: tuple[tuple[Callable[[], int], dt.timedelta], ...] = (
     (settle_interest_subsidies, dt.timedelta(hours=1)),
     (reverify_firm_facts, dt.timedelta(minutes=10)),
     (retry_deferred_instant, dt.timedelta(minutes=10)),
-    (send_outbox_emails, dt.timedelta(minutes=1)),
+    (send_outbox_emails, dt.timedelta(seconds=15)),  # a reset link should not keep people waiting
 )
 
 
