@@ -9,8 +9,6 @@ translatable label (a reason, a status) is kept the same way and translated with
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from flask_babel import force_locale, gettext
@@ -32,9 +30,7 @@ def _param(value: Any) -> Any:
         return store(value)
     if isinstance(value, bool | int | float | str) or value is None:
         return value
-    if isinstance(value, Decimal | dt.date):
-        return str(value)
-    return str(value)
+    return str(value)  # a Decimal, a date: as its text
 
 
 def render(stored: Stored | None, locale: str | None = None) -> str:

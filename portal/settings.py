@@ -24,7 +24,7 @@ from portal.audit import service as audit
 from portal.audit.actions import AuditAction
 from portal.db import Base, utcnow
 from portal.extensions import db
-from portal.numbers import N_, NumberError, Quantity, parse_number
+from portal.numbers import N_, NumberError, Quantity, parse_number, plain
 
 
 class SystemSetting(Base):
@@ -74,7 +74,7 @@ class Setting:
             raise InvalidSetting(self.quantity.error().render(_)) from None
         if self.percent:
             number /= HUNDRED
-        return format(number.normalize(), "f")
+        return plain(number)
 
     def read(self, stored: str | None) -> Any:
         """The typed value of stored text; the default for text that is missing or out of range."""
@@ -100,7 +100,7 @@ class Setting:
         if self.quantity is None:
             return _("开启") if value else _("关闭")
         if self.percent:
-            return f"{format((value * HUNDRED).normalize(), 'f')}%"
+            return f"{plain(value * HUNDRED)}%"
         if self.reads is not None:
             return str(self.reads) % {"value": value}
         return f"{value} {self.unit}".strip()
@@ -117,7 +117,7 @@ class Setting:
         value = self.read(stored)
         if self.quantity is None:
             return "on" if value else "off"
-        return format((value * HUNDRED).normalize(), "f") if self.percent else str(value)
+        return plain(value * HUNDRED) if self.percent else str(value)
 
 
 def _whole(name: str, low: int, high: int, unit: str) -> Quantity:
@@ -232,7 +232,7 @@ def set_setting(actor: User, key: str, text: str) -> SystemSetting:
 
 
 def _percent_text(fraction: Decimal) -> str:
-    return format((fraction * HUNDRED).normalize(), "f") if fraction.is_finite() else "NaN"
+    return plain(fraction * HUNDRED) if fraction.is_finite() else "NaN"
 
 
 # --- what the code reads -----------------------------------------------------------------------

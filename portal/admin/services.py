@@ -19,6 +19,7 @@ from portal.audit.actions import AuditAction
 from portal.db import utcnow
 from portal.extensions import db
 from portal.lpr import LprRate
+from portal.numbers import plain
 from portal.workdays import CalendarDay, CalendarYear
 
 
@@ -81,11 +82,7 @@ def withdraw_lpr(actor: User, rate: LprRate, reason: str) -> None:
 
 def _rates_text(rate: LprRate) -> str:
     """The row's rates for the audit log, in any language: "1Y 3.1% / 5Y+ 3.6%"."""
-    return f"1Y {_plain(rate.one_year)}% / 5Y+ {_plain(rate.over_five_years)}%"
-
-
-def _plain(rate: Decimal) -> str:
-    return format(Decimal(rate).normalize(), "f")
+    return f"1Y {plain(rate.one_year)}% / 5Y+ {plain(rate.over_five_years)}%"
 
 
 def save_calendar_notice(actor: User, year: int, notice: str, text: str) -> CalendarYear:
