@@ -82,11 +82,12 @@ class DemoAccount:
     email: str
     role: Role
     full_name: str
+    phone: str | None = None  # what a firm or a bank sees as the contact on an accepted lead
 
 
 DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
-    DemoAccount("sme@demo.local", Role.SME, "陈志明"),
-    DemoAccount("bank@demo.local", Role.BANK_OFFICER, "林晓峰"),
+    DemoAccount("sme@demo.local", Role.SME, "陈志明", "13905910001"),
+    DemoAccount("bank@demo.local", Role.BANK_OFFICER, "林晓峰", "0591-87810001"),
     DemoAccount("bankadmin@demo.local", Role.BANK_ADMIN, "黄丽娟"),
     DemoAccount("guarantor@demo.local", Role.GUARANTOR_OFFICER, "吴海燕"),
     DemoAccount("guarantoradmin@demo.local", Role.GUARANTOR_ADMIN, "蔡振宇"),
@@ -779,6 +780,7 @@ def _seed_users(
             email=account.email,
             password_hash=password_hash,
             full_name=account.full_name,
+            phone=account.phone,
             role=account.role,
             # Confirmed, so the demo's notifications also arrive in the mail sink.
             email_verified_at=ONBOARDED_AT,

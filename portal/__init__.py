@@ -104,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.catalog.policy_routes import bp as gov_policies_bp
     from portal.catalog.public_routes import bp as catalog_bp
     from portal.catalog.review_routes import bp as product_reviews_bp
+    from portal.channel.routes import bp as channel_bp
     from portal.claims.routes import bp as claims_bp
     from portal.dashboard.routes import bp as dashboard_bp
     from portal.datasources.review_routes import bp as reviews_bp
@@ -141,6 +142,7 @@ def register_blueprints(app: Flask) -> None:
         institutions_bp,
         needs_bp,
         leads_bp,
+        channel_bp,
         guarantees_bp,
         guarantee_catalog_bp,
         compensations_bp,

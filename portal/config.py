@@ -78,6 +78,8 @@ class BaseConfig:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = 3600 * 8
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    # Documents firms upload on a lead, outside the web root (portal/channel/store.py).
+    DOCUMENT_DIR = os.environ.get("DOCUMENT_DIR", str(INSTANCE_PATH / "documents"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -137,6 +139,7 @@ class TestingConfig(BaseConfig):
     MAIL_SERVER = ""  # tests that send mail point at their own SMTP server on loopback
     PORTAL_BASE_URL = "http://portal.test"
     MIGRATION_DATABASE_URL = ""  # tests that need an owner apart pass one explicitly
+    DOCUMENT_DIR = str(INSTANCE_PATH / "test-documents")
     WTF_CSRF_ENABLED = False
     # Tests change the catalogue and look at once: read the fingerprint on every request.
     PAGE_CACHE_FINGERPRINT_SECONDS = 0.0

@@ -483,3 +483,33 @@ GUARANTEE_REQUEST_STATUS_LABELS = {
     GuaranteeRequestStatus.EXPIRED: _l("已超时"),
     GuaranteeRequestStatus.CLOSED: _l("已关闭"),
 }
+
+
+class DocumentKind(StrEnum):
+    """What a bank may ask a firm for on an accepted lead."""
+
+    BUSINESS_LICENCE = "business_licence"
+    FINANCIAL_STATEMENTS = "financial_statements"
+    TAX_CERTIFICATE = "tax_certificate"
+    OTHER = "other"
+
+
+DOCUMENT_KIND_LABELS = {
+    DocumentKind.BUSINESS_LICENCE: _l("营业执照"),
+    DocumentKind.FINANCIAL_STATEMENTS: _l("财务报表"),
+    DocumentKind.TAX_CERTIFICATE: _l("纳税证明"),
+    DocumentKind.OTHER: _l("其他材料"),
+}
+
+
+class DocumentRequestStatus(StrEnum):
+    OPEN = "open"
+    FULFILLED = "fulfilled"
+    CANCELLED = "cancelled"
+
+
+DOCUMENT_REQUEST_STATUS_LABELS = {
+    DocumentRequestStatus.OPEN: _l("待企业上传"),
+    DocumentRequestStatus.FULFILLED: _l("已上传"),
+    DocumentRequestStatus.CANCELLED: _l("已撤销"),
+}

@@ -3,6 +3,7 @@
 from portal.accounts.models import RecoveryCode, ThrottleCounter, User
 from portal.audit.models import AuditEntry
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
+from portal.channel.models import DocumentRequest, LeadDocument, LeadMessage, ProfileSnapshot
 from portal.claims.models import ClaimRecovery, CompensationClaim
 from portal.datasources.models import (
     DataAuthorisation,
@@ -53,6 +54,7 @@ __all__ = [
     "DashboardReportMonth",
     "DataAuthorisation",
     "DataQuery",
+    "DocumentRequest",
     "FactDispute",
     "FinancialInstitution",
     "FinancingNeed",
@@ -65,6 +67,8 @@ __all__ = [
     "GuaranteeRequest",
     "IdentityLetter",
     "Lead",
+    "LeadDocument",
+    "LeadMessage",
     "Loan",
     "LoanReportUpload",
     "LoanStatusReport",
@@ -74,6 +78,7 @@ __all__ = [
     "MonthlyReport",
     "Notification",
     "PolicyProduct",
+    "ProfileSnapshot",
     "RecoveryCode",
     "RuleVersion",
     "SchedulerRun",

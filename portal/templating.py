@@ -79,6 +79,8 @@ LABELS = {
     "guarantee": enums.GUARANTEE_LABELS,
     "need_status": enums.NEED_STATUS_LABELS,
     "lead_status": enums.LEAD_STATUS_LABELS,
+    "document_kind": enums.DOCUMENT_KIND_LABELS,
+    "document_request_status": enums.DOCUMENT_REQUEST_STATUS_LABELS,
     "five_tier": enums.FIVE_TIER_LABELS,
     "loan_status": enums.LOAN_STATUS_LABELS,
     "size_class": enums.SIZE_CLASS_LABELS,

@@ -33,6 +33,7 @@ from portal.firms.forms import MAX_WAN, MultiCheckboxField, tax_grade_choices, w
 from portal.forms import ChoiceField, Form, NumberField, WholeNumberField
 from portal.legal.forms import consent_field
 from portal.numbers import AMOUNT_WAN, EMPLOYEES
+from portal.uploads import UploadError
 
 
 class LoginForm(Form):
@@ -221,7 +222,7 @@ class RegistrationForm(AccountFieldsMixin, Form):
             raise ValidationError(_("请上传授权委托书（PDF、JPG 或 PNG，不超过 5 MB）"))
         try:
             self.letter_file = letters.read_letter(upload.stream, upload.filename)
-        except letters.LetterError as error:
+        except UploadError as error:
             raise ValidationError(letter_message(error)) from None
 
     def declared(self) -> registration.Declared:
@@ -252,7 +253,7 @@ def id_number_message(error: identity.IdNumberError) -> str:
     return _("身份证号码校验位（第 18 位）不正确，请核对后重新输入")
 
 
-def letter_message(error: letters.LetterError) -> str:
+def letter_message(error: UploadError) -> str:
     """Say what is wrong with an uploaded letter."""
     if error.reason == "too_large":
         return _("文件超过 5 MB，请压缩或降低扫描分辨率后再上传")

@@ -74,6 +74,12 @@ class AuditAction(StrEnum):
     LEAD_EXPIRE = "lead.expire"
     LEAD_OFFER_EXPIRE = "lead.offer_expire"
     LEAD_CLOSE = "lead.close"
+    LEAD_CONTACT_SET = "lead.contact_set"
+    LEAD_MESSAGE = "lead.message"
+    LEAD_DOCUMENT_REQUEST = "lead.document_request"
+    LEAD_DOCUMENT_REQUEST_CANCEL = "lead.document_request_cancel"
+    LEAD_DOCUMENT_UPLOAD = "lead.document_upload"
+    FIRM_DOCUMENT_DOWNLOAD = "firm.document_download"
     GUARANTEE_REQUEST_CREATE = "guarantee_request.create"
     GUARANTEE_REQUEST_ACCEPT = "guarantee_request.accept"
     GUARANTEE_REQUEST_ISSUE = "guarantee_request.issue"
@@ -211,6 +217,12 @@ ACTION_LABELS: dict[AuditAction, object] = {
     AuditAction.LEAD_EXPIRE: _l("线索超时"),
     AuditAction.LEAD_OFFER_EXPIRE: _l("授信方案过期关闭"),
     AuditAction.LEAD_CLOSE: _l("授信方案因无担保关闭"),
+    AuditAction.LEAD_CONTACT_SET: _l("设置线索联系人"),
+    AuditAction.LEAD_MESSAGE: _l("线索留言"),
+    AuditAction.LEAD_DOCUMENT_REQUEST: _l("请企业提供材料"),
+    AuditAction.LEAD_DOCUMENT_REQUEST_CANCEL: _l("撤销材料请求"),
+    AuditAction.LEAD_DOCUMENT_UPLOAD: _l("企业上传材料"),
+    AuditAction.FIRM_DOCUMENT_DOWNLOAD: _l("金融机构下载企业材料"),
     AuditAction.GUARANTEE_REQUEST_CREATE: _l("向担保机构申请担保"),
     AuditAction.GUARANTEE_REQUEST_ACCEPT: _l("担保机构受理担保申请"),
     AuditAction.GUARANTEE_REQUEST_ISSUE: _l("出具担保函"),

@@ -18,6 +18,7 @@ from portal.accounts.models import User
 from portal.audit.models import AuditEntry
 from portal.authz.permissions import institution_approved
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
+from portal.channel.models import DocumentRequest, LeadDocument, LeadMessage, ProfileSnapshot
 from portal.claims.models import ClaimRecovery, CompensationClaim
 from portal.datasources.models import DataAuthorisation, DataQuery, FactDispute, IdentityLetter
 from portal.enums import (
@@ -216,6 +217,49 @@ def _lead_rule(actor: User) -> ColumnElement[bool]:
         return Lead.need_id.in_(own)
     if _is_bank(actor):
         return Lead.institution_id == actor.institution_id
+    return false()
+
+
+def _channel_leads(actor: User) -> Select[Any] | None:
+    """The leads whose channel the actor takes part in: the firm's own, or the bank's while
+    it may see the firm behind them."""
+    if actor.role == Role.SME:
+        own = select(FinancingNeed.id).where(FinancingNeed.firm_id == actor.firm_id)
+        return select(Lead.id).where(Lead.need_id.in_(own))
+    if _is_bank(actor):
+        return select(Lead.id).where(
+            Lead.institution_id == actor.institution_id,
+            Lead.status.in_(LEAD_STATUSES_REVEALING_FIRM),
+        )
+    return None
+
+
+@tenant_rule(LeadMessage)
+def _lead_message_rule(actor: User) -> ColumnElement[bool]:
+    leads = _channel_leads(actor)
+    return false() if leads is None else LeadMessage.lead_id.in_(leads)
+
+
+@tenant_rule(DocumentRequest)
+def _document_request_rule(actor: User) -> ColumnElement[bool]:
+    leads = _channel_leads(actor)
+    return false() if leads is None else DocumentRequest.lead_id.in_(leads)
+
+
+@tenant_rule(LeadDocument)
+def _lead_document_rule(actor: User) -> ColumnElement[bool]:
+    # A document is seen by its firm and by the bank of the lead it was uploaded on, never by
+    # another bank the firm also applied to.
+    leads = _channel_leads(actor)
+    return false() if leads is None else LeadDocument.lead_id.in_(leads)
+
+
+@tenant_rule(ProfileSnapshot)
+def _profile_snapshot_rule(actor: User) -> ColumnElement[bool]:
+    # The bank's record of what it decided on, while it may see the firm.
+    if _is_bank(actor):
+        leads = _channel_leads(actor)
+        return ProfileSnapshot.lead_id.in_(leads)
     return false()
 
 

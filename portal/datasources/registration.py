@@ -25,12 +25,12 @@ from portal.accounts import throttle
 from portal.accounts.models import User
 from portal.datasources import identity, reviews, verification
 from portal.datasources.client import Envelope, ExchangeClient, ExchangeUnavailable
-from portal.datasources.letters import LetterFile
 from portal.datasources.sources import Source
 from portal.db import utcnow
 from portal.firms import standards
 from portal.firms.models import Firm
 from portal.legal import services as legal
+from portal.uploads import UploadedFile
 
 ACTIVE = "active"
 # Working days a new firm's registration takes to reach the exchange.
@@ -123,7 +123,7 @@ class Applicant:
     credit_code: str
     declared: Declared
     representative: Representative | None = None
-    letter: LetterFile | None = None
+    letter: UploadedFile | None = None
 
 
 def register(applicant: Applicant, address: str | None, today: dt.date) -> User:

@@ -14,6 +14,7 @@ from portal.confirmation import confirm_field
 from portal.datasources import letters
 from portal.datasources.reviews import MAX_DISPUTE_NOTE, MIN_NOTE
 from portal.forms import ChoiceField, Form
+from portal.uploads import UploadError
 
 
 class LetterForm(Form):
@@ -32,7 +33,7 @@ class LetterForm(Form):
             raise ValidationError(_("请上传授权委托书（PDF、JPG 或 PNG，不超过 5 MB）"))
         try:
             self.letter_file = letters.read_letter(upload.stream, upload.filename)
-        except letters.LetterError as error:
+        except UploadError as error:
             raise ValidationError(letter_message(error)) from None
 
 

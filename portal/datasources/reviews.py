@@ -19,13 +19,13 @@ from portal.accounts.models import User
 from portal.audit import service as audit
 from portal.audit.actions import AuditAction
 from portal.datasources import provenance, verification
-from portal.datasources.letters import LetterFile
 from portal.datasources.models import FactDispute, FirmFact, IdentityLetter
 from portal.datasources.sources import Source
 from portal.db import utcnow
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.notifications.service import firm_user_ids, notify, path_for
+from portal.uploads import UploadedFile
 
 SUBMITTED, APPROVED, REJECTED = "submitted", "approved", "rejected"  # letters
 OPEN, UPHELD = "open", "upheld"  # disputes (and REJECTED)
@@ -93,7 +93,7 @@ def needs_held(firm: Firm) -> bool:
     return identity_state(firm) in (PENDING, LETTER_REJECTED)
 
 
-def add_letter(actor: User, firm: Firm, letter: LetterFile) -> IdentityLetter:
+def add_letter(actor: User, firm: Firm, letter: UploadedFile) -> IdentityLetter:
     """Keep a letter for review, audited; the caller commits (registration)."""
     row = _letter_row(actor, firm, letter)
     audit.record(
@@ -102,7 +102,7 @@ def add_letter(actor: User, firm: Firm, letter: LetterFile) -> IdentityLetter:
     return row
 
 
-def submit_letter(actor: User, firm: Firm, letter: LetterFile) -> IdentityLetter:
+def submit_letter(actor: User, firm: Firm, letter: UploadedFile) -> IdentityLetter:
     """A firm whose letter was turned down sends another (one transaction)."""
     state = identity_state(firm)
     if state == VERIFIED:
@@ -117,7 +117,7 @@ def submit_letter(actor: User, firm: Firm, letter: LetterFile) -> IdentityLetter
     return row
 
 
-def _letter_row(actor: User, firm: Firm, letter: LetterFile) -> IdentityLetter:
+def _letter_row(actor: User, firm: Firm, letter: UploadedFile) -> IdentityLetter:
     row = IdentityLetter(
         firm_id=firm.id,
         user_id=actor.id,
@@ -132,7 +132,7 @@ def _letter_row(actor: User, firm: Firm, letter: LetterFile) -> IdentityLetter:
     return row
 
 
-def _about(letter: LetterFile) -> dict[str, Any]:
+def _about(letter: UploadedFile) -> dict[str, Any]:
     """What the audit log keeps of a letter: its digest and size, not its content."""
     return {"sha256": letter.sha256, "size": len(letter.content)}
 

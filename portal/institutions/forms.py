@@ -17,6 +17,33 @@ from portal.institutions import services
 from portal.legal.forms import consent_field
 
 PHONE_PATTERN = r"^[0-9+\-() ]{7,32}$"
+
+
+def contact_name_field(label: object, required: object) -> StringField:
+    """A contact person's name: required, at most 40 characters."""
+    return StringField(
+        label,
+        validators=[
+            DataRequired(required),
+            Length(max=40, message=_l("联系人姓名不超过 40 个字")),
+        ],
+    )
+
+
+def contact_phone_field() -> StringField:
+    """A phone number people can call: a landline with its area code or a mobile number."""
+    return StringField(
+        _l("联系电话"),
+        validators=[
+            DataRequired(_l("请填写联系电话")),
+            Regexp(
+                PHONE_PATTERN,
+                message=_l("请填写有效的电话号码，如 0591-87654321 或 13800000000"),
+            ),
+        ],
+    )
+
+
 LICENCE_PATTERN = r"^[A-Za-z0-9-]{4,40}$"
 
 
@@ -61,23 +88,8 @@ class InstitutionForm(Form):
         description=_l("选填；融资担保机构可填经营许可证编号。同一编号只能申请一次"),
     )
     region_code = SelectField(_l("总部所在地"), validators=[DataRequired(_l("请选择总部所在地"))])
-    contact_name = StringField(
-        _l("业务联系人"),
-        validators=[
-            DataRequired(_l("请填写业务联系人姓名")),
-            Length(max=40, message=_l("联系人姓名不超过 40 个字")),
-        ],
-    )
-    contact_phone = StringField(
-        _l("联系电话"),
-        validators=[
-            DataRequired(_l("请填写联系电话")),
-            Regexp(
-                PHONE_PATTERN,
-                message=_l("请填写有效的电话号码，如 0591-87654321 或 13800000000"),
-            ),
-        ],
-    )
+    contact_name = contact_name_field(_l("业务联系人"), _l("请填写业务联系人姓名"))
+    contact_phone = contact_phone_field()
     application_note = TextAreaField(
         _l("申请说明"),
         validators=[Optional(), Length(max=2000, message=_l("申请说明不超过 2000 字"))],

@@ -66,6 +66,9 @@ class Lead(Base):
     offer_taken_at: Mapped[dt.datetime | None]
     closed_reason: Mapped[str | None] = mapped_column(String(32))
     sla_breached: Mapped[bool] = mapped_column(default=False)
+    # Whom the firm calls at the bank about this lead, set when the bank accepts it.
+    contact_name: Mapped[str | None] = mapped_column(String(40))
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
 
     need: Mapped[FinancingNeed] = relationship()

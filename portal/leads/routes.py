@@ -14,7 +14,8 @@ from portal.audit import service as audit
 from portal.audit.actions import AuditAction
 from portal.authz import Permission, get_or_404, requires
 from portal.authz.scoping import LEAD_STATUSES_REVEALING_FIRM
-from portal.dates import today_in_china
+from portal.channel import snapshots
+from portal.dates import day_in_china, today_in_china
 from portal.db import utcnow, writes_on_get
 from portal.enums import GuaranteeType
 from portal.extensions import db
@@ -200,6 +201,7 @@ def _render_detail(
     teaser = queries.teasers([lead])[lead.id]
     return render_template(
         "leads/detail.html",
+        **_decision_snapshot(lead, firm),
         lead=lead,
         teaser=teaser,
         need=need,
@@ -216,6 +218,20 @@ def _render_detail(
         letter=guarantee_requests.letter_of(lead.id),
         guarantee_request=guarantee_requests.live_request_of(lead.id),
     )
+
+
+def _decision_snapshot(lead: Lead, firm: Firm | None) -> dict[str, object]:
+    """The firm as the bank saw it when it decided, and which facts have changed since."""
+    snapshot = snapshots.seen_by(current_user, lead) if firm else None
+    if snapshot is None or firm is None:
+        return {"snapshot": None}
+    as_seen = snapshots.as_seen(snapshot)
+    return {
+        "snapshot": snapshot,
+        "snapshot_firm": as_seen,
+        "snapshot_years": as_seen.years_in_business(day_in_china(snapshot.taken_at)),
+        "snapshot_changes": snapshots.changed_since(snapshot, firm),
+    }
 
 
 def _with_dates(lead: Lead, form: DisburseForm) -> DisburseForm:

@@ -25,6 +25,8 @@ from portal.accounts.models import User
 from portal.audit import service as audit
 from portal.audit.actions import AuditAction
 from portal.catalog.models import BankProduct
+from portal.channel import snapshots
+from portal.channel.services import default_contact
 from portal.datasources.authorisations import AuthorisationRequired, require_authorisation
 from portal.dates import add_months, day_in_china, today_in_china
 from portal.db import utcnow
@@ -419,6 +421,7 @@ def accept(actor: User, lead: Lead) -> None:
         raise LeadError(refusal)
     _hold_live_need(lead.need)  # a settled need shows its firm to no new bank
     now = utcnow()
+    contact_name, contact_phone = default_contact(actor)
     _transition(
         lead,
         UNANSWERED,
@@ -426,6 +429,8 @@ def accept(actor: User, lead: Lead) -> None:
         accepted_at=now,
         first_response_at=lead.first_response_at or now,
         handled_by_id=actor.id,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
     )
     audit.record(AuditAction.LEAD_ACCEPT, actor=actor, obj=lead, firm_id=lead.need.firm_id)
     _tell_firm(lead, "lead.accepted", _l("%(bank)s 已受理您的融资申请", bank=_bank(lead)))
@@ -435,6 +440,7 @@ def accept(actor: User, lead: Lead) -> None:
 def decline(actor: User, lead: Lead, reason: DeclineReason, note: str) -> None:
     """The bank says no, with a reason code the firm and the regulator can read."""
     now = utcnow()
+    looked = lead.status == LeadStatus.ACCEPTED  # a bank that saw the firm keeps what it saw
     _transition(
         lead,
         (LeadStatus.OPEN, LeadStatus.ACCEPTED),
@@ -452,6 +458,8 @@ def decline(actor: User, lead: Lead, reason: DeclineReason, note: str) -> None:
         firm_id=lead.need.firm_id,
         reason=reason.value,
     )
+    if looked:
+        snapshots.take(lead, "decline")
     _tell_firm(lead, "lead.declined", _l("%(bank)s 未能受理您的融资申请", bank=_bank(lead)))
     db.session.commit()
 
@@ -607,6 +615,7 @@ def record_decision(actor: User, lead: Lead, decision: CreditDecision) -> None:
         decided_at=utcnow(),
         handled_by_id=actor.id,
     )
+    snapshots.take(lead, "offer")
     grants.grant_offer(lead, today_in_china())
     if guarantee is not None:
         guarantee_requests.request_guarantee(lead, guarantee, utcnow())

@@ -41,7 +41,8 @@ from portal.templating import percent, to_wan
 
 bp = Blueprint("needs", __name__, url_prefix="/firm/needs")
 
-PROFILE_VIEW = AuditAction.FIRM_PROFILE_VIEW
+# What the firm sees in "who viewed my data": each look at its profile or at a document of it.
+LOOKS_AT_FIRM_DATA = (AuditAction.FIRM_PROFILE_VIEW, AuditAction.FIRM_DOCUMENT_DOWNLOAD)
 OFFER_STATUSES = (LeadStatus.APPROVED, LeadStatus.DISBURSED)
 
 
@@ -284,10 +285,11 @@ def _take_offer_confirmation(need: FinancingNeed, lead: Lead) -> Confirmation:
 @bp.get("/viewers")
 @requires(Permission.FIRM_NEED_SUBMIT)
 def viewers() -> str:
-    """Every time a bank opened the firm's profile: which bank, who, when, for which lead."""
+    """Every time a bank opened the firm's profile or downloaded one of its documents: which
+    bank, who, when, for which lead."""
     statement = (
         scoped(select(AuditEntry), AuditEntry, current_user)
-        .where(AuditEntry.action == PROFILE_VIEW)
+        .where(AuditEntry.action.in_(LOOKS_AT_FIRM_DATA))
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     )
     page = paginate(statement)

@@ -155,6 +155,18 @@ MATRIX: dict[tuple[str, str], Answers] = {
     **entry("leads.decline", "POST", only(*BANKS)),
     **entry("leads.decide", "POST", only(*BANKS)),
     **entry("leads.disburse", "POST", only(*BANKS)),
+    # --- the channel on an accepted lead: the bank's side (bank:leads:work, its own lead while it
+    # may see the firm) and the firm's (firm:need:submit, its own lead once accepted) -------------
+    **entry("channel.bank_lead", "GET", only(*BANKS)),
+    **entry("channel.bank_contact", "POST", only(*BANKS)),
+    **entry("channel.bank_message", "POST", only(*BANKS)),
+    **entry("channel.bank_request", "POST", only(*BANKS)),
+    **entry("channel.bank_cancel_request", "POST", only(*BANKS)),
+    **entry("channel.bank_document", "GET", only(*BANKS)),
+    **entry("channel.firm_lead", "GET", only(SME)),
+    **entry("channel.firm_message", "POST", only(SME)),
+    **entry("channel.firm_upload", "POST", only(SME)),
+    **entry("channel.firm_document", "GET", only(SME)),
     # --- loan status reports: bank:loan_reports:submit (their own bank's loans) -------------------
     **entry("loan_reports.index", "GET", only(*BANKS)),
     **entry("loan_reports.loan", "GET POST", only(*BANKS)),

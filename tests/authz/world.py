@@ -24,6 +24,7 @@ from portal.accounts.models import ThrottleCounter, User
 from portal.audit.models import AuditEntry
 from portal.catalog.models import BankProduct, PolicyProduct
 from portal.catalog.versions import current_version, record_rules
+from portal.channel import services as channel
 from portal.claims.models import CompensationClaim
 from portal.datasources.models import FactDispute, IdentityLetter
 from portal.datasources.sources import Source
@@ -31,6 +32,7 @@ from portal.db import Base, utcnow
 from portal.enums import (
     BenefitKind,
     ClaimStatus,
+    DocumentKind,
     FiveTierClass,
     GrantStatus,
     GuaranteeMode,
@@ -60,6 +62,7 @@ from portal.needs.services import NeedInput, submit_need
 from portal.reporting import services as reporting
 from portal.reporting.models import LoanReportUpload, LoanStatusReport
 from portal.subsidies.models import SettlementBatch, SettlementLine, SubsidyGrant
+from portal.uploads import UploadedFile
 from tests.factories import (
     AgencyFactory,
     GuarantorFactory,
@@ -110,6 +113,8 @@ class Tenant:
     guarantee_product: int = 0  # its published product, cooperating with the bank's product
     agreement: int = 0  # that cooperation
     guarantee_request: int = 0  # its request on a second lead of the firm, taken on (accepted)
+    document_request: int = 0  # the bank's request for a document on the tenant's lead
+    document: int = 0  # the firm's upload answering it
     letter: int = 0  # the guarantee letter on the tenant's loan
     issued_request: int = 0  # the request that letter was issued on
     compensation: int = 0  # the bank's claim on it, paid by the guarantor
@@ -168,7 +173,8 @@ class World:
             "lead_id": self.pooled_lead if endpoint == "leads.claim" else t.lead,
             "loan_id": t.loan,
             "product_id": t.guarantee_product if names_guarantee(endpoint) else t.product,
-            "request_id": t.guarantee_request,
+            "request_id": t.document_request if names_channel(endpoint) else t.guarantee_request,
+            "document_id": t.document,
             "guarantee_id": t.letter,
             "compensation_id": t.compensation,
             "share_id": t.share,
@@ -201,6 +207,11 @@ def names_team(endpoint: str | None) -> bool:
 def team_member(role: Role | None) -> Role:
     """The colleague an institution admin's team pages name: an officer of the same kind."""
     return Role.GUARANTOR_OFFICER if role == Role.GUARANTOR_ADMIN else Role.BANK_OFFICER
+
+
+def names_channel(endpoint: str | None) -> bool:
+    """Whether the endpoint's `request_id` is a document request's (not a guarantee request's)."""
+    return endpoint is not None and endpoint.startswith("channel.")
 
 
 def names_guarantee(endpoint: str | None) -> bool:
@@ -304,6 +315,17 @@ def _people(a: Tenant, b: Tenant) -> Users:
     return users
 
 
+def _documents(t: Tenant, users: Users) -> None:
+    """The bank asks the firm for its licence on the lent lead; the firm uploads a PDF."""
+    lead = db.session.get(Lead, t.lead)
+    wanted = channel.request_document(
+        users[t.key, Role.BANK_OFFICER], lead, DocumentKind.BUSINESS_LICENCE, ""
+    )
+    upload = UploadedFile("licence.pdf", "application/pdf", b"%PDF-1.7\n%%EOF\n")
+    t.document_request = wanted.id
+    t.document = channel.upload_document(users[t.key, Role.SME], lead, wanted, upload).id
+
+
 def _catalogue(a: Tenant, b: Tenant) -> None:
     """A published product per bank (every firm qualifies) and a published policy per agency."""
     for t in (a, b):
@@ -324,6 +346,8 @@ def _lending(a: Tenant, b: Tenant, users: Users, period: dt.date) -> None:
         t.lead = lead.id
     for t in (a, b):
         t.loan = _lend(users, t.key, db.session.get(Lead, t.lead), period).id
+    for t in (a, b):
+        _documents(t, users)
     for t in (a, b):
         officer = users[t.key, Role.BANK_OFFICER]
         loan = db.session.get(Loan, t.loan)

@@ -4,7 +4,6 @@ guaranteed offer. Each journey runs in Chinese and in English."""
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Callable, Iterator
 
@@ -14,14 +13,14 @@ from playwright.sync_api import Locator, Page, expect
 
 from demo.seed import DEMO_GUARANTOR
 from tests.browser import guarantee_data, server_data
-from tests.browser.support import Journey, demo_sign_in
+from tests.browser.language import Words, sign_in_as
+from tests.browser.support import Journey
 
 ADMIN = "guarantoradmin@demo.local"
 OFFICER = "guarantor@demo.local"
 FIRM = "sme@demo.local"
 DEMO_GUARANTEE = "小微企业批量担保"
 DEMO_PARTNERS = ("政银担保贷", "助企纾困贷")
-HAN = re.compile(r"[\u3400-\u9fff]")
 
 
 @pytest.fixture(params=["zh_Hans_CN", "en"], ids=["zh", "en"])
@@ -30,52 +29,6 @@ def locale(request: pytest.FixtureRequest, server_app: Flask) -> Iterator[str]:
     choice is saved on the account and later journeys expect Chinese."""
     yield request.param
     guarantee_data.forget_language(server_app, [ADMIN, OFFICER, FIRM])
-
-
-class Words:
-    """The journey's language: messages as the portal shows them in it. In English, a message
-    left in Chinese, or a checked element that reads in Chinese, is a problem of the journey."""
-
-    def __init__(self, app: Flask, journey: Journey, locale: str) -> None:
-        self.app = app
-        self.journey = journey
-        self.english = locale == "en"
-        self.locale = locale
-
-    def __call__(self, chinese: str) -> str:
-        text = guarantee_data.translated(self.app, self.locale, chinese)
-        if self.english and HAN.search(text):
-            self.journey.problems.append(f"not translated to English: {chinese}")
-        return text
-
-    def check(self, element: Locator, what: str, *data: str) -> None:
-        """In English, the element's text must have no Chinese in it but the names given."""
-        text = element.inner_text()
-        if self.english and HAN.search(_without(text, data)):
-            where = self.journey.page.url.removeprefix(self.journey.base_url)
-            self.journey.problems.append(f"{what} on {where} is in Chinese: {text.strip()!r}")
-
-
-def _without(text: str, names: tuple[str, ...]) -> str:
-    for name in names:
-        text = text.replace(name, "")
-    return text
-
-
-def _choose_language(journey: Journey, locale: str) -> None:
-    """Switch the language on the sign-in page, as a visitor does before signing in."""
-    page = journey.page
-    journey.goto("/login", "sign-in-page")
-    page.select_option("#lang-select", locale)
-    page.locator(".lang-switch button").click()
-    journey.step("language-chosen")
-    expect(page.locator("html")).to_have_attribute("lang", "en" if locale == "en" else "zh-CN")
-
-
-def _sign_in(journey: Journey, email: str, locale: str) -> None:
-    """Choose the language, then sign in as a demo account (the choice is kept on it)."""
-    _choose_language(journey, locale)
-    demo_sign_in(journey, email)
 
 
 def _form(page: Page, action_ends: str) -> Locator:
@@ -94,7 +47,7 @@ def test_guarantor_admin_creates_and_publishes_a_product(
     journey = open_journey(f"guarantor-admin-{locale[:2]}")
     page = journey.page
     words = Words(server_app, journey, locale)
-    _sign_in(journey, ADMIN, locale)
+    sign_in_as(journey, ADMIN, locale)
     journey.step("signed-in")
 
     page.get_by_role("link", name=words("担保机构管理")).first.click()
@@ -184,7 +137,7 @@ def test_guarantor_officer_issues_a_letter_and_the_firm_takes_the_offer(
 
     firm = open_journey(f"guarantee-firm-{locale[:2]}")
     firm_words = Words(server_app, firm, locale)
-    _sign_in(firm, FIRM, locale)
+    sign_in_as(firm, FIRM, locale)
     firm.goto(f"/firm/needs/{need_id}", "offer-awaiting-guarantee")
     offer = firm.page.locator("main article")
     expect(offer).to_have_count(1)
@@ -219,7 +172,7 @@ def _officer_issues(
     journey = open_journey(f"guarantor-officer-{locale[:2]}")
     page = journey.page
     words = Words(app, journey, locale)
-    _sign_in(journey, OFFICER, locale)
+    sign_in_as(journey, OFFICER, locale)
     journey.goto("/guarantor/", "workbench")
     expect(page.get_by_role("heading", level=1)).to_have_text(words("担保业务工作台"))
     link = page.locator(f'a[href="/guarantor/requests/{request_id}"]')
