@@ -78,7 +78,7 @@ class BaseConfig:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = 3600 * 8
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
-    # Documents firms upload on a lead, outside the web root (portal/channel/store.py).
+    # Documents firms and institutions upload, outside the web root (portal/storage.py).
     DOCUMENT_DIR = os.environ.get("DOCUMENT_DIR", str(INSTANCE_PATH / "documents"))
 
     SESSION_COOKIE_HTTPONLY = True

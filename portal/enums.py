@@ -513,3 +513,23 @@ DOCUMENT_REQUEST_STATUS_LABELS = {
     DocumentRequestStatus.FULFILLED: _l("已上传"),
     DocumentRequestStatus.CANCELLED: _l("已撤销"),
 }
+
+
+class InstitutionDocumentKind(StrEnum):
+    """What an institution's application carries: its licence and its business licence."""
+
+    LICENCE = "licence"  # 金融许可证, or a guarantor's 融资担保业务经营许可证
+    BUSINESS_LICENCE = "business_licence"
+    OTHER = "other"
+
+
+INSTITUTION_DOCUMENT_LABELS = {
+    InstitutionDocumentKind.LICENCE: _l("金融许可证或融资担保业务经营许可证"),
+    InstitutionDocumentKind.BUSINESS_LICENCE: _l("营业执照"),
+    InstitutionDocumentKind.OTHER: _l("其他证明材料"),
+}
+# Without these an application cannot be approved.
+REQUIRED_INSTITUTION_DOCUMENTS = (
+    InstitutionDocumentKind.LICENCE,
+    InstitutionDocumentKind.BUSINESS_LICENCE,
+)

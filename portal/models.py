@@ -26,7 +26,11 @@ from portal.guarantees.models import (
     GuaranteeProduct,
     GuaranteeRequest,
 )
-from portal.institutions.models import FinancialInstitution, GovernmentAgency
+from portal.institutions.models import (
+    FinancialInstitution,
+    GovernmentAgency,
+    InstitutionDocument,
+)
 from portal.leads.models import Lead, Loan
 from portal.legal.models import Consent
 from portal.lpr import LprRate
@@ -66,6 +70,7 @@ __all__ = [
     "GuaranteeProduct",
     "GuaranteeRequest",
     "IdentityLetter",
+    "InstitutionDocument",
     "Lead",
     "LeadDocument",
     "LeadMessage",

@@ -51,7 +51,7 @@ class DocumentRequest(Base):
 
 class LeadDocument(Base):
     """A file the firm uploaded on a lead. The content lives in the document store under a
-    random key (portal/channel/store.py), never under the name the firm gave it."""
+    random key (portal/storage.py), never under the name the firm gave it."""
 
     __tablename__ = "lead_documents"
 

@@ -14,11 +14,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from portal import storage as store
 from portal.accounts.models import User
 from portal.audit import service as audit
 from portal.audit.actions import AuditAction
 from portal.authz.scoping import LEAD_STATUSES_REVEALING_FIRM, scoped
-from portal.channel import store
 from portal.channel.models import DocumentRequest, LeadDocument, LeadMessage
 from portal.db import utcnow
 from portal.enums import DOCUMENT_KIND_LABELS, DocumentKind, DocumentRequestStatus, Role

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, String, Text, Time
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, utcnow
-from portal.enums import InstitutionKind, OnboardingStatus, db_enum
+from portal.enums import InstitutionDocumentKind, InstitutionKind, OnboardingStatus, db_enum
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -94,3 +94,23 @@ class GovernmentAgency(Base):
 
     def __repr__(self) -> str:
         return f"<GovernmentAgency {self.id} {self.short_name}>"
+
+
+class InstitutionDocument(Base):
+    """A document an institution's application carries (its licence, its business licence),
+    kept in the document store (portal/storage.py) under a random key."""
+
+    __tablename__ = "institution_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("financial_institutions.id"), index=True)
+    kind: Mapped[InstitutionDocumentKind] = mapped_column(
+        db_enum(InstitutionDocumentKind, "institution_document_kind")
+    )
+    filename: Mapped[str] = mapped_column(String(120))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

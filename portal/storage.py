@@ -1,5 +1,6 @@
-"""Where uploaded documents live: files under DOCUMENT_DIR (outside the web root), each under
-a random key, never under the name the firm gave it, readable by the portal's user only.
+"""Where uploaded documents live (a firm's on a lead, an institution's with its application):
+files under DOCUMENT_DIR, outside the web root, each under a random key, never under the name
+the uploader gave it, readable by the portal's user only.
 
 A document's row and its file are written in that order: the file first (so a committed row
 always has its content), the row in the business transaction; if the transaction fails the
