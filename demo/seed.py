@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from demo.sample_documents import attach_samples
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
@@ -715,6 +716,9 @@ def _seed_institutions(report: SeedReport) -> dict[str, FinancialInstitution]:
         db.session.add(institution)
         existing[spec.name] = institution
         report.institutions += 1
+        if spec.status == OnboardingStatus.APPLIED:
+            db.session.flush()
+            attach_samples(institution)  # so the onboarding demo can be approved
     return existing
 
 

@@ -6,7 +6,10 @@ from typing import Any
 
 from flask import Flask
 
-from portal.config import INSTANCE_PATH, PROJECT_ROOT, config_for
+from portal import email_addresses
+from portal.config import INSTANCE_PATH, PROJECT_ROOT, ConfigurationError, config_for
+
+__all__ = ["ConfigurationError", "create_app"]
 
 
 def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
@@ -22,6 +25,7 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     _require_secret_key(app)
     _require_mail_links(app)
     trust_proxies(app)
+    email_addresses.configure(app)
     register_extensions(app)
     register_url_converters(app)
     register_blueprints(app)
@@ -30,10 +34,6 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     return app
-
-
-class ConfigurationError(RuntimeError):
-    """The environment does not configure the portal; the message says what to set."""
 
 
 def _require_secret_key(app: Flask) -> None:
@@ -109,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.dashboard.routes import bp as dashboard_bp
     from portal.datasources.review_routes import bp as reviews_bp
     from portal.datasources.routes import bp as datasources_bp
+    from portal.firm_team.closure_routes import bp as firm_closures_bp
     from portal.firm_team.routes import bp as firm_team_bp
     from portal.guarantees.compensation_routes import bp as compensations_bp
     from portal.guarantees.public_routes import bp as guarantee_catalog_bp
@@ -156,6 +157,7 @@ def register_blueprints(app: Flask) -> None:
         reviews_bp,
         team_bp,
         firm_team_bp,
+        firm_closures_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -127,6 +127,8 @@ class DevelopmentConfig(BaseConfig):
     # later probes into 429s and fake a difference. Only a development server may switch it off.
     LOGIN_THROTTLE_ENABLED = os.environ.get("LOGIN_THROTTLE") != "off"
     DEBUG = False
+    # The demo's accounts live under demo.local and its mail goes to the local sink.
+    EMAIL_ALLOW_LOCAL_DOMAIN = True
 
 
 class TestingConfig(BaseConfig):
@@ -140,6 +142,7 @@ class TestingConfig(BaseConfig):
     PORTAL_BASE_URL = "http://portal.test"
     MIGRATION_DATABASE_URL = ""  # tests that need an owner apart pass one explicitly
     DOCUMENT_DIR = str(INSTANCE_PATH / "test-documents")
+    EMAIL_ALLOW_LOCAL_DOMAIN = True
     WTF_CSRF_ENABLED = False
     # Tests change the catalogue and look at once: read the fingerprint on every request.
     PAGE_CACHE_FINGERPRINT_SECONDS = 0.0
@@ -157,10 +160,15 @@ CONFIGS = {
 }
 
 
+class ConfigurationError(RuntimeError):
+    """The environment does not configure the portal; the message says what to set."""
+
+
 def config_for(name: str | None) -> type[BaseConfig]:
-    """Pick the config class named by PORTAL_ENV (production unless told otherwise)."""
-    name = name or os.environ.get("PORTAL_ENV", "production")
+    """Pick the config class named by PORTAL_ENV (production when unset or empty)."""
+    name = name or os.environ.get("PORTAL_ENV") or "production"
     try:
         return CONFIGS[name]
     except KeyError:
-        raise RuntimeError(f"PORTAL_ENV must be one of {sorted(CONFIGS)}, not {name!r}") from None
+        choices = ", ".join(sorted(CONFIGS))
+        raise ConfigurationError(f"PORTAL_ENV must be one of {choices}, not {name!r}") from None

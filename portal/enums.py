@@ -533,3 +533,18 @@ REQUIRED_INSTITUTION_DOCUMENTS = (
     InstitutionDocumentKind.LICENCE,
     InstitutionDocumentKind.BUSINESS_LICENCE,
 )
+
+
+class FirmClosureStatus(StrEnum):
+    """A firm owner's request to close the firm's account: open until platform staff decide."""
+
+    REQUESTED = "requested"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"  # withdrawn by the owner or refused by platform staff
+
+
+FIRM_CLOSURE_STATUS_LABELS = {
+    FirmClosureStatus.REQUESTED: _l("待平台办理"),
+    FirmClosureStatus.CLOSED: _l("已注销"),
+    FirmClosureStatus.CANCELLED: _l("已撤回或未予办理"),
+}

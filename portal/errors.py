@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, render_template
+from flask import Flask, current_app, flash, g, redirect, render_template, request
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from portal.authz.refusals import record_refusal
 from portal.extensions import db
@@ -16,8 +18,9 @@ RETRY_AFTER_SECONDS = 10
 
 
 def register(app: Flask) -> None:
-    for code in (400, 403, 404, 405, 413, 429, 500):
+    for code in (400, 403, 404, 413, 429, 500):
         app.register_error_handler(code, _render_error)
+    app.register_error_handler(405, _method_not_allowed)
     app.register_error_handler(CSRFError, _render_csrf_error)
     app.register_error_handler(DBAPIError, _render_database_unavailable)
     app.register_error_handler(PoolTimeout, _render_database_unavailable)
@@ -31,6 +34,31 @@ def _render_error(error: HTTPException | Exception) -> tuple[str, int]:
         # Whatever the failed request had started must not leak into the next one.
         db.session.rollback()
     return render_template("errors/error.html", code=code), code
+
+
+def _method_not_allowed(error: HTTPException) -> tuple[str, int] | Response:
+    """An action's address opened as a page (a bookmark, the address bar, a confirmation page
+    reloaded after its session ended): go to the nearest page above it instead of an error."""
+    if request.method in ("GET", "HEAD"):
+        page = _nearest_page(request.path)
+        if page is not None:
+            flash(gettext("该操作需要在页面上点击按钮完成，已为您打开相关页面。"), "info")
+            return redirect(page, code=303)
+    return _render_error(error)
+
+
+def _nearest_page(path: str) -> str | None:
+    """The closest ancestor of `path` that answers GET, trying at most four levels up."""
+    adapter = current_app.url_map.bind("")
+    parts = path.rstrip("/").split("/")
+    for cut in range(1, min(5, len(parts))):
+        for candidate in ("/".join(parts[:-cut]) + "/", "/".join(parts[:-cut])):
+            try:
+                adapter.match(candidate or "/", method="GET")
+            except HTTPException:  # no page there (404, 405), or only with a slash (redirect)
+                continue
+            return candidate or "/"
+    return None
 
 
 def _render_csrf_error(error: CSRFError) -> tuple[str, int]:

@@ -20,11 +20,14 @@ from typing import Any
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from werkzeug.datastructures import FileStorage
 from wtforms import DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange, StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
 from portal.numbers import NumberError, Quantity, parse_number, parse_whole
+from portal.uploads import ACCEPT_ATTRIBUTE, UploadedFile, UploadError, read_upload
 
 ALLOWED_CONTROLS = frozenset("\t\n\r")
 
@@ -156,3 +159,39 @@ def filter_value(field: Any) -> Any:
     if field.errors or data is None or (isinstance(data, str) and not data.strip()):
         return None
     return data
+
+
+class DocumentUploadForm(Form):
+    """One PDF, JPEG or PNG document, read through the one bounded upload path; `uploaded`
+    holds it after validation. Subclasses set the size limit."""
+
+    MAX_MB = 8
+
+    document = FileField(_l("选择文件"), render_kw={"accept": ACCEPT_ATTRIBUTE})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.document.description = gettext("PDF、JPG 或 PNG，不超过 %(n)s MB", n=self.MAX_MB)
+        self.uploaded: UploadedFile | None = None
+
+    def validate_document(self, field: FileField) -> None:
+        upload = field.data
+        if not isinstance(upload, FileStorage) or not upload.filename:
+            raise ValidationError(gettext("请选择要上传的文件"))
+        try:
+            self.uploaded = read_upload(
+                upload.stream,
+                upload.filename,
+                max_bytes=self.MAX_MB * 1024 * 1024,
+                fallback_stem="document",
+            )
+        except UploadError as error:
+            raise ValidationError(self.upload_message(error)) from None
+
+    def upload_message(self, error: UploadError) -> str:
+        """Say what is wrong with the uploaded document."""
+        if error.reason == "too_large":
+            return gettext("文件超过 %(n)s MB，请压缩或分成几份上传", n=self.MAX_MB)
+        if error.reason == "type":
+            return gettext("只接受 PDF、JPG 或 PNG 文件，请另存为这些格式后再上传")
+        return gettext("上传的文件是空的，请重新选择")

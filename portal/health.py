@@ -7,6 +7,7 @@ errors: only each dependency's state and each job's last run.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -15,11 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.datasources.client import breaker_states
+from portal.db import utcnow
 from portal.extensions import db
+from portal.scheduler.models import SchedulerRun
 from portal.scheduler.runs import last_runs
 
 log = logging.getLogger(__name__)
-OK, FAILED = "ok", "failed"
+OK, FAILED, LATE = "ok", "failed", "late"
+# A job is late when it has not finished a run for this many of its periods (and a little more).
+LATE_AFTER_PERIODS = 3
+LATE_GRACE = dt.timedelta(minutes=5)
 
 
 def check() -> tuple[dict[str, Any], int]:
@@ -33,11 +39,12 @@ def check() -> tuple[dict[str, Any], int]:
     sources = _exchange_sources()
     if sources:
         checks["data_exchange"] = OK if all(s == OK for s in sources.values()) else FAILED
-    report: dict[str, Any] = {
-        "status": _overall(checks),
-        "checks": checks,
-        "scheduler": _scheduler() if healthy else {},
-    }
+    jobs = _scheduler() if healthy else {}
+    if jobs:
+        # A job whose last run failed, or that has not run for three of its periods, is work the
+        # portal is not doing (deadlines, e-mail, reports): monitoring must see it.
+        checks["scheduler"] = OK if all(j["status"] == OK for j in jobs.values()) else FAILED
+    report: dict[str, Any] = {"status": _overall(checks), "checks": checks, "scheduler": jobs}
     if sources:
         report["data_exchange"] = sources
     return report, 200 if healthy else 503
@@ -94,14 +101,33 @@ def _exchange_sources() -> dict[str, str]:
 
 
 def _scheduler() -> dict[str, dict[str, Any]]:
-    """Each job's last run: when it finished and whether it succeeded."""
+    """Each job's last run: when it finished, and whether it succeeded (ok, failed) or is late."""
     try:
         runs = last_runs()
     except SQLAlchemyError:
         # The table is missing until the migrations have run; the database itself answered.
         db.session.rollback()
         return {}
+    now = utcnow()
     return {
-        run.job: {"last_run": run.finished_at.isoformat(), "status": OK if run.ok else FAILED}
+        run.job: {"last_run": run.finished_at.isoformat(), "status": _job_state(run, now)}
         for run in runs
     }
+
+
+def _periods() -> dict[str, dt.timedelta]:
+    """How often each scheduled job runs, by its name (as its rows record it)."""
+    from portal.scheduler import (
+        JOBS,  # the jobs import the services, which import the routes' helpers
+    )
+
+    return {job.__name__: every for job, every in JOBS}
+
+
+def _job_state(run: SchedulerRun, now: dt.datetime) -> str:
+    if not run.ok:
+        return FAILED
+    period = _periods().get(run.job)
+    if period is not None and now - run.finished_at > LATE_AFTER_PERIODS * period + LATE_GRACE:
+        return LATE
+    return OK

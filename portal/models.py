@@ -19,6 +19,7 @@ from portal.figures.models import (
     DashboardReportMonth,
     MonthMark,
 )
+from portal.firm_team.models import FirmClosureRequest
 from portal.firms.models import Firm
 from portal.guarantees.models import (
     Guarantee,
@@ -63,6 +64,7 @@ __all__ = [
     "FinancialInstitution",
     "FinancingNeed",
     "Firm",
+    "FirmClosureRequest",
     "FirmFact",
     "GovernmentAgency",
     "Guarantee",

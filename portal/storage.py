@@ -11,9 +11,15 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.uploads import UploadedFile
 
 
 def _root() -> Path:
@@ -48,3 +54,36 @@ def read(key: str) -> bytes:
 def discard(key: str) -> None:
     """Remove a file whose row was never committed."""
     _path(key).unlink(missing_ok=True)
+
+
+@contextmanager
+def kept(upload: UploadedFile) -> Iterator[str]:
+    """Keep the upload's content for a row the block writes and commits; if the block fails,
+    the file goes again (a row that was never committed leaves no file behind)."""
+    key = save(upload.content)
+    try:
+        yield key
+    except BaseException:
+        discard(key)
+        raise
+
+
+class StoredFile:
+    """The columns of a row whose content is in the store: the uploader's file name, the type
+    found in its first bytes, its size and digest, and the key it is kept under."""
+
+    filename: Mapped[str] = mapped_column(String(120))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
+
+    @staticmethod
+    def columns_for(upload: UploadedFile, key: str) -> dict[str, object]:
+        return {
+            "filename": upload.filename,
+            "content_type": upload.content_type,
+            "size": upload.size,
+            "sha256": upload.sha256,
+            "storage_key": key,
+        }

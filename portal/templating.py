@@ -80,6 +80,7 @@ LABELS = {
     "need_status": enums.NEED_STATUS_LABELS,
     "lead_status": enums.LEAD_STATUS_LABELS,
     "document_kind": enums.DOCUMENT_KIND_LABELS,
+    "institution_document": enums.INSTITUTION_DOCUMENT_LABELS,
     "document_request_status": enums.DOCUMENT_REQUEST_STATUS_LABELS,
     "five_tier": enums.FIVE_TIER_LABELS,
     "loan_status": enums.LOAN_STATUS_LABELS,

@@ -68,3 +68,9 @@ def clean_name(filename: str | None) -> str:
 
 def extension_of(content_type: str) -> str:
     return next((ext for _m, ctype, ext in SIGNATURES if ctype == content_type), "bin")
+
+
+def with_extension(filename: str, content_type: str) -> str:
+    """The uploader's file name, ending in the extension of the type its content has."""
+    extension = extension_of(content_type)
+    return filename if filename.lower().endswith(f".{extension}") else f"{filename}.{extension}"

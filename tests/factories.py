@@ -156,6 +156,27 @@ class UserFactory(BaseFactory):
             record_consents(self, today_in_china())
 
 
+def application_documents(institution_id: int) -> None:
+    """The licence and business licence an application must carry before it is approved."""
+    from portal import storage
+    from portal.enums import InstitutionDocumentKind
+    from portal.institutions.models import InstitutionDocument
+
+    content = b"%PDF-1.7\n%%EOF\n"
+    for kind in (InstitutionDocumentKind.LICENCE, InstitutionDocumentKind.BUSINESS_LICENCE):
+        document = InstitutionDocument(
+            institution_id=institution_id,
+            kind=kind,
+            filename=f"{kind.value}.pdf",
+            content_type="application/pdf",
+            size=len(content),
+            sha256="0" * 64,
+            storage_key=storage.save(content),
+        )
+        db.session.add(document)
+    db.session.flush()
+
+
 def published_product(
     bank: FinancialInstitution,
     name: str,

@@ -104,21 +104,34 @@ def test_sqlite_views_that_record_what_was_viewed_take_the_write_lock_first(app)
         assert _sqlite_begin_statement() == "BEGIN IMMEDIATE"
 
 
-def test_a_command_without_configuration_says_what_to_set_without_a_traceback(tmp_path):
-    """`flask --app wsgi demo run --help` with no PORTAL_ENV and no SECRET_KEY (production)."""
+def _demo_help(**environment: str) -> subprocess.CompletedProcess[str]:
+    """`flask --app wsgi demo run --help` with no SECRET_KEY and the given environment."""
     env = {
         key: value
         for key, value in os.environ.items()
         if key not in ("PORTAL_ENV", "SECRET_KEY", "DATABASE_URL")
     }
-    done = subprocess.run(  # noqa: S603 - our own entry point, fixed arguments
+    return subprocess.run(  # noqa: S603 - our own entry point, fixed arguments
         [sys.executable, "-m", "flask", "--app", "wsgi", "demo", "run", "--help"],
         cwd=Path(__file__).resolve().parents[1],
-        env=env,
+        env={**env, **environment},
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+@pytest.mark.parametrize("portal_env", [None, ""])
+def test_a_command_without_configuration_says_what_to_set_without_a_traceback(portal_env):
+    """No PORTAL_ENV, or an empty one, means production: it asks for SECRET_KEY in one line."""
+    done = _demo_help(**({} if portal_env is None else {"PORTAL_ENV": portal_env}))
     assert done.returncode != 0
     assert "SECRET_KEY is not set" in done.stderr and "PORTAL_ENV=development" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_an_unknown_environment_name_is_one_line_naming_the_choices():
+    done = _demo_help(PORTAL_ENV="staging")
+    assert done.returncode != 0
+    assert "PORTAL_ENV must be one of development, production, testing" in done.stderr
     assert "Traceback" not in done.stderr

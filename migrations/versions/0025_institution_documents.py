@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("storage_key", sa.String(length=64), nullable=False),
         sa.Column("uploaded_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["institution_id"],
             ["financial_institutions.id"],

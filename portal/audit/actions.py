@@ -34,6 +34,7 @@ class AuditAction(StrEnum):
     USER_PASSWORD_RESET_SENT = "user.password_reset_sent"  # noqa: S105
     USER_ACTIVATE = "user.activate"
     USER_DEACTIVATE = "user.deactivate"
+    USER_ANONYMISE = "user.anonymise"
     # Invitations by e-mail (portal/team/invitations.py)
     TEAM_INVITE = "team.invite"
     TEAM_INVITATION_RESEND = "team.invitation_resend"
@@ -42,6 +43,10 @@ class AuditAction(StrEnum):
     FIRM_ROLE_CHANGE = "firm.role_change"
     FIRM_OWNERSHIP_TRANSFER = "firm.ownership_transfer"
     FIRM_DATA_EXPORT = "firm.data_export"
+    FIRM_CLOSURE_REQUEST = "firm.closure_request"
+    FIRM_CLOSURE_CANCEL = "firm.closure_cancel"
+    FIRM_CLOSURE_REFUSE = "firm.closure_refuse"
+    FIRM_CLOSE = "firm.close"
     USER_LOCALE = "user.locale"
     LEGAL_CONSENT = "legal.consent"
     NOTIFICATIONS_READ_ALL = "notifications.read_all"
@@ -118,6 +123,7 @@ class AuditAction(StrEnum):
     PRODUCT_SUBMIT = "product.submit"
     PRODUCT_APPROVE = "product.approve"
     PRODUCT_RETURN = "product.return"
+    PRODUCT_DELETE = "product.delete"
     INSTITUTION_PRODUCTS_TRUST = "institution.products_trust"
     POLICY_CREATE = "policy.create"
     POLICY_UPDATE = "policy.update"
@@ -129,6 +135,9 @@ class AuditAction(StrEnum):
     INSTITUTION_APPLY = "institution.apply"
     INSTITUTION_UPDATE = "institution.update"
     INSTITUTION_RESUBMIT = "institution.resubmit"
+    INSTITUTION_DOCUMENT_UPLOAD = "institution.document_upload"
+    INSTITUTION_DOCUMENT_REMOVE = "institution.document_remove"
+    INSTITUTION_DOCUMENT_VIEW = "institution.document_view"
     INSTITUTION_APPROVE = "institution.approve"
     INSTITUTION_REJECT = "institution.reject"
     INSTITUTION_SUSPEND = "institution.suspend"
@@ -179,12 +188,17 @@ ACTION_LABELS: dict[AuditAction, object] = {
     AuditAction.USER_PASSWORD_RESET_SENT: _l("管理员发送重置密码邮件"),
     AuditAction.USER_ACTIVATE: _l("启用用户"),
     AuditAction.USER_DEACTIVATE: _l("停用用户"),
+    AuditAction.USER_ANONYMISE: _l("删除注销企业用户的个人信息"),
     AuditAction.TEAM_INVITE: _l("邀请用户加入"),
     AuditAction.TEAM_INVITATION_RESEND: _l("重新发送邀请"),
     AuditAction.TEAM_INVITATION_ACCEPT: _l("接受邀请并设置密码"),
     AuditAction.FIRM_ROLE_CHANGE: _l("变更企业用户角色"),
     AuditAction.FIRM_OWNERSHIP_TRANSFER: _l("移交企业账号负责人"),
     AuditAction.FIRM_DATA_EXPORT: _l("导出企业全部数据"),
+    AuditAction.FIRM_CLOSURE_REQUEST: _l("申请注销企业账号"),
+    AuditAction.FIRM_CLOSURE_CANCEL: _l("撤回注销企业账号申请"),
+    AuditAction.FIRM_CLOSURE_REFUSE: _l("拒绝注销企业账号申请"),
+    AuditAction.FIRM_CLOSE: _l("注销企业账号"),
     AuditAction.USER_LOCALE: _l("切换界面语言"),
     AuditAction.LEGAL_CONSENT: _l("同意现行的用户服务协议与隐私政策"),
     AuditAction.NOTIFICATIONS_READ_ALL: _l("通知全部标为已读"),
@@ -260,6 +274,7 @@ ACTION_LABELS: dict[AuditAction, object] = {
     AuditAction.PRODUCT_SUBMIT: _l("提交产品审核"),
     AuditAction.PRODUCT_APPROVE: _l("产品审核通过"),
     AuditAction.PRODUCT_RETURN: _l("退回产品"),
+    AuditAction.PRODUCT_DELETE: _l("删除产品草稿"),
     AuditAction.INSTITUTION_PRODUCTS_TRUST: _l("设置产品免审"),
     AuditAction.POLICY_CREATE: _l("起草政策"),
     AuditAction.POLICY_UPDATE: _l("修改政策"),
@@ -270,6 +285,9 @@ ACTION_LABELS: dict[AuditAction, object] = {
     # Bank onboarding
     AuditAction.INSTITUTION_APPLY: _l("机构申请入驻"),
     AuditAction.INSTITUTION_UPDATE: _l("修改入驻申请"),
+    AuditAction.INSTITUTION_DOCUMENT_UPLOAD: _l("上传入驻申请材料"),
+    AuditAction.INSTITUTION_DOCUMENT_REMOVE: _l("删除入驻申请材料"),
+    AuditAction.INSTITUTION_DOCUMENT_VIEW: _l("查看入驻申请材料"),
     AuditAction.INSTITUTION_RESUBMIT: _l("重新提交入驻申请"),
     AuditAction.INSTITUTION_APPROVE: _l("批准入驻"),
     AuditAction.INSTITUTION_REJECT: _l("驳回入驻申请"),

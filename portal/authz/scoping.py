@@ -42,7 +42,11 @@ from portal.guarantees.models import (
     GuaranteeRequest,
     RiskShareAgreement,
 )
-from portal.institutions.models import FinancialInstitution, GovernmentAgency
+from portal.institutions.models import (
+    FinancialInstitution,
+    GovernmentAgency,
+    InstitutionDocument,
+)
 from portal.leads.models import Lead, Loan
 from portal.matching.models import MatchResult
 from portal.monthly.models import MonthlyReport
@@ -449,6 +453,16 @@ def _institution_rule(actor: User) -> ColumnElement[bool]:
     if actor.role in INSTITUTION_ROLES:
         return FinancialInstitution.id == actor.institution_id
     if actor.role in (Role.GOV_STAFF, Role.REGULATOR):
+        return true()
+    return false()
+
+
+@tenant_rule(InstitutionDocument)
+def _institution_document_rule(actor: User) -> ColumnElement[bool]:
+    # The applicant's own admins, and the government staff who decide applications.
+    if actor.role in INSTITUTION_ADMIN_ROLES:
+        return InstitutionDocument.institution_id == actor.institution_id
+    if actor.role == Role.GOV_STAFF:
         return true()
     return false()
 

@@ -101,6 +101,7 @@ def detail(product_id: int) -> str:
         sample=sample,
         trial=trial,
         confirm=ConfirmForm(),
+        deletable=services.delete_refusal(product) is None,
     )
 
 
@@ -155,6 +156,39 @@ def archive(product_id: int) -> str | Response:
     services.archive_product(current_user, product)
     flash(_("产品已下架。已有的线索和贷款不受影响。"), "success")
     return redirect(url_for("products.detail", product_id=product.id))
+
+
+@bp.post("/<int:product_id>/delete")
+@requires(Permission.BANK_PRODUCTS_MANAGE)
+def delete(product_id: int) -> str | Response:
+    product = get_or_404(BankProduct, product_id, current_user)
+    refusal = services.delete_refusal(product)
+    if refusal is not None:
+        flash(refusal, "error")
+        return redirect(url_for("products.detail", product_id=product.id))
+    page = confirmation_step(
+        Confirmation(
+            title=_("删除产品草稿"),
+            subject=product.name,
+            consequences=_(
+                "草稿及其各版规则将被删除，不能恢复。草稿从未上线，没有任何匹配、线索或贷款引用它。"
+            ),
+            checkbox=_("我确认删除该草稿"),
+            button=_("确认删除"),
+            cancel_url=url_for("products.detail", product_id=product.id),
+            danger=True,
+        )
+    )
+    if page is not None:
+        return page
+    name = product.name
+    try:
+        services.delete_product(current_user, product)
+    except services.ProductError as error:
+        flash(str(error), "error")
+        return redirect(url_for("products.detail", product_id=product_id))
+    flash(_("已删除草稿“%(name)s”。", name=name), "success")
+    return redirect(url_for("products.index"))
 
 
 def _publish_consequences(product: BankProduct) -> str:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import delete, exists, or_, select
 
 from portal.accounts.models import User
 from portal.audit import service as audit
@@ -24,9 +25,12 @@ from portal.catalog.versions import current_version, record_rules
 from portal.db import assign_changed, utcnow
 from portal.enums import ProductStatus
 from portal.extensions import db
+from portal.guarantees.models import GuaranteeAgreement
 from portal.institutions.models import FinancialInstitution
 from portal.institutions.services import ensure_can_publish
+from portal.leads.models import Lead, Loan
 from portal.matching.engine import NO_POSITIVE_LIMIT
+from portal.matching.models import MatchResult
 from portal.rules import ClauseFailure
 
 
@@ -120,6 +124,69 @@ def archive_product(actor: User, product: BankProduct) -> None:
         return
     product.status = ProductStatus.ARCHIVED
     audit.record(AuditAction.PRODUCT_ARCHIVE, actor=actor, obj=product)
+    db.session.commit()
+
+
+def delete_refusal(product: BankProduct) -> str | None:
+    """Why the product cannot be deleted, or None: only a draft that never went live and that
+    no decision cites (match result, lead, loan, guarantee cooperation) goes."""
+    if product.status == ProductStatus.IN_REVIEW:
+        return _("产品正在平台审核中，不能删除；如不再需要，请等待审核结果后再删除草稿")
+    if product.status == ProductStatus.ARCHIVED:
+        return _("已下架的产品不能删除：只有从未发布过的草稿可以删除，下架产品的记录会保留")
+    if product.status != ProductStatus.DRAFT or product.published_at is not None:
+        return _("只有从未发布过的草稿可以删除；已发布的产品请下架，已有记录会保留")
+    if db.session.scalar(select(_cited(product.id))):
+        return _("该产品已被匹配结果、线索、贷款或银担合作引用，不能删除；请下架该产品")
+    return None
+
+
+def _cited(product_id: int) -> Any:
+    """Whether any row outside the catalogue names the product or one of its rule versions."""
+    versions = select(RuleVersion.id).where(RuleVersion.product_id == product_id)
+    return or_(
+        exists().where(
+            or_(MatchResult.product_id == product_id, MatchResult.rule_version_id.in_(versions))
+        ),
+        exists().where(Lead.product_id == product_id),
+        exists().where(Loan.product_id == product_id),
+        exists().where(GuaranteeAgreement.bank_product_id == product_id),
+    )
+
+
+def delete_product(actor: User, product: BankProduct) -> None:
+    """Delete a draft that never went live, with its rule versions, in one transaction. One
+    conditional DELETE decides, so a draft a colleague submitted a moment ago stays."""
+    refusal = delete_refusal(product)
+    if refusal is not None:
+        raise ProductError(refusal)
+    audit.record(
+        AuditAction.PRODUCT_DELETE,
+        actor=actor,
+        obj=product,
+        name=product.name,
+        institution_id=product.institution_id,
+    )
+    product_id = product.id
+    # Lock the draft first (PostgreSQL), so it cannot be submitted while its versions go.
+    still_draft = db.session.scalar(
+        select(BankProduct.id)
+        .where(
+            BankProduct.id == product_id,
+            BankProduct.status == ProductStatus.DRAFT,
+            BankProduct.published_at.is_(None),
+        )
+        .with_for_update()
+    )
+    if still_draft is None:
+        db.session.rollback()
+        raise ProductError(_("产品的状态已变化，请刷新页面后重试"))
+    db.session.execute(delete(RuleVersion).where(RuleVersion.product_id == product_id))
+    db.session.execute(
+        delete(BankProduct)
+        .where(BankProduct.id == product_id)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.accounts.models import User
 from portal.db import Base, utcnow
 from portal.enums import DocumentKind, DocumentRequestStatus, db_enum
+from portal.storage import StoredFile
 
 
 class LeadMessage(Base):
@@ -49,7 +50,7 @@ class DocumentRequest(Base):
     requested_by: Mapped[User] = relationship()
 
 
-class LeadDocument(Base):
+class LeadDocument(StoredFile, Base):
     """A file the firm uploaded on a lead. The content lives in the document store under a
     random key (portal/storage.py), never under the name the firm gave it."""
 
@@ -60,11 +61,6 @@ class LeadDocument(Base):
     firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
     request_id: Mapped[int | None] = mapped_column(ForeignKey("document_requests.id"), index=True)
     kind: Mapped[DocumentKind] = mapped_column(db_enum(DocumentKind, "lead_document_kind"))
-    filename: Mapped[str] = mapped_column(String(120))
-    content_type: Mapped[str] = mapped_column(String(64))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(String(64))
-    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

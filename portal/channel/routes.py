@@ -17,7 +17,7 @@ from portal.channel.models import DocumentRequest, LeadDocument
 from portal.channel.services import ChannelError
 from portal.db import writes_on_get
 from portal.leads.models import Lead
-from portal.uploads import extension_of
+from portal.uploads import with_extension
 
 bp = Blueprint("channel", __name__)
 
@@ -194,17 +194,10 @@ def _download(lead: Lead, document_id: int) -> Response:
         io.BytesIO(content),
         mimetype=document.content_type,
         as_attachment=True,
-        download_name=_download_name(document),
+        download_name=with_extension(document.filename, document.content_type),
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-def _download_name(document: LeadDocument) -> str:
-    """The firm's own file name, with the extension of the type its content has."""
-    extension = extension_of(document.content_type)
-    name = document.filename
-    return name if name.lower().endswith(f".{extension}") else f"{name}.{extension}"
 
 
 def _render(

@@ -215,8 +215,7 @@ def upload_document(
         raise ChannelError(
             _("该申请已有 %(n)s 份材料，达到上限；如需更换请联系银行", n=MAX_DOCUMENTS_PER_LEAD)
         )
-    key = store.save(upload.content)
-    try:
+    with store.kept(upload) as key:
         document = _document_row(actor, lead, wanted, upload, key)
         audit.record(
             AuditAction.LEAD_DOCUMENT_UPLOAD,
@@ -233,10 +232,6 @@ def upload_document(
             _l("线索 #%(id)s 的企业已上传：%(kind)s", id=lead.id, kind=_kind_label(wanted.kind)),
         )
         db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        store.discard(key)
-        raise
     return document
 
 
@@ -248,12 +243,8 @@ def _document_row(
         firm_id=lead.need.firm_id,
         request_id=wanted.id,
         kind=wanted.kind,
-        filename=upload.filename,
-        content_type=upload.content_type,
-        size=upload.size,
-        sha256=upload.sha256,
-        storage_key=key,
         uploaded_by_id=actor.id,
+        **LeadDocument.columns_for(upload, key),
     )
     db.session.add(document)
     if wanted.status == DocumentRequestStatus.OPEN:

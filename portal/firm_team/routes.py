@@ -1,4 +1,5 @@
-"""The firm's own account: its owners see and run its team and download its data."""
+"""The firm's own account: its owners see and run its team, download its data and ask to close
+the account."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ from portal.admin.forms import ConfirmForm
 from portal.authz import Permission, get_or_404, requires
 from portal.confirmation import confirmation_step
 from portal.enums import FirmRole
+from portal.firm_team import closure as closures
 from portal.firm_team import confirmations as firm_confirmations
 from portal.firm_team import export, services
-from portal.firm_team.forms import FirmInviteForm
+from portal.firm_team.forms import ClosureRequestForm, FirmInviteForm
 from portal.firms.models import Firm
 from portal.pagination import paginate
 from portal.team import invitations
@@ -153,3 +155,46 @@ def export_data() -> Response:
         mimetype="application/json",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@bp.route("/closure", methods=["GET", "POST"])
+@requires(Permission.FIRM_TEAM_MANAGE)
+def closure() -> str | BaseResponse:
+    """What closing the account means and keeps; the request, once confirmed."""
+    firm = _firm()
+    form = ClosureRequestForm()
+    if form.validate_on_submit():
+        try:
+            closures.request_closure(current_user, form.reason.data)
+        except closures.ClosureRefused as refused:
+            flash(str(refused), "error")
+        else:
+            flash(_("注销申请已提交。平台将在 15 个工作日内办理，办理前您可以撤回。"), "success")
+        return redirect(url_for("firm_team.closure"))
+    waiting = closures.open_request(firm.id)
+    return render_template(
+        "firm_team/closure.html",
+        firm=firm,
+        form=form,
+        waiting=waiting,
+        refused=None if waiting else closures.last_refused(firm.id),
+        refusal=None if waiting else closures.business_refusal(firm.id),
+        active_loans=closures.active_loans(firm.id),
+        retention=closures.RETENTION,
+        deleted=closures.DELETED,
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.post("/closure/cancel")
+@requires(Permission.FIRM_TEAM_MANAGE)
+def cancel_closure() -> BaseResponse:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        closures.cancel_request(current_user)
+    except closures.ClosureRefused as refused:
+        flash(str(refused), "error")
+    else:
+        flash(_("注销申请已撤回，企业账号照常使用。"), "success")
+    return redirect(url_for("firm_team.closure"))

@@ -10,9 +10,15 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 
 from portal.accounts.forms import AccountFieldsMixin
 from portal.confirmation import confirm_field
-from portal.enums import INSTITUTION_KIND_LABELS, ONBOARDING_LABELS, OnboardingStatus
+from portal.enums import (
+    INSTITUTION_DOCUMENT_LABELS,
+    INSTITUTION_KIND_LABELS,
+    ONBOARDING_LABELS,
+    InstitutionDocumentKind,
+    OnboardingStatus,
+)
 from portal.firms import standards
-from portal.forms import Form
+from portal.forms import ChoiceField, DocumentUploadForm, Form
 from portal.institutions import services
 from portal.legal.forms import consent_field
 
@@ -179,3 +185,16 @@ class DecisionForm(Form):
             field.data = services.clean_reason(self.decision, field.data)
         except services.InvalidReason as error:
             raise ValidationError(str(error)) from None
+
+
+class InstitutionDocumentForm(DocumentUploadForm):
+    """One of the application's documents: which it is, and the file."""
+
+    kind = ChoiceField(
+        _l("材料类型"),
+        choices=[(kind.value, label) for kind, label in INSTITUTION_DOCUMENT_LABELS.items()],
+        validators=[DataRequired(_l("请选择材料类型"))],
+    )
+
+    def document_kind(self) -> InstitutionDocumentKind:
+        return InstitutionDocumentKind(self.kind.data)

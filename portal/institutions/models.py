@@ -10,9 +10,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, utcnow
 from portal.enums import InstitutionDocumentKind, InstitutionKind, OnboardingStatus, db_enum
+from portal.storage import StoredFile
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
+
+
+# An application may be edited, and its documents changed, while open or after a rejection.
+EDITABLE_STATUSES = frozenset({OnboardingStatus.APPLIED, OnboardingStatus.REJECTED})
 
 
 class FinancialInstitution(Base):
@@ -96,7 +101,7 @@ class GovernmentAgency(Base):
         return f"<GovernmentAgency {self.id} {self.short_name}>"
 
 
-class InstitutionDocument(Base):
+class InstitutionDocument(StoredFile, Base):
     """A document an institution's application carries (its licence, its business licence),
     kept in the document store (portal/storage.py) under a random key."""
 
@@ -107,10 +112,12 @@ class InstitutionDocument(Base):
     kind: Mapped[InstitutionDocumentKind] = mapped_column(
         db_enum(InstitutionDocumentKind, "institution_document_kind")
     )
-    filename: Mapped[str] = mapped_column(String(120))
-    content_type: Mapped[str] = mapped_column(String(64))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(String(64))
-    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Taken off the application by its applicant; kept, since a reviewer may have read it.
+    removed_at: Mapped[dt.datetime | None]
+
+
+def can_edit(institution: FinancialInstitution) -> bool:
+    """Whether the applicant may still edit the application (open or rejected)."""
+    return institution.onboarding_status in EDITABLE_STATUSES

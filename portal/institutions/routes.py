@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.accounts.services import sign_in
+from portal.admin.forms import ConfirmForm
 from portal.authz import Permission, get_or_404, public, requires
 from portal.authz.access import current_user_holds_institution_powers
+from portal.confirmation import Confirmation, confirmation_step
+from portal.db import writes_on_get
 from portal.enums import ONBOARDING_LABELS, OnboardingStatus
-from portal.institutions import services
+from portal.institutions import documents, services
 from portal.institutions.forms import (
     ApplicationForm,
     DecisionForm,
+    InstitutionDocumentForm,
     InstitutionForm,
     StatusFilterForm,
 )
-from portal.institutions.models import FinancialInstitution
+from portal.institutions.models import FinancialInstitution, InstitutionDocument
 from portal.pagination import paginate
+from portal.uploads import with_extension
 
 bp = Blueprint("institutions", __name__)
 
@@ -51,7 +58,13 @@ def apply() -> str | Response:
             _show_taken(form, error.fields)
         else:
             sign_in(user)
-            flash(_("申请已提交，请等待政府部门审核。审核结果将在站内通知您。"), "success")
+            flash(
+                _(
+                    "申请已提交。请在本页上传金融许可证和营业执照扫描件，"
+                    "材料齐全后政府部门才能审核通过；审核结果将在站内通知您。"
+                ),
+                "success",
+            )
             return redirect(url_for("institutions.my_application"))
     return render_template("institutions/apply.html", form=form)
 
@@ -83,14 +96,87 @@ def my_application() -> str | Response:
             message = _("申请已重新提交，请等待审核。") if resubmitted else _("申请信息已保存。")
             flash(message, "success")
             return redirect(url_for("institutions.my_application"))
+    return _render_application(institution, form)
+
+
+def _render_application(
+    institution: FinancialInstitution,
+    form: InstitutionForm,
+    document_form: InstitutionDocumentForm | None = None,
+) -> str:
     return render_template(
         "institutions/my_application.html",
         institution=institution,
         form=form,
-        editable=editable,
+        editable=services.can_edit(institution),
+        documents=documents.documents_of(current_user, institution),
+        missing_documents=documents.missing(institution),
+        document_form=document_form or InstitutionDocumentForm(formdata=None),
+        confirm=ConfirmForm(),
         statuses=OnboardingStatus,
         bank_powers=current_user_holds_institution_powers(),
     )
+
+
+@bp.post("/bank/onboarding/documents")
+@requires(Permission.INSTITUTION_ONBOARDING_APPLY)
+def upload_document() -> str | Response:
+    """The applicant adds its licence, business licence or a supporting paper."""
+    institution = get_or_404(FinancialInstitution, current_user.institution_id, current_user)
+    form = InstitutionDocumentForm()
+    if not form.validate_on_submit():
+        return _render_application(institution, InstitutionForm(obj=institution), form)
+    assert form.uploaded is not None  # noqa: S101  (validate_document set it)
+    try:
+        documents.add(current_user, institution, form.document_kind(), form.uploaded)
+    except documents.DocumentRefused as error:
+        flash(str(error), "error")
+    else:
+        flash(_("材料已上传。"), "success")
+    return redirect(url_for("institutions.my_application"))
+
+
+@bp.post("/bank/onboarding/documents/<int:document_id>/delete")
+@requires(Permission.INSTITUTION_ONBOARDING_APPLY)
+def delete_document(document_id: int) -> str | Response:
+    institution = get_or_404(FinancialInstitution, current_user.institution_id, current_user)
+    document = _document_of(institution, document_id)
+    page = confirmation_step(
+        Confirmation(
+            title=_("删除申请材料"),
+            subject=document.filename,
+            consequences=_("该文件将从申请中移除，审核人员不再看到它；删除记录会保留。"),
+            checkbox=_("我确认删除该文件"),
+            button=_("确认删除"),
+            cancel_url=url_for("institutions.my_application"),
+            danger=True,
+        )
+    )
+    if page is not None:
+        return page
+    try:
+        documents.remove(current_user, institution, document)
+    except documents.DocumentRefused as error:
+        flash(str(error), "error")
+    else:
+        flash(_("已删除该材料。"), "success")
+    return redirect(url_for("institutions.my_application"))
+
+
+@bp.get("/bank/onboarding/documents/<int:document_id>")
+@requires(Permission.INSTITUTION_ONBOARDING_APPLY)
+def my_document(document_id: int) -> Response:
+    institution = get_or_404(FinancialInstitution, current_user.institution_id, current_user)
+    return _download(_document_of(institution, document_id))
+
+
+@bp.get("/gov/onboarding/<int:institution_id>/documents/<int:document_id>")
+@requires(Permission.GOV_ONBOARDING_DECIDE)
+@writes_on_get
+def review_document(institution_id: int, document_id: int) -> Response:
+    """An application's document for the reviewer (each look is recorded)."""
+    institution = get_or_404(FinancialInstitution, institution_id, current_user)
+    return _download(_document_of(institution, document_id))
 
 
 @bp.get("/gov/onboarding")
@@ -112,6 +198,8 @@ def review_detail(institution_id: int) -> str:
     return render_template(
         "institutions/review_detail.html",
         institution=institution,
+        documents=documents.documents_of(current_user, institution),
+        missing_documents=documents.missing(institution),
         history=services.history(institution),
         actions=services.allowed_actions(institution),
     )
@@ -157,6 +245,9 @@ def _decide(institution_id: int, action: str) -> str | Response:
             return redirect(detail)
         except services.InvalidReason as error:
             form.reason.errors.append(str(error))
+        except services.MissingDocuments as error:
+            flash(str(error), "error")
+            return redirect(detail)
         else:
             flash(_DONE_MESSAGES[action] % {"name": institution.name}, "success")
             return redirect(detail)
@@ -175,3 +266,21 @@ def _invalid_transition(institution: FinancialInstitution) -> str:
 def _show_taken(form: InstitutionForm, fields: frozenset[str]) -> None:
     for name in sorted(fields):
         getattr(form, name).errors.append(_TAKEN_MESSAGES[name])
+
+
+def _document_of(institution: FinancialInstitution, document_id: int) -> InstitutionDocument:
+    document = get_or_404(InstitutionDocument, document_id, current_user)
+    if document.institution_id != institution.id or document.removed_at is not None:
+        abort(404)
+    return document
+
+
+def _download(document: InstitutionDocument) -> Response:
+    response = send_file(
+        io.BytesIO(documents.open_document(current_user, document)),
+        mimetype=document.content_type,
+        as_attachment=True,
+        download_name=with_extension(document.filename, document.content_type),
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -27,9 +27,15 @@ from portal.audit.models import AuditEntry
 from portal.authz import scoped
 from portal.dates import today_in_china
 from portal.db import utcnow
-from portal.enums import InstitutionKind, OnboardingStatus, Role
+from portal.enums import InstitutionDocumentKind, InstitutionKind, OnboardingStatus, Role
 from portal.extensions import db
-from portal.institutions.models import FinancialInstitution, is_guarantor
+from portal.institutions import documents
+from portal.institutions.models import (
+    EDITABLE_STATUSES,
+    FinancialInstitution,
+    can_edit,
+    is_guarantor,
+)
 from portal.legal import services as legal
 from portal.notifications.models import Notification
 
@@ -47,7 +53,6 @@ APPLICATION_FIELDS = (
     "contact_phone",
     "application_note",
 )
-EDITABLE_STATUSES = frozenset({OnboardingStatus.APPLIED, OnboardingStatus.REJECTED})
 
 
 class OnboardingError(Exception):
@@ -72,6 +77,19 @@ class InvalidTransition(OnboardingError):
 
 class InvalidReason(OnboardingError):
     """The reason is missing, too short or too long."""
+
+
+class MissingDocuments(OnboardingError):
+    """An application without its licence or business licence cannot be approved."""
+
+    def __init__(self, kinds: list[InstitutionDocumentKind]) -> None:
+        super().__init__(
+            _(
+                "申请缺少%(kinds)s，不能批准。请通知机构在准入申请页上传后再审核。",
+                kinds=documents.missing_text(kinds),
+            )
+        )
+        self.kinds = kinds
 
 
 class NotApproved(OnboardingError):
@@ -180,11 +198,6 @@ def admin_role_for(institution: FinancialInstitution) -> Role:
     return Role.GUARANTOR_ADMIN if is_guarantor(institution) else Role.BANK_ADMIN
 
 
-def can_edit(institution: FinancialInstitution) -> bool:
-    """Whether the applicant may still edit the application (open or rejected)."""
-    return institution.onboarding_status in EDITABLE_STATUSES
-
-
 def update_application(
     actor: User, institution: FinancialInstitution, institution_data: dict[str, Any]
 ) -> bool:
@@ -288,6 +301,8 @@ def decide(
     if previous not in decision.sources:
         raise InvalidTransition
     text = clean_reason(decision, reason)
+    if action == "approve" and (lacking := documents.missing(institution)):
+        raise MissingDocuments(lacking)
     values = {
         "onboarding_status": decision.target,
         "status_reason": text,

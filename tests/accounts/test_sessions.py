@@ -88,7 +88,9 @@ def test_logout_requires_post(client, auth, create):
     """A link cannot sign a user out (GET is not allowed), so a stray image tag cannot either."""
     create(UserFactory, email="owner@firm.example.com")
     auth.login("owner@firm.example.com")
-    assert client.get("/logout").status_code == 405
+    response = client.get("/logout")
+    assert response.status_code == 303  # to the nearest page, saying the action needs its button
+    assert client.get("/firm").status_code == 200  # still signed in
 
 
 def test_csrf_is_enforced_when_enabled(app, client, create, monkeypatch):

@@ -32,9 +32,17 @@ from portal.audit.labels import ACTION_LABELS
 from portal.audit.models import AuditEntry
 from portal.catalog import policy_services, product_review, product_services
 from portal.catalog.models import BankProduct, PolicyProduct
-from portal.enums import DeclineReason, FiveTierClass, GuaranteeType, OnboardingStatus, Role
+from portal.enums import (
+    DeclineReason,
+    FiveTierClass,
+    GuaranteeType,
+    InstitutionDocumentKind,
+    OnboardingStatus,
+    Role,
+)
 from portal.extensions import db
 from portal.firms.models import Firm
+from portal.institutions import documents as institution_documents
 from portal.institutions import services as institutions
 from portal.institutions.models import FinancialInstitution
 from portal.leads import services as leads
@@ -46,6 +54,7 @@ from portal.needs.models import FinancingNeed
 from portal.notifications.service import mark_all_read
 from portal.reporting import loan_files
 from portal.reporting import services as reporting
+from portal.uploads import UploadedFile
 from tests.datasources.identity_support import identity_exchange, point_app_at, registration
 from tests.exchange_server import ExchangeServer
 from tests.factories import InstitutionFactory, UserFactory, published_product
@@ -303,6 +312,18 @@ def administration(app: Flask, c: Cast) -> list[Expected]:
         )
         institution = db.session.get(FinancialInstitution, applicant.institution_id)
         assert institution.onboarding_status == OnboardingStatus.APPLIED
+        institution_documents.add(
+            applicant,
+            institution,
+            InstitutionDocumentKind.LICENCE,
+            UploadedFile("licence.pdf", "application/pdf", b"%PDF-1.7 licence"),
+        )
+        institution_documents.add(
+            applicant,
+            institution,
+            InstitutionDocumentKind.BUSINESS_LICENCE,
+            UploadedFile("business.pdf", "application/pdf", b"%PDF-1.7 business licence"),
+        )
         institutions.decide(user(c.gov), institution, "approve")
         admin = user(c.admin)
         staff = accounts.create_staff_user(
@@ -320,6 +341,9 @@ def administration(app: Flask, c: Cast) -> list[Expected]:
         settings.set_npl_alert_threshold(admin, Decimal("0.05"))
     return [
         Expected("institution.apply", applicant.id, "FinancialInstitution", institution.id),
+        Expected(
+            "institution.document_upload", applicant.id, "FinancialInstitution", institution.id
+        ),
         Expected("institution.approve", c.gov, "FinancialInstitution", institution.id),
         Expected("user.create", c.admin, "User", staff.id),
         Expected("user.deactivate", c.admin, "User", staff.id),

@@ -202,6 +202,7 @@ MATRIX: dict[tuple[str, str], Answers] = {
     **entry("products.edit", "GET POST", only(BANK_ADMIN)),
     **entry("products.publish", "POST", only(BANK_ADMIN)),
     **entry("products.archive", "POST", only(BANK_ADMIN)),
+    **entry("products.delete", "POST", only(BANK_ADMIN)),  # the world's product is live: refused
     # platform:product_reviews:decide: platform staff (admins) approve or return every bank's
     # products before they go live, and trust institutions to skip review -------------------------
     **entry("product_reviews.index", "GET", only(ADMIN)),
@@ -258,14 +259,22 @@ MATRIX: dict[tuple[str, str], Answers] = {
     **entry("firm_team.transfer", "POST", only(SME)),
     **entry("firm_team.resend_invitation", "POST", only(SME)),
     **entry("firm_team.export_data", "GET", only(SME)),
+    # Asking to close the firm's account, and withdrawing the request (the world's firm has live
+    # business, so the page says why it cannot ask yet; members are tested in tests/firm_team).
+    **entry("firm_team.closure", "GET POST", only(SME)),
+    **entry("firm_team.cancel_closure", "POST", only(SME)),
     # An invitation link carries a token: the world's is not a real one, so every visitor 404s.
     **entry("team.accept_invitation", "GET POST", everyone(MISSING)),
     # --- onboarding: institution:onboarding:apply (the institution's own application: a bank's
     # or a guarantor's administrator) -----------------------------------------------------------
     **entry("institutions.my_application", "GET POST", only(BANK_ADMIN, GUARANTOR_ADMIN)),
+    **entry("institutions.upload_document", "POST", only(BANK_ADMIN, GUARANTOR_ADMIN)),
+    **entry("institutions.delete_document", "POST", only(BANK_ADMIN, GUARANTOR_ADMIN)),
+    **entry("institutions.my_document", "GET", only(BANK_ADMIN, GUARANTOR_ADMIN)),
     # gov:onboarding:decide: the province's applications, decided by any government agency.
     **entry("institutions.review_list", "GET", only(GOV)),
     **entry("institutions.review_detail", "GET", only(GOV)),
+    **entry("institutions.review_document", "GET", only(GOV)),
     **entry("institutions.approve", "GET POST", only(GOV)),
     **entry("institutions.reject", "GET POST", only(GOV)),
     **entry("institutions.suspend", "GET POST", only(GOV)),
@@ -303,6 +312,12 @@ MATRIX: dict[tuple[str, str], Answers] = {
     **entry("admin.send_password_reset", "POST", only(ADMIN)),
     **entry("admin.save_setting", "POST", only(ADMIN)),
     **entry("admin.calendar", "GET POST", only(ADMIN)),
+    # Firm account closure requests: the world has none, so the admin's pages of one name none
+    # (tests/firm_team/test_closure.py opens real ones).
+    **entry("firm_closures.index", "GET", only(ADMIN)),
+    **entry("firm_closures.detail", "GET", {**only(ADMIN), ADMIN.value: MISSING}),
+    **entry("firm_closures.close", "POST", {**only(ADMIN), ADMIN.value: MISSING}),
+    **entry("firm_closures.refuse", "POST", {**only(ADMIN), ADMIN.value: MISSING}),
     # admin:audit:view: the whole audit log and its CSV export.
     **entry("audit.index", "GET", only(ADMIN)),
     **entry("audit.export", "GET", only(ADMIN)),
@@ -312,10 +327,18 @@ MATRIX: dict[tuple[str, str], Answers] = {
 # holds none of its role's powers (portal/authz/permissions.py). Its users get what every
 # signed-in user gets (their own account, notifications, public pages); its administrator also
 # the application's status page. Every other route the matrix opens to their role is refused.
+APPLICATION_PAGES = frozenset(
+    {
+        "institutions.my_application",
+        "institutions.upload_document",
+        "institutions.delete_document",
+        "institutions.my_document",
+    }
+)
 UNAPPROVED_BANK_ALLOWED: dict[Role, frozenset[str]] = {
-    BANK_ADMIN: frozenset({"institutions.my_application"}),
+    BANK_ADMIN: APPLICATION_PAGES,
     OFFICER: frozenset(),
-    GUARANTOR_ADMIN: frozenset({"institutions.my_application"}),
+    GUARANTOR_ADMIN: APPLICATION_PAGES,
     GUARANTOR_OFFICER: frozenset(),
 }
 

@@ -20,6 +20,7 @@ from decimal import Decimal
 from flask import Flask
 from sqlalchemy import func, inspect, select
 
+from portal import storage
 from portal.accounts.models import ThrottleCounter, User
 from portal.audit.models import AuditEntry
 from portal.catalog.models import BankProduct, PolicyProduct
@@ -30,6 +31,7 @@ from portal.datasources.models import FactDispute, IdentityLetter
 from portal.datasources.sources import Source
 from portal.db import Base, utcnow
 from portal.enums import (
+    GUARANTOR_ROLES,
     BenefitKind,
     ClaimStatus,
     DocumentKind,
@@ -38,6 +40,7 @@ from portal.enums import (
     GuaranteeMode,
     GuaranteeRequestStatus,
     GuaranteeType,
+    InstitutionDocumentKind,
     PolicyKind,
     ProductStatus,
     Role,
@@ -52,7 +55,7 @@ from portal.guarantees.models import (
     GuaranteeProduct,
     GuaranteeRequest,
 )
-from portal.institutions.models import FinancialInstitution, GovernmentAgency
+from portal.institutions.models import FinancialInstitution, GovernmentAgency, InstitutionDocument
 from portal.leads import services as leads
 from portal.leads.models import Lead, Loan
 from portal.matching.catalogue import invalidate_catalogue_cache
@@ -115,6 +118,8 @@ class Tenant:
     guarantee_request: int = 0  # its request on a second lead of the firm, taken on (accepted)
     document_request: int = 0  # the bank's request for a document on the tenant's lead
     document: int = 0  # the firm's upload answering it
+    bank_licence: int = 0  # the bank's licence, kept with its (approved) application
+    guarantor_licence: int = 0  # the guarantor's
     letter: int = 0  # the guarantee letter on the tenant's loan
     issued_request: int = 0  # the request that letter was issued on
     compensation: int = 0  # the bank's claim on it, paid by the guarantor
@@ -139,6 +144,17 @@ class World:
     # still seek finance), and an open dispute of its verified tax grade.
     letter: int = 0
     dispute: int = 0
+    pending_licence: int = 0  # the licence the pending application carries
+
+    def document_for(self, role: Role | None, key: str, endpoint: str | None) -> int:
+        """A lead's document on the channel's pages; an application's on the onboarding pages:
+        the pending one's for its reviewers, the visitor's own institution's otherwise."""
+        t = self.tenant(key)
+        if not (endpoint or "").startswith("institutions."):
+            return t.document
+        if endpoint == "institutions.review_document":
+            return self.pending_licence
+        return t.guarantor_licence if role in GUARANTOR_ROLES else t.bank_licence
 
     def tenant(self, key: str) -> Tenant:
         return self.a if key == "A" else self.b
@@ -174,7 +190,7 @@ class World:
             "loan_id": t.loan,
             "product_id": t.guarantee_product if names_guarantee(endpoint) else t.product,
             "request_id": t.document_request if names_channel(endpoint) else t.guarantee_request,
-            "document_id": t.document,
+            "document_id": self.document_for(role, key, endpoint),
             "guarantee_id": t.letter,
             "compensation_id": t.compensation,
             "share_id": t.share,
@@ -195,6 +211,7 @@ class World:
             "token": "not-a-link-anyone-was-sent",
             "key": "max_banks_per_need",
             "rate_id": 10**7,
+            "closure_id": 10**7,
             "version": LEGAL_VERSION,
         }
 
@@ -245,6 +262,10 @@ def build_world(app: Flask) -> World:
         pooled = leads.send_to_pool(users["A", Role.SME], pooled_need)
         letter, dispute = _reviews(users["A", Role.SME])
         _guarantees(a, b, users)
+        for t in (a, b):
+            t.bank_licence = _licence(t.bank)
+            t.guarantor_licence = _licence(t.guarantor)
+        pending_licence = _licence(pending.id)
         db.session.commit()
         return World(
             a,
@@ -257,7 +278,25 @@ def build_world(app: Flask) -> World:
             period,
             letter=letter.id,
             dispute=dispute.id,
+            pending_licence=pending_licence,
         )
+
+
+def _licence(institution_id: int) -> int:
+    """A licence scan kept with the institution's application."""
+    content = b"%PDF-1.7\n%%EOF\n"
+    document = InstitutionDocument(
+        institution_id=institution_id,
+        kind=InstitutionDocumentKind.LICENCE,
+        filename="licence.pdf",
+        content_type="application/pdf",
+        size=len(content),
+        sha256="0" * 64,
+        storage_key=storage.save(content),
+    )
+    db.session.add(document)
+    db.session.flush()
+    return document.id
 
 
 def _reviews(firm_user: User) -> tuple[IdentityLetter, FactDispute]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
@@ -27,8 +29,8 @@ def test_health_reports_the_database_and_each_jobs_last_run(app, client):
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     report = response.get_json()
-    assert report["status"] == "ok"
-    assert report["checks"]["database"] == "ok"
+    assert report["status"] == "degraded"  # a job's last run failed: monitoring must see it
+    assert report["checks"] == {"database": "ok", "scheduler": "failed"}
     assert report["scheduler"]["_collect_three"]["status"] == "ok"
     assert report["scheduler"]["_break"]["status"] == "failed"
     assert report["scheduler"]["_break"]["last_run"].startswith("20")
@@ -84,3 +86,21 @@ def test_database_down_is_503_and_names_nothing(kind, tmp_path):
     body = response.get_data(as_text=True)
     for secret in ("secret-pw", "127.0.0.1", "psycopg", "sqlite", "a-directory"):
         assert secret not in body
+
+
+def test_all_jobs_fine_is_ok_and_a_late_job_degrades(app, client):
+    """Every job's last run succeeded: ok. A job that has not run for three of its periods is
+    late, and the report says so (the scheduler process may have stopped)."""
+    from portal.scheduler import JOBS, send_outbox_emails
+
+    assert run_job(app, _collect_three) == 3
+    assert client.get("/health").get_json()["status"] == "ok"
+    run_job(app, send_outbox_emails)
+    every = dict((job.__name__, period) for job, period in JOBS)["send_outbox_emails"]
+    with app.app_context():
+        row = db.session.get(SchedulerRun, "send_outbox_emails")
+        row.finished_at = row.finished_at - 3 * every - dt.timedelta(minutes=6)
+        db.session.commit()
+    report = client.get("/health").get_json()
+    assert report["scheduler"]["send_outbox_emails"]["status"] == "late"
+    assert (report["status"], report["checks"]["scheduler"]) == ("degraded", "failed")

@@ -30,7 +30,7 @@ from tests.authz.matrix import (
 from tests.authz.world import build_world
 from tests.conftest import signed_in
 from tests.factories import PASSWORD as FACTORY_PASSWORD
-from tests.factories import InstitutionFactory, UserFactory
+from tests.factories import InstitutionFactory, UserFactory, application_documents
 from tests.institutions.test_onboarding import application_form
 
 EMAIL = "wang.lei@haixia-bank.example.com"
@@ -71,6 +71,8 @@ def decide(app: Flask, institution_id: int, action: str, reason: str | None = No
     with app.test_request_context():
         reviewer = UserFactory(role=Role.GOV_STAFF)
         institution = db.session.get(FinancialInstitution, institution_id)
+        if action == "approve":
+            application_documents(institution_id)  # the applicant uploaded its licences
         services.decide(reviewer, institution, action, reason)
 
 

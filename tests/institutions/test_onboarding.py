@@ -15,7 +15,7 @@ from portal.institutions import services
 from portal.institutions.models import FinancialInstitution
 from portal.notifications.models import Notification
 from tests.conftest import csrf_token_from
-from tests.factories import InstitutionFactory, UserFactory
+from tests.factories import InstitutionFactory, UserFactory, application_documents
 
 APPLIED = OnboardingStatus.APPLIED
 APPROVED = OnboardingStatus.APPROVED
@@ -59,6 +59,9 @@ def institution_state(app: Any, institution_id: int) -> tuple[OnboardingStatus, 
 def applicant(app, create):
     """An institution waiting for review, with its bank admin (and an officer, not notified)."""
     bank = create(InstitutionFactory, onboarding_status=APPLIED, name="闽东城市商业银行")
+    with app.app_context():
+        application_documents(bank.id)
+        db.session.commit()
     admin = create(
         UserFactory, role=Role.BANK_ADMIN, email="admin@applicant.example.com", institution=bank
     )

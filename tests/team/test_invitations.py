@@ -215,3 +215,12 @@ def test_a_platform_admin_invites_to_an_existing_institution_only(app, create, c
     page = client.post("/admin/users/invite", data=form).get_data(as_text=True)
     assert "银行和担保机构用户须选择所属金融机构" in page
     assert invitee(app) is None
+
+
+def test_a_colleague_under_a_local_demo_domain_can_be_invited(app, bank, admin_client, sink):
+    """The demo's addresses (name@demo.local) are accepted where the portal delivers to its own
+    mail sink; a production portal keeps refusing special-use domains."""
+    response = invite(admin_client, email="new.officer@demo.local")
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(User.id).where(User.email == "new.officer@demo.local"))
