@@ -18,7 +18,7 @@ from portal.confirmation import Confirmation, confirmation_step
 from portal.dates import today_in_china
 from portal.extensions import db
 from portal.firms.forms import yuan_to_wan_field
-from portal.firms.standards import FUJIAN_REGIONS
+from portal.firms.standards import region_choices
 
 bp = Blueprint("gov_policies", __name__, url_prefix="/gov/policies")
 
@@ -84,7 +84,7 @@ def detail(policy_id: int) -> str:
         version=version,
         history=_history(policy),
         what_if=services.what_if(policy, version, today_in_china()) if show_what_if else None,
-        regions=dict(FUJIAN_REGIONS),
+        regions=dict(region_choices()),
         confirm=ConfirmForm(),
     )
 

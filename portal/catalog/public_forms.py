@@ -41,7 +41,10 @@ class ProductFilterForm(Form):
     region = ChoiceField(
         _l("服务地区"),
         choices=[("", _l("全省各地"))]
-        + [(code, name) for code, name in standards.FUJIAN_REGIONS if not code.endswith("0000")],
+        # Lazy, so each visitor reads the city names in their own language.
+        + [
+            (code, _l(name)) for code, name in standards.FUJIAN_REGIONS if not code.endswith("0000")
+        ],
         validators=[Optional()],
     )
     amount = NumberField(

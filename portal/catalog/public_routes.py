@@ -19,16 +19,17 @@ from portal.catalog.versions import current_version
 from portal.dates import today_in_china
 from portal.enums import BENEFIT_KIND_LABELS, BenefitKind, ProductStatus, Role
 from portal.pagination import paginate
-from portal.rules import FACTS, RuleError, describe_rule
+from portal.rules import rule_sentences
 
 bp = Blueprint("catalog", __name__)
 
 # What the number a policy's benefit formula yields means, by benefit kind.
-FORMULA_MEANING = {
-    BenefitKind.RATE_POINTS: _l("按下列公式计算贴息的百分点数，从贷款年利率中扣减："),
-    BenefitKind.FEE_SHARE: _l("按下列公式计算财政承担的担保费比例（1 为全额）："),
-    BenefitKind.LOSS_SHARE: _l("按下列公式计算风险补偿资金分担的贷款损失比例（1 为全额）："),
-    BenefitKind.LUMP_SUM: _l("按下列公式计算一次性奖励金额（元）："),
+# What a policy's formula yields, as a sentence around the formula's own words.
+FORMULA_SENTENCE = {
+    BenefitKind.RATE_POINTS: _l("贴息（百分点）为%(value)s，从贷款年利率中扣减"),
+    BenefitKind.FEE_SHARE: _l("财政承担的担保费比例为 %(value)s（1 为全额）"),
+    BenefitKind.LOSS_SHARE: _l("风险补偿资金分担的贷款损失比例为 %(value)s（1 为全额）"),
+    BenefitKind.LUMP_SUM: _l("一次性奖励 %(value)s"),
 }
 ONE_DECIMAL = Decimal("0.1")
 TWO_PLACES = Decimal("0.01")
@@ -67,13 +68,13 @@ def product_detail(product_id: int) -> str:
         "catalog/public_product_detail.html",
         product=product,
         rules=rules,
-        eligibility=_sentences(rules.eligibility if rules else None),
-        instant_conditions=_sentences(rules.instant_approval if rules else None),
+        eligibility=rule_sentences(rules.eligibility if rules else None),
+        instant_conditions=rule_sentences(rules.instant_approval if rules else None),
         unavailable=rules is not None and compiled(rules).problem is not None,
         pricing=product_pricing,
         benefits=[(p, _benefit_text(p, product_pricing)) for p in product_pricing.stacking],
         lpr=lpr,
-        formula_terms=_formula_terms(rules),
+        formula_sentence=_formula_sentence(rules),
         response_days=product.response_days or product.institution.response_days,
         apply_url=_apply_url(),
     )
@@ -112,9 +113,8 @@ def policy_detail(policy_id: int) -> str:
         rules=rules,
         closed=policy.status == ProductStatus.ARCHIVED,
         today=today_in_china(),
-        eligibility=_sentences(rules.eligibility if rules else None),
-        formula_terms=_formula_terms(rules),
-        formula_meaning=FORMULA_MEANING.get(policy.benefit_kind, ""),
+        eligibility=rule_sentences(rules.eligibility if rules else None),
+        formula_sentence=_policy_formula_sentence(policy, rules),
         benefit_label=BENEFIT_KIND_LABELS.get(policy.benefit_kind, policy.benefit_kind),
         budget_percent=budget_percent(policy),
         products=queries.products_for_policy(policy),
@@ -129,31 +129,20 @@ def budget_percent(policy: PolicyProduct) -> Decimal | None:
     return share.quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
 
 
-def _sentences(text: str | None) -> list[str]:
-    """A rule in plain Chinese, clause by clause; empty when the rule sets no condition."""
-    if not text or not text.strip():
-        return []
-    try:
-        return list(describe_rule(text))
-    except RuleError:
-        # Stored rules were validated when saved; show the text rather than fail the page.
-        return [text]
-
-
-def _formula_terms(rules: RuleVersion | None) -> list[tuple[str, str]]:
-    """The facts a formula uses, each with its meaning and unit: [("amount", "申请金额（元）")]."""
+def _formula_sentence(rules: RuleVersion | None, money: bool = False) -> str | None:
+    """What the formula computes, in words; None without a formula."""
     if rules is None or not rules.formula:
-        return []
+        return None
     compiled = pricing.compiled_formula(rules)
-    if compiled is None:
-        return []
-    terms = []
-    for name in sorted(compiled.facts_used):
-        fact = FACTS.get(name)
-        if fact is not None:
-            meaning = str(fact.label)
-            terms.append((name, f"{meaning}（{fact.unit}）" if fact.unit else meaning))
-    return terms
+    return compiled.describe(money) if compiled is not None else None
+
+
+def _policy_formula_sentence(policy: PolicyProduct, rules: RuleVersion | None) -> str | None:
+    words = _formula_sentence(rules, money=policy.benefit_kind == BenefitKind.LUMP_SUM)
+    template = FORMULA_SENTENCE.get(policy.benefit_kind)
+    if words is None or template is None:
+        return words
+    return str(template) % {"value": words}
 
 
 def _benefit_text(policy: PolicyProduct, product_pricing: pricing.Pricing) -> str:

@@ -28,7 +28,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.authz import scoped
-from portal.authz.scoping import PROVINCE_SUFFIX, NoFigureScope, figure_scope
+from portal.authz.scoping import NoFigureScope, figure_scope
 from portal.catalog.models import BankProduct
 from portal.dates import SHANGHAI, shift_month
 from portal.enums import SIZE_CLASS_LABELS, InstitutionKind
@@ -47,7 +47,7 @@ from portal.figures.live import (
 )
 from portal.figures.subsidies import PolicyFigures, SubsidyFigures
 from portal.figures.subsidies import figures as subsidy_figures
-from portal.firms.standards import FUJIAN_REGIONS, INDUSTRY_DIVISIONS, industry_label
+from portal.firms.standards import industry_choices, industry_label, region_choices
 from portal.institutions.models import FinancialInstitution
 from portal.templating import to_wan
 
@@ -111,8 +111,8 @@ def filter_options(viewer: User) -> FilterOptions:
     region = locked_region(viewer)
     regions = [
         (code, name)
-        for code, name in FUJIAN_REGIONS
-        if not code.endswith(PROVINCE_SUFFIX) and (region is None or code == region)
+        for code, name in region_choices(cities_only=True)
+        if region is None or code == region
     ]
     banks = None
     if may_choose_bank(viewer):
@@ -145,7 +145,7 @@ def _product_options(viewer: User) -> list[tuple[int, str]]:
 
 def industry_options() -> list[tuple[str, str]]:
     """GB/T 4754 divisions (two digits), the level the figures are cut by."""
-    return [(code, f"{code} {name}") for code, name in INDUSTRY_DIVISIONS.items() if len(code) == 2]
+    return industry_choices(two_digit_only=True)
 
 
 # --- a bank against the median of all banks ---------------------------------------------------
@@ -604,7 +604,7 @@ def _alerts_table(d: Dashboard) -> Table:
 
 
 def _region_name(code: str) -> str:
-    return dict(FUJIAN_REGIONS).get(code, code)
+    return dict(region_choices()).get(code, code)
 
 
 def _industry_name(code: str) -> str:

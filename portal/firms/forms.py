@@ -26,13 +26,11 @@ MAX_WAN = Decimal("100000000")  # 1 万亿元: above any firm on the platform, b
 
 def region_choices() -> list[tuple[str, str]]:
     """Prefecture cities of the province (the province itself is not a firm's seat)."""
-    return [(code, name) for code, name in standards.FUJIAN_REGIONS if not code.endswith("0000")]
+    return standards.region_choices(cities_only=True)
 
 
 def industry_choices() -> list[tuple[str, str]]:
-    return [("", _("请选择行业"))] + [
-        (code, f"{code} {name}") for code, name in standards.INDUSTRY_DIVISIONS.items()
-    ]
+    return [("", _("请选择行业")), *standards.industry_choices()]
 
 
 def tax_grade_choices() -> list[tuple[str, object]]:

@@ -15,6 +15,7 @@ from portal.extensions import db
 from portal.guarantees.models import GuaranteeAgreement, GuaranteeProduct
 from portal.guarantees.queries import visible_guarantee_products
 from portal.pagination import paginate
+from portal.rules import rule_sentences
 
 bp = Blueprint("guarantee_catalog", __name__, url_prefix="/guarantees")
 
@@ -40,7 +41,7 @@ def detail(product_id: int) -> str:
     return render_template(
         "guarantees/public_detail.html",
         product=product,
-        rules=rules,
+        eligibility=rule_sentences(rules.eligibility if rules else None),
         partners=_partners(product),
     )
 

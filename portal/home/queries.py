@@ -16,7 +16,7 @@ from portal.dates import today_in_china
 from portal.enums import OnboardingStatus, ProductStatus, Role
 from portal.extensions import db
 from portal.firms.models import Firm
-from portal.firms.standards import FUJIAN_REGIONS
+from portal.firms.standards import region_choices
 from portal.institutions.models import FinancialInstitution, GovernmentAgency
 from portal.leads.models import Lead, Loan
 from portal.leads.queries import pool_statement
@@ -145,7 +145,7 @@ def region_rows(only_region: str | None) -> list[dict[str, Any]]:
         )
     }
     rows = []
-    for code, name in FUJIAN_REGIONS:
+    for code, name in region_choices():
         if code.endswith("0000") or (only_region and code != only_region):
             continue
         count, total = loans.get(code, (0, 0))

@@ -57,7 +57,7 @@ def region_choices() -> list[tuple[str, object]]:
     """Fujian's prefecture cities; an institution may also be seated at province level."""
     return [("", _l("请选择总部所在地"))] + [
         (code, _l("福建省（省级）") if code == "350000" else name)
-        for code, name in standards.FUJIAN_REGIONS
+        for code, name in standards.region_choices()
     ]
 
 

@@ -13,6 +13,7 @@ from portal.rules.compiler import (
     compile_formula,
     compile_rule,
     describe_rule,
+    rule_sentences,
 )
 from portal.rules.errors import RuleError
 from portal.rules.facts import FACTS, Fact, FactSource, FactType
@@ -30,4 +31,5 @@ __all__ = [
     "compile_formula",
     "compile_rule",
     "describe_rule",
+    "rule_sentences",
 ]

@@ -42,6 +42,7 @@ from portal.rules.nodes import (
     may_be_int,
 )
 from portal.rules.parser import MEMBERSHIP, parse, type_label
+from portal.rules.sentences import describe_condition, describe_formula
 
 Facts = Mapping[str, Any]
 Evaluator = Callable[[Facts], Any]
@@ -312,11 +313,11 @@ class Clause:
             if self.raw(facts):
                 return None
         except ArithmeticError as error:
-            explanation = explain_undefined(error, self.text, self.facts, facts)
+            explanation = explain_undefined(error, self.describe(), self.facts, facts)
             unevaluable = not is_division_by_zero(error)
             return ClauseFailure(self.text, explanation, undefined=True, unevaluable=unevaluable)
         if self.parts is None:
-            return ClauseFailure(self.text, explain_composite(self.text, self.facts, facts))
+            return ClauseFailure(self.text, explain_composite(self.describe(), self.facts, facts))
         failed = next(
             part for part, test in zip(self.parts, self.part_tests, strict=True) if not test(facts)
         )
@@ -332,8 +333,8 @@ class Clause:
         )
 
     def describe(self) -> str:
-        """The clause in plain Chinese, or as written when it is not a simple comparison."""
-        return self.text if self.parts is None else describe_range(self.parts)
+        """The clause as a sentence in the reader's language."""
+        return describe_range(self.parts) if self.parts else describe_condition(self.node)
 
 
 def build_clause(source_text: str, node: Node) -> Clause:
@@ -382,13 +383,19 @@ class CompiledRule:
 class CompiledFormula:
     """A validated formula (credit limit, benefit) that yields a Decimal or None."""
 
-    __slots__ = ("facts_used", "function", "text")
+    __slots__ = ("facts_used", "function", "node", "text")
 
     def __init__(self, text: str, node: Node) -> None:
         """Compile the formula's tree once."""
         self.text = text
+        self.node = node
         self.function = compile_node(node)
         self.facts_used: frozenset[str] = frozenset(fact.name for fact in facts_in(node))
+
+    def describe(self, money: bool = False) -> str:
+        """What the formula computes, in words (amounts in 万元, factors as percentages); with
+        `money`, a bare constant reads as an amount."""
+        return describe_formula(self.node, money)
 
     def evaluate(self, facts: Facts) -> Decimal | None:
         """The formula's exact value, or None where it is undefined (e.g. division by zero)
@@ -479,3 +486,15 @@ def compile_formula(text: str) -> CompiledFormula:
 def describe_rule(text: str) -> list[str]:
     """Plain-Chinese sentences for each clause of a valid rule (empty rule: no sentences)."""
     return compile_rule(text).describe()
+
+
+def rule_sentences(text: str | None) -> list[str]:
+    """A stored rule as sentences for a public page; none when it sets no condition. Stored
+    rules were validated when saved: one that no longer compiles (its facts changed) says so
+    rather than showing its source."""
+    if not text or not text.strip():
+        return []
+    try:
+        return describe_rule(text)
+    except RuleError:
+        return [render(N_("条件正在更新，请以银行审核为准"))]

@@ -133,19 +133,29 @@ def format_value(fact: Fact, value: object) -> str:
     return text if text else render(N_("（空）"))
 
 
+def listed(items: Iterable[str]) -> str:
+    """Items as a list in the reader's language: A、B、C, or A, B, C."""
+    return render(N_("、")).join(items)
+
+
+def clauses(items: Iterable[str]) -> str:
+    """Phrases one after another: 甲，乙 / A, B."""
+    return render(N_("，")).join(items)
+
+
 def _format_list(fact: Fact, value: Iterable[str]) -> str:
     """A multi-valued fact's values in registry order (sets have no order of their own)."""
     present = set(value)
     ordered = [code for code in fact.values or {} if code in present]
     ordered += sorted(present.difference(ordered))
     labels = [fact.value_label(code) for code in ordered]
-    return "、".join(labels) if labels else render(N_("无"))
+    return listed(labels) if labels else render(N_("无"))
 
 
 def format_required(fact: Fact, threshold: Threshold) -> str:
     """The constant of a requirement; a list reads as A、B、C."""
     if isinstance(threshold, tuple):
-        return "、".join(format_value(fact, item) for item in threshold)
+        return listed(format_value(fact, item) for item in threshold)
     if fact.type is FactType.ENUM_LIST:  # "x" in qualifications: one value of the list
         return fact.value_label(str(threshold))
     return format_value(fact, threshold)
@@ -199,7 +209,7 @@ def hint(simple: Simple) -> str | None:
 
 def fact_values(facts: Iterable[Fact], values: Mapping[str, object]) -> str:
     """The actual values of several facts: 上年营业收入为 800 万元，申请金额为 200 万元."""
-    return "，".join(
+    return clauses(
         render(
             N_("%(label)s为 %(actual)s"),
             label=fact.display_label,
@@ -246,4 +256,4 @@ def describe_range(parts: Iterable[Simple]) -> str:
     items = list(parts)
     first, rest = describe_simple(items[0]), items[1:]
     label = items[0].fact.display_label
-    return "、".join([first] + [describe_simple(item).removeprefix(label) for item in rest])
+    return listed([first] + [describe_simple(item).removeprefix(label) for item in rest])

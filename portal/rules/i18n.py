@@ -1,20 +1,5 @@
 """Translation helpers for rule messages, usable with or without a Flask app context."""
 
-from __future__ import annotations
+from portal.words import N_, render
 
-from flask import has_app_context
-from flask_babel import gettext
-
-
-def N_(message: str) -> str:  # noqa: N802 - the conventional name Babel extracts by default
-    """Mark a message template for extraction; it is translated where it is rendered."""
-    return message
-
-
-def render(template: str, **values: object) -> str:
-    """Translate a template marked with N_ and fill in its %(name)s placeholders."""
-    if not has_app_context():
-        # Batch jobs run without an app: the Chinese source is the message. Going through
-        # flask_babel here would build a fresh NullTranslations on every call (~5 µs).
-        return template % values if values else template
-    return gettext(template, **values)
+__all__ = ["N_", "render"]

@@ -73,7 +73,7 @@ def _submit_need(journey: Journey) -> int:
 def _apply_to_two_banks(journey: Journey) -> None:
     """Tick the demo bank's best product and the best product of one other bank."""
     page = journey.page
-    rows = page.locator("main table tbody tr").filter(has=page.locator("input[type=checkbox]"))
+    rows = page.locator("main .match").filter(has=page.locator("input[type=checkbox]"))
     rows.filter(has_text=DEMO_BANK.removesuffix("福州分行")).first.locator("input").check()
     rows.filter(has_not_text=DEMO_BANK.removesuffix("福州分行")).first.locator("input").check()
     journey.submit("申请所选产品")

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Callable
+from pathlib import Path
 
 from playwright.sync_api import expect
 
 from tests.browser.support import Journey, demo_sign_in
 
 
-def _bank_applies(open_journey: Callable[[str], Journey]) -> str:
+def _bank_applies(open_journey: Callable[[str], Journey], tmp_path: Path) -> str:
     """A rural bank applies to join through the public form; returns its name."""
     journey = open_journey("government-bank-applies")
     page = journey.page
@@ -34,14 +35,29 @@ def _bank_applies(open_journey: Callable[[str], Journey]) -> str:
     page.check("#consent")
     page.locator("main form button[type=submit]").last.click()
     journey.step("application-sent")
+    _upload_licences(journey, tmp_path)
     return name
 
 
+def _upload_licences(journey: Journey, tmp_path: Path) -> None:
+    """The applicant adds its financial licence and business licence on its application page."""
+    page = journey.page
+    for kind, name in (("licence", "金融许可证.pdf"), ("business_licence", "营业执照.pdf")):
+        scan = tmp_path / name
+        scan.write_bytes(b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n")
+        page.select_option("#kind", kind)
+        page.set_input_files("#document", str(scan))
+        journey.submit("上传材料")
+        journey.step(f"uploaded-{kind}")
+        expect(page.locator(".flash--success")).to_be_visible()
+
+
 def test_government_approves_a_bank_and_publishes_a_policy(
-    open_journey: Callable[[str], Journey],
+    open_journey: Callable[[str], Journey], tmp_path: Path
 ) -> None:
-    """The pending bank is approved with a reason; a new policy appears on /policies."""
-    bank = _bank_applies(open_journey)
+    """The pending bank uploads its licences and is approved with a reason; a new policy
+    appears on /policies."""
+    bank = _bank_applies(open_journey, tmp_path)
     journey = open_journey("government")
     page = journey.page
     demo_sign_in(journey, "gov@demo.local")
@@ -50,6 +66,7 @@ def test_government_approves_a_bank_and_publishes_a_policy(
     journey.goto("/gov/onboarding", "onboarding-list")
     page.get_by_role("link", name=f"审核 {bank}").click()
     journey.step("onboarding-application")
+    expect(page.get_by_role("link", name="金融许可证.pdf")).to_be_visible()
     page.get_by_role("link", name="批准").first.click()
     journey.step("approve-form")
     page.fill("#reason", "材料齐全，同意接入平台。")

@@ -282,7 +282,8 @@ def test_rule_failures_explained_in_chinese_with_the_actual_value() -> None:
         "申请金额 500 万元超出本产品额度上限 100 万元",
         "纳税信用等级为 B，要求为 A",
         "经营年限为 1 年，要求不少于 2 年",
-        "不满足条件：revenue * 0.2 >= amount（上年营业收入为 1,500 万元，申请金额为 500 万元）",
+        "不满足条件：上年营业收入的 20% 不少于 申请金额"
+        "（上年营业收入为 1,500 万元，申请金额为 500 万元）",
         "资质认定中没有 专精特新",
     ]
     assert [r.actual for r in result.reasons[1:3]] == ["B", 1]

@@ -103,15 +103,16 @@ def only_failure(rule_text: str, **changes: object) -> ClauseFailure:
         (
             "revenue * 0.2 >= amount",
             {"amount": 200 * WAN},
-            "不满足条件：revenue * 0.2 >= amount（上年营业收入为 800 万元，申请金额为 200 万元）",
+            "不满足条件：上年营业收入的 20% 不少于 申请金额"
+            "（上年营业收入为 800 万元，申请金额为 200 万元）",
         ),
         (
             'tax_credit_grade == "A" or "green" in qualifications',
             {"qualifications": []},
-            '不满足条件：tax_credit_grade == "A" or "green" in qualifications'
+            "不满足条件：满足其一：纳税信用等级为 A；或资质认定包含 绿色"
             "（纳税信用等级为 B，资质认定为 无）",
         ),
-        ("false", {}, "不满足条件：false"),
+        ("false", {}, "不满足条件：不接受任何申请"),
     ],
 )
 def test_failed_clause_explanations(rule, changes, explanation):
@@ -322,9 +323,43 @@ def test_describe_rule_in_plain_chinese():
         "资质认定包含 专精特新",
         "贷款期限不少于 1 个月、不超过 36 个月",
         "企业规模为 小型",
-        "revenue * 0.2 >= amount",
+        "上年营业收入的 20% 不少于 申请金额",
     ]
     assert describe_rule("") == []
+
+
+@pytest.mark.parametrize(
+    ("rule", "sentence"),
+    [
+        (
+            '"high_tech" in qualifications or "specialised" in qualifications',
+            "满足其一：资质认定包含 高新技术企业；或资质认定包含 专精特新",
+        ),
+        ("amount + 100000 <= total_assets / 4", "申请金额加 10 万元不超过 资产总额的 25%"),
+        ('not (registry_status == "active")', "不满足“登记状态为 存续（在营）”"),
+        ("revenue >= amount * 3", "上年营业收入不少于 申请金额的 3 倍"),
+    ],
+)
+def test_composite_clauses_read_as_sentences_without_code(rule, sentence):
+    """No fact name, operator or raw number of the source shows in the description."""
+    [described] = describe_rule(rule)
+    assert described == sentence
+
+
+@pytest.mark.parametrize(
+    ("formula", "sentence"),
+    [
+        (
+            "min(amount, revenue * 0.25, 8000000)",
+            "申请金额、上年营业收入的 25% 与 800 万元中的最小者",
+        ),
+        ("min(amount, revenue * 0.3)", "申请金额 与 上年营业收入的 30% 中的较小者"),
+        ("amount * 0.01", "申请金额的 1%"),
+        ("max(amount - 100000, 0)", "申请金额减 10 万元 与 0 元中的较大者"),
+    ],
+)
+def test_formulas_read_as_sentences_in_wan(formula, sentence):
+    assert compile_formula(formula).describe() == sentence
 
 
 def test_explanations_inside_an_app_context(app):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from hypothesis import given, reject, settings
@@ -224,3 +225,27 @@ def test_allowing_more_values_never_turns_a_pass_into_a_fail(name, data, values)
     wide = narrow + data.draw(st.lists(st.sampled_from(allowed), unique=True))
     if compile_rule(f"{name} in {quoted(narrow)}").check(values):
         assert compile_rule(f"{name} in {quoted(wide)}").check(values)
+
+
+CODE_WORDS = re.compile(
+    r"\b(" + "|".join(sorted(FACTS, key=len, reverse=True)) + r"|and|or|not|min|max)\b|==|!=|>=|<="
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rules)
+def test_every_valid_rule_reads_as_sentences_without_code(text):
+    """The description of any valid rule names no fact identifier, keyword or operator."""
+    for sentence in compile_or_skip(text).describe():
+        assert sentence and not CODE_WORDS.search(sentence), sentence
+
+
+@settings(max_examples=200, deadline=None)
+@given(numeric_expressions)
+def test_every_valid_formula_reads_as_words_without_code(text):
+    try:
+        formula = compile_formula(text)
+    except RuleError:
+        reject()
+    sentence = formula.describe()
+    assert sentence and not CODE_WORDS.search(sentence), sentence
