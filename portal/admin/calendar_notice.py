@@ -7,6 +7,9 @@ One line per holiday period and one per weekend worked, as the notice lists them
     2027-02-14 上班                    a weekend day worked (调休)
     2027-02-20 上班 春节               the same, naming the holiday it makes up for
 
+The two keywords may also be written in English ("to", "work"); lines written back for
+correction use the reader's language.
+
 Blank lines are skipped. Every line is read before anything is saved, and each bad line gets a
 message naming its number; a notice with one bad line is refused whole.
 """
@@ -20,13 +23,17 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
+from portal.words import N_, render
 from portal.workdays import SpecialDay
 
 MAX_LINES = 60
 MAX_PERIOD_DAYS = 31  # the longest holiday ever announced is nine days
 MAX_NAME = 40  # calendar_days.holiday
-THROUGH = "至"
-WORKED = "上班"
+THROUGH = N_("至")
+WORKED = N_("上班")
+# Either language's keyword is read, whatever the page's language.
+THROUGH_WORDS = frozenset({THROUGH, "to"})
+WORKED_WORDS = frozenset({WORKED, "work"})
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _SHOWN_TEXT = 20  # how much of a bad word a message repeats
 
@@ -83,11 +90,11 @@ def _read_line(year: int, words: list[str]) -> list[NoticeDay]:
     if len(words) < 2:
         raise _BadLine(_format_hint())
     first = _date(words[0], year)
-    if words[1] == THROUGH:
+    if words[1] in THROUGH_WORDS:
         if len(words) < 4:
             raise _BadLine(_format_hint())
         return _days_off(first, _date(words[2], year), _name(words[3:]))
-    if words[1] == WORKED:
+    if words[1] in WORKED_WORDS:
         if first.weekday() < 5:
             raise _BadLine(
                 _(
@@ -102,7 +109,7 @@ def _read_line(year: int, words: list[str]) -> list[NoticeDay]:
 def _days_off(first: dt.date, last: dt.date, name: str) -> list[NoticeDay]:
     if not name:
         raise _BadLine(_format_hint())
-    if name == WORKED:
+    if name in WORKED_WORDS:
         raise _BadLine(_("调休上班的日期请每天写一行，如“2027-02-14 上班”。"))
     if last < first:
         raise _BadLine(
@@ -190,17 +197,18 @@ def periods(days: Sequence[SpecialDay]) -> list[Period]:
 
 
 def notice_lines(days: Sequence[SpecialDay]) -> str:
-    """The lines an administrator would type for these days (to correct what was entered)."""
+    """The lines an administrator would type for these days (to correct what was entered), with
+    the keywords in the reader's language."""
+    through, worked_word = render(THROUGH), render(WORKED)
     lines = []
     for period in periods(days):
+        first, last = period.first.isoformat(), period.last.isoformat()
         if period.working:
             for i in range(period.days):
-                worked = period.first + dt.timedelta(days=i)
-                lines.append(" ".join(filter(None, (worked.isoformat(), WORKED, period.name))))
+                worked = (period.first + dt.timedelta(days=i)).isoformat()
+                lines.append(" ".join(filter(None, (worked, worked_word, period.name))))
         elif period.days == 1:
-            lines.append(f"{period.first.isoformat()} {period.name}")
+            lines.append(f"{first} {period.name}")
         else:
-            lines.append(
-                f"{period.first.isoformat()} {THROUGH} {period.last.isoformat()} {period.name}"
-            )
+            lines.append(f"{first} {through} {last} {period.name}")
     return "\n".join(lines)

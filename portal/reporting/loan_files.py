@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
 
+from flask import has_request_context
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from portal import spreadsheets
@@ -50,6 +52,14 @@ HEADERS = {
     DAYS: "逾期天数",
     TIER: "五级分类",
 }
+# The same columns for people who read the portal in English: the aliases below accept them.
+ENGLISH_HEADERS = {
+    CONTRACT: "contract_no",
+    PERIOD: "period",
+    BALANCE: "balance",
+    DAYS: "days_overdue",
+    TIER: "five_tier_class",
+}
 HEADER_ALIASES = {
     CONTRACT: ("合同编号", "借款合同编号", "contract_no"),
     PERIOD: ("报告月份", "月份", "period", "month"),
@@ -67,6 +77,22 @@ TIER_NAMES = {
 }
 TIER_NAME_OF = {tier: name for name, tier in TIER_NAMES.items()}
 TIER_CODES = {tier.value: tier for tier in FiveTierClass}
+
+
+def _english() -> bool:
+    """Whether the reader (the request's language) reads English; jobs and files write Chinese."""
+    return has_request_context() and str(get_locale()).startswith("en")
+
+
+def headers() -> dict[str, str]:
+    """The column headers in the reader's language (both are read back)."""
+    return ENGLISH_HEADERS if _english() else HEADERS
+
+
+def tier_name(tier: FiveTierClass) -> str:
+    """A five-tier class as a file cell in the reader's language: 正常, or normal."""
+    return tier.value if _english() else TIER_NAME_OF[tier]
+
 
 XLSX_MAGIC = b"PK\x03\x04"
 OTHER_KINDS = (
@@ -302,7 +328,7 @@ def header_positions(header: Sequence[Any]) -> tuple[dict[str, int], list[Proble
         found = next((i for i, name in enumerate(normalised) if name in aliases), None)
         if found is None:
             problems.append(
-                Problem(1, HEADERS[column], _("缺少“%(name)s”列。", name=HEADERS[column]))
+                Problem(1, headers()[column], _("缺少“%(name)s”列。", name=headers()[column]))
             )
         else:
             positions[column] = found
@@ -351,7 +377,7 @@ def _check_row(
     errors: list[Problem] = []
 
     def fail(column: str, message: str) -> None:
-        errors.append(Problem(number, HEADERS[column], message))
+        errors.append(Problem(number, headers()[column], message))
 
     contract, loan = _check_contract(values[CONTRACT], loans, fail)
     month = _check_month(values[PERIOD], period, fail)
@@ -593,7 +619,7 @@ class TemplateRow:
     five_tier_class: FiveTierClass | None = None
 
     def cells(self) -> list[Any]:
-        tier = TIER_NAME_OF[self.five_tier_class] if self.five_tier_class else None
+        tier = tier_name(self.five_tier_class) if self.five_tier_class else None
         return [self.contract_no, f"{self.period:%Y-%m}", self.balance, self.days_overdue, tier]
 
 
@@ -601,7 +627,7 @@ def write_csv(rows: Iterable[TemplateRow]) -> bytes:
     """The template as CSV: UTF-8 with a BOM, so Excel shows the Chinese headers correctly."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADERS[c] for c in COLUMNS)
+    writer.writerow(headers()[c] for c in COLUMNS)
     for row in rows:
         writer.writerow(_csv_safe(cell) for cell in row.cells())
     return UTF8_BOM + out.getvalue().encode("utf-8")
@@ -621,7 +647,7 @@ def write_xlsx(rows: Iterable[TemplateRow], notes: Sequence[str] = ()) -> bytes:
     from openpyxl.styles import Font
 
     workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet("贷款月报")
+    sheet = workbook.create_sheet(_("贷款月报"))
     sheet.freeze_panes = "A2"
     for letter, width in zip("ABCDE", (28, 12, 18, 10, 10), strict=True):
         sheet.column_dimensions[letter].width = width
@@ -634,11 +660,11 @@ def write_xlsx(rows: Iterable[TemplateRow], notes: Sequence[str] = ()) -> bytes:
             made.font = Font(bold=True)
         return made
 
-    sheet.append([cell(HEADERS[c], bold=True) for c in COLUMNS])
+    sheet.append([cell(headers()[c], bold=True) for c in COLUMNS])
     for row in rows:
         sheet.append([cell(value) for value in row.cells()])
     if notes:
-        help_sheet = workbook.create_sheet("填写说明")
+        help_sheet = workbook.create_sheet(_("填写说明"))
         help_sheet.column_dimensions["A"].width = 100
         for line in notes:
             help_sheet.append([cell(line)])

@@ -537,7 +537,7 @@ def upload_file(actor: User, period: dt.date, filename: str, received: Received)
     warnings = [
         Problem(
             r.row,
-            loan_files.HEADERS[loan_files.TIER],
+            loan_files.headers()[loan_files.TIER],
             contradiction_message(r.days_overdue, r.five_tier_class),
             level="warning",
         )

@@ -49,6 +49,10 @@ class FactSource(StrEnum):
 Validator = Callable[[str], "str | None"]
 
 
+# The units facts are measured in, as people read them.
+UNIT_LABELS = {"元": N_("元"), "年": N_("年"), "月": N_("个月"), "人": N_("人"), "%": "%"}
+
+
 @dataclass(frozen=True)
 class Fact:
     """One named fact: its type, unit and Chinese label, and its allowed values if fixed."""
@@ -70,6 +74,11 @@ class Fact:
     def display_label(self) -> str:
         """The fact's label in the current language."""
         return render(self.label)
+
+    @property
+    def unit_label(self) -> str:
+        """The fact's unit in the current language (元 → yuan), or "" without one."""
+        return render(UNIT_LABELS[self.unit]) if self.unit in UNIT_LABELS else self.unit
 
     @property
     def type_label(self) -> str:

@@ -307,3 +307,19 @@ def test_empty_template_lines_mean_missing_values():
         (2, "逾期天数"),
         (2, "五级分类"),
     ]
+
+
+def test_an_english_reader_gets_english_headers_and_class_codes(app):
+    """The template follows the reader's language; a file in either language is read back."""
+    from flask_babel import force_locale
+
+    from portal.reporting.loan_files import TemplateRow, write_csv
+
+    row = TemplateRow("HT-1", dt.date(2026, 10, 1), None, None, FiveTierClass.SPECIAL_MENTION)
+    with app.test_request_context(), force_locale("en"):
+        english = write_csv([row]).decode("utf-8-sig")
+    with app.test_request_context():
+        chinese = write_csv([row]).decode("utf-8-sig")
+    assert english.splitlines()[0] == "contract_no,period,balance,days_overdue,five_tier_class"
+    assert english.splitlines()[1].endswith(",special_mention")
+    assert chinese.splitlines()[0].startswith("合同编号,报告月份") and chinese.endswith("关注\r\n")

@@ -184,3 +184,16 @@ def test_a_blank_notice_reference_is_refused(app, admin_client):
     html = post_notice(admin_client, notice="   ").get_data(as_text=True)
     assert 'id="notice-error"' in html and "请填写通知文号" in html
     assert entered(app) == []
+
+
+def test_the_notice_reads_english_keywords_and_offers_them_in_english(app, admin_client):
+    """An administrator working in English writes "to" and "work"; the lines offered back for
+    correction use the English keywords, the Chinese ones stay accepted."""
+    admin_client.post("/language", data={"locale": "en"})
+    lines = "2027-02-06 to 2027-02-13 Spring Festival\n2027-02-14 work\n2027-04-05 清明节"
+    assert post_notice(admin_client, lines=lines).status_code == 302
+    days = entered(app)
+    assert (days[0][0], days[0][2]) == (dt.date(2027, 2, 6), "Spring Festival")
+    assert (dt.date(2027, 2, 14), True, None, NOTICE) in days
+    html = admin_client.get("/admin/calendar?year=2027").get_data(as_text=True)
+    assert "2027-02-06 to 2027-02-13 Spring Festival" in html and "2027-02-14 work" in html
