@@ -2,7 +2,7 @@
 
 The server is gunicorn serving a fresh SQLite database under a temporary directory, migrated and
 seeded with the demo province, CSRF on, PORTAL_ENV=development. Each test gets a fresh browser
-context at the viewport it is parametrised with (phone 375×812, desktop 1440×900).
+context at the viewport it is parametrised with (phone 390×844, desktop 1366×768).
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-VIEWPORTS = {"phone": {"width": 375, "height": 812}, "desktop": {"width": 1440, "height": 900}}
+# The widths people use: a 390×844 phone and a 1366×768 laptop, the most common of each.
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 768}}
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "browser-journeys-only-not-a-real-key"
 

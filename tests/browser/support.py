@@ -173,7 +173,7 @@ class Journey:
         self.page.goto(self.url(path))
         self.step(label)
 
-    def step(self, label: str) -> None:
+    def step(self, label: str, screenshot: bool = True) -> None:
         """Check the page just reached and save its screenshot as NN-label.png."""
         page = self.page
         page.wait_for_load_state("load")
@@ -183,8 +183,9 @@ class Journey:
         self._check_overflow(page, where)
         self._check_axe(page, where)
         self._record_metrics(page, where)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=self.directory / f"{self.steps:02d}-{label}.png", full_page=True)
+        if screenshot:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=self.directory / f"{self.steps:02d}-{label}.png", full_page=True)
 
     def _check_csp(self, page: Page, where: str) -> None:
         for violation in page.evaluate("() => window.__cspViolations || []"):
