@@ -88,6 +88,12 @@ def declared_access(view: Callable[..., Any]) -> object | None:
     return getattr(view, ACCESS_ATTR, None)
 
 
+def is_public_endpoint(endpoint: str | None) -> bool:
+    """Whether anyone, signed in or not, may open the endpoint."""
+    view = current_app.view_functions.get(endpoint or "")
+    return view is not None and declared_access(view) == PUBLIC
+
+
 def enforce_declared_access() -> None:
     """before_request hook: refuse endpoints that do not declare who may use them."""
     if request.endpoint is None or request.endpoint == "static":

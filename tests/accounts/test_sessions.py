@@ -167,3 +167,28 @@ def test_signing_in_drops_what_the_session_held_before(app, client, create):
     client.post("/login", data={"email": user.email, "password": PASSWORD})
     with client.session_transaction() as session:
         assert "planted" not in session
+
+
+def test_a_session_ended_by_a_sign_in_elsewhere_says_so(app, create):
+    """The first browser is not silently signed out: it is told another sign-in ended it, and
+    to change the password if that was not its owner."""
+    from tests.conftest import signed_in
+
+    create(UserFactory, email="owner@firm.example.com")
+    first = signed_in(app, "owner@firm.example.com")
+    signed_in(app, "owner@firm.example.com")  # a second browser signs in later
+    response = first.get("/firm")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    page = first.get(response.headers["Location"]).get_data(as_text=True)
+    assert "您的账号已在另一处登录，这里的会话已结束" in page
+
+
+def test_a_public_page_after_a_sign_in_elsewhere_is_shown_signed_out(app, create):
+    from tests.conftest import signed_in
+
+    create(UserFactory, email="owner@firm.example.com")
+    first = signed_in(app, "owner@firm.example.com")
+    signed_in(app, "owner@firm.example.com")
+    response = first.get("/products")
+    assert response.status_code == 200
+    assert "您的账号已在另一处登录" in response.get_data(as_text=True)

@@ -104,3 +104,31 @@ def test_all_jobs_fine_is_ok_and_a_late_job_degrades(app, client):
     report = client.get("/health").get_json()
     assert report["scheduler"]["send_outbox_emails"]["status"] == "late"
     assert (report["status"], report["checks"]["scheduler"]) == ("degraded", "failed")
+
+
+def test_a_busy_sqlite_database_is_a_warning_line_not_a_traceback(app, caplog):
+    """A job that waited out SQLite's lock is logged in one line and recorded as not run."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    def locked() -> int:
+        raise OperationalError("UPDATE leads", {}, sqlite3.OperationalError("database is locked"))
+
+    with caplog.at_level("WARNING", logger="portal.scheduler"):
+        assert run_job(app, locked) == 0
+    [record] = [r for r in caplog.records if "locked" in r.getMessage() or "busy" in r.getMessage()]
+    assert record.levelname == "WARNING" and record.exc_info is None
+    with app.app_context():
+        assert db.session.get(SchedulerRun, "locked").ok is False
+
+
+def test_on_sqlite_the_jobs_run_one_at_a_time(app):
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from portal.scheduler import configure
+
+    scheduler = BackgroundScheduler()
+    configure(scheduler, app)
+    if app.extensions["portal.db"].dialect.name == "sqlite":
+        assert scheduler._executors["default"]._pool._max_workers == 1
