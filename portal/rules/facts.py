@@ -8,7 +8,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from portal.enums import TaxCreditGrade
-from portal.firms.standards import FUJIAN_REGIONS, INDUSTRY_DIVISIONS
+from portal.firms.standards import FUJIAN_REGIONS, INDUSTRY_DIVISIONS, industry_label
 from portal.rules.i18n import N_, render
 
 
@@ -64,6 +64,8 @@ class Fact:
     unit: str = ""
     values: Mapping[str, str] | None = None  # allowed value -> Chinese label, in order
     validator: Validator | None = field(default=None, compare=False)
+    # Names free-text codes people cannot read alone (13 → 13 农副食品加工业).
+    labeller: Callable[[str], str] | None = field(default=None, compare=False)
 
     @property
     def is_numeric(self) -> bool:
@@ -86,7 +88,13 @@ class Fact:
         return render(FACT_TYPE_LABELS[self.type])
 
     def value_label(self, value: str) -> str:
-        """The label of an enumeration value in the current language, else the value itself."""
+        """The label of an enumeration value (or a named code) in the current language, else the
+        value itself."""
+        if self.labeller is not None:
+            try:
+                return self.labeller(value)
+            except (KeyError, ValueError):
+                return value
         if self.values is None or value not in self.values:
             return value
         return render(self.values[value])
@@ -188,13 +196,21 @@ _FACT_LIST = (
         _FIRM,
         values=MappingProxyType(dict(FUJIAN_REGIONS)),
     ),
-    Fact("industry_code", FactType.TEXT, N_("行业代码"), _FIRM, validator=_industry_code_problem),
+    Fact(
+        "industry_code",
+        FactType.TEXT,
+        N_("行业代码"),
+        _FIRM,
+        validator=_industry_code_problem,
+        labeller=industry_label,
+    ),
     Fact(
         "industry_division",
         FactType.TEXT,
         N_("行业大类"),
         _FIRM,
         validator=_industry_division_problem,
+        labeller=industry_label,
     ),
     Fact(
         "size_class",

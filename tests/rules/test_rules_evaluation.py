@@ -97,7 +97,12 @@ def only_failure(rule_text: str, **changes: object) -> ClauseFailure:
             {"revenue": Decimal("12345678.90")},
             "上年营业收入为 1,234.57 万元，要求不少于 2,000 万元",
         ),
-        ('industry_code in ["13", "14"]', {}, "行业代码为 3911，要求为 13、14 之一"),
+        (
+            'industry_code in ["13", "14"]',
+            {},
+            "行业代码为 3911 计算机、通信和其他电子设备制造业，"
+            "要求为 13 农副食品加工业、14 食品制造业 之一",
+        ),
         ('guarantee_type == "mortgage"', {}, "担保方式为 信用，要求为 抵押"),
         ('tax_credit_grade in ["A"]', {}, "纳税信用等级为 B，要求为 A"),
         (
