@@ -54,7 +54,14 @@ from portal.catalog.compiled import CompiledRules, pre_approved_limit
 from portal.enums import BenefitKind
 from portal.matching.facts import pricing_facts
 from portal.rules import FACTS, ClauseFailure, FactSource
-from portal.rules.explain import format_money, format_number, format_value
+from portal.rules.explain import (
+    alternatives,
+    clauses,
+    format_money,
+    format_number,
+    format_value,
+    listed,
+)
 from portal.rules.explain import hint as clause_hint
 from portal.rules.i18n import N_, render
 from portal.subsidies.evaluate import PolicyRule, benefits_for
@@ -627,7 +634,13 @@ def _ordered(fact: str, codes: Iterable[str]) -> tuple[str, ...]:
 def _labels(fact: str, codes: Iterable[str]) -> str:
     """Values of an enumeration in registry order, by their labels: 信用、质押."""
     known = FACTS[fact]
-    return "、".join(known.value_label(code) for code in _ordered(fact, codes))
+    return listed(known.value_label(code) for code in _ordered(fact, codes))
+
+
+def _choices(fact: str, codes: Iterable[str]) -> str:
+    """Values any one of which will do, by their labels: 抵押或保证."""
+    known = FACTS[fact]
+    return alternatives(known.value_label(code) for code in _ordered(fact, codes))
 
 
 def _guarantee_accepted(accepted: frozenset[str]) -> _Check:
@@ -644,7 +657,9 @@ def _guarantee_accepted(accepted: frozenset[str]) -> _Check:
             actual=FACTS["guarantee_type"].value_label(str(actual)),
             accepted=_labels("guarantee_type", codes),
         ),
-        lambda: render(N_("改为 %(value)s 担保即可申请"), value=_labels("guarantee_type", codes)),
+        lambda: render(
+            N_("担保方式改为%(value)s即可申请"), value=_choices("guarantee_type", codes)
+        ),
     )
 
 
@@ -1077,7 +1092,7 @@ _CHANGES = {
     ("term_months", ">="): N_("期限延长至 %(value)s"),
     ("term_months", ">"): N_("期限延长至 %(value)s以上"),
     ("term_months", "=="): N_("期限改为 %(value)s"),
-    ("guarantee_type", "in"): N_("改为 %(value)s 担保"),
+    ("guarantee_type", "in"): N_("担保方式改为%(value)s"),
 }
 _STEP = {"amount": CENT, "term_months": 1}
 
@@ -1112,10 +1127,10 @@ def _propose(reasons: Sequence[Reason], facts: Facts) -> Proposal | None:
 def _sentence(changes: tuple[Change, ...], guarantees: tuple[str, ...], instant: bool) -> str:
     phrases = [render(_CHANGES[name, op], value=_shown(name, value)) for name, op, value in changes]
     if guarantees:
-        value = _labels("guarantee_type", guarantees)
+        value = _choices("guarantee_type", guarantees)
         phrases.append(render(_CHANGES["guarantee_type", "in"], value=value))
     template = N_("%(changes)s即可秒批") if instant else N_("%(changes)s即可申请")
-    return render(template, changes="，".join(phrases))
+    return render(template, changes=clauses(phrases))
 
 
 def _passes(changed: Facts, entry: _Entry, instant: bool) -> bool:

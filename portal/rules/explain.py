@@ -77,8 +77,8 @@ _TERM_HINTS = {
     "in": N_("期限改为 %(value)s 之一即可"),
 }
 _GUARANTEE_HINTS = {
-    "==": N_("改为 %(value)s 担保即可"),
-    "in": N_("改为 %(value)s 担保即可"),
+    "==": N_("担保方式改为%(value)s即可"),
+    "in": N_("担保方式改为%(value)s即可"),
     "!=": N_("改用 %(value)s 以外的担保方式即可"),
     "not in": N_("改用 %(value)s 以外的担保方式即可"),
 }
@@ -136,6 +136,14 @@ def format_value(fact: Fact, value: object) -> str:
 def listed(items: Iterable[str]) -> str:
     """Items as a list in the reader's language: A、B、C, or A, B, C."""
     return render(N_("、")).join(items)
+
+
+def alternatives(items: Iterable[str]) -> str:
+    """Items any one of which will do: 抵押、保证或质押 / mortgage, guarantee or pledge."""
+    values = list(items)
+    if len(values) < 2:
+        return "".join(values)
+    return render(N_("%(some)s或%(last)s"), some=listed(values[:-1]), last=values[-1])
 
 
 def clauses(items: Iterable[str]) -> str:
@@ -204,7 +212,11 @@ def hint(simple: Simple) -> str | None:
     template = templates.get(simple.operator)
     if template is None:
         return None
-    return render(template, value=format_required(simple.fact, simple.threshold))
+    if simple.fact.name == "guarantee_type" and isinstance(simple.threshold, tuple):
+        value = alternatives(format_value(simple.fact, item) for item in simple.threshold)
+    else:
+        value = format_required(simple.fact, simple.threshold)
+    return render(template, value=value)
 
 
 def fact_values(facts: Iterable[Fact], values: Mapping[str, object]) -> str:

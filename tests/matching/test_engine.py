@@ -222,7 +222,7 @@ def test_amount_above_the_ceiling_is_explained_with_a_hint() -> None:
             {"guarantee_types": frozenset({"credit", "pledge"})},
             {"guarantee_type": "mortgage"},
             "本产品不接受 抵押 担保，可接受：信用、质押",
-            "改为 信用、质押 担保即可申请",
+            "担保方式改为信用或质押即可申请",
         ),
     ],
 )
@@ -458,7 +458,7 @@ def test_combined_hint_names_each_need_fact_that_must_change() -> None:
     result = found(match(cat, firm(), need(amount=400 * WAN, term_months=36)), 1)
     assert (
         result.hint
-        == "金额降至 300 万元以内，期限缩短至 24 个月以内，改为 信用、融资担保公司担保 担保即可申请"
+        == "金额降至 300 万元以内，期限缩短至 24 个月以内，担保方式改为信用或融资担保公司担保即可申请"
     )
 
 
