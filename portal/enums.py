@@ -328,12 +328,6 @@ BENEFIT_KIND_LABELS = {
     BenefitKind.LUMP_SUM: _l("一次性奖励（元）"),
 }
 
-POLICY_STATUS_LABELS = {
-    ProductStatus.DRAFT: _l("草稿"),
-    ProductStatus.PUBLISHED: _l("实施中"),
-    ProductStatus.ARCHIVED: _l("已关闭"),
-}
-
 
 class LeadOrigin(StrEnum):
     """How a lead reached its bank."""

@@ -34,10 +34,18 @@ class Page(Generic[T]):
         return self.number < self.pages
 
 
+def count_rows(statement: Select[Any]) -> int:
+    """How many rows a select gives: the total a list of it shows, counted the same way."""
+    return (
+        db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+        or 0
+    )
+
+
 def paginate(statement: Select[Any]) -> Page[Any]:
     """One page of a select, numbered from the `page` query argument."""
     size = current_app.config["PAGE_SIZE"]
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    total = count_rows(statement)
     # Past the last page shows the last one: a huge ?page= must not overflow the OFFSET.
     last = max(1, math.ceil((total or 0) / size))
     number = min(max(request.args.get("page", 1, type=int) or 1, 1), last)

@@ -14,6 +14,8 @@ from flask_babel import format_decimal, get_locale
 from flask_login import current_user
 
 from portal import enums
+from portal.audit.labels import action_label, detail_items
+from portal.catalog.policy_state import policy_state
 from portal.datasources import instant
 from portal.dates import SHANGHAI
 from portal.firms import standards
@@ -73,7 +75,6 @@ LABELS = {
     "institution_kind": enums.INSTITUTION_KIND_LABELS,
     "product_status": enums.PRODUCT_STATUS_LABELS,
     "product_kind": enums.PRODUCT_KIND_LABELS,
-    "policy_status": enums.POLICY_STATUS_LABELS,
     "benefit_kind": enums.BENEFIT_KIND_LABELS,
     "policy_kind": enums.POLICY_KIND_LABELS,
     "guarantee": enums.GUARANTEE_LABELS,
@@ -166,5 +167,8 @@ def register(app: Flask) -> None:
     app.add_template_global(instant.fact_label)
     app.add_template_global(instant.source_label)
     app.add_template_global(is_english)
+    app.add_template_global(action_label, name="audit_action_label")
+    app.add_template_global(detail_items, name="audit_detail_items")
+    app.add_template_global(policy_state, name="policy_state_of")
     app.add_template_global(return_path, name="language_return_path")
     app.add_template_global(unread_notifications)

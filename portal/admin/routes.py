@@ -25,6 +25,7 @@ from portal.admin.forms import (
     UserFilterForm,
 )
 from portal.audit.models import AuditEntry
+from portal.audit.queries import names_for
 from portal.authz import Permission, get_or_404, requires
 from portal.confirmation import confirmation_step
 from portal.dates import today_in_china
@@ -55,6 +56,7 @@ def index() -> str:
         "admin/index.html",
         role_counts=role_counts,
         recent=recent,
+        names=names_for(recent),
         latest_lpr=latest_lpr(),
         calendar_warnings=years_to_warn(today_in_china()),
     )

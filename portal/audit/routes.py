@@ -12,7 +12,7 @@ from portal.audit import queries
 from portal.audit import service as audit
 from portal.audit.actions import AuditAction
 from portal.audit.forms import AuditFilterForm
-from portal.audit.labels import action_label, object_label
+from portal.audit.labels import object_label
 from portal.authz import Permission, requires
 from portal.dates import today_in_china
 from portal.extensions import db
@@ -35,7 +35,6 @@ def index() -> str:
         form=form,
         page=page,
         names=names,
-        action_label=action_label,
         object_label=object_label,
         export_args=request.args.to_dict(),
         export_limit=queries.EXPORT_MAX_ROWS,

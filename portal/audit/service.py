@@ -53,6 +53,12 @@ def _object_id(obj: Any) -> int | None:
 
 
 def _jsonable(value: Any) -> Any:
+    """A detail value as JSON keeps it: mappings and sequences as themselves (so a before/after
+    pair reads as values, not a Python repr), anything else as its text."""
     if isinstance(value, str | int | float | bool) or value is None:
         return value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
     return str(value)

@@ -22,6 +22,7 @@ from portal.catalog import queries
 from portal.catalog.compiled import compiled
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
 from portal.enums import BenefitKind
+from portal.extensions import db
 from portal.rules import CompiledFormula, RuleError
 from portal.subsidies.evaluate import PolicyRule, benefits_for, price_facts
 from portal.subsidies.grants import policy_terms
@@ -196,6 +197,21 @@ def price_all(
         product.id: price(product, policies, lpr_one_year, versions=versions)
         for product in products
     }
+
+
+def backed_product_ids(
+    policies: Sequence[PolicyProduct], lpr_one_year: Decimal | None
+) -> list[int]:
+    """Visible products whose page lists at least one of these (live) policies: "政策支持".
+
+    SQL keeps the products a policy stacks on; pricing then drops those whose every stacking
+    policy's benefit comes to nothing, as the product page and the list's badge do.
+    """
+    candidates = db.session.scalars(
+        queries.visible_products().where(queries.backed_by_any(policies))
+    ).all()
+    prices = price_all(candidates, policies, lpr_one_year)
+    return [product_id for product_id, pricing in prices.items() if pricing.stacking]
 
 
 def subsidy_adjusted_rate(

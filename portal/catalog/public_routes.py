@@ -44,8 +44,11 @@ def products() -> str:
     form.validate()
     today = today_in_china()
     live = queries.live_policies(today)
-    page = paginate(queries.published_products(form.filters(), live))
-    prices = pricing.price_all(page.items, live, queries.latest_lpr_one_year(today))
+    lpr = queries.latest_lpr_one_year(today)
+    filters = form.filters()
+    backed = pricing.backed_product_ids(live, lpr) if filters.policy_backed else ()
+    page = paginate(queries.published_products(filters, backed))
+    prices = pricing.price_all(page.items, live, lpr)
     instant = queries.instant_approval_ids(product.id for product in page.items)
     return render_template(
         "catalog/public_products.html", form=form, page=page, prices=prices, instant=instant

@@ -14,7 +14,7 @@ the pattern make the match exact: "3501" cannot match "350100".
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -116,17 +116,21 @@ def serves_region(region_code: str) -> ColumnElement[bool]:
 
 
 def published_products(
-    filters: ProductFilters, live: Sequence[PolicyProduct] = ()
+    filters: ProductFilters, backed_ids: Collection[int] = ()
 ) -> Select[tuple[BankProduct]]:
-    """The public product list for the filters, sorted; `live` policies back `policy_backed`."""
+    """The public product list for the filters, sorted.
+
+    `backed_ids` are the products `policy_backed` keeps: pricing.backed_product_ids decides
+    them, by the rule the product page lists its policies with.
+    """
     statement = visible_products()
-    for condition in _product_conditions(filters, live):
+    for condition in _product_conditions(filters, backed_ids):
         statement = statement.where(condition)
     return statement.order_by(*_product_order(filters.sort))
 
 
 def _product_conditions(
-    filters: ProductFilters, live: Sequence[PolicyProduct]
+    filters: ProductFilters, backed_ids: Collection[int]
 ) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if filters.q:
@@ -160,7 +164,7 @@ def _product_conditions(
     if filters.max_rate is not None:
         conditions.append(BankProduct.min_rate <= filters.max_rate)
     if filters.policy_backed:
-        conditions.append(backed_by_any(live))
+        conditions.append(BankProduct.id.in_(backed_ids) if backed_ids else false())
     return conditions
 
 

@@ -6,13 +6,15 @@ from flask import Blueprint, Response, jsonify, render_template
 from sqlalchemy import func, select
 
 from portal.authz import public
-from portal.catalog.models import BankProduct, PolicyProduct
-from portal.enums import OnboardingStatus, ProductStatus
+from portal.catalog import queries as catalog
+from portal.dates import today_in_china
+from portal.enums import OnboardingStatus
 from portal.extensions import db
 from portal.firms.models import Firm
 from portal.health import check as check_health
 from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Loan
+from portal.pagination import count_rows
 
 bp = Blueprint("public", __name__)
 
@@ -54,13 +56,10 @@ def platform_stats() -> dict[str, object]:
                 FinancialInstitution.onboarding_status == OnboardingStatus.APPROVED
             )
         ),
-        "products": db.session.scalar(
-            select(func.count(BankProduct.id)).where(BankProduct.status == ProductStatus.PUBLISHED)
-        ),
-        "policies": db.session.scalar(
-            select(func.count(PolicyProduct.id)).where(
-                PolicyProduct.status == ProductStatus.PUBLISHED
-            )
+        # The public lists' own queries, unfiltered: each figure is what its list shows.
+        "products": count_rows(catalog.visible_products()),
+        "policies": count_rows(
+            catalog.published_policies(catalog.PolicyFilters(), today_in_china())
         ),
         "firms": db.session.scalar(select(func.count(Firm.id))),
         "loan_count": loan_count,

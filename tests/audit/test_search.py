@@ -136,8 +136,8 @@ def test_page_shows_labels_details_and_paging(app, admin_client, log, monkeypatc
     for name in ("actor", "action", "object_type", "object_id", "firm", "address"):
         assert f'<label class="field__label" for="{name}">' in page
     assert '<label class="field__label" for="date_from">' in page
-    assert "金融机构查看企业信息" in page and "<code>firm.profile_view</code>" in page
-    assert "<dt>备注</dt><dd>查看企业信息</dd>" in page
+    assert "金融机构查看企业信息" in page and "<code>firm.profile_view</code>" not in page
+    assert "<dt>备注:</dt><dd>查看企业信息</dd>" in page
     assert "厦门鹭岛光电科技有限公司" in page and "10.0.3.17" in page
     assert '<form class="toolbar" method="get"' in page
     monkeypatch.setitem(app.config, "PAGE_SIZE", 1)

@@ -457,8 +457,8 @@ def test_combined_hint_names_each_need_fact_that_must_change() -> None:
     )
     result = found(match(cat, firm(), need(amount=400 * WAN, term_months=36)), 1)
     assert (
-        result.hint
-        == "金额降至 300 万元以内，期限缩短至 24 个月以内，担保方式改为信用或融资担保公司担保即可申请"
+        result.hint == "金额降至 300 万元以内，期限缩短至 24 个月以内，"
+        "担保方式改为信用或融资担保公司担保即可申请"
     )
 
 
