@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -27,6 +28,7 @@ from portal.matching.facts import firm_facts, need_facts
 from portal.matching.models import MatchResult
 from portal.needs.models import FinancingNeed
 from portal.notifications.service import firm_user_ids, notify, path_for
+from portal.rules import FACTS, FactType
 from portal.subsidies import grants
 
 
@@ -83,7 +85,7 @@ def _unmatched(found: ProductMatch) -> dict[str, Any]:
     return {
         "product_id": found.product.id,
         "rule_version_id": found.product.rules.version_id,
-        "reasons": [_reason(r) for r in found.reasons],
+        "reasons": _distinct_reasons(found.reasons),
         "hint": found.hint,
     }
 
@@ -154,9 +156,9 @@ def _explanation(found: ProductMatch, checked: instant.InstantCheck | None) -> d
         if not checked.allowed:
             extra["instant_unverified"] = list(checked.unverified)
     return extra | {
-        "reasons": [_reason(r) for r in found.reasons],
+        "reasons": _distinct_reasons(found.reasons),
         "hint": found.hint,
-        "instant_reasons": [_reason(r) for r in found.instant_reasons],
+        "instant_reasons": _distinct_reasons(found.instant_reasons),
         "instant_hint": found.instant_hint,
         "guarantee_fee_rate": str(found.guarantee_fee_rate),
         "adjusted_fee_rate": str(found.adjusted_fee_rate),
@@ -177,6 +179,27 @@ def _explanation(found: ProductMatch, checked: instant.InstantCheck | None) -> d
 
 def _reason(reason: Any) -> dict[str, str | None]:
     return {"explanation": str(reason.explanation), "hint": reason.hint}
+
+
+# Facts that take one value of a list (担保方式, 地区): one refusal says all there is. A list fact
+# (资质认定) stays: each clause on it asks for a different value.
+CHOICE_TYPES = frozenset({FactType.ENUM})
+
+
+def _distinct_reasons(reasons: Sequence[Any]) -> list[dict[str, str | None]]:
+    """One reason per choice fact (担保方式, 地区, 企业规模…): a product's own terms and its rule
+    may both refuse the same guarantee type, and the firm needs to read that once. The first
+    (the product's terms, which name what it accepts) is kept; reasons on numbers all stay,
+    since each names its own limit."""
+    shown, said = [], set()
+    for reason in reasons:
+        fact = FACTS.get(reason.fact or "")
+        if fact is not None and fact.type in CHOICE_TYPES:
+            if fact.name in said:
+                continue
+            said.add(fact.name)
+        shown.append(_reason(reason))
+    return shown
 
 
 # --- 秒批 deferred for want of verified facts ------------------------------------------------

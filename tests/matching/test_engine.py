@@ -748,3 +748,34 @@ def test_decisions_and_reasons_agree_with_check_and_evaluate(
             assert all(
                 r.fact in {"amount", "term_months", "guarantee_type"} for r in result.reasons
             )
+
+
+def test_one_reason_per_choice_fact_but_every_limit_stays():
+    """A product's terms and its rule refusing the same guarantee read once; two amount limits
+    and two missing qualifications each stay (each names its own requirement)."""
+    from types import SimpleNamespace
+
+    from portal.matching.services import _distinct_reasons
+
+    def reason(fact, text):
+        return SimpleNamespace(fact=fact, explanation=text, hint=None)
+
+    shown = _distinct_reasons(
+        [
+            reason("guarantee_type", "本产品不接受 信用 担保，可接受：抵押"),
+            reason("amount", "申请金额超过本产品最高额度 300 万元"),
+            reason("guarantee_type", "担保方式为 信用，要求为 抵押"),
+            reason("amount", "申请金额为 500 万元，要求不超过 200 万元"),
+            reason("qualifications", "资质认定中没有 涉农"),
+            reason("qualifications", "资质认定中没有 专精特新"),
+            reason(None, "不满足条件：满足其一：……"),
+        ]
+    )
+    assert [r["explanation"] for r in shown] == [
+        "本产品不接受 信用 担保，可接受：抵押",
+        "申请金额超过本产品最高额度 300 万元",
+        "申请金额为 500 万元，要求不超过 200 万元",
+        "资质认定中没有 涉农",
+        "资质认定中没有 专精特新",
+        "不满足条件：满足其一：……",
+    ]
