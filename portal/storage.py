@@ -9,17 +9,19 @@ caller removes the file again (`discard`).
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, send_file
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.wrappers import Response
 
-from portal.uploads import UploadedFile
+from portal.uploads import UploadedFile, with_extension
 
 
 def _root() -> Path:
@@ -87,3 +89,16 @@ class StoredFile:
             "sha256": upload.sha256,
             "storage_key": key,
         }
+
+
+def attachment(row: StoredFile, content: bytes) -> Response:
+    """A stored file served for download: an attachment of the type found in its content, under
+    the uploader's name with the matching extension, never kept in a shared cache."""
+    response = send_file(
+        io.BytesIO(content),
+        mimetype=row.content_type,
+        as_attachment=True,
+        download_name=with_extension(row.filename, row.content_type),
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import io
+from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal import storage
 from portal.admin.forms import ConfirmForm
 from portal.authz import Permission, get_or_404, requires
 from portal.channel import services
@@ -17,7 +18,6 @@ from portal.channel.models import DocumentRequest, LeadDocument
 from portal.channel.services import ChannelError
 from portal.db import writes_on_get
 from portal.leads.models import Lead
-from portal.uploads import with_extension
 
 bp = Blueprint("channel", __name__)
 
@@ -169,9 +169,10 @@ def _post_message(lead: Lead) -> str | Response:
     )
 
 
-def _attempt(lead: Lead, action: object, done: str) -> Response:
+def _attempt(lead: Lead, action: Callable[[], object], done: str) -> Response:
+    """Run the service action; say it was done, or why it was refused, on the lead's page."""
     try:
-        action()  # type: ignore[operator]
+        action()
     except ChannelError as error:
         flash(str(error), "error")
     else:
@@ -189,15 +190,7 @@ def _download(lead: Lead, document_id: int) -> Response:
     document = get_or_404(LeadDocument, document_id, current_user)
     if document.lead_id != lead.id:
         abort(404)
-    content = services.open_document(current_user, document)
-    response = send_file(
-        io.BytesIO(content),
-        mimetype=document.content_type,
-        as_attachment=True,
-        download_name=with_extension(document.filename, document.content_type),
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return storage.attachment(document, services.open_document(current_user, document))
 
 
 def _render(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal import storage
 from portal.accounts.services import sign_in
 from portal.admin.forms import ConfirmForm
 from portal.authz import Permission, get_or_404, public, requires
@@ -27,7 +26,6 @@ from portal.institutions.forms import (
 )
 from portal.institutions.models import FinancialInstitution, InstitutionDocument
 from portal.pagination import paginate
-from portal.uploads import with_extension
 
 bp = Blueprint("institutions", __name__)
 
@@ -276,11 +274,4 @@ def _document_of(institution: FinancialInstitution, document_id: int) -> Institu
 
 
 def _download(document: InstitutionDocument) -> Response:
-    response = send_file(
-        io.BytesIO(documents.open_document(current_user, document)),
-        mimetype=document.content_type,
-        as_attachment=True,
-        download_name=with_extension(document.filename, document.content_type),
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return storage.attachment(document, documents.open_document(current_user, document))
