@@ -29,6 +29,7 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     register_extensions(app)
     register_url_converters(app)
     register_blueprints(app)
+    register_api(app)
     register_request_hooks(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -99,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.accounts.email_routes import bp as account_email_bp
     from portal.accounts.routes import bp as accounts_bp
     from portal.admin.routes import bp as admin_bp
+    from portal.api.client_routes import bp as api_clients_bp
     from portal.audit.routes import bp as audit_bp
     from portal.catalog.manage_routes import bp as products_bp
     from portal.catalog.policy_routes import bp as gov_policies_bp
@@ -158,8 +160,15 @@ def register_blueprints(app: Flask) -> None:
         team_bp,
         firm_team_bp,
         firm_closures_bp,
+        api_clients_bp,
     ):
         app.register_blueprint(blueprint)
+
+
+def register_api(app: Flask) -> None:
+    from portal.api.setup import init_app
+
+    init_app(app)
 
 
 def register_request_hooks(app: Flask) -> None:

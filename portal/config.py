@@ -49,6 +49,13 @@ class BaseConfig:
     # A streaming replica for the dashboard and monthly reports; unset, they read the primary.
     REPORTING_DATABASE_URL = normalise_database_url(os.environ.get("REPORTING_DATABASE_URL", ""))
     REDIS_URL = os.environ.get("REDIS_URL")
+    # The open API (/api/v1): bearer tokens live this long; each client may make this many
+    # calls (Flask-Limiter, counted in Redis when REDIS_URL is set, else in the process).
+    API_TOKEN_SECONDS = int(os.environ.get("API_TOKEN_SECONDS", "900"))
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "1200 per minute")
+    API_TOKEN_RATE_LIMIT = os.environ.get("API_TOKEN_RATE_LIMIT", "60 per minute")
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
     # The provincial government data exchange (docs/exchange-api.md). Unset: no firm fact can
     # be verified, registration waits for the identity check and 秒批 is deferred.
     EXCHANGE_URL = os.environ.get("EXCHANGE_URL", "")

@@ -10,6 +10,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from portal.api import problems
+from portal.api.problems import ApiProblem, is_api_request
 from portal.authz.refusals import record_refusal
 from portal.extensions import db
 
@@ -21,13 +23,20 @@ def register(app: Flask) -> None:
     for code in (400, 403, 404, 413, 429, 500):
         app.register_error_handler(code, _render_error)
     app.register_error_handler(405, _method_not_allowed)
+    # Any other HTTP error (401, 409, 422, 428 …) is raised by the API alone.
+    app.register_error_handler(ApiProblem, problems.from_exception)
+    app.register_error_handler(HTTPException, _api_or_default)
     app.register_error_handler(CSRFError, _render_csrf_error)
     app.register_error_handler(DBAPIError, _render_database_unavailable)
     app.register_error_handler(PoolTimeout, _render_database_unavailable)
 
 
-def _render_error(error: HTTPException | Exception) -> tuple[str, int]:
+def _render_error(error: HTTPException | Exception) -> tuple[str, int] | Response:
     code = error.code if isinstance(error, HTTPException) and error.code else 500
+    if is_api_request():
+        if code >= 500:
+            db.session.rollback()
+        return problems.from_exception(error if isinstance(error, HTTPException) else _Internal())
     if code == 403:
         record_refusal()  # whichever check refused: logged, and audited at a bounded rate
     if code >= 500:
@@ -39,12 +48,21 @@ def _render_error(error: HTTPException | Exception) -> tuple[str, int]:
 def _method_not_allowed(error: HTTPException) -> tuple[str, int] | Response:
     """An action's address opened as a page (a bookmark, the address bar, a confirmation page
     reloaded after its session ended): go to the nearest page above it instead of an error."""
-    if request.method in ("GET", "HEAD"):
+    if request.method in ("GET", "HEAD") and not is_api_request():
         page = _nearest_page(request.path)
         if page is not None:
             flash(gettext("该操作需要在页面上点击按钮完成，已为您打开相关页面。"), "info")
             return redirect(page, code=303)
     return _render_error(error)
+
+
+class _Internal(HTTPException):
+    code = 500
+
+
+def _api_or_default(error: HTTPException) -> HTTPException | Response:
+    """Errors the portal has no page for: a problem document in the API, else Werkzeug's."""
+    return problems.from_exception(error) if is_api_request() else error
 
 
 def _nearest_page(path: str) -> str | None:
@@ -77,7 +95,9 @@ def is_database_unavailable(error: Exception) -> bool:
     return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
-def _render_database_unavailable(error: Exception) -> tuple[str, int, dict[str, str]]:
+def _render_database_unavailable(
+    error: Exception,
+) -> tuple[str, int, dict[str, str]] | Response:
     """503 with Retry-After, rendered without touching the database.
 
     The transaction of the request is rolled back (PostgreSQL already did, with the connection),
@@ -90,6 +110,8 @@ def _render_database_unavailable(error: Exception) -> tuple[str, int, dict[str, 
     _forget_failed_transaction()
     # The page header would load the user and count notifications: both need the database.
     g._login_user = current_app.login_manager.anonymous_user()
+    if is_api_request():
+        return problems.problem(503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     page = render_template("errors/error.html", code=503)
     return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 

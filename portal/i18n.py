@@ -32,6 +32,10 @@ def select_locale() -> str:
     supported = current_app.config["SUPPORTED_LOCALES"]
     if not has_request_context():  # commands and scheduled jobs speak the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.path.startswith("/api/") and request.endpoint != "api.reference":
+        # A system calling the API says its language with each call (Accept-Language).
+        english = request.accept_languages.best_match(["zh", "en"]) == "en"
+        return "en" if english else current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get(LOCALE_SESSION_KEY)
     if chosen in supported:
         return chosen

@@ -1,6 +1,7 @@
 """Every model, imported in one place so that metadata is complete for Alembic and tests."""
 
 from portal.accounts.models import RecoveryCode, ThrottleCounter, User
+from portal.api.models import ApiCall, ApiClient, ApiClientSecret, ApiToken, IdempotencyRecord
 from portal.audit.models import AuditEntry
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
 from portal.channel.models import DocumentRequest, LeadDocument, LeadMessage, ProfileSnapshot
@@ -46,6 +47,10 @@ from portal.subsidies.models import SettlementBatch, SettlementLine, SubsidyGran
 from portal.workdays import CalendarDay, CalendarYear
 
 __all__ = [
+    "ApiCall",
+    "ApiClient",
+    "ApiClientSecret",
+    "ApiToken",
     "AuditEntry",
     "BankProduct",
     "CalendarDay",
@@ -71,6 +76,7 @@ __all__ = [
     "GuaranteeAgreement",
     "GuaranteeProduct",
     "GuaranteeRequest",
+    "IdempotencyRecord",
     "IdentityLetter",
     "InstitutionDocument",
     "Lead",

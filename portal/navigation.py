@@ -37,6 +37,7 @@ NAV_ITEMS = (
     NavItem("guarantees.admin_home", _l("担保机构管理"), Permission.HOME_GUARANTOR_ADMIN),
     NavItem("institutions.my_application", _l("准入申请"), Permission.INSTITUTION_ONBOARDING_APPLY),
     NavItem("team.index", _l("团队与机构设置"), Permission.INSTITUTION_TEAM_MANAGE),
+    NavItem("api_clients.index", _l("接口客户端"), Permission.INSTITUTION_API_CLIENTS_MANAGE),
     NavItem("home.gov", _l("政府工作台"), Permission.HOME_GOV),
     NavItem("gov_policies.index", _l("政策管理"), Permission.GOV_POLICIES_MANAGE),
     NavItem("subsidies.index", _l("贴息结算"), Permission.GOV_SUBSIDIES_SETTLE),

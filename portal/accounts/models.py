@@ -70,6 +70,9 @@ class User(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_confirmed_at: Mapped[dt.datetime | None]
     totp_last_step: Mapped[int | None]
+    # The user an API client acts as (portal/api/models.py): never signs in, never gets mail,
+    # and is not one of the team its institution's admins manage.
+    api_client: Mapped[bool] = mapped_column(default=False)
 
     firm: Mapped[Firm | None] = relationship(back_populates="users")
     institution: Mapped[FinancialInstitution | None] = relationship(back_populates="users")

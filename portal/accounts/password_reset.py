@@ -41,7 +41,12 @@ def request_reset(email: str, address: str | None) -> None:
     # An invitee sets a first password through the invitation (portal/team/invitations.py),
     # which also records that they joined; a lost invitation is sent again by their admin.
     user = db.session.scalar(
-        select(User).where(User.email == email, User.is_active.is_(True), ~User.invitation_pending)
+        select(User).where(
+            User.email == email,
+            User.is_active.is_(True),
+            ~User.invitation_pending,
+            User.api_client.is_(False),
+        )
     )
     if user is None or not throttle.allowed(REQUESTS_PER_ACCOUNT, throttle.account_key(email)):
         return

@@ -159,6 +159,11 @@ class AuditAction(StrEnum):
     CALENDAR_NOTICE_CORRECT = "calendar.notice_correct"
     SETTING_SAVE = "setting.save"
     AUDIT_EXPORT = "audit.export"
+    # API clients of an institution's own systems (portal/api)
+    API_CLIENT_CREATE = "api_client.create"
+    API_CLIENT_SECRET_ROTATE = "api_client.secret_rotate"  # noqa: S105 (an action name)
+    API_CLIENT_SECRET_REVOKE = "api_client.secret_revoke"  # noqa: S105 (an action name)
+    API_CLIENT_REVOKE = "api_client.revoke"
 
     @property
     def label(self) -> str:
@@ -310,4 +315,8 @@ ACTION_LABELS: dict[AuditAction, object] = {
     AuditAction.CALENDAR_NOTICE_CORRECT: _l("更正节假日安排通知"),
     AuditAction.SETTING_SAVE: _l("修改系统设置"),
     AuditAction.AUDIT_EXPORT: _l("导出审计日志"),
+    AuditAction.API_CLIENT_CREATE: _l("创建 API 客户端"),
+    AuditAction.API_CLIENT_SECRET_ROTATE: _l("轮换 API 客户端密钥"),
+    AuditAction.API_CLIENT_SECRET_REVOKE: _l("作废 API 客户端旧密钥"),
+    AuditAction.API_CLIENT_REVOKE: _l("停用 API 客户端"),
 }

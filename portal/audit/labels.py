@@ -84,6 +84,7 @@ DETAIL_LABELS: dict[str, object] = {
     "eligible": _l("匹配的产品数"),
     "link": _l("页面"),
     "note": _l("备注"),
+    "language": _l("语言"),
 }
 
 # A page shows at most this many pairs of an entry, each value cut to this many characters:

@@ -15,6 +15,7 @@ from flask import abort
 from sqlalchemy import ColumnElement, Select, false, select, true
 
 from portal.accounts.models import User
+from portal.api.models import ApiClient
 from portal.audit.models import AuditEntry
 from portal.authz.permissions import institution_approved
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
@@ -481,10 +482,18 @@ def _user_rule(actor: User) -> ColumnElement[bool]:
     if actor.role == Role.SME:
         return User.firm_id == actor.firm_id
     if actor.role in INSTITUTION_ADMIN_ROLES and institution_approved(actor):
-        return User.institution_id == actor.institution_id
+        # An API client's user is managed on the client's page, not as one of the team.
+        return (User.institution_id == actor.institution_id) & User.api_client.is_(False)
     if actor.role == Role.GOV_STAFF:
         return User.agency_id == actor.agency_id
     return User.id == actor.id
+
+
+@tenant_rule(ApiClient)
+def _api_client_rule(actor: User) -> ColumnElement[bool]:
+    if actor.role in INSTITUTION_ADMIN_ROLES and institution_approved(actor):
+        return ApiClient.institution_id == actor.institution_id
+    return false()
 
 
 @tenant_rule(Notification)

@@ -47,7 +47,7 @@ def take(lead: Lead, decision: str) -> None:
     if snapshot_of(lead) is not None:
         return
     firm = lead.need.firm
-    db.session.add(ProfileSnapshot(lead_id=lead.id, decision=decision, profile=_profile(firm)))
+    db.session.add(ProfileSnapshot(lead_id=lead.id, decision=decision, profile=profile_of(firm)))
 
 
 def snapshot_of(lead: Lead) -> ProfileSnapshot | None:
@@ -60,7 +60,8 @@ def seen_by(actor: User, lead: Lead) -> ProfileSnapshot | None:
     return db.session.scalar(scoped(statement, ProfileSnapshot, actor))
 
 
-def _profile(firm: Firm) -> dict[str, Any]:
+def profile_of(firm: Firm) -> dict[str, Any]:
+    """The facts a bank sees of the firm, with the provenance of each verified one."""
     values: dict[str, Any] = {}
     for name in FIELDS:
         value = getattr(firm, name)
@@ -107,6 +108,6 @@ def as_seen(snapshot: ProfileSnapshot) -> FirmAsSeen:
 
 def changed_since(snapshot: ProfileSnapshot, firm: Firm) -> list[str]:
     """The fields whose value differs now from the snapshot's, in the card's order."""
-    now = _profile(firm)["values"]
+    now = profile_of(firm)["values"]
     then = snapshot.profile["values"]
     return [name for name in FIELDS if now.get(name) != then.get(name)]

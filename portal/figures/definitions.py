@@ -82,7 +82,7 @@ LprSchedule = list[tuple[dt.date, Decimal]]
 # Each figure's one name (the 指标 column of docs/supervision.md's 统计口径 table), keyed as the
 # monthly report stores its key figures. The dashboard, its exports and the PDF all print these,
 # so that a figure never goes by two names. Lazy: the page shows them in the reader's language;
-# the PDF, which is Chinese, reads the source text (`pdf.figure_name`). Units are not part of
+# the PDF in the language of the edition rendered (`pdf.figure_name`). Units are not part of
 # a name: a column that carries one adds it as "name（unit）".
 FIGURE_NAMES: dict[str, LazyString] = {
     "loans": _l("放款笔数"),

@@ -20,7 +20,10 @@ from sqlalchemy import Select, case, select
 from sqlalchemy.orm import aliased
 
 from portal.accounts.models import User
-from portal.authz import scoped
+from portal.audit import service as audit
+from portal.audit.actions import AuditAction
+from portal.authz import get_or_404, scoped
+from portal.authz.scoping import LEAD_STATUSES_REVEALING_FIRM
 from portal.catalog.models import BankProduct
 from portal.dates import SHANGHAI
 from portal.enums import GuaranteeType, LeadOrigin, LeadStatus
@@ -228,3 +231,20 @@ def deadline_state(lead: Lead, now: dt.datetime) -> str | None:
     if lead.deadline_at.astimezone(SHANGHAI).date() == now.astimezone(SHANGHAI).date():
         return DUE_TODAY
     return None
+
+
+def firm_seen_by(actor: User, lead: Lead) -> Firm | None:
+    """The firm behind a lead the actor's bank has accepted, or None before that.
+
+    Each look is an audit entry the firm reads on its "who looked at my data" page, whether
+    an officer opened the lead page or the bank's system read the lead through the API.
+    """
+    if lead.status not in LEAD_STATUSES_REVEALING_FIRM:
+        return None
+    need = get_or_404(FinancingNeed, lead.need_id, actor)
+    firm = get_or_404(Firm, need.firm_id, actor)
+    audit.record(
+        AuditAction.FIRM_PROFILE_VIEW, actor=actor, obj=firm, firm_id=firm.id, lead=lead.id
+    )
+    db.session.commit()
+    return firm

@@ -10,15 +10,11 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.admin.forms import ConfirmForm
-from portal.audit import service as audit
-from portal.audit.actions import AuditAction
 from portal.authz import Permission, get_or_404, requires
-from portal.authz.scoping import LEAD_STATUSES_REVEALING_FIRM
 from portal.channel import snapshots
 from portal.dates import day_in_china, today_in_china
 from portal.db import utcnow, writes_on_get
 from portal.enums import GuaranteeType
-from portal.extensions import db
 from portal.firms.models import Firm
 from portal.guarantees import requests as guarantee_requests
 from portal.leads import queries
@@ -32,12 +28,9 @@ from portal.leads.services import (
     OfferOutOfTerms,
     offer_terms,
 )
-from portal.needs.models import FinancingNeed
 from portal.pagination import paginate
 
 bp = Blueprint("leads", __name__, url_prefix="/bank/leads")
-
-PROFILE_VIEW = AuditAction.FIRM_PROFILE_VIEW
 
 
 @bp.get("/")
@@ -192,12 +185,8 @@ def _render_detail(
     disburse_form: DisburseForm | None = None,
 ) -> str:
     """The lead page; after acceptance it shows the firm and records that the bank viewed it."""
-    need = firm = None
-    if lead.status in LEAD_STATUSES_REVEALING_FIRM:
-        need = get_or_404(FinancingNeed, lead.need_id, current_user)
-        firm = get_or_404(Firm, need.firm_id, current_user)
-        audit.record(PROFILE_VIEW, obj=firm, firm_id=firm.id, lead=lead.id)
-        db.session.commit()
+    firm = queries.firm_seen_by(current_user, lead)
+    need = lead.need if firm is not None else None
     teaser = queries.teasers([lead])[lead.id]
     return render_template(
         "leads/detail.html",

@@ -35,6 +35,10 @@ class MonthlyReport(Base):
     )
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
     sha256: Mapped[str] = mapped_column(String(64))
+    # The same edition in English, rendered from the same figures; NULL for editions made
+    # before reports were issued in English (migration 0027).
+    pdf_en: Mapped[bytes | None] = mapped_column(LargeBinary)
+    sha256_en: Mapped[str | None] = mapped_column(String(64))
     generated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # The month's key figures as printed ({name: text}) and the reporting coverage behind them
     # ({"due", "reported", "banks": [[id, name, due, reported], …]}): what a later edition is

@@ -2,8 +2,12 @@
 
 Pure rendering: every number comes in as `metrics.Figures`, and the alerts as the list
 `alerts.find_alerts` made for the same cut (the dashboard's); nothing here queries the database.
-All Chinese text uses the font `fonts.cjk_font()` registered (a TrueType font, embedded as a
-subset), and every Paragraph wraps with `wordWrap='CJK'`, since Chinese has no spaces to break at.
+The report is written in the locale it is rendered under (`services.generate` renders each
+edition twice, Chinese and English, from the same figures): every text is translated at render
+time. All text uses the font `fonts.cjk_font()` registered (a TrueType font, embedded as a
+subset; names people typed stay Chinese in either language). A Chinese report wraps with
+`wordWrap='CJK'`, since Chinese has no spaces to break at; an English one wraps at spaces, as
+CJK wrapping would break English words anywhere.
 
 Every Paragraph is made by `paragraph()`, which escapes its text: names come from banks and
 people, and ReportLab reads markup in a Paragraph (`<img src>` fetches a URL or reads a file,
@@ -20,7 +24,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from xml.sax.saxutils import escape
 
-from flask_babel import force_locale
+from babel.dates import format_date
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from reportlab import rl_config
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
@@ -32,6 +39,8 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -66,12 +75,13 @@ from portal.figures.live import BankFigures, Figures, GroupRow, MonthFigures
 from portal.firms import standards
 from portal.monthly.fonts import cjk_font
 
-PLATFORM = "产融通"
-PLATFORM_LONG = "福建省政银企融资对接平台"
-REPORT_TITLE = "月度运行监测报告"
+PLATFORM = _l("产融通")
+PLATFORM_LONG = _l("福建省政银企融资对接平台")
+REPORT_TITLE = _l("月度运行监测报告")
 TOP_INDUSTRIES = 15
 TOP_LATE = 10  # banks listed under the SLA alert
-SOURCE_LOCALE = "zh_Hans_CN"  # the language of the source strings, and of the report
+SOURCE_LOCALE = "zh_Hans_CN"  # the language of the source strings, and of the Chinese edition
+ENGLISH = "en"
 
 WAN = Decimal(10_000)
 YI = Decimal(100_000_000)
@@ -107,24 +117,41 @@ def paragraph(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text), style)
 
 
-def figure_name(key: str, unit: str = "") -> str:
-    """A figure's name (`definitions.FIGURE_NAMES`) in Chinese, as "name（unit）" with a unit.
+def chinese() -> bool:
+    """Whether the report is being rendered in Chinese (the source language)."""
+    locale = get_locale()
+    return locale is None or locale.language == "zh"
 
-    The report is Chinese whoever asks for it: an English-speaking admin who generates an
-    edition from the archive page must not get English names in it (outside any request, as
-    in the scheduler, the lazy names are the Chinese source text anyway).
-    """
-    with force_locale(SOURCE_LOCALE):
-        name = str(FIGURE_NAMES[key])
-    return f"{name}（{unit}）" if unit else name
+
+def _joined(sentences: Sequence[str]) -> str:
+    """Sentences as one paragraph: Chinese runs them on, English puts a space between."""
+    return ("" if chinese() else " ").join(sentences)
+
+
+def figure_name(key: str, unit: object = "") -> str:
+    """A figure's name (`definitions.FIGURE_NAMES`) in the locale rendered under, as
+    "name（unit）" with a unit: the Chinese edition is rendered under the Chinese locale
+    whoever asks for it (`services.generate`)."""
+    name = str(FIGURE_NAMES[key])
+    return _("%(name)s（%(unit)s）", name=name, unit=str(unit)) if unit else name
+
+
+# Units of the key figures and columns, said in the reader's language at render time.
+UNIT_LOANS = _l("笔")
+UNIT_WAN = _l("万元")
+UNIT_YI = _l("亿元")
+UNIT_HOURS = _l("小时")
+UNIT_DAYS = _l("天")
 
 
 # --- numbers as text -------------------------------------------------------------------------
 
 
 def period_label(period: dt.date) -> str:
-    """A month as 2026年10月."""
-    return f"{period.year}年{period.month}月"
+    """A month as 2026年10月, or October 2026 in English."""
+    if chinese():
+        return f"{period.year}年{period.month}月"
+    return format_date(period, "MMMM y", locale=get_locale())
 
 
 def _fixed(value: Decimal, places: int = 2) -> str:
@@ -175,10 +202,10 @@ def percent_change(now: Decimal | int | None, base: Decimal | int | None) -> str
 
 
 def point_change(now: Decimal | None, base: Decimal | None, scale: int = 1) -> str:
-    """Change of a ratio in percentage points ('+0.25个百分点'); '—' when there is no base."""
+    """Change of a ratio in percentage points ('+0.25个百分点', '+0.25 pp'); '—' without a base."""
     if now is None or base is None:
         return "—"
-    return _signed((Decimal(now) - Decimal(base)) * scale, "个百分点")
+    return _("%(change)s个百分点", change=_signed((Decimal(now) - Decimal(base)) * scale, ""))
 
 
 # --- the key figures --------------------------------------------------------------------------
@@ -189,12 +216,17 @@ class KeyFigure:
     """One row of the key figures table: how to read it, show it and compare it."""
 
     key: str  # stable: an edition's figures are stored and compared under it
-    label: str
     read: Callable[[Figures], Decimal | int | None]
     show: Callable[[Decimal | None], str]
     # "percent": change in percent; "points": change in percentage points of a percent rate;
     # "ratio_points": the same for a fraction (×100).
     change: str = "percent"
+    unit: object = ""
+
+    @property
+    def label(self) -> str:
+        """Its name (and unit) in the locale rendered under."""
+        return figure_name(self.key, self.unit)
 
 
 def _month(figures: Figures) -> MonthFigures | None:
@@ -207,73 +239,37 @@ def _spread(figures: Figures) -> Decimal | None:
 
 
 KEY_FIGURES: tuple[KeyFigure, ...] = (
-    KeyFigure("loans", figure_name("loans", "笔"), lambda f: f.summary.loans, count),
-    KeyFigure("amount", figure_name("amount", "万元"), lambda f: f.summary.amount, wan),
-    KeyFigure("average", figure_name("average", "万元"), lambda f: f.summary.average, wan),
-    KeyFigure(
-        "weighted_rate",
-        figure_name("weighted_rate"),
-        lambda f: f.summary.weighted_rate,
-        rate,
-        "points",
-    ),
-    KeyFigure(
-        "adjusted_rate",
-        figure_name("adjusted_rate"),
-        lambda f: f.summary.adjusted_rate,
-        rate,
-        "points",
-    ),
-    KeyFigure("lpr_spread", figure_name("lpr_spread"), _spread, rate, "points"),
+    KeyFigure("loans", lambda f: f.summary.loans, count, unit=UNIT_LOANS),
+    KeyFigure("amount", lambda f: f.summary.amount, wan, unit=UNIT_WAN),
+    KeyFigure("average", lambda f: f.summary.average, wan, unit=UNIT_WAN),
+    KeyFigure("weighted_rate", lambda f: f.summary.weighted_rate, rate, "points"),
+    KeyFigure("adjusted_rate", lambda f: f.summary.adjusted_rate, rate, "points"),
+    KeyFigure("lpr_spread", _spread, rate, "points"),
     KeyFigure(
         "inclusive_share_amount",
-        figure_name("inclusive_share_amount"),
         lambda f: f.summary.inclusive_share_amount,
         share,
         "ratio_points",
     ),
     KeyFigure(
-        "inclusive_share_count",
-        figure_name("inclusive_share_count"),
-        lambda f: f.summary.inclusive_share_count,
-        share,
-        "ratio_points",
+        "inclusive_share_count", lambda f: f.summary.inclusive_share_count, share, "ratio_points"
     ),
-    KeyFigure(
-        "approval_rate",
-        figure_name("approval_rate"),
-        lambda f: f.summary.approval_rate,
-        share,
-        "ratio_points",
-    ),
-    KeyFigure(
-        "same_day_rate",
-        figure_name("same_day_rate"),
-        lambda f: f.summary.same_day_rate,
-        share,
-        "ratio_points",
-    ),
+    KeyFigure("approval_rate", lambda f: f.summary.approval_rate, share, "ratio_points"),
+    KeyFigure("same_day_rate", lambda f: f.summary.same_day_rate, share, "ratio_points"),
     KeyFigure(
         "median_response_hours",
-        figure_name("median_response_hours", "小时"),
         lambda f: f.summary.median_response_hours,
         number,
+        unit=UNIT_HOURS,
     ),
     KeyFigure(
         "median_claim_days",
-        figure_name("median_claim_days", "天"),
         lambda f: f.summary.median_claim_to_disbursement_days,
         number,
+        unit=UNIT_DAYS,
     ),
-    KeyFigure(
-        "sla_breaches",
-        figure_name("sla_breaches", "笔"),
-        lambda f: f.summary.sla_breaches,
-        count,
-    ),
-    KeyFigure(
-        "npl_ratio", figure_name("npl_ratio"), lambda f: f.summary.npl_ratio, share, "ratio_points"
-    ),
+    KeyFigure("sla_breaches", lambda f: f.summary.sla_breaches, count, unit=UNIT_LOANS),
+    KeyFigure("npl_ratio", lambda f: f.summary.npl_ratio, share, "ratio_points"),
 )
 
 
@@ -287,7 +283,16 @@ def _change(figure: KeyFigure, now: Decimal | int | None, base: Decimal | int | 
 
 # --- the edition -------------------------------------------------------------------------------
 
-COVERAGE_KEY, COVERAGE_LABEL = "coverage", "报送覆盖率"
+COVERAGE_KEY, COVERAGE_LABEL = "coverage", _l("报送覆盖率")
+
+
+def change_label(change: dict[str, str]) -> str:
+    """A changed figure's name in the locale rendered under (editions store it in Chinese)."""
+    if change.get("key") == COVERAGE_KEY:
+        return str(COVERAGE_LABEL)
+    named = {figure.key: figure for figure in KEY_FIGURES}
+    figure = named.get(change.get("key", ""))
+    return figure.label if figure else change["figure"]
 
 
 @dataclass(frozen=True)
@@ -306,18 +311,29 @@ class Edition:
 
     def coverage_text(self) -> str:
         c = self.coverage
-        counts = f"应报 {count(c.due)} 笔，已报 {count(c.reported)} 笔"
-        return f"{COVERAGE_LABEL} {share(c.share)}（{counts}）"
+        return _(
+            "%(label)s %(share)s（应报 %(due)s 笔，已报 %(reported)s 笔）",
+            label=COVERAGE_LABEL,
+            share=share(c.share),
+            due=count(c.due),
+            reported=count(c.reported),
+        )
 
     def page_note(self) -> str:
         """The line every page carries."""
         if self.provisional:
-            return (
-                f"临时版：报送截止日 {self.deadline.isoformat()} 前生成，数据可能变动 · "
-                + self.coverage_text()
+            return _(
+                "临时版：报送截止日 %(deadline)s 前生成，数据可能变动 · %(coverage)s",
+                deadline=self.deadline.isoformat(),
+                coverage=self.coverage_text(),
             )
-        label = "正式版" if self.version == 1 or not self.changes else "修订版"
-        return f"{label} · 第 {self.version} 版 · " + self.coverage_text()
+        label = _("正式版") if self.version == 1 or not self.changes else _("修订版")
+        return _(
+            "%(label)s · 第 %(version)s 版 · %(coverage)s",
+            label=label,
+            version=self.version,
+            coverage=self.coverage_text(),
+        )
 
 
 # --- the report -------------------------------------------------------------------------------
@@ -361,14 +377,14 @@ def render_report(
     """
     font = cjk_font().name
     context = ReportContext(
-        title=title,
+        title=str(title),
         scope_label=scope_label,
         period=period,
         generated_at=generated_at or dt.datetime.now(dt.UTC),
         font=font,
         edition=edition,
     )
-    styles = _styles(font)
+    styles = _styles(font, cjk=chinese())
     months = list(trend if trend is not None else figures_for_month.months)
     story: list[Flowable] = [NextPageTemplate("body"), PageBreak()]
     story += _overview(figures_for_month, figures_prev_month, figures_prev_year, context, styles)
@@ -396,11 +412,17 @@ def _document(buffer: io.BytesIO, context: ReportContext) -> BaseDocTemplate:
         rightMargin=MARGIN,
         topMargin=MARGIN + 4 * mm,
         bottomMargin=MARGIN + 4 * mm,
-        title=f"{PLATFORM}{context.title}（{period_label(context.period)}·{context.scope_label}）",
-        author=PLATFORM,
+        title=_(
+            "%(platform)s%(title)s（%(period)s·%(scope)s）",
+            platform=PLATFORM,
+            title=context.title,
+            period=period_label(context.period),
+            scope=context.scope_label,
+        ),
+        author=str(PLATFORM),
         subject=context.title,
-        creator=PLATFORM,
-        lang="zh-CN",
+        creator=str(PLATFORM),
+        lang="zh-CN" if chinese() else ENGLISH,
         # Without these the canvas would reference Helvetica, and charts Times-Roman, unembedded.
         initialFontName=context.font,
     )
@@ -424,9 +446,14 @@ def _document(buffer: io.BytesIO, context: ReportContext) -> BaseDocTemplate:
     return document
 
 
-def _styles(font: str) -> dict[str, ParagraphStyle]:
+def _styles(font: str, cjk: bool = True) -> dict[str, ParagraphStyle]:
     base = ParagraphStyle(
-        "body", fontName=font, fontSize=9.5, leading=15, wordWrap="CJK", alignment=TA_LEFT
+        "body",
+        fontName=font,
+        fontSize=9.5,
+        leading=15,
+        wordWrap="CJK" if cjk else None,
+        alignment=TA_LEFT,
     )
     return {
         "body": base,
@@ -471,10 +498,10 @@ def _cover(canvas: Canvas, _document: BaseDocTemplate, context: ReportContext) -
     canvas.rect(0, PAGE_HEIGHT - 109 * mm, PAGE_WIDTH, 4 * mm, stroke=0, fill=1)
     canvas.setFillColor(colors.white)
     canvas.setFont(font, 30)
-    canvas.drawString(MARGIN, PAGE_HEIGHT - 45 * mm, PLATFORM)
+    canvas.drawString(MARGIN, PAGE_HEIGHT - 45 * mm, str(PLATFORM))
     canvas.setFont(font, 12)
-    canvas.drawString(MARGIN, PAGE_HEIGHT - 54 * mm, PLATFORM_LONG)
-    canvas.setFont(font, 26)
+    canvas.drawString(MARGIN, PAGE_HEIGHT - 54 * mm, str(PLATFORM_LONG))
+    canvas.setFont(font, _fitting(context.title, font, 26, CONTENT_WIDTH))
     canvas.drawString(MARGIN, PAGE_HEIGHT - 84 * mm, context.title)
 
     canvas.setFillColor(NAVY)
@@ -484,33 +511,43 @@ def _cover(canvas: Canvas, _document: BaseDocTemplate, context: ReportContext) -
     canvas.setFillColor(colors.black)
     local = context.generated_at.astimezone(SHANGHAI)
     rows = (
-        ("报告范围", context.scope_label),
-        ("统计期间", _period_range(context.period)),
-        ("生成时间", local.strftime("%Y-%m-%d %H:%M")),
+        (_("报告范围"), context.scope_label),
+        (_("统计期间"), _period_range(context.period)),
+        (_("生成时间"), local.strftime("%Y-%m-%d %H:%M")),
     )
+    # Values line up after the longest label (English labels are wider than Chinese ones).
+    indent = max(28 * mm, max(stringWidth(label, font, 13) for label, _v in rows) + 6 * mm)
     y = PAGE_HEIGHT - 158 * mm
     for label, value in rows:
         canvas.setFillColor(GREY)
         canvas.drawString(MARGIN, y, label)
         canvas.setFillColor(colors.black)
-        canvas.drawString(MARGIN + 28 * mm, y, value)
+        canvas.drawString(MARGIN + indent, y, value)
         y -= 10 * mm
     canvas.setStrokeColor(RULE)
     canvas.line(MARGIN, 40 * mm, PAGE_WIDTH - MARGIN, 40 * mm)
     canvas.setFont(font, 9)
     canvas.setFillColor(GREY)
-    canvas.drawString(
-        MARGIN,
-        33 * mm,
-        "本报告由平台根据各机构报送的放款与贷后数据自动生成，供监管与政府部门内部使用。",
+    notes = (
+        _("本报告由平台根据各机构报送的放款与贷后数据自动生成，供监管与政府部门内部使用。"),
+        _("金额单位除特别注明外为万元；时间为北京时间。"),
     )
-    canvas.drawString(MARGIN, 28 * mm, "金额单位除特别注明外为万元；时间为北京时间。")
+    y = 33 * mm
+    for note in notes:
+        for line in simpleSplit(note, font, 9, CONTENT_WIDTH):
+            canvas.drawString(MARGIN, y, line)
+            y -= 5 * mm
     canvas.restoreState()
     _page_number(canvas, context)
 
 
+def _fitting(text: str, font: str, size: float, width: float) -> float:
+    """The font size, at most `size`, at which the text fits the width on one line."""
+    return min(size, size * width / max(stringWidth(text, font, size), 1))
+
+
 def _period_range(period: dt.date) -> str:
-    return f"{period.isoformat()} 至 {month_end(period).isoformat()}"
+    return _("%(start)s 至 %(end)s", start=period.isoformat(), end=month_end(period).isoformat())
 
 
 def _footer(canvas: Canvas, _document: BaseDocTemplate, context: ReportContext) -> None:
@@ -531,7 +568,9 @@ def _page_number(canvas: Canvas, context: ReportContext) -> None:
     canvas.saveState()
     canvas.setFont(context.font, 8)
     canvas.setFillColor(GREY)
-    canvas.drawCentredString(PAGE_WIDTH / 2, MARGIN - 3 * mm, f"第 {canvas.getPageNumber()} 页")
+    canvas.drawCentredString(
+        PAGE_WIDTH / 2, MARGIN - 3 * mm, _("第 %(page)s 页", page=canvas.getPageNumber())
+    )
     if context.edition is not None:
         # On every page, so that no page taken out of a provisional report reads as final.
         canvas.setFillColor(RED if context.edition.provisional else GREY)
@@ -549,55 +588,93 @@ def _overview(
     context: ReportContext,
     styles: dict[str, ParagraphStyle],
 ) -> list[Flowable]:
-    s, month = now.summary, period_label(context.period)
+    s, month, scope = now.summary, period_label(context.period), context.scope_label
     if s.loans:
         parts = [
-            f"{month}，{context.scope_label}通过平台新增放款 {count(s.loans)} 笔，"
-            f"金额 {yi(s.amount)} 亿元（{wan(s.amount)} 万元），"
-            f"环比{_described(percent_change(s.amount, previous_month.summary.amount))}，"
-            f"同比{_described(percent_change(s.amount, previous_year.summary.amount))}；"
-            f"{figure_name('average')} {wan(s.average)} 万元。"
+            _(
+                "%(month)s，%(scope)s通过平台新增放款 %(loans)s 笔，金额 %(yi)s 亿元"
+                "（%(wan)s 万元），环比%(mom)s，同比%(yoy)s；%(average_name)s %(average)s 万元。",
+                month=month,
+                scope=scope,
+                loans=count(s.loans),
+                yi=yi(s.amount),
+                wan=wan(s.amount),
+                mom=_described(percent_change(s.amount, previous_month.summary.amount)),
+                yoy=_described(percent_change(s.amount, previous_year.summary.amount)),
+                average_name=figure_name("average"),
+                average=wan(s.average),
+            )
         ]
     else:
-        parts = [f"{month}，{context.scope_label}没有通过平台新增的放款。"]
+        parts = [_("%(month)s，%(scope)s没有通过平台新增的放款。", month=month, scope=scope)]
     if s.weighted_rate is not None:
-        spread = _spread(now)
-        parts.append(
-            f"{figure_name('weighted_rate')} {rate(s.weighted_rate)}，"
-            f"{figure_name('adjusted_rate')} {rate(s.adjusted_rate)}"
-            + (
-                f"，{figure_name('lpr_spread')} {_fixed(spread)} 个百分点"
-                if spread is not None
-                else ""
-            )
-            + "。"
-        )
+        parts.append(_rates_sentence(s.weighted_rate, s.adjusted_rate, _spread(now)))
     if s.loans:
         parts.append(
-            f"{figure_name('inclusive_share_amount')} {share(s.inclusive_share_amount)}，"
-            f"{figure_name('approval_rate')} {share(s.approval_rate)}，"
-            f"{figure_name('same_day_rate')} {share(s.same_day_rate)}。"
+            _(
+                "%(inclusive_name)s %(inclusive)s，%(approval_name)s %(approval)s，"
+                "%(same_day_name)s %(same_day)s。",
+                inclusive_name=figure_name("inclusive_share_amount"),
+                inclusive=share(s.inclusive_share_amount),
+                approval_name=figure_name("approval_rate"),
+                approval=share(s.approval_rate),
+                same_day_name=figure_name("same_day_rate"),
+                same_day=share(s.same_day_rate),
+            )
         )
     npl = figure_name("npl_ratio")
     if s.npl_ratio is None:
         parts.append(
-            f"本月贷后数据尚未报送（各机构于次月10日前报送），{npl}暂无法计算；"
-            "报送后可重新生成本报告。"
+            _(
+                "本月贷后数据尚未报送（各机构于次月10日前报送），%(npl)s暂无法计算；"
+                "报送后可重新生成本报告。",
+                npl=npl,
+            )
         )
     else:
         change = point_change(s.npl_ratio, previous_month.summary.npl_ratio, scale=100)
-        parts.append(f"月末{npl} {share(s.npl_ratio)}，较上月{_described(change)}。")
-    return [paragraph("一、总体情况", styles["h1"]), paragraph("".join(parts), styles["body"])]
+        parts.append(
+            _(
+                "月末%(npl)s %(ratio)s，较上月%(change)s。",
+                npl=npl,
+                ratio=share(s.npl_ratio),
+                change=_described(change),
+            )
+        )
+    return [paragraph(_("一、总体情况"), styles["h1"]), paragraph(_joined(parts), styles["body"])]
+
+
+def _rates_sentence(weighted: Decimal, adjusted: Decimal | None, spread: Decimal | None) -> str:
+    names = {
+        "weighted_name": figure_name("weighted_rate"),
+        "weighted": rate(weighted),
+        "adjusted_name": figure_name("adjusted_rate"),
+        "adjusted": rate(adjusted),
+    }
+    if spread is None:
+        return _("%(weighted_name)s %(weighted)s，%(adjusted_name)s %(adjusted)s。", **names)
+    return _(
+        "%(weighted_name)s %(weighted)s，%(adjusted_name)s %(adjusted)s，"
+        "%(spread_name)s %(spread)s 个百分点。",
+        spread_name=figure_name("lpr_spread"),
+        spread=_fixed(spread),
+        **names,
+    )
 
 
 def _described(change: str) -> str:
     if change == "—":
-        return "无可比基数"
+        return _("无可比基数")
     if change.startswith("+"):
-        return f"增长 {change[1:]}" if change.endswith("%") else f"上升 {change[1:]}"
+        rise = change.removeprefix("+")
+        return (
+            _("增长 %(change)s", change=rise)
+            if change.endswith("%")
+            else _("上升 %(change)s", change=rise)
+        )
     if change.startswith("−"):
-        return f"下降 {change[1:]}"
-    return "持平"
+        return _("下降 %(change)s", change=change.removeprefix("−"))
+    return _("持平")
 
 
 def _key_figures(
@@ -606,7 +683,7 @@ def _key_figures(
     previous_year: Figures,
     styles: dict[str, ParagraphStyle],
 ) -> list[Flowable]:
-    header = ["指标", "本月", "上月", "环比", "去年同月", "同比"]
+    header = [_("指标"), _("本月"), _("上月"), _("环比"), _("去年同月"), _("同比")]
     rows = []
     for figure in KEY_FIGURES:
         value, last, year_ago = (figure.read(f) for f in (now, previous_month, previous_year))
@@ -623,11 +700,13 @@ def _key_figures(
     widths = [0.28, 0.13, 0.13, 0.16, 0.13, 0.17]
     table = _table(header, rows, widths, styles, numeric_from=1)
     note = paragraph(
-        "环比与上月比较，同比与去年同月比较；金额、笔数、时长为变动百分比，"
-        "利率与占比类指标为变动的百分点；“—”表示无可比基数。",
+        _(
+            "环比与上月比较，同比与去年同月比较；金额、笔数、时长为变动百分比，"
+            "利率与占比类指标为变动的百分点；“—”表示无可比基数。"
+        ),
         styles["note"],
     )
-    return [paragraph("二、核心指标", styles["h1"]), table, Spacer(1, 2 * mm), note]
+    return [paragraph(_("二、核心指标"), styles["h1"]), table, Spacer(1, 2 * mm), note]
 
 
 def _edition_notes(edition: Edition | None, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
@@ -639,15 +718,22 @@ def _edition_notes(edition: Edition | None, styles: dict[str, ParagraphStyle]) -
     story: list[Flowable] = [
         Spacer(1, 2 * mm),
         paragraph(
-            f"{figure_name('npl_ratio')}等贷后指标按已报送的贷款计算。{edition.coverage_text()}。",
+            _(
+                "%(npl)s等贷后指标按已报送的贷款计算。%(coverage)s。",
+                npl=figure_name("npl_ratio"),
+                coverage=edition.coverage_text(),
+            ),
             styles["alert" if not cover.complete else "body"],
         ),
     ]
     if edition.provisional:
         story.append(
             paragraph(
-                f"本版为临时版：各机构报送截止日为 {edition.deadline.isoformat()}，"
-                "截止后将生成正式版，数据可能与本版不同。",
+                _(
+                    "本版为临时版：各机构报送截止日为 %(deadline)s，"
+                    "截止后将生成正式版，数据可能与本版不同。",
+                    deadline=edition.deadline.isoformat(),
+                ),
                 styles["alert"],
             )
         )
@@ -655,11 +741,15 @@ def _edition_notes(edition: Edition | None, styles: dict[str, ParagraphStyle]) -
         story += [
             Spacer(1, 2 * mm),
             paragraph(
-                f"修订说明：与第 {edition.version - 1} 版相比，以下指标有变动。", styles["h2"]
+                _(
+                    "修订说明：与第 %(version)s 版相比，以下指标有变动。",
+                    version=edition.version - 1,
+                ),
+                styles["h2"],
             ),
             _table(
-                ["指标", "上一版", "本版"],
-                [[c["figure"], c["before"], c["after"]] for c in edition.changes],
+                [_("指标"), _("上一版"), _("本版")],
+                [[change_label(c), c["before"], c["after"]] for c in edition.changes],
                 [0.5, 0.25, 0.25],
                 styles,
                 numeric_from=1,
@@ -676,37 +766,48 @@ def _charts(
     first, last = period_label(months[0].month), period_label(months[-1].month)
     return [
         CondPageBreak(90 * mm),
-        paragraph("三、近12个月趋势", styles["h1"]),
-        paragraph(f"统计区间：{first} 至 {last}。", styles["note"]),
-        KeepTogether([paragraph("图1 月度放款金额", styles["h2"]), _amount_chart(months, font)]),
+        paragraph(_("三、近12个月趋势"), styles["h1"]),
+        paragraph(_("统计区间：%(first)s 至 %(last)s。", first=first, last=last), styles["note"]),
+        KeepTogether([paragraph(_("图1 月度放款金额"), styles["h2"]), _amount_chart(months, font)]),
         KeepTogether(
             [
                 paragraph(
-                    f"图2 {figure_name('weighted_rate')}、{figure_name('adjusted_rate')}"
-                    f"与{figure_name('lpr')}（%）",
+                    _(
+                        "图2 %(weighted)s、%(adjusted)s与%(lpr)s（%%）",
+                        weighted=figure_name("weighted_rate"),
+                        adjusted=figure_name("adjusted_rate"),
+                        lpr=figure_name("lpr"),
+                    ),
                     styles["h2"],
                 ),
                 _rate_chart(months, font)
                 if any(m.weighted_rate is not None or m.lpr is not None for m in months)
-                else paragraph("近12个月无放款利率与LPR数据。", styles["note"]),
+                else paragraph(_("近12个月无放款利率与LPR数据。"), styles["note"]),
             ]
         ),
         KeepTogether(
             [
                 paragraph(
-                    f"图3 月末{figure_name('npl_ratio')}（%，红色为高于{share(npl_alert)}）",
+                    _(
+                        "图3 月末%(npl)s（%%，红色为高于%(threshold)s）",
+                        npl=figure_name("npl_ratio"),
+                        threshold=share(npl_alert),
+                    ),
                     styles["h2"],
                 ),
                 _npl_chart(months, font, npl_alert)
                 if any(m.npl_ratio is not None for m in months)
-                else paragraph("近12个月无贷后报送数据。", styles["note"]),
+                else paragraph(_("近12个月无贷后报送数据。"), styles["note"]),
             ]
         ),
     ]
 
 
 def _month_names(months: list[MonthFigures]) -> list[str]:
-    return [f"{m.month.year % 100:02d}年{m.month.month}月" for m in months]
+    """Short month names under the charts: 26年10月, or Oct 26 in English."""
+    if chinese():
+        return [f"{m.month.year % 100:02d}年{m.month.month}月" for m in months]
+    return [format_date(m.month, "MMM yy", locale=get_locale()) for m in months]
 
 
 def _drawing(height: float, font: str) -> Drawing:
@@ -728,7 +829,7 @@ def _style_axes(chart: VerticalBarChart | HorizontalLineChart, font: str) -> Non
 
 def _amount_chart(months: list[MonthFigures], font: str) -> Drawing:
     largest = max((m.amount for m in months), default=Decimal(0))
-    unit, divisor = ("亿元", YI) if largest >= YI else ("万元", WAN)
+    unit, divisor = (UNIT_YI, YI) if largest >= YI else (UNIT_WAN, WAN)
     drawing = _drawing(62 * mm, font)
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 42, 22, CONTENT_WIDTH - 52, 62 * mm - 38
@@ -745,7 +846,7 @@ def _amount_chart(months: list[MonthFigures], font: str) -> Drawing:
         lambda v: f"{v:,.0f}" if largest >= 10 * divisor else f"{v:,.1f}"
     )
     drawing.add(chart)
-    drawing.add(String(2, 62 * mm - 10, unit, fontName=font, fontSize=7, fillColor=GREY))
+    drawing.add(String(2, 62 * mm - 10, str(unit), fontName=font, fontSize=7, fillColor=GREY))
     return drawing
 
 
@@ -762,12 +863,12 @@ def _rate_chart(months: list[MonthFigures], font: str) -> Drawing:
         (figure_name("adjusted_rate"), [m.adjusted_rate for m in months], TEAL),
         (figure_name("lpr"), [m.lpr for m in months], AMBER),
     )
-    chart.data = [_floats(values) for _, values, _ in series]
+    chart.data = [_floats(values) for _name, values, _color in series]
     chart.categoryAxis.categoryNames = _month_names(months)
     # Points are marked; only a series with two or more points is joined (a lone point would
     # make ReportLab draw a one-point line, which it refuses).
     chart.joinedLines = 0
-    for index, (_, values, color) in enumerate(series):
+    for index, (_name, values, color) in enumerate(series):
         chart.lines[index].strokeColor = color
         chart.lines[index].strokeWidth = 1.5
         chart.lines[index].symbol = makeMarker("FilledCircle", size=3, fillColor=color)
@@ -790,7 +891,7 @@ def _rate_chart(months: list[MonthFigures], font: str) -> Drawing:
     legend.columnMaximum = 1
     legend.fontName, legend.fontSize = font, 7
     legend.deltax = 80
-    legend.colorNamePairs = [(color, name) for name, _, color in series]
+    legend.colorNamePairs = [(color, name) for name, _values, color in series]
     drawing.add(legend)
     return drawing
 
@@ -836,7 +937,7 @@ def _npl_chart(months: list[MonthFigures], font: str, npl_alert: Decimal) -> Dra
         String(
             chart.x + chart.width + 4,
             y - 2,
-            f"警戒线 {share(npl_alert)}",
+            _("警戒线 %(threshold)s", threshold=share(npl_alert)),
             fontName=font,
             fontSize=6.5,
             fillColor=RED,
@@ -860,16 +961,20 @@ def _group_rows(rows: list[GroupRow], total_amount: Decimal, name: Callable[[str
 
 def _total_row(figures: Figures) -> list[str]:
     s = figures.summary
-    return ["合计", count(s.loans), wan(s.amount), "100.00%" if s.amount else "—", wan(s.average)]
+    whole = "100.00%" if s.amount else "—"
+    return [_("合计"), count(s.loans), wan(s.amount), whole, wan(s.average)]
 
 
-GROUP_HEADER = [
-    "名称",
-    figure_name("loans"),
-    figure_name("amount", "万元"),
-    "金额占比",
-    figure_name("average", "万元"),
-]
+def _group_header(first: str) -> list[str]:
+    return [
+        first,
+        figure_name("loans"),
+        figure_name("amount", UNIT_WAN),
+        _("金额占比"),
+        figure_name("average", UNIT_WAN),
+    ]
+
+
 GROUP_WIDTHS = [0.36, 0.14, 0.2, 0.14, 0.16]
 
 
@@ -881,20 +986,22 @@ def _region_name(code: str) -> str:
 
 
 def _industry_name(division: str) -> str:
-    name = standards.INDUSTRY_DIVISIONS.get(division)
-    return f"{division} {name}" if name else division
+    try:
+        return standards.industry_label(division)
+    except (KeyError, ValueError):
+        return division
 
 
 def _region_table(figures: Figures, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
-    heading = paragraph("四、分地区放款情况", styles["h1"])
+    heading = paragraph(_("四、分地区放款情况"), styles["h1"])
     if not figures.by_region:
-        return [heading, paragraph("本月无放款。", styles["body"])]
+        return [heading, paragraph(_("本月无放款。"), styles["body"])]
     rows = _group_rows(figures.by_region, figures.summary.amount, _region_name)
-    header = ["地区", *GROUP_HEADER[1:]]
+    header = _group_header(_("地区"))
     table = _table(header, [*rows, _total_row(figures)], GROUP_WIDTHS, styles, total=True)
     sizes = _group_rows(figures.by_size, figures.summary.amount, _size_name)
     by_size = _table(
-        ["企业规模", *GROUP_HEADER[1:]],
+        _group_header(_("企业规模")),
         [*sizes, _total_row(figures)],
         GROUP_WIDTHS,
         styles,
@@ -905,7 +1012,7 @@ def _region_table(figures: Figures, styles: dict[str, ParagraphStyle]) -> list[F
         heading,
         table,
         CondPageBreak(40 * mm),
-        paragraph("按企业规模", styles["h2"]),
+        paragraph(_("按企业规模"), styles["h2"]),
         by_size,
     ]
 
@@ -915,19 +1022,19 @@ def _size_name(size_class: str) -> str:
 
 
 def _industry_table(figures: Figures, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
-    heading = paragraph("五、分行业放款情况", styles["h1"])
+    heading = paragraph(_("五、分行业放款情况"), styles["h1"])
     if not figures.by_industry:
-        return [heading, paragraph("本月无放款。", styles["body"])]
+        return [heading, paragraph(_("本月无放款。"), styles["body"])]
     top, rest = figures.by_industry[:TOP_INDUSTRIES], figures.by_industry[TOP_INDUSTRIES:]
     rows = _group_rows(top, figures.summary.amount, _industry_name)
     if rest:
         others = GroupRow(
-            f"其他 {len(rest)} 个行业",
+            _("其他 %(n)s 个行业", n=len(rest)),
             sum(r.loans for r in rest),
             sum((r.amount for r in rest), Decimal(0)),
         )
         rows += _group_rows([others], figures.summary.amount, str)
-    header = ["行业（国民经济行业分类大类）", *GROUP_HEADER[1:]]
+    header = _group_header(_("行业（国民经济行业分类大类）"))
     table = _table(header, [*rows, _total_row(figures)], GROUP_WIDTHS, styles, total=True)
     return [CondPageBreak(60 * mm), heading, table]
 
@@ -936,22 +1043,29 @@ def _bank_table(
     banks: list[BankFigures], styles: dict[str, ParagraphStyle], npl_alert: Decimal
 ) -> list[Flowable]:
     rank = figure_name("rank")
-    heading = paragraph(f"六、{rank}" if len(banks) != 1 else "六、机构情况", styles["h1"])
+    heading = paragraph(
+        _("六、%(rank)s", rank=rank) if len(banks) != 1 else _("六、机构情况"), styles["h1"]
+    )
     if not banks:
-        return [heading, paragraph("本月无机构数据。", styles["body"])]
+        return [heading, paragraph(_("本月无机构数据。"), styles["body"])]
     note = paragraph(
-        f"按{figure_name('amount')}排序，金额相同时依次比较{figure_name('median_response_hours')}、"
-        f"{figure_name('approval_rate')}和{figure_name('npl_ratio')}。",
+        _(
+            "按%(amount)s排序，金额相同时依次比较%(hours)s、%(approval)s和%(npl)s。",
+            amount=figure_name("amount"),
+            hours=figure_name("median_response_hours"),
+            approval=figure_name("approval_rate"),
+            npl=figure_name("npl_ratio"),
+        ),
         styles["note"],
     )
     header = [
         rank,
-        "机构",
+        _("机构"),
         figure_name("loans"),
-        figure_name("amount", "万元"),
+        figure_name("amount", UNIT_WAN),
         figure_name("approval_rate"),
-        figure_name("median_response_hours", "小时"),
-        figure_name("sla_breaches", "笔"),
+        figure_name("median_response_hours", UNIT_HOURS),
+        figure_name("sla_breaches", UNIT_LOANS),
         figure_name("npl_ratio"),
     ]
     rows = [
@@ -967,22 +1081,30 @@ def _bank_table(
         ]
         for b in banks
     ]
-    widths = [0.09, 0.2, 0.1, 0.15, 0.12, 0.13, 0.09, 0.12]  # 机构排名 on one line
+    # 机构排名 on one line; its English name needs a wider column to break between words.
+    widths = [0.09 if chinese() else 0.12, 0.2 if chinese() else 0.17, 0.1, 0.15, 0.12, 0.13]
+    widths += [0.09, 0.12]
     flagged = [i + 1 for i, b in enumerate(banks) if above_threshold(b.npl_ratio, npl_alert)]
     table = _table(header, rows, widths, styles, numeric_from=2, red_rows=flagged, text_cols=(1,))
     return [CondPageBreak(60 * mm), heading, note, Spacer(1, 1.5 * mm), table]
 
 
-GUARANTEE_HEADER = [
-    "担保笔数",
-    "担保金额（万元）",
-    "在保余额（万元）",
-    "平均费率",
-    "代偿（万元）",
-    "代偿率",
-    "回收率",
-]
+def _guarantee_header(first: str) -> list[str]:
+    return [
+        first,
+        _("担保笔数"),
+        _("担保金额（万元）"),
+        _("在保余额（万元）"),
+        _("平均费率"),
+        _("代偿（万元）"),
+        _("代偿率"),
+        _("回收率"),
+    ]
+
+
 GUARANTEE_WIDTHS = [0.22, 0.1, 0.13, 0.13, 0.1, 0.12, 0.1, 0.1]
+# English headings are longer words ("Compensation"), which must not break inside a word.
+GUARANTEE_WIDTHS_EN = [0.18, 0.08, 0.12, 0.12, 0.1, 0.14, 0.14, 0.12]
 
 
 def _guarantee_row(group: GuaranteeGroup, name: str) -> list[str]:
@@ -1002,19 +1124,19 @@ def _guarantee_tables(
     guarantees: GuaranteeFigures | None, styles: dict[str, ParagraphStyle]
 ) -> list[Flowable]:
     """Guarantee business of the month, by guarantor and by bank, with the total."""
-    heading = paragraph("七、融资担保", styles["h1"])
+    heading = paragraph(_("七、融资担保"), styles["h1"])
     if guarantees is None or not guarantees.cuts.get("guarantors"):
-        return [CondPageBreak(40 * mm), heading, paragraph("本月无担保贷款。", styles["body"])]
+        return [CondPageBreak(40 * mm), heading, paragraph(_("本月无担保贷款。"), styles["body"])]
     story: list[Flowable] = [CondPageBreak(60 * mm), heading]
-    total = _guarantee_row(guarantees.total, "合计")
-    for cut, first in (("guarantors", "担保机构"), ("banks", "银行")):
+    total = _guarantee_row(guarantees.total, _("合计"))
+    for cut, first in (("guarantors", _("担保机构")), ("banks", _("银行"))):
         rows = [_guarantee_row(g, g.label or g.key) for g in guarantees.cuts[cut]]
         story += [
             Spacer(1, 1.5 * mm),
             _table(
-                [first, *GUARANTEE_HEADER],
+                _guarantee_header(first),
                 [*rows, total],
-                GUARANTEE_WIDTHS,
+                GUARANTEE_WIDTHS if chinese() else GUARANTEE_WIDTHS_EN,
                 styles,
                 total=True,
             ),
@@ -1034,7 +1156,7 @@ def _alerts(
     """The alerts given, by kind; the bank figures only add balances and approval rates."""
     found = {kind: [a for a in alerts if a.kind == kind] for kind in ALERT_KINDS}
     figures_of = {b.institution_id: b for b in banks}
-    story: list[Flowable] = [CondPageBreak(50 * mm), paragraph("八、风险提示", styles["h1"])]
+    story: list[Flowable] = [CondPageBreak(50 * mm), paragraph(_("八、风险提示"), styles["h1"])]
     story += _npl_alerts(found[NPL_MONTH], found[NPL_BANK], figures_of, threshold, styles)
     story += _sla_alerts(found[SLA], figures_of, styles)
     story += _contradiction_alerts(found[CONTRADICTION], styles)
@@ -1051,14 +1173,24 @@ def _npl_alerts(
 ) -> list[Flowable]:
     story: list[Flowable] = [
         paragraph(
-            f"1. {figure_name('npl_ratio')}高于 {share(threshold)} 的机构：{len(banks)} 家。",
+            _(
+                "1. %(npl)s高于 %(threshold)s 的机构：%(n)s 家。",
+                npl=figure_name("npl_ratio"),
+                threshold=share(threshold),
+                n=len(banks),
+            ),
             styles["alert" if banks else "body"],
         )
     ]
     story += [
         paragraph(
-            f"全部贷款合计：{period_label(a.month)}末"  # type: ignore[arg-type]
-            f"{figure_name('npl_ratio')} {share(a.ratio)}，高于 {share(threshold)}。",
+            _(
+                "全部贷款合计：%(month)s末%(npl)s %(ratio)s，高于 %(threshold)s。",
+                month=period_label(a.month),  # type: ignore[arg-type]
+                npl=figure_name("npl_ratio"),
+                ratio=share(a.ratio),
+                threshold=share(threshold),
+            ),
             styles["alert"],
         )
         for a in months
@@ -1075,7 +1207,7 @@ def _npl_alerts(
                     wan(bank.reported_balance if bank else None),
                 ]
             )
-        header = ["机构", figure_name("npl_ratio"), "不良余额（万元）", "报送余额（万元）"]
+        header = [_("机构"), figure_name("npl_ratio"), _("不良余额（万元）"), _("报送余额（万元）")]
         story += [_table(header, rows, [0.4, 0.18, 0.21, 0.21], styles), Spacer(1, 2 * mm)]
     return story
 
@@ -1086,7 +1218,11 @@ def _sla_alerts(
     breaches = sum(a.count for a in late)
     story: list[Flowable] = [
         paragraph(
-            f"2. {figure_name('sla_breaches')}：超过响应时限未答复的线索 {count(breaches)} 笔。",
+            _(
+                "2. %(sla)s：超过响应时限未答复的线索 %(n)s 笔。",
+                sla=figure_name("sla_breaches"),
+                n=count(breaches),
+            ),
             styles["alert" if breaches else "body"],
         )
     ]
@@ -1095,7 +1231,10 @@ def _sla_alerts(
     late = sorted(late, key=lambda a: -a.count)
     if len(late) > TOP_LATE:
         story.append(
-            paragraph(f"共 {len(late)} 家机构有超时，列出最多的 {TOP_LATE} 家：", styles["note"])
+            paragraph(
+                _("共 %(n)s 家机构有超时，列出最多的 %(top)s 家：", n=len(late), top=TOP_LATE),
+                styles["note"],
+            )
         )
     rows = []
     for alert in late[:TOP_LATE]:
@@ -1103,7 +1242,7 @@ def _sla_alerts(
         rows.append(
             [alert.bank or "", count(alert.count), share(bank.approval_rate if bank else None)]
         )
-    header = ["机构", figure_name("sla_breaches", "笔"), figure_name("approval_rate")]
+    header = [_("机构"), figure_name("sla_breaches", UNIT_LOANS), figure_name("approval_rate")]
     return [*story, _table(header, rows, [0.5, 0.25, 0.25], styles), Spacer(1, 2 * mm)]
 
 
@@ -1111,20 +1250,27 @@ def _contradiction_alerts(found: list[Alert], styles: dict[str, ParagraphStyle])
     reports = sum(a.count for a in found)
     story: list[Flowable] = [
         paragraph(
-            f"3. 五级分类与逾期天数不符的贷后报送：{count(reports)} 笔"
-            "（逾期90天以上应至少为次级，270天以上至少为可疑，360天以上为损失）。",
+            _(
+                "3. 五级分类与逾期天数不符的贷后报送：%(n)s 笔"
+                "（逾期90天以上应至少为次级，270天以上至少为可疑，360天以上为损失）。",
+                n=count(reports),
+            ),
             styles["alert" if reports else "body"],
         )
     ]
     if found:
         rows = [[a.bank or "", count(a.count)] for a in found]
-        story += [_table(["机构", "不符报送（笔）"], rows, [0.6, 0.4], styles), Spacer(1, 2 * mm)]
+        header = [_("机构"), _("不符报送（笔）")]
+        story += [_table(header, rows, [0.6, 0.4], styles), Spacer(1, 2 * mm)]
     return story
 
 
 def _missing_report_alerts(found: list[Alert], styles: dict[str, ParagraphStyle]) -> list[Flowable]:
     story: list[Flowable] = [
-        paragraph(f"4. 贷后月报缺报的机构：{len(found)} 家。", styles["alert" if found else "body"])
+        paragraph(
+            _("4. 贷后月报缺报的机构：%(n)s 家。", n=len(found)),
+            styles["alert" if found else "body"],
+        )
     ]
     if not found:
         return story
@@ -1138,40 +1284,55 @@ def _missing_report_alerts(found: list[Alert], styles: dict[str, ParagraphStyle]
         ]
         for a in found
     ]
-    header = ["机构", "报送月份", "应报（笔）", "已报（笔）", "缺报（笔）"]
+    header = [_("机构"), _("报送月份"), _("应报（笔）"), _("已报（笔）"), _("缺报（笔）")]
     widths = [0.32, 0.17, 0.17, 0.17, 0.17]
     note = paragraph(
-        "贷后月报于次月报送截止日前报送；截止日前生成的报告，缺报名单含仍在报送期内的贷款。",
+        _("贷后月报于次月报送截止日前报送；截止日前生成的报告，缺报名单含仍在报送期内的贷款。"),
         styles["note"],
     )
     return [*story, _table(header, rows, widths, styles, numeric_from=2), note, Spacer(1, 2 * mm)]
 
 
 def _notes(styles: dict[str, ParagraphStyle]) -> list[Flowable]:
-    name = figure_name
+    names = {key: figure_name(key) for key in FIGURE_NAMES}
     lines = (
-        f"{name('loans')}、{name('amount')}：按放款日期计入当月；"
-        f"{name('average')} = {name('amount')} ÷ {name('loans')}。",
-        f"{name('weighted_rate')} = Σ(金额×利率) ÷ Σ金额；"
-        f"{name('adjusted_rate')}：每笔贷款的利率 − 贴息点数 + 担保费率 − 担保费补贴，"
-        "同样按金额加权；"
-        f"{name('lpr')}：各笔贷款放款日适用的1年期LPR，按金额加权；"
-        f"{name('lpr_spread')} = {name('weighted_rate')} − {name('lpr')}。",
-        f"{name('npl_ratio')} = 次级、可疑、损失类贷款余额 ÷ 当月报送的全部贷款余额。",
-        f"{name('inclusive_share_count')}、{name('inclusive_share_amount')}："
-        "普惠型小微企业贷款的笔数、金额占全部放款的比例；普惠型小微企业贷款指发放给小型、"
-        "微型企业且放款日该企业在该机构的授信总额（未到期贷款本金合计，含本笔）"
-        "不超过1000万元（含）的贷款。",
-        f"{name('approval_rate')} = 获批线索 ÷ 已决策线索；"
-        f"{name('same_day_rate')} = 融资需求提交当日即获批的比例；"
-        f"{name('median_response_hours')}：线索创建至银行首次响应的小时数的中位数；"
-        f"{name('sla_breaches')}：超过响应期限的线索数；"
-        f"{name('median_claim_days')}：按放款日期计入当月，自线索创建日起算。",
-        "融资担保：担保金额按当月放款的担保贷款计；在保余额为月末仍在保的担保贷款余额；"
-        "代偿率 = 当月代偿金额 ÷ 当月解除担保金额（到期或代偿）；"
-        "回收率 = 累计追偿回收 ÷ 累计代偿。",
+        _(
+            "%(loans)s、%(amount)s：按放款日期计入当月；%(average)s = %(amount)s ÷ %(loans)s。",
+            **names,
+        ),
+        _(
+            "%(weighted_rate)s = Σ(金额×利率) ÷ Σ金额；"
+            "%(adjusted_rate)s：每笔贷款的利率 − 贴息点数 + 担保费率 − 担保费补贴，"
+            "同样按金额加权；"
+            "%(lpr)s：各笔贷款放款日适用的1年期LPR，按金额加权；"
+            "%(lpr_spread)s = %(weighted_rate)s − %(lpr)s。",
+            **names,
+        ),
+        _("%(npl_ratio)s = 次级、可疑、损失类贷款余额 ÷ 当月报送的全部贷款余额。", **names),
+        _(
+            "%(inclusive_share_count)s、%(inclusive_share_amount)s："
+            "普惠型小微企业贷款的笔数、金额占全部放款的比例；普惠型小微企业贷款指发放给小型、"
+            "微型企业且放款日该企业在该机构的授信总额（未到期贷款本金合计，含本笔）"
+            "不超过1000万元（含）的贷款。",
+            **names,
+        ),
+        _(
+            "%(approval_rate)s = 获批线索 ÷ 已决策线索；"
+            "%(same_day_rate)s = 融资需求提交当日即获批的比例；"
+            "%(median_response_hours)s：线索创建至银行首次响应的小时数的中位数；"
+            "%(sla_breaches)s：超过响应期限的线索数；"
+            "%(median_claim_days)s：按放款日期计入当月，自线索创建日起算。",
+            **names,
+        ),
+        _(
+            "融资担保：担保金额按当月放款的担保贷款计；在保余额为月末仍在保的担保贷款余额；"
+            "代偿率 = 当月代偿金额 ÷ 当月解除担保金额（到期或代偿）；"
+            "回收率 = 累计追偿回收 ÷ 累计代偿。"
+        ),
     )
-    story: list[Flowable] = [Spacer(1, 4 * mm), paragraph("统计口径", styles["h2"])]
+    heading = paragraph(_("统计口径"), styles["h2"])
+    heading.keepWithNext = True  # never alone at the foot of a page
+    story: list[Flowable] = [Spacer(1, 4 * mm), heading]
     story += [paragraph(f"· {line}", styles["note"]) for line in lines]
     return story
 

@@ -7,7 +7,8 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -33,7 +34,7 @@ from portal.forms import Form
 from portal.institutions.models import FinancialInstitution
 from portal.monthly import services as monthly
 from portal.monthly.models import MonthlyReport
-from portal.monthly.pdf import period_label
+from portal.monthly.pdf import ENGLISH, period_label
 from portal.pagination import Page, paginate
 
 bp = Blueprint("monthly_reports", __name__, url_prefix="/reports")
@@ -69,11 +70,19 @@ class RegenerateForm(Form):
         self.month = month
 
 
+CHINESE = "zh"
+
+
 @dataclass
 class ArchiveRow:
     report: MonthlyReport
     scope_label: str
     size: str
+
+    @property
+    def has_english(self) -> bool:
+        """Editions made before reports were issued in English have only the Chinese file."""
+        return self.report.sha256_en is not None
 
     @property
     def coverage(self) -> Coverage | None:
@@ -92,7 +101,9 @@ def editions(report_id: int) -> str:
     """Every edition of one month and scope, newest first, with what each changed."""
     report = get_or_404(MonthlyReport, report_id, current_user)
     statement = scoped(
-        select(MonthlyReport).options(defer(MonthlyReport.pdf)), MonthlyReport, current_user
+        select(MonthlyReport).options(defer(MonthlyReport.pdf), defer(MonthlyReport.pdf_en)),
+        MonthlyReport,
+        current_user,
     ).where(MonthlyReport.period == report.period, MonthlyReport.scope == report.scope)
     rows = db.session.scalars(statement.order_by(MonthlyReport.version.desc())).all()
     label = _label(report.scope, {})
@@ -101,6 +112,7 @@ def editions(report_id: int) -> str:
         report=report,
         scope_label=label,
         rows=[ArchiveRow(r, label, "") for r in rows],
+        reader_language=_reader_language(),
     )
 
 
@@ -108,28 +120,34 @@ def editions(report_id: int) -> str:
 @requires(Permission.REPORTS_ARCHIVE_VIEW)
 @writes_on_get
 def download(report_id: int) -> Response:
-    """The archived PDF as a download; each download is recorded."""
+    """The archived PDF as a download, Chinese or (?lang=en) English; each download is
+    recorded with its language."""
     report = get_or_404(MonthlyReport, report_id, current_user)
+    language = ENGLISH if request.args.get("lang") == ENGLISH else CHINESE
+    content, sha256 = (
+        (report.pdf_en, report.sha256_en) if language == ENGLISH else (report.pdf, report.sha256)
+    )
+    if content is None or sha256 is None:
+        abort(404)  # an edition made before reports were issued in English
     response = send_file(
-        io.BytesIO(report.pdf),
+        io.BytesIO(content),
         mimetype="application/pdf",
         as_attachment=True,
-        download_name=monthly.download_names(report, "")[0],
-        etag=report.sha256,
+        download_name=monthly.download_names(report, "", language)[0],
+        etag=sha256,
         last_modified=report.generated_at,
         max_age=0,
     )
     # Werkzeug's ASCII fallback of a Chinese name is mostly underscores: give both names ourselves.
-    response.headers["Content-Disposition"] = monthly.content_disposition(
-        report, monthly.scope_label(report.scope)
-    )
+    response.headers["Content-Disposition"] = monthly.content_disposition(report, language)
     response.headers["Cache-Control"] = "private, no-store"
     audit.record(
         AuditAction.MONTHLY_REPORT_DOWNLOAD,
         obj=report,
         period=report.period.isoformat(),
         scope=report.scope,
-        sha256=report.sha256,
+        language=language,
+        sha256=sha256,
     )
     db.session.commit()
     return response
@@ -219,6 +237,7 @@ def _archive_page(form: RegenerateForm | None) -> str:
         "monthly_reports/index.html",
         page=page,
         rows=_rows(page),
+        reader_language=_reader_language(),
         form=form,
         months=months,
         chosen=chosen,
@@ -260,6 +279,12 @@ def _rows(page: Page[MonthlyReport]) -> list[ArchiveRow]:
         ).all()
     )
     return [ArchiveRow(r, _label(r.scope, names), _size(sizes.get(r.id) or 0)) for r in page.items]
+
+
+def _reader_language() -> str:
+    """The archive offers the reader's language first: English for an English page."""
+    locale = get_locale()
+    return ENGLISH if locale is not None and locale.language == ENGLISH else CHINESE
 
 
 def _label(scope: str, bank_names: dict[int, str]) -> str:

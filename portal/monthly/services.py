@@ -15,9 +15,12 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
@@ -32,10 +35,11 @@ from portal.db import utcnow
 from portal.enums import OnboardingStatus, ReportEdition, Role
 from portal.extensions import db
 from portal.figures import live
-from portal.figures.alerts import find_alerts
+from portal.figures.alerts import Alert, find_alerts
 from portal.figures.coverage import Coverage, coverage
+from portal.figures.guarantees import GuaranteeFigures
 from portal.figures.guarantees import figures as guarantee_figures
-from portal.figures.live import Figures, Filters
+from portal.figures.live import Figures, Filters, MonthFigures
 from portal.figures.models import MonthMark
 from portal.firms import standards
 from portal.institutions.models import FinancialInstitution
@@ -44,8 +48,10 @@ from portal.monthly.models import MonthlyReport
 from portal.monthly.pdf import (
     COVERAGE_KEY,
     COVERAGE_LABEL,
+    ENGLISH,
     KEY_FIGURES,
     REPORT_TITLE,
+    SOURCE_LOCALE,
     Edition,
     period_label,
     render_report,
@@ -57,7 +63,7 @@ from portal.reporting.services import latest_past_due, past_due, reports_due_on
 log = logging.getLogger(__name__)
 
 PROVINCE = "province"
-PROVINCE_LABEL = "全省"
+PROVINCE_LABEL = _l("全省")
 PREFECTURES: tuple[str, ...] = tuple(
     code for code, _ in standards.FUJIAN_REGIONS if code != standards.FUJIAN_REGIONS[0][0]
 )
@@ -108,7 +114,8 @@ def parse_scope(key: str) -> Scope:
 
 
 def scope_label(key: str, bank_names: dict[int, str] | None = None) -> str:
-    """全省, 福州市, or the bank's short name (looked up when not given)."""
+    """全省, 福州市 (in the reader's language), or the bank's short name (looked up when not
+    given)."""
     scope = parse_scope(key)
     if scope.region_code:
         return standards.region_label(scope.region_code)
@@ -120,8 +127,8 @@ def scope_label(key: str, bank_names: dict[int, str] | None = None) -> str:
                 FinancialInstitution.id == scope.institution_id
             )
         )
-        return name or f"机构{scope.institution_id}"
-    return PROVINCE_LABEL
+        return name or _("机构%(id)s", id=scope.institution_id)
+    return str(PROVINCE_LABEL)
 
 
 def last_finished_month(today: dt.date) -> dt.date:
@@ -148,6 +155,65 @@ def _filters(start: dt.date, end: dt.date, scope: Scope) -> Filters:
     return Filters(start, end, region_code=scope.region_code, institution_id=scope.institution_id)
 
 
+@dataclass(frozen=True)
+class ReportFigures:
+    """Everything a month's report prints, computed once and rendered in either language."""
+
+    current: Figures
+    previous: Figures
+    year_ago: Figures
+    trend: list[MonthFigures]
+    alerts: list[Alert]
+    threshold: Decimal
+    guarantees: GuaranteeFigures
+
+
+def report_figures(period: dt.date, key: str, current: Figures | None = None) -> ReportFigures:
+    """The figures of one month and scope, its comparisons, trend and alerts.
+
+    `current` is the month's figures when the caller has them already.
+    """
+    scope, month = parse_scope(key), month_start(period)
+    previous, year_ago = shift_month(month, -1), shift_month(month, -12)
+    current = current or live.figures(_filters(month, month, scope))
+    threshold = settings.npl_alert_threshold()
+    return ReportFigures(
+        current=current,
+        previous=live.figures(_filters(previous, previous, scope)),
+        year_ago=live.figures(_filters(year_ago, year_ago, scope)),
+        trend=live.month_figures(_filters(shift_month(month, 1 - TREND_MONTHS), month, scope)),
+        # Seen from the day after the month, as the dashboard sees this cut once the month is
+        # over: the missing reports checked are the month's own, whenever it is (re)made.
+        alerts=find_alerts(current, threshold, next_month(month)),
+        threshold=threshold,
+        guarantees=guarantee_figures(current.filters),
+    )
+
+
+def render_figures(
+    figures: ReportFigures,
+    period: dt.date,
+    key: str,
+    now: dt.datetime | None = None,
+    edition: Edition | None = None,
+) -> bytes:
+    """The PDF of figures already computed, in the locale it is called under."""
+    return render_report(
+        figures.current,
+        figures.previous,
+        figures.year_ago,
+        str(REPORT_TITLE),
+        scope_label(key),
+        month_start(period),
+        trend=figures.trend,
+        alerts=figures.alerts,
+        npl_threshold=figures.threshold,
+        generated_at=now,
+        guarantees=figures.guarantees,
+        edition=edition,
+    )
+
+
 def render(
     period: dt.date,
     key: str,
@@ -156,32 +222,22 @@ def render(
     current: Figures | None = None,
     edition: Edition | None = None,
 ) -> bytes:
-    """The PDF of one month and scope, from the metrics of that month and its comparisons.
+    """The PDF of one month and scope in the locale it is called under, from the metrics of
+    that month and its comparisons; `edition` says which edition this is, with the reporting
+    coverage every page carries."""
+    return render_figures(report_figures(period, key, current), period, key, now, edition)
 
-    `current` is the month's figures when the caller has them already; `edition` says which
-    edition this is, with the reporting coverage every page carries.
-    """
-    scope, month = parse_scope(key), month_start(period)
-    previous, year_ago = shift_month(month, -1), shift_month(month, -12)
-    current = current or live.figures(_filters(month, month, scope))
-    threshold = settings.npl_alert_threshold()
-    # Seen from the day after the month, as the dashboard sees this cut once the month is over:
-    # the missing reports checked are the month's own, whenever the report is (re)made.
-    alerts = find_alerts(current, threshold, next_month(month))
-    return render_report(
-        current,
-        live.figures(_filters(previous, previous, scope)),
-        live.figures(_filters(year_ago, year_ago, scope)),
-        REPORT_TITLE,
-        scope_label(key),
-        month,
-        trend=live.month_figures(_filters(shift_month(month, 1 - TREND_MONTHS), month, scope)),
-        alerts=alerts,
-        npl_threshold=threshold,
-        generated_at=now,
-        guarantees=guarantee_figures(current.filters),
-        edition=edition,
-    )
+
+def render_editions(
+    period: dt.date, key: str, now: dt.datetime, current: Figures, edition: Edition
+) -> tuple[bytes, bytes]:
+    """(Chinese, English) PDFs of one edition, from one computation of its figures."""
+    figures = report_figures(period, key, current)
+    with force_locale(SOURCE_LOCALE):
+        chinese = render_figures(figures, period, key, now, edition)
+    with force_locale(ENGLISH):
+        english = render_figures(figures, period, key, now, edition)
+    return chinese, english
 
 
 def generate(
@@ -212,7 +268,7 @@ def generate(
         deadline=reports_due_on(month),
         changes=figure_changes(previous.figures, printed) if previous else [],
     )
-    pdf = render(month, key, now, current=current, edition=edition)
+    pdf, pdf_en = render_editions(month, key, now, current, edition)
     report = MonthlyReport(
         period=month,
         scope=key,
@@ -220,6 +276,8 @@ def generate(
         edition=edition.kind,
         pdf=pdf,
         sha256=hashlib.sha256(pdf).hexdigest(),
+        pdf_en=pdf_en,
+        sha256_en=hashlib.sha256(pdf_en).hexdigest(),
         generated_at=now,
         checked_at=now,
         figures=printed,
@@ -247,6 +305,8 @@ def generate(
         edition=str(report.edition),
         sha256=report.sha256,
         size=len(pdf),
+        sha256_en=report.sha256_en,
+        size_en=len(pdf_en),
         coverage=format(cover.share, "f") if cover.share is not None else None,
     )
     db.session.commit()
@@ -261,8 +321,14 @@ def printed_figures(current: Figures, cover: Coverage) -> dict[str, str]:
 
 
 def figure_changes(before: dict[str, str], after: dict[str, str]) -> list[dict[str, str]]:
-    """The key figures whose printed value differs, in the order the report prints them."""
-    labels = {figure.key: figure.label for figure in KEY_FIGURES} | {COVERAGE_KEY: COVERAGE_LABEL}
+    """The key figures whose printed value differs, in the order the report prints them.
+
+    Stored with the edition under their Chinese names (whoever makes it); a page or an English
+    report names them by key in its own language (`pdf.change_label`).
+    """
+    with force_locale(SOURCE_LOCALE):
+        labels = {figure.key: figure.label for figure in KEY_FIGURES}
+        labels[COVERAGE_KEY] = str(COVERAGE_LABEL)
     return [
         {"key": key, "figure": labels[key], "before": before.get(key, "—"), "after": value}
         for key, value in after.items()
@@ -339,7 +405,7 @@ def revise_changed_reports(now: dt.datetime) -> int:
 
 
 def newest_editions(*conditions: Any) -> Select[Any]:
-    """The newest edition of each month and scope (the PDF left unloaded), among the reports
+    """The newest edition of each month and scope (the PDFs left unloaded), among the reports
     that meet `conditions`."""
     newest = (
         select(
@@ -353,7 +419,7 @@ def newest_editions(*conditions: Any) -> Select[Any]:
     )
     return (
         select(MonthlyReport)
-        .options(defer(MonthlyReport.pdf))
+        .options(defer(MonthlyReport.pdf), defer(MonthlyReport.pdf_en))
         .join(
             newest,
             (newest.c.period == MonthlyReport.period)
@@ -417,21 +483,30 @@ def _tell_regulators(month: dt.date) -> None:
     )
 
 
-def download_names(report: MonthlyReport, label: str) -> tuple[str, str]:
-    """(ASCII fallback, Chinese name) of the downloaded file."""
+def download_names(report: MonthlyReport, label: str, language: str = "") -> tuple[str, str]:
+    """(ASCII fallback, Chinese name) of the downloaded file; the English file's names are both
+    the ASCII name, ending in -en."""
     suffix = "" if report.scope == PROVINCE else "-" + report.scope.replace(":", "-")
     version = f"-v{report.version}" if report.version > 1 else ""
-    ascii_name = f"monthly-report-{report.period:%Y-%m}{suffix}{version}.pdf"
+    english = "-en" if language == ENGLISH else ""
+    ascii_name = f"monthly-report-{report.period:%Y-%m}{suffix}{version}{english}.pdf"
+    if english:
+        return ascii_name, ascii_name
     safe_label = re.sub(r'[\\/:*?"<>|\s]+', "_", label).strip("_") or "报告"
     edition = "_临时版" if report.edition == ReportEdition.PROVISIONAL else ""
     chinese_version = f"_第{report.version}版" if report.version > 1 else ""
-    name = (
-        f"产融通月度报告_{period_label(report.period)}_{safe_label}{edition}{chinese_version}.pdf"
-    )
+    with force_locale(SOURCE_LOCALE):
+        month = period_label(report.period)
+    name = f"产融通月度报告_{month}_{safe_label}{edition}{chinese_version}.pdf"
     return ascii_name, name
 
 
-def content_disposition(report: MonthlyReport, label: str) -> str:
-    """attachment with an ASCII filename and the Chinese one as RFC 5987 filename*."""
+def content_disposition(report: MonthlyReport, language: str = "") -> str:
+    """attachment with an ASCII filename and, for the Chinese file, its Chinese name as RFC 5987
+    filename* (the scope named in Chinese whatever the reader's language)."""
+    if language == ENGLISH:
+        return f'attachment; filename="{download_names(report, "", ENGLISH)[0]}"'
+    with force_locale(SOURCE_LOCALE):
+        label = scope_label(report.scope)
     ascii_name, chinese = download_names(report, label)
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(chinese, safe='')}"

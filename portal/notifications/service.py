@@ -89,6 +89,7 @@ def bank_user_ids(institution_id: int) -> list[int]:
                 User.institution_id == institution_id,
                 User.role.in_(INSTITUTION_ROLES),
                 User.is_active.is_(True),
+                User.api_client.is_(False),  # a client hears through webhooks, not the inbox
                 FinancialInstitution.onboarding_status == OnboardingStatus.APPROVED,
             )
         )

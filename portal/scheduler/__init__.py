@@ -70,6 +70,13 @@ def make_monthly_reports() -> int:
     return generate_due_reports(today_in_china())
 
 
+def forget_old_idempotency_keys() -> int:
+    """API answers kept for retries expire after a day (portal/api/idempotency.py)."""
+    from portal.api.idempotency import forget_old
+
+    return forget_old()
+
+
 def purge_throttle_counters() -> int:
     """Forget sign-in failure counters whose window has passed (database store only)."""
     from portal.accounts.throttle import purge_expired
@@ -129,6 +136,7 @@ JOBS: tuple[tuple[Callable[[], int], dt.timedelta], ...] = (
     (make_monthly_reports, dt.timedelta(hours=1)),
     (refresh_dashboard_rollups, dt.timedelta(minutes=1)),  # rollups.REFRESH_EVERY
     (purge_throttle_counters, dt.timedelta(hours=1)),
+    (forget_old_idempotency_keys, dt.timedelta(hours=1)),
     (settle_interest_subsidies, dt.timedelta(hours=1)),
     (reverify_firm_facts, dt.timedelta(minutes=10)),
     (retry_deferred_instant, dt.timedelta(minutes=10)),

@@ -27,6 +27,7 @@ from portal.enums import Role
 
 OK, LOGIN, DENIED, MISSING = "ok", "login", "403", "404"
 ANONYMOUS = "anonymous"
+NO_TOKEN = "HTTP 401"
 VISITORS: tuple[str, ...] = (ANONYMOUS, *(role.value for role in Role))
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
@@ -100,6 +101,28 @@ MATRIX: dict[tuple[str, str], Answers] = {
     **entry("catalog.policies", "GET", PUBLIC),
     **entry("catalog.policy_detail", "GET", PUBLIC),
     # The guarantee catalogue: published products of approved guarantors and their bank partners.
+    # The open API answers bearer tokens only: a signed-in browser session is not a token
+    # (so no page can be made to call it with the visitor's cookie). tests/api check the rest.
+    **entry("api.openapi_document", "GET", PUBLIC),
+    **entry("api.reference", "GET", PUBLIC),
+    **entry("api.issue_token", "POST", PUBLIC),  # an empty form: 400 unsupported_grant_type
+    **entry("api.revoke_token", "POST", everyone(NO_TOKEN)),
+    **{
+        (endpoint, method): everyone(NO_TOKEN)
+        for endpoint, method in (
+            ("api_leads.list_leads", "GET"),
+            ("api_leads.get_lead", "GET"),
+            ("api_leads.claim_lead", "POST"),
+            ("api_leads.accept_lead", "POST"),
+            ("api_leads.decline_lead", "POST"),
+            ("api_leads.decide_lead", "POST"),
+            ("api_leads.disburse_lead", "POST"),
+            ("api_reference.regions", "GET"),
+            ("api_reference.industries", "GET"),
+            ("api_reference.decline_reasons", "GET"),
+            ("api_reference.lpr", "GET"),
+        )
+    },
     **entry("guarantee_catalog.index", "GET", PUBLIC),
     **entry("guarantee_catalog.detail", "GET", PUBLIC),
     # A bank applies to join before it has an account; a signed-in user is sent home.
@@ -242,6 +265,13 @@ MATRIX: dict[tuple[str, str], Answers] = {
     # guarantor's admins; their own institution's users, the world's being their officer, who
     # is enrolled and has joined: disabling or resetting asks for confirmation first) ----------
     **entry("team.index", "GET", only(BANK_ADMIN, GUARANTOR_ADMIN)),
+    # A bank's admins give its own systems API clients (another bank's client is a 404).
+    **entry("api_clients.index", "GET", only(BANK_ADMIN)),
+    **entry("api_clients.create", "POST", only(BANK_ADMIN)),
+    **entry("api_clients.detail", "GET", only(BANK_ADMIN)),
+    **entry("api_clients.rotate", "POST", only(BANK_ADMIN)),
+    **entry("api_clients.revoke_old_secrets", "POST", only(BANK_ADMIN)),
+    **entry("api_clients.revoke", "POST", only(BANK_ADMIN)),
     **entry("team.invite", "GET POST", only(BANK_ADMIN, GUARANTOR_ADMIN)),
     **entry("team.set_active", "POST", only(BANK_ADMIN, GUARANTOR_ADMIN)),
     **entry("team.reset_two_factor", "POST", only(BANK_ADMIN, GUARANTOR_ADMIN)),

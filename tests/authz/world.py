@@ -22,6 +22,8 @@ from sqlalchemy import func, inspect, select
 
 from portal import storage
 from portal.accounts.models import ThrottleCounter, User
+from portal.api import clients as api_clients
+from portal.api.scopes import Scope
 from portal.audit.models import AuditEntry
 from portal.catalog.models import BankProduct, PolicyProduct
 from portal.catalog.versions import current_version, record_rules
@@ -119,6 +121,7 @@ class Tenant:
     document_request: int = 0  # the bank's request for a document on the tenant's lead
     document: int = 0  # the firm's upload answering it
     bank_licence: int = 0  # the bank's licence, kept with its (approved) application
+    api_client: int = 0  # an API client of the bank's own system, made by its admin
     guarantor_licence: int = 0  # the guarantor's
     letter: int = 0  # the guarantee letter on the tenant's loan
     issued_request: int = 0  # the request that letter was issued on
@@ -192,6 +195,7 @@ class World:
             "request_id": t.document_request if names_channel(endpoint) else t.guarantee_request,
             "document_id": self.document_for(role, key, endpoint),
             "guarantee_id": t.letter,
+            "client_id": t.api_client,
             "compensation_id": t.compensation,
             "share_id": t.share,
             "decision": "approve",
@@ -265,6 +269,7 @@ def build_world(app: Flask) -> World:
         for t in (a, b):
             t.bank_licence = _licence(t.bank)
             t.guarantor_licence = _licence(t.guarantor)
+            t.api_client = _api_client(users[t.key, Role.BANK_ADMIN])
         pending_licence = _licence(pending.id)
         db.session.commit()
         return World(
@@ -280,6 +285,11 @@ def build_world(app: Flask) -> World:
             dispute=dispute.id,
             pending_licence=pending_licence,
         )
+
+
+def _api_client(bank_admin: User) -> int:
+    issued = api_clients.create(bank_admin, "信贷系统", list(Scope), [])
+    return issued.client.id
 
 
 def _licence(institution_id: int) -> int:

@@ -51,12 +51,15 @@ def test_names_in_an_app_context_are_chinese(app):
         assert pdf.figure_name("median_claim_days", "天") == "对接至放款天数中位数（天）"
 
 
-def test_the_pdf_names_stay_chinese_for_an_english_reader(app):
-    """An admin reading English who generates an edition still gets Chinese names in the PDF."""
+def test_the_pdf_names_figures_in_the_locale_it_is_rendered_under(app):
+    """The Chinese edition is rendered under the Chinese locale whoever makes it, the English
+    one under English: an English reader's request changes neither."""
     with app.test_request_context(), force_locale("en"):
         assert str(FIGURE_NAMES["loans"]) == "Loans disbursed"  # the page is English
-        assert pdf.figure_name("loans") == "放款笔数"
-        assert pdf.figure_name("sla_breaches", "笔") == "响应超时（SLA）（笔）"
+        with force_locale(pdf.SOURCE_LOCALE):
+            assert pdf.figure_name("loans") == "放款笔数"
+            assert pdf.figure_name("sla_breaches", "笔") == "响应超时（SLA）（笔）"
+        assert pdf.figure_name("loans") == "Loans disbursed"
 
 
 def test_pdf_key_figures_are_named_as_defined():

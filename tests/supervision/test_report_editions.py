@@ -159,7 +159,7 @@ def test_the_archive_lists_the_newest_edition_and_its_history(app, client, auth,
         second_id = second.id
     auth.login(email)
     html = client.get("/reports/?month=2026-10").get_data(as_text=True)
-    assert html.count("下载 PDF") == 1
+    assert html.count("PDF（中文）") == 1 and html.count("PDF（英文）") == 1
     assert "第 2 版" in html and "正式版" in html and "66.67%" in html
     assert f"/reports/{second_id}/editions" in html
     history = client.get(f"/reports/{second_id}/editions").get_data(as_text=True)

@@ -1,0 +1,1 @@
+"""The open API (/api/v1) for banks' and guarantors' own systems, and its clients."""
