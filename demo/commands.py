@@ -115,7 +115,13 @@ def _start_mail_sink(app: Flask):
 
 
 def _print_accounts() -> None:
-    from demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET
+    from demo.seed import (
+        DEMO_ACCOUNTS,
+        DEMO_API_CLIENT,
+        DEMO_API_SECRET,
+        DEMO_PASSWORD,
+        DEMO_TOTP_SECRET,
+    )
 
     click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD})")
     for account in DEMO_ACCOUNTS:
@@ -125,4 +131,8 @@ def _print_accounts() -> None:
         f"{DEMO_TOTP_SECRET} to an authenticator app (TOTP, SHA-1, 6 digits, 30 s),\n"
         f'or print the current code with: python -c "import pyotp; '
         f"print(pyotp.TOTP('{DEMO_TOTP_SECRET}').now())\""
+    )
+    click.echo(
+        f"The demo bank's credit system calls the open API (/api/v1/docs) as client "
+        f"{DEMO_API_CLIENT} with secret {DEMO_API_SECRET}."
     )

@@ -20,6 +20,9 @@ from sqlalchemy.orm import InstrumentedAttribute
 from demo.sample_documents import attach_samples
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password
+from portal.api import clients as api_clients
+from portal.api.models import ApiClient
+from portal.api.scopes import BANK_SCOPES
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
 from portal.catalog.policy_files import upsert_directory
 from portal.catalog.queries import policy_stacks_on
@@ -64,6 +67,9 @@ DEMO_PASSWORD = "demo-password-2026"  # noqa: S105
 # Staff demo accounts come enrolled in two-factor sign-in with this authenticator secret, printed
 # beside them, so a demo needs only an authenticator app (or `python -m pyotp`-style tools).
 DEMO_TOTP_SECRET = "CRTDEMOFUJIANPORTALTWOFACTOR2345"  # noqa: S105
+# The demo bank's own credit system calls the open API with this client (demo databases only).
+DEMO_API_CLIENT = "crt_demo_credit_system"
+DEMO_API_SECRET = "crs_demo-secret-for-the-open-api-2026"  # noqa: S105
 RANDOM_SEED = 2026
 WAN = Decimal(10000)  # yuan per 万元
 
@@ -120,6 +126,7 @@ class SeedReport:
     lpr_rates: int = 0
     loans: int = 0
     loan_reports: int = 0
+    api_clients: int = 0
 
     @property
     def total(self) -> int:
@@ -692,9 +699,23 @@ def seed_demo() -> SeedReport:
     _seed_guarantee_product(report, institutions[DEMO_GUARANTOR], products)
     policies = _seed_policies(report)
     _seed_lpr(report)
+    _seed_api_client(report)
     _seed_loans(report, rng, firms, institutions, products, policies, dt.date.today())
     db.session.commit()
     return report
+
+
+def _seed_api_client(report: SeedReport) -> None:
+    """The demo bank's credit system as an API client with every bank scope."""
+    if db.session.scalar(select(ApiClient).where(ApiClient.client_key == DEMO_API_CLIENT)):
+        return
+    admin = db.session.scalar(select(User).where(User.email == "bankadmin@demo.local"))
+    client = api_clients.add_client(
+        admin, "信贷审批系统（演示）", list(BANK_SCOPES), [], client_key=DEMO_API_CLIENT
+    )
+    api_clients.add_secret(client, DEMO_API_SECRET)
+    report.users += 1  # the user the client acts as
+    report.api_clients += 1
 
 
 def _seed_institutions(report: SeedReport) -> dict[str, FinancialInstitution]:

@@ -158,6 +158,8 @@ class TestingConfig(BaseConfig):
     # Users are made by factories, fixtures, the admin form and bulk seeds; tests of the consent
     # page switch the question on themselves (tests/legal/).
     LEGAL_CONSENT_REQUIRED = False
+    # Every API test fetches a token from 127.0.0.1; tests/api/test_rate_limits.py lowers it.
+    API_TOKEN_RATE_LIMIT = "100000 per minute"  # noqa: S105  (a rate, not a secret)
 
 
 CONFIGS = {

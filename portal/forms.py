@@ -22,9 +22,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import FileStorage
-from wtforms import DecimalField, IntegerField, SelectField, StringField
+from wtforms import DecimalField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import NumberRange, StopValidation, ValidationError
-from wtforms.widgets import TextInput
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from portal.numbers import NumberError, Quantity, parse_number, parse_whole
 from portal.uploads import ACCEPT_ATTRIBUTE, UploadedFile, UploadError, read_upload
@@ -195,3 +195,18 @@ class DocumentUploadForm(Form):
         if error.reason == "type":
             return gettext("只接受 PDF、JPG 或 PNG 文件，请另存为这些格式后再上传")
         return gettext("上传的文件是空的，请重新选择")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Checkboxes for a choice of several, each refused value named in the reader's language."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form: object) -> None:
+        # WTForms' own message for a value not on the list is English only.
+        if not self.validate_choice or not self.data:
+            return
+        offered = {value for value, *_rest in self.iter_choices()}
+        if any(value not in offered for value in self.data):
+            raise ValidationError(gettext("所选项不在可选范围内，请重新勾选"))

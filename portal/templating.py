@@ -1,16 +1,15 @@
-"""Jinja filters and globals: money in 万元, local dates, labels, navigation."""
+"""Jinja filters and globals: money (portal/money.py), local dates, labels, navigation."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import hashlib
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from flask_babel import format_decimal, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 
 from portal import enums
@@ -20,25 +19,9 @@ from portal.datasources import instant
 from portal.dates import SHANGHAI
 from portal.firms import standards
 from portal.i18n import return_path
+from portal.money import money, money_range, percent, to_wan
 from portal.navigation import navigation_for
 from portal.notifications import service as notifications
-from portal.rules.explain import format_number
-
-TEN_THOUSAND = Decimal(10000)
-
-
-def to_wan(amount: Decimal | int | None, places: int = 2) -> str:
-    """Yuan as 万元 with thousands separators: 3431000 → '343.10'."""
-    if amount is None:
-        return "—"
-    quantum = Decimal(1).scaleb(-places)
-    try:
-        wan = (Decimal(amount) / TEN_THOUSAND).quantize(quantum, rounding=ROUND_HALF_UP)
-    except ArithmeticError:  # beyond any stored amount: shown plainly rather than failing a page
-        return format_number(Decimal(amount))
-    if not wan.is_finite():
-        return format_number(wan)
-    return format_decimal(wan, format=f"#,##0.{'0' * places}" if places else "#,##0")
 
 
 def local_date(value: dt.date | dt.datetime | None) -> str:
@@ -55,17 +38,6 @@ def local_datetime(value: dt.datetime | None) -> str:
     if value is None:
         return "—"
     return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
-
-
-def percent(value: Decimal | None) -> str:
-    """A rate stored in percent: 3.4500 → '3.45%'."""
-    if value is None:
-        return "—"
-    try:
-        shown = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    except ArithmeticError:  # beyond any stored rate: shown plainly rather than failing a page
-        return f"{format_number(Decimal(value))}%"
-    return f"{shown if shown.is_finite() else format_number(shown)}%"
 
 
 LABELS = {
@@ -106,22 +78,6 @@ def label(value: object, kind: str) -> str:
     return str(LABELS[kind].get(value, value))
 
 
-def region_name(code: str | None) -> str:
-    """A region's name, or the bare code if it is not in the reference list."""
-    try:
-        return standards.region_label(code or "")
-    except KeyError:
-        return code or "—"
-
-
-def industry_name(code: str | None) -> str:
-    """An industry's label, or the bare code if it is not in the reference list."""
-    try:
-        return standards.industry_label(code or "")
-    except (KeyError, ValueError):
-        return code or "—"
-
-
 def is_english() -> bool:
     """Whether the page is being shown in English (the other language is Chinese)."""
     locale = get_locale()
@@ -156,12 +112,14 @@ def version_static_urls(endpoint: str, values: dict[str, Any]) -> None:
 def register(app: Flask) -> None:
     app.url_defaults(version_static_urls)
     app.add_template_filter(to_wan, "wan")
+    app.add_template_filter(money, "money")
+    app.add_template_global(money_range)
     app.add_template_filter(local_date, "date")
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(percent, "percent")
     app.add_template_filter(label, "label")
-    app.add_template_filter(region_name, "region")
-    app.add_template_filter(industry_name, "industry")
+    app.add_template_filter(standards.region_name, "region")
+    app.add_template_filter(standards.industry_name, "industry")
     app.add_template_global(navigation_for)
     app.add_template_filter(instant.fact_label, "fact_label")
     app.add_template_global(instant.fact_label)

@@ -20,6 +20,7 @@ from demo.seed import (
 )
 from portal.accounts.models import User
 from portal.accounts.passwords import verify_password
+from portal.api.models import ApiClient
 from portal.catalog.models import BankProduct, PolicyProduct, RuleVersion
 from portal.enums import FiveTierClass, OnboardingStatus, ProductStatus, Role
 from portal.extensions import db
@@ -43,6 +44,7 @@ SEEDED_MODELS = (
     LprRate,
     Loan,
     LoanStatusReport,
+    ApiClient,
 )
 DEMO_EMAILS = [account.email for account in DEMO_ACCOUNTS]
 SHIPPED_POLICIES = sorted(path.stem for path in POLICY_DIR.glob("*.yaml"))
@@ -149,7 +151,9 @@ def test_report_counts_match_the_rows_created(app: Flask) -> None:
         "lpr_rates": report.lpr_rates,
         "loans": report.loans,
         "loan_status_reports": report.loan_reports,
+        "api_clients": report.api_clients,
     }
+    assert report.api_clients == 1
     assert report.firms == 50
     assert report.agencies == 4
     assert report.policies == len(SHIPPED_POLICIES)

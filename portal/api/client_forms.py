@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectMultipleField, StringField, TextAreaField, widgets
+from flask_login import current_user
+from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal.api import clients
-from portal.api.scopes import BANK_SCOPES, SCOPE_LABELS, Scope
-from portal.forms import Form
+from portal.api.scopes import SCOPE_LABELS, SCOPES_FOR_ADMIN, Scope
+from portal.forms import Form, MultiCheckboxField
 from portal.words import render
 
 
@@ -18,11 +19,8 @@ class ClientForm(Form):
         validators=[DataRequired(_l("请填写客户端名称，如“信贷系统”")), Length(max=60)],
         description=_l("说明是本行哪个系统在调用，如“信贷审批系统”"),
     )
-    scopes = SelectMultipleField(
-        _l("权限范围"),
-        validators=[DataRequired(_l("请至少选择一项权限范围"))],
-        option_widget=widgets.CheckboxInput(),
-        widget=widgets.ListWidget(prefix_label=False),
+    scopes = MultiCheckboxField(
+        _l("权限范围"), validators=[DataRequired(_l("请至少选择一项权限范围"))]
     )
     networks = TextAreaField(
         _l("允许的来源地址（可选）"),
@@ -31,7 +29,9 @@ class ClientForm(Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.scopes.choices = [(str(s), render(SCOPE_LABELS[s])) for s in BANK_SCOPES]
+        self.scopes.choices = [
+            (str(s), render(SCOPE_LABELS[s])) for s in SCOPES_FOR_ADMIN.get(current_user.role, ())
+        ]
 
     def validate_networks(self, field: TextAreaField) -> None:
         try:

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from portal.accounts.models import User
 from portal.accounts.passwords import unusable_password_hash
 from portal.api.models import ApiCall, ApiClient, ApiClientSecret, ApiToken
-from portal.api.scopes import CLIENT_ROLE, Scope
+from portal.api.scopes import CLIENT_ROLE, SCOPES_FOR_ADMIN, Scope
 from portal.audit import service as audit
 from portal.audit.actions import AuditAction
 from portal.db import utcnow
@@ -72,25 +72,10 @@ def address_allowed(client: ApiClient, address: str | None) -> bool:
 
 def create(actor: User, name: str, scopes: list[Scope], networks: list[str]) -> IssuedSecret:
     """A new client of the actor's institution acting as an officer, with its first secret."""
-    client_user = User(
-        email=f"api-{secrets.token_hex(8)}@clients.invalid",
-        password_hash=unusable_password_hash(),
-        full_name=f"API · {name}"[:80],
-        role=CLIENT_ROLE[actor.role],
-        institution_id=actor.institution_id,
-        api_client=True,
-    )
-    client = ApiClient(
-        client_key=f"crt_{secrets.token_hex(12)}",
-        institution_id=actor.institution_id,
-        user=client_user,
-        name=name,
-        scopes=sorted(str(scope) for scope in scopes),
-        allowed_networks=networks,
-        created_by_id=actor.id,
-    )
-    db.session.add_all([client_user, client])
-    secret = _new_secret(client)
+    if any(scope not in SCOPES_FOR_ADMIN.get(actor.role, ()) for scope in scopes):
+        raise ClientError(render(N_("所选权限范围不适用于本机构。")))
+    client = add_client(actor, name, scopes, networks)
+    secret = add_secret(client)
     audit.record(
         AuditAction.API_CLIENT_CREATE,
         actor=actor,
@@ -103,13 +88,42 @@ def create(actor: User, name: str, scopes: list[Scope], networks: list[str]) -> 
     return IssuedSecret(client, secret)
 
 
+def add_client(
+    actor: User,
+    name: str,
+    scopes: list[Scope],
+    networks: list[str],
+    client_key: str | None = None,
+) -> ApiClient:
+    """The client's rows (its own user, acting as an officer), added to the session."""
+    client_user = User(
+        email=f"api-{secrets.token_hex(8)}@clients.invalid",
+        password_hash=unusable_password_hash(),
+        full_name=f"API · {name}"[:80],
+        role=CLIENT_ROLE[actor.role],
+        institution_id=actor.institution_id,
+        api_client=True,
+    )
+    client = ApiClient(
+        client_key=client_key or f"crt_{secrets.token_hex(12)}",
+        institution_id=actor.institution_id,
+        user=client_user,
+        name=name,
+        scopes=sorted(str(scope) for scope in scopes),
+        allowed_networks=networks,
+        created_by_id=actor.id,
+    )
+    db.session.add_all([client_user, client])
+    return client
+
+
 def rotate_secret(actor: User, client: ApiClient, now: dt.datetime | None = None) -> IssuedSecret:
     """A new secret; the ones before it keep working for OLD_SECRET_GRACE."""
     now = now or utcnow()
     _require_active(client)
     for old in live_secrets(client, now):
         old.expires_at = min(old.expires_at or now + OLD_SECRET_GRACE, now + OLD_SECRET_GRACE)
-    secret = _new_secret(client)
+    secret = add_secret(client)
     audit.record(AuditAction.API_CLIENT_SECRET_ROTATE, actor=actor, obj=client)
     db.session.commit()
     return IssuedSecret(client, secret)
@@ -180,8 +194,8 @@ def recent_calls(client: ApiClient) -> list[ApiCall]:
     )
 
 
-def _new_secret(client: ApiClient) -> str:
-    secret = f"crs_{secrets.token_urlsafe(32)}"
+def add_secret(client: ApiClient, secret: str | None = None) -> str:
+    secret = secret or f"crs_{secrets.token_urlsafe(32)}"
     db.session.add(ApiClientSecret(client=client, secret_hash=digest(secret), hint=secret[:10]))
     return secret
 

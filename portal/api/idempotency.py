@@ -42,6 +42,13 @@ KEY_PARAMETER = {
     "description": "A key of the caller's choosing (a UUID); a retry sends the same key.",
     "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
 }
+# A bad key (400), the same key still running (409), reused for another request (422), none (428).
+KEY_REFUSALS = {
+    400: "BAD_REQUEST",
+    409: "CONFLICT",
+    422: "UNPROCESSABLE_ENTITY",
+    428: "PRECONDITION_REQUIRED",
+}
 
 
 def idempotent(view: F) -> F:
@@ -61,7 +68,7 @@ def idempotent(view: F) -> F:
     wrapper._apidoc = deepcopy(getattr(view, "_apidoc", {}))  # type: ignore[attr-defined]
     wrapper._apidoc["manual_doc"] = deepupdate(  # type: ignore[attr-defined]
         deepcopy(wrapper._apidoc.get("manual_doc", {})),  # type: ignore[attr-defined]
-        {"parameters": [KEY_PARAMETER]},
+        {"parameters": [KEY_PARAMETER], "responses": dict(KEY_REFUSALS)},
     )
     return wrapper  # type: ignore[return-value]
 

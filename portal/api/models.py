@@ -116,3 +116,73 @@ class IdempotencyRecord(Base):
     status: Mapped[int | None]
     body: Mapped[dict[str, object] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class WebhookSubscription(Base):
+    """An institution's system that wants to hear of some events, at an HTTPS address.
+
+    The signing secret is never stored: it is derived from SECRET_KEY and this row's random
+    salt (portal/api/webhooks.py), so a copy of the database alone cannot forge or read it.
+    """
+
+    __tablename__ = "webhook_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("financial_institutions.id"), index=True)
+    url: Mapped[str] = mapped_column(String(500))
+    event_types: Mapped[list[str]] = mapped_column(JSON, default=list)
+    secret_salt: Mapped[str] = mapped_column(String(64))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    disabled_at: Mapped[dt.datetime | None]
+
+    @property
+    def active(self) -> bool:
+        return self.disabled_at is None
+
+
+class WebhookEvent(Base):
+    """Something that happened to an institution's lead, report or request, told once.
+
+    Its id (a random UUID) goes out with every delivery and redelivery, so a receiver can
+    drop what it has already handled.
+    """
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    type: Mapped[str] = mapped_column(String(40))
+    institution_id: Mapped[int] = mapped_column(ForeignKey("financial_institutions.id"), index=True)
+    # Ids and statuses only: the receiver fetches the rest through the API (scoped, audited).
+    payload: Mapped[dict[str, object]] = mapped_column(JSON)
+    # Jobs that run again and again (deadline reminders) tell each thing once.
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One event on its way to one subscription: pending until a 2xx, retried with backoff."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("event_id", "subscription_id", name="uq_webhook_deliveries_event_sub"),
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_subscription", "subscription_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("webhook_events.id", ondelete="CASCADE"))
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_subscriptions.id", ondelete="CASCADE")
+    )
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    last_attempt_at: Mapped[dt.datetime | None]
+    delivered_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    event: Mapped[WebhookEvent] = relationship()
+    subscription: Mapped[WebhookSubscription] = relationship()

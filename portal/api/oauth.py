@@ -13,9 +13,11 @@ from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProte
 from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin, grants
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
+from portal.accounts.models import User
 from portal.api import clients
 from portal.api.models import ApiClient, ApiToken
 from portal.api.scopes import Scope
@@ -95,7 +97,7 @@ class TokenRevocation(RevocationEndpoint):
     CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> OAuthToken | None:
-        row = _token_row(token_string)
+        row = token_row(token_string)
         return OAuthToken(row) if row is not None else None
 
     def revoke_token(self, token: OAuthToken, request: Any) -> None:
@@ -105,14 +107,23 @@ class TokenRevocation(RevocationEndpoint):
 
 class TokenValidator(BearerTokenValidator):
     def authenticate_token(self, token_string: str) -> OAuthToken | None:
-        row = _token_row(token_string)
+        row = token_row(token_string)
         return OAuthToken(row) if row is not None else None
 
 
-def _token_row(token_string: str) -> ApiToken | None:
-    return db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == clients.digest(token_string))
-    )
+def token_row(token_string: str) -> ApiToken | None:
+    """The stored token, with its client, the client's user and institution in one query;
+    read once per request (the rate limit's key and the token check both ask)."""
+    remembered = g.setdefault("api_token_rows", {})
+    if token_string not in remembered:
+        remembered[token_string] = db.session.scalar(
+            select(ApiToken)
+            .options(
+                joinedload(ApiToken.client).joinedload(ApiClient.user).joinedload(User.institution)
+            )
+            .where(ApiToken.token_hash == clients.digest(token_string))
+        )
+    return remembered[token_string]
 
 
 def _query_client(client_key: str) -> OAuthClient | None:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
 from portal.enums import DeclineReason, GuaranteeType, LeadStatus, RepaymentMethod
 from portal.numbers import MONEY_YUAN, MONTHS, RATE_PERCENT, NumberError, Quantity, parse_number
@@ -116,6 +116,11 @@ class LeadQuery(Schema):
     cursor = fields.String(load_default=None, validate=validate.Length(max=40))
 
 
+class PoolQuery(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 100))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=40))
+
+
 class LeadPage(Schema):
     items = fields.List(fields.Nested(LeadSummary))
     next_cursor = fields.String(allow_none=True)
@@ -155,3 +160,20 @@ class LprRate(Schema):
     effective_on = fields.Date()
     one_year = rate()
     over_five_years = rate()
+
+
+class Problem(Schema):
+    """An RFC 9457 problem document (application/problem+json), in the caller's language."""
+
+    class Meta:
+        unknown = INCLUDE  # RFC 9457 extension members are allowed
+
+    type = fields.String(required=True, metadata={"example": "/api/v1/docs#problems-404"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String()
+    instance = fields.String()
+    errors = fields.Dict(
+        keys=fields.String(),
+        metadata={"description": "400/422: what is wrong with each field, by field name."},
+    )

@@ -164,6 +164,9 @@ class AuditAction(StrEnum):
     API_CLIENT_SECRET_ROTATE = "api_client.secret_rotate"  # noqa: S105 (an action name)
     API_CLIENT_SECRET_REVOKE = "api_client.secret_revoke"  # noqa: S105 (an action name)
     API_CLIENT_REVOKE = "api_client.revoke"
+    WEBHOOK_CREATE = "webhook.create"
+    WEBHOOK_DISABLE = "webhook.disable"
+    WEBHOOK_REDELIVER = "webhook.redeliver"
 
     @property
     def label(self) -> str:
@@ -319,4 +322,7 @@ ACTION_LABELS: dict[AuditAction, object] = {
     AuditAction.API_CLIENT_SECRET_ROTATE: _l("轮换 API 客户端密钥"),
     AuditAction.API_CLIENT_SECRET_REVOKE: _l("作废 API 客户端旧密钥"),
     AuditAction.API_CLIENT_REVOKE: _l("停用 API 客户端"),
+    AuditAction.WEBHOOK_CREATE: _l("创建事件通知订阅"),
+    AuditAction.WEBHOOK_DISABLE: _l("停用事件通知订阅"),
+    AuditAction.WEBHOOK_REDELIVER: _l("重新投递事件通知"),
 }

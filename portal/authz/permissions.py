@@ -44,7 +44,7 @@ class Permission(StrEnum):
     # An approved institution's admins run its team (invite, disable, reset a second factor)
     # and its settings (default response deadline, working hours, notification mailboxes).
     INSTITUTION_TEAM_MANAGE = "institution:team:manage"
-    # A bank's admins give its own systems API clients (scopes, networks, secrets).
+    # An institution's admins give its own systems API clients (scopes, networks, secrets).
     INSTITUTION_API_CLIENTS_MANAGE = "institution:api_clients:manage"
     # Government staff see who else works for their agency (read only).
     GOV_COLLEAGUES_VIEW = "gov:colleagues:view"
@@ -107,6 +107,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.GUARANTOR_PRODUCTS_MANAGE,
             Permission.INSTITUTION_ONBOARDING_APPLY,
             Permission.INSTITUTION_TEAM_MANAGE,
+            Permission.INSTITUTION_API_CLIENTS_MANAGE,
         }
     ),
     Role.GOV_STAFF: frozenset(

@@ -135,11 +135,7 @@ def firm_document(need_id: int, lead_id: int, document_id: int) -> Response:
 
 
 def _bank_lead(lead_id: int) -> Lead:
-    """The bank's own lead while it may see the firm; any other lead is a 404."""
-    lead = get_or_404(Lead, lead_id, current_user)
-    if not services.is_open(lead):
-        abort(404)
-    return lead
+    return services.bank_lead_or_404(current_user, lead_id)
 
 
 def _firm_lead(need_id: int, lead_id: int) -> Lead:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import abort
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -18,7 +19,7 @@ from portal import storage as store
 from portal.accounts.models import User
 from portal.audit import service as audit
 from portal.audit.actions import AuditAction
-from portal.authz.scoping import LEAD_STATUSES_REVEALING_FIRM, scoped
+from portal.authz.scoping import LEAD_STATUSES_REVEALING_FIRM, get_or_404, scoped
 from portal.channel.models import DocumentRequest, LeadDocument, LeadMessage
 from portal.db import utcnow
 from portal.enums import DOCUMENT_KIND_LABELS, DocumentKind, DocumentRequestStatus, Role
@@ -48,6 +49,15 @@ def refusal(lead: Lead) -> str | None:
     if lead.status in LEAD_STATUSES_REVEALING_FIRM:
         return None
     return _("该申请已结束，不能再留言或交换材料")
+
+
+def bank_lead_or_404(actor: User, lead_id: int) -> Lead:
+    """The bank's own lead while it may see the firm; any other lead is a 404 (also once the
+    channel has closed: the firm is no longer the bank's to see)."""
+    lead = get_or_404(Lead, lead_id, actor)
+    if not is_open(lead):
+        abort(404)
+    return lead
 
 
 def is_open(lead: Lead) -> bool:

@@ -23,9 +23,9 @@ from portal.claims.models import CompensationClaim
 from portal.claims.services import ClaimError, ClaimInputError
 from portal.confirmation import Confirmation, confirmation_step
 from portal.leads.models import Loan
+from portal.money import money
 from portal.pagination import paginate
 from portal.subsidies import settlement
-from portal.templating import to_wan
 
 bp = Blueprint("claims", __name__)
 
@@ -75,8 +75,8 @@ def file(loan_id: int) -> str | Response:
         else:
             flash(
                 _(
-                    "补偿申请已提交，申请金额 %(amount)s 万元，等待政策主管部门审核。",
-                    amount=to_wan(claim.claimed_amount),
+                    "补偿申请已提交，申请金额 %(amount)s，等待政策主管部门审核。",
+                    amount=money(claim.claimed_amount),
                 ),
                 "success",
             )
@@ -116,8 +116,8 @@ def recover(claim_id: int) -> str | Response:
     else:
         flash(
             _(
-                "追回款已登记，%(amount)s 万元已退回资金池。",
-                amount=to_wan(recovery.returned_amount),
+                "追回款已登记，%(amount)s 已退回资金池。",
+                amount=money(recovery.returned_amount),
             ),
             "success",
         )
@@ -164,10 +164,10 @@ def approve(claim_id: int) -> str | Response:
             button=_("确认批准"),
             cancel_url=back,
             summary=[
-                (_("申请金额"), _("%(n)s 万元", n=to_wan(claim.claimed_amount))),
+                (_("申请金额"), money(claim.claimed_amount)),
                 (
                     _("资金池剩余可用"),
-                    _("%(n)s 万元", n=to_wan(policy.budget_remaining))
+                    money(policy.budget_remaining)
                     if policy.budget is not None
                     else _("未设资金规模"),
                 ),
@@ -182,7 +182,7 @@ def approve(claim_id: int) -> str | Response:
         flash(str(error), "error")
     else:
         flash(
-            _("已批准，%(n)s 万元已从资金池拨付，已通知银行。", n=to_wan(claim.approved_amount)),
+            _("已批准，%(n)s 已从资金池拨付，已通知银行。", n=money(claim.approved_amount)),
             "success",
         )
     return redirect(back)

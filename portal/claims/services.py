@@ -42,6 +42,7 @@ from portal.db import utcnow
 from portal.enums import BenefitKind, ClaimStatus, FiveTierClass, GrantStatus, LoanStatus, Role
 from portal.extensions import db
 from portal.leads.models import Loan
+from portal.money import money
 from portal.notifications.service import bank_user_ids, notify, path_for
 from portal.numbers import plain
 from portal.reporting.models import LoanStatusReport
@@ -392,9 +393,9 @@ def approve(actor: User, claim: CompensationClaim) -> None:
         db.session.refresh(policy)
         raise ClaimError(
             _(
-                "资金池余额不足：本笔需 %(need)s 万元，政策剩余可用 %(left)s 万元。申请未批准。",
-                need=_wan(claim.claimed_amount),
-                left=_wan(policy.budget_remaining or ZERO),
+                "资金池余额不足：本笔需 %(need)s，政策剩余可用 %(left)s。申请未批准。",
+                need=money(claim.claimed_amount, None),
+                left=money(policy.budget_remaining or ZERO, None),
             )
         )
     audit.record(

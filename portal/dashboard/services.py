@@ -49,7 +49,7 @@ from portal.figures.subsidies import PolicyFigures, SubsidyFigures
 from portal.figures.subsidies import figures as subsidy_figures
 from portal.firms.standards import industry_choices, industry_label, region_choices
 from portal.institutions.models import FinancialInstitution
-from portal.templating import to_wan
+from portal.money import money, to_wan
 
 # With fewer banks than this, a median would let a bank work out another bank's value.
 MIN_BANKS_FOR_MEDIAN = 3
@@ -292,8 +292,8 @@ def key_figures(d: Dashboard) -> list[KeyFigure]:
     s, name = d.figures.summary, figure_name
     return [
         KeyFigure(name("loans"), s.loans, "int", _l("笔")),
-        KeyFigure(name("amount"), s.amount, "wan", _l("万元")),
-        KeyFigure(name("average"), s.average, "wan", _l("万元")),
+        KeyFigure(name("amount"), s.amount, "money"),  # the unit comes with the amount
+        KeyFigure(name("average"), s.average, "money"),
         KeyFigure(name("weighted_rate"), s.weighted_rate, "rate"),
         KeyFigure(name("adjusted_rate"), s.adjusted_rate, "rate"),
         KeyFigure(
@@ -618,7 +618,7 @@ def plain_value(value: Any, kind: str) -> Any:
     """A cell as the number or text an export carries: 万元, percent, hours to one place."""
     if value is None:
         return None
-    if kind == "wan":
+    if kind in ("wan", "money"):
         return (Decimal(value) / TEN_THOUSAND).quantize(CENT, rounding=ROUND_HALF_UP)
     if kind == "rate":
         return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
@@ -649,6 +649,8 @@ def display_value(value: Any, kind: str) -> str:
         return "—"
     if kind == "wan":
         return to_wan(value)
+    if kind == "money":
+        return money(value)
     if kind in ("rate", "ratio"):
         return f"{plain}%"
     if kind == "int":

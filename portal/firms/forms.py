@@ -10,15 +10,13 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     SelectField,
-    SelectMultipleField,
     StringField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.enums import QUALIFICATION_LABELS, TAX_GRADE_LABELS
 from portal.firms import standards
-from portal.forms import Form, NumberField, WholeNumberField
+from portal.forms import Form, MultiCheckboxField, NumberField, WholeNumberField
 from portal.numbers import AMOUNT_WAN, EMPLOYEES
 
 MAX_WAN = Decimal("100000000")  # 1 万亿元: above any firm on the platform, below column limits
@@ -36,19 +34,6 @@ def industry_choices() -> list[tuple[str, str]]:
 def tax_grade_choices() -> list[tuple[str, object]]:
     """The grades after an empty first choice, so that none is chosen for the firm."""
     return [("", _l("请选择纳税信用等级")), *TAX_GRADE_LABELS.items()]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def pre_validate(self, form: object) -> None:
-        # WTForms' own message for a value not on the list is English only.
-        if not self.validate_choice or not self.data:
-            return
-        offered = {value for value, *_rest in self.iter_choices()}
-        if any(value not in offered for value in self.data):
-            raise ValidationError(_("所选项不在可选范围内，请重新勾选"))
 
 
 class FirmProfileForm(Form):

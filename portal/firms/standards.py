@@ -372,6 +372,14 @@ def industry_label(code: str) -> str:
     return f"{code} {render(name)}"
 
 
+def industry_name(code: str | None) -> str:
+    """An industry's label for display, or the bare code if it is not in the reference list."""
+    try:
+        return industry_label(code or "")
+    except (KeyError, ValueError):
+        return code or "—"
+
+
 def industry_choices(two_digit_only: bool = False) -> list[tuple[str, str]]:
     """(code, "code name") for every division (and the real-estate classes), in the reader's
     language: the choices of industry fields."""
@@ -604,6 +612,14 @@ def region_label(code: str) -> str:
         return render(_REGION_NAMES[code.strip()])
     except KeyError:
         raise KeyError(f"未知的行政区划代码“{code}”") from None
+
+
+def region_name(code: str | None) -> str:
+    """A region's name for display, or the bare code if it is not in the reference list."""
+    try:
+        return region_label(code or "")
+    except KeyError:
+        return code or "—"
 
 
 def region_choices(cities_only: bool = False) -> list[tuple[str, str]]:

@@ -23,7 +23,7 @@ from portal.guarantees.forms import (
     ShareDecisionForm,
 )
 from portal.guarantees.models import Compensation, CompensationShare, Guarantee
-from portal.numbers import plain
+from portal.money import money
 from portal.pagination import paginate
 
 bp = Blueprint("compensations", __name__)
@@ -105,8 +105,8 @@ def pay(compensation_id: int) -> str | Response:
             title=_("确认代偿"),
             subject=_("代偿 #%(id)s", id=claim.id),
             consequences=_(
-                "向银行代偿 %(amount)s 万元，不能撤回；随后自动向再担保机构和地方政府申请分担。",
-                amount=plain(claim.claimed_amount / 10000),
+                "向银行代偿 %(amount)s，不能撤回；随后自动向再担保机构和地方政府申请分担。",
+                amount=money(claim.claimed_amount, None),
             ),
             checkbox=_("我确认已向银行支付代偿款"),
             button=_("确认代偿"),

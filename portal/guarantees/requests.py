@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from portal.accounts.models import User
+from portal.api import webhooks
 from portal.audit import service as audit
 from portal.audit.actions import AuditAction
 from portal.catalog.models import RuleVersion
@@ -126,6 +127,11 @@ def request_guarantee(
         _tell_firm_and_bank(request, "guarantee.issued", _issued_title(request))
     else:
         _tell_guarantor(request, _l("新的担保申请 #%(id)s，请在时限内响应", id=request.id))
+    webhooks.emit(
+        request.institution_id,
+        webhooks.EventType.GUARANTEE_REQUESTED,
+        {"request_id": request.id, "lead_id": lead.id, "status": str(request.status)},
+    )
     audit.record(
         AuditAction.GUARANTEE_REQUEST_CREATE,
         actor=None,
@@ -378,6 +384,10 @@ def _close_offer_without_guarantee(lead: Lead) -> None:
     lead.status = LeadStatus.CLOSED
     lead.closed_reason = LeadCloseReason.GUARANTEE_UNAVAILABLE
     grants.release_offer(lead.id, LeadCloseReason.GUARANTEE_UNAVAILABLE)
+    webhooks.emit(
+        lead.institution_id,
+        *webhooks.lead_closed(lead, LeadCloseReason.GUARANTEE_UNAVAILABLE),
+    )
     audit.record(
         AuditAction.LEAD_CLOSE, actor=None, obj=lead, reason=LeadCloseReason.GUARANTEE_UNAVAILABLE
     )

@@ -12,10 +12,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from portal.admin.forms import ConfirmForm
-from portal.audit import service as audit
-from portal.audit.actions import AuditAction
 from portal.authz import Permission, get_or_404, requires, scoped
-from portal.authz.scoping import REQUEST_STATUSES_REVEALING_FIRM
 from portal.catalog.models import RuleVersion
 from portal.catalog.versions import current_version
 from portal.confirmation import Confirmation, confirmation_step
@@ -24,7 +21,6 @@ from portal.db import utcnow, writes_on_get
 from portal.enums import ProductStatus
 from portal.extensions import db
 from portal.firms.forms import yuan_to_wan_field
-from portal.firms.models import Firm
 from portal.guarantees import products as product_services
 from portal.guarantees import requests as request_services
 from portal.guarantees import views
@@ -42,8 +38,6 @@ from portal.needs.models import FinancingNeed
 from portal.pagination import paginate
 
 bp = Blueprint("guarantees", __name__, url_prefix="/guarantor")
-
-PROFILE_VIEW = AuditAction.FIRM_PROFILE_VIEW
 
 
 # --- homes ------------------------------------------------------------------------------------
@@ -327,12 +321,8 @@ def _render_inbox(template: str, page: object) -> str:
 def _render_request(
     found: GuaranteeRequest, *, decline_form: GuaranteeDeclineForm | None = None
 ) -> str:
-    need = firm = None
-    if found.status in REQUEST_STATUSES_REVEALING_FIRM:
-        need = get_or_404(FinancingNeed, found.need_id, current_user)
-        firm = get_or_404(Firm, need.firm_id, current_user)
-        audit.record(PROFILE_VIEW, obj=firm, firm_id=firm.id, guarantee_request=found.id)
-        db.session.commit()
+    firm = views.firm_seen_by(current_user, found)
+    need = get_or_404(FinancingNeed, found.need_id, current_user) if firm is not None else None
     return render_template(
         "guarantees/request_detail.html",
         found=found,

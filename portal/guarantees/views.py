@@ -10,7 +10,10 @@ from typing import Any
 from sqlalchemy import Select, case, func, select
 
 from portal.accounts.models import User
-from portal.authz import scoped
+from portal.audit import service as audit
+from portal.audit.actions import AuditAction
+from portal.authz import get_or_404, scoped
+from portal.authz.scoping import REQUEST_STATUSES_REVEALING_FIRM
 from portal.enums import GuaranteeRequestStatus
 from portal.extensions import db
 from portal.firms.models import Firm
@@ -89,3 +92,23 @@ def overdue(request: GuaranteeRequest, now: dt.datetime) -> bool:
         and request.deadline_at is not None
         and request.deadline_at <= now
     )
+
+
+def firm_seen_by(actor: User, request: GuaranteeRequest) -> Firm | None:
+    """The firm behind a request the guarantor has taken on, or None before that.
+
+    Each look is an audit entry the firm reads, from the page or through the API alike.
+    """
+    if request.status not in REQUEST_STATUSES_REVEALING_FIRM:
+        return None
+    need = get_or_404(FinancingNeed, request.need_id, actor)
+    firm = get_or_404(Firm, need.firm_id, actor)
+    audit.record(
+        AuditAction.FIRM_PROFILE_VIEW,
+        actor=actor,
+        obj=firm,
+        firm_id=firm.id,
+        guarantee_request=request.id,
+    )
+    db.session.commit()
+    return firm

@@ -35,11 +35,11 @@ from portal.guarantees.models import Guarantee, GuaranteeRequest
 from portal.leads.ending import offer_ended
 from portal.leads.models import Lead
 from portal.leads.schedule import OfferCosts, offer_costs
+from portal.money import money, percent
 from portal.notifications.service import bank_user_ids, firm_user_ids, notify, path_for
 from portal.numbers import plain
 from portal.subsidies import grants
 from portal.subsidies.models import SubsidyGrant
-from portal.templating import percent, to_wan
 
 # An offer made before repayment methods were recorded is scheduled as the commonest one.
 ASSUMED_METHOD = RepaymentMethod.EQUAL_INSTALMENT
@@ -125,7 +125,7 @@ def benefit_words(kind: BenefitKind, value: Decimal) -> str:
         return _("补贴 %(share)s 的担保费", share=percent(value * 100))
     if kind == BenefitKind.LOSS_SHARE:
         return _("风险补偿分担 %(share)s 的损失", share=percent(value * 100))
-    return _("一次性奖励 %(amount)s 万元", amount=to_wan(value))
+    return _("一次性奖励 %(amount)s", amount=money(value))
 
 
 def yuan(amount: Decimal) -> str:

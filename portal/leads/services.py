@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import settings
 from portal.accounts.models import User
+from portal.api import webhooks
 from portal.audit import service as audit
 from portal.audit.actions import AuditAction
 from portal.catalog.models import BankProduct
@@ -308,6 +309,16 @@ def _tell_bank_new_lead(lead: Lead) -> None:
         "lead.new",
         title,
         link=path_for("leads.detail", lead_id=lead.id),
+    )
+    webhooks.emit(
+        lead.institution_id,
+        webhooks.EventType.LEAD_ROUTED,
+        {
+            "lead_id": lead.id,
+            "status": str(lead.status),
+            "pre_approved": bool(lead.pre_approved),
+            "deadline_at": lead.deadline_at.isoformat() if lead.deadline_at else None,
+        },
     )
 
 
@@ -699,6 +710,11 @@ def take_offer(actor: User, lead: Lead) -> None:
         _l("企业接受了本行对线索 #%(id)s 的授信方案，请办理放款", id=lead.id),
         link=path_for("leads.detail", lead_id=lead.id),
     )
+    webhooks.emit(
+        lead.institution_id,
+        webhooks.EventType.LEAD_OFFER_TAKEN,
+        {"lead_id": lead.id, "status": str(lead.status)},
+    )
     audit.record(AuditAction.LEAD_OFFER_TAKEN, actor=actor, obj=lead, firm_id=need.firm_id)
     db.session.commit()
 
@@ -873,16 +889,25 @@ def warn_near_deadlines(now: dt.datetime, within: dt.timedelta = dt.timedelta(ho
             Lead.status == LeadStatus.OPEN, Lead.deadline_at >= now, Lead.deadline_at < now + within
         )
     ).all()
-    sent = sum(
-        notify(
+    sent = 0
+    for lead in leads:
+        sent += notify(
             bank_user_ids(lead.institution_id),
             "lead.deadline_near",
             _l("线索 #%(id)s 即将超过响应时限，请尽快处理", id=lead.id),
             link=path_for("leads.detail", lead_id=lead.id),
             dedupe_key=f"deadline-near-{lead.id}",
         )
-        for lead in leads
-    )
+        webhooks.emit(
+            lead.institution_id,
+            webhooks.EventType.LEAD_DEADLINE_NEAR,
+            {
+                "lead_id": lead.id,
+                "status": str(lead.status),
+                "deadline_at": lead.deadline_at.isoformat(),
+            },
+            dedupe_key=f"deadline-near-{lead.id}",
+        )
     db.session.commit()
     return sent
 

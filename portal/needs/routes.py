@@ -31,13 +31,13 @@ from portal.leads.models import Lead
 from portal.leads.offers import offer_views, yuan
 from portal.leads.services import LeadError, offer_taken, settled_reason
 from portal.matching.models import MatchResult
+from portal.money import money, percent
 from portal.needs.forms import ApplyForm, NeedForm, new_idempotency_key
 from portal.needs.models import FinancingNeed
 from portal.needs.services import NeedError, submit_need, withdraw_need
 from portal.pagination import paginate
 from portal.settings import max_banks_per_need
 from portal.subsidies import settlement
-from portal.templating import percent, to_wan
 
 bp = Blueprint("needs", __name__, url_prefix="/firm/needs")
 
@@ -246,9 +246,9 @@ def take_offer(need_id: int, lead_id: int) -> str | Response:
 
 def _need_subject(need: FinancingNeed) -> str:
     return _(
-        "融资需求 #%(id)s · %(amount)s 万元 · %(n)s 个月",
+        "融资需求 #%(id)s · %(amount)s · %(n)s 个月",
         id=need.id,
-        amount=to_wan(need.amount),
+        amount=money(need.amount),
         n=need.term_months,
     )
 
@@ -258,7 +258,7 @@ def _take_offer_confirmation(need: FinancingNeed, lead: Lead) -> Confirmation:
     summary = [(_("银行"), bank)]
     if lead.approved_amount is not None:
         summary += [
-            (_("批复金额"), _("%(amount)s 万元", amount=to_wan(lead.approved_amount))),
+            (_("批复金额"), money(lead.approved_amount)),
             (_("年利率"), percent(lead.approved_rate)),
             (_("期限"), _("%(n)s 个月", n=lead.approved_term_months)),
         ]
@@ -400,7 +400,7 @@ def benefit_text(policy: dict[str, Any]) -> str:
     if kind == BenefitKind.LOSS_SHARE:
         return _("风险补偿分担 %(share)s 的损失", share=percent(value * 100))
     if kind == BenefitKind.LUMP_SUM:
-        return _("一次性奖励 %(amount)s 万元", amount=to_wan(value))
+        return _("一次性奖励 %(amount)s", amount=money(value))
     return _plain(value)
 
 

@@ -167,7 +167,7 @@ class CheckedRow:
 class Table:
     """A file read into cells: the header and the non-blank data rows with their row numbers."""
 
-    kind: str  # "csv" or "xlsx"
+    kind: str  # "csv", "xlsx", or "records" (sent through the API)
     header: list[Any]
     rows: list[tuple[int, list[Any]]] = field(default_factory=list)
 
@@ -360,6 +360,29 @@ def check_table(table: Table, period: dt.date, loans: Mapping[str, Sequence[Loan
     if checked.errors:
         checked.rows = []
     return checked
+
+
+def records_table(records: Sequence[Mapping[str, Any]], period: dt.date) -> Table:
+    """A month sent as records (the API's JSON rows, keyed by the English headers), as a table
+    to check like a file's. Row n is the n-th record, counting from 1; a record that leaves out
+    the month is of `period`, as the request names it. Blank records are checked, not skipped."""
+    month = f"{period:%Y-%m}"
+    rows = [
+        (
+            number,
+            [record.get(ENGLISH_HEADERS[c], month if c == PERIOD else None) for c in COLUMNS],
+        )
+        for number, record in enumerate(records, start=1)
+    ]
+    return Table(kind="records", header=[ENGLISH_HEADERS[c] for c in COLUMNS], rows=rows)
+
+
+def column_code(header: str) -> str:
+    """A problem's column, named in either language, as its English code ('' for none)."""
+    for column in COLUMNS:
+        if header in (HEADERS[column], ENGLISH_HEADERS[column]):
+            return ENGLISH_HEADERS[column]
+    return ""
 
 
 def check_file(data: bytes, period: dt.date, loans: Mapping[str, Sequence[LoanRef]]) -> Checked:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import settings
 from portal.accounts.models import User
+from portal.api import webhooks
 from portal.audit import service as audit
 from portal.audit.actions import AuditAction
 from portal.authz import scoped
@@ -41,7 +42,14 @@ from portal.institutions.models import FinancialInstitution
 from portal.leads.models import Loan
 from portal.notifications.service import bank_user_ids, notify, path_for
 from portal.reporting import loan_files
-from portal.reporting.loan_files import FileRefused, LoanRef, Problem, Received, TemplateRow
+from portal.reporting.loan_files import (
+    FileRefused,
+    LoanRef,
+    Problem,
+    Received,
+    Table,
+    TemplateRow,
+)
 from portal.reporting.models import LoanReportUpload, LoanStatusReport
 from portal.workdays import working_day_on_or_after
 
@@ -501,26 +509,43 @@ def bank_loans_by_contract(institution_id: int) -> dict[str, list[LoanRef]]:
 
 def upload_file(actor: User, period: dt.date, filename: str, received: Received) -> UploadOutcome:
     """Check a whole file and apply it, or refuse it whole; either way the upload is recorded."""
-    institution_id = actor.institution_id
-    if institution_id is None:
-        raise ReportingError(_("只有银行用户可以上传月报。"))
-    check_period(period)
-    upload = LoanReportUpload(
-        institution_id=institution_id,
-        period=period,
-        filename=clean_filename(filename),
-        sha256=received.sha256,
-        uploaded_by_id=actor.id,
-        problems=[],
-    )
+    upload = _new_upload(actor, period, clean_filename(filename), received.sha256)
     try:
         if received.too_large:
             raise FileRefused(loan_files.size_message(received.size))
-        checked = loan_files.check_file(
-            received.data, period, bank_loans_by_contract(institution_id)
-        )
+        table = loan_files.read_table(received.data)
     except FileRefused as refused:
         return _refuse(actor, upload, [Problem(None, "", str(refused))])
+    return _check_and_apply(actor, upload, table)
+
+
+def upload_records(
+    actor: User, period: dt.date, source: str, records: Sequence[Mapping[str, Any]], sha256: str
+) -> UploadOutcome:
+    """A whole month sent as records (the API's batch): the file's checks, records and audit,
+    applied whole or refused whole; `source` stands in the upload list where a file name would."""
+    upload = _new_upload(actor, period, source[:200], sha256)
+    return _check_and_apply(actor, upload, loan_files.records_table(records, period))
+
+
+def _new_upload(actor: User, period: dt.date, name: str, sha256: str) -> LoanReportUpload:
+    if actor.institution_id is None:
+        raise ReportingError(_("只有银行用户可以上传月报。"))
+    check_period(period)
+    return LoanReportUpload(
+        institution_id=actor.institution_id,
+        period=period,
+        filename=name,
+        sha256=sha256,
+        uploaded_by_id=actor.id,
+        problems=[],
+    )
+
+
+def _check_and_apply(actor: User, upload: LoanReportUpload, table: Table) -> UploadOutcome:
+    """Check every row of the table; apply them all as the bank's month, or refuse them all."""
+    institution_id, period = upload.institution_id, upload.period
+    checked = loan_files.check_table(table, period, bank_loans_by_contract(institution_id))
     upload.row_count = checked.row_count
     if checked.errors:
         return _refuse(actor, upload, checked.errors)
@@ -679,6 +704,12 @@ def remind_missing_reports(today: dt.date) -> int:
                 missing=missing.due - missing.reported,
             ),
             link=path_for("loan_reports.index", month=month),
+            dedupe_key=f"loan-reports-{month}-{missing.institution_id}",
+        )
+        webhooks.emit(
+            missing.institution_id,
+            webhooks.EventType.LOAN_REPORTS_DUE,
+            {"month": month, "due": missing.due, "reported": missing.reported},
             dedupe_key=f"loan-reports-{month}-{missing.institution_id}",
         )
         if sent:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Context, Decimal
 
+from portal import money
 from portal.rules.errors import is_division_by_zero
 from portal.rules.facts import Fact, FactSource, FactType
 from portal.rules.i18n import N_, render
@@ -106,8 +107,11 @@ def format_number(value: Decimal | int) -> str:
 
 
 def format_money(value: Decimal | int) -> str:
-    """Yuan shown in 万元 from 10,000 up, with thousands separators and up to 2 decimals."""
+    """Yuan shown in 万元 from 10,000 up, with thousands separators and up to 2 decimals; in
+    English as yuan through Babel (CN¥8,000,000), like every amount on the site."""
     value = Decimal(value)
+    if not money.in_wan(money.current_locale()):
+        return money.money(value)
     if not value.is_finite():
         return format_number(value)
     in_wan = value.copy_abs() >= WAN

@@ -125,6 +125,13 @@ def send_outbox_emails() -> int:
     return send_due()
 
 
+def send_due_webhooks() -> int:
+    """Post the webhook deliveries that are due (portal/api/webhooks.py)."""
+    from portal.api.webhooks import send_due
+
+    return send_due()
+
+
 # (job, how often) — each job is a plain function that needs only an app context. The monthly
 # jobs run hourly and do nothing once their month's work is done.
 JOBS: tuple[tuple[Callable[[], int], dt.timedelta], ...] = (
@@ -141,6 +148,7 @@ JOBS: tuple[tuple[Callable[[], int], dt.timedelta], ...] = (
     (reverify_firm_facts, dt.timedelta(minutes=10)),
     (retry_deferred_instant, dt.timedelta(minutes=10)),
     (send_outbox_emails, dt.timedelta(seconds=15)),  # a reset link should not keep people waiting
+    (send_due_webhooks, dt.timedelta(minutes=1)),  # the shortest backoff step
 )
 
 

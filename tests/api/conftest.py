@@ -10,7 +10,7 @@ import pytest
 
 from portal.accounts.models import User
 from portal.api import clients
-from portal.api.scopes import Scope
+from portal.api.scopes import BANK_SCOPES
 from portal.enums import Role
 from portal.extensions import db
 from portal.institutions.models import FinancialInstitution
@@ -23,7 +23,7 @@ def admin_of(lender_market: Market, bank: str) -> User:
     return UserFactory(role=Role.BANK_ADMIN, institution=institution)
 
 
-def make_client(lender_market: Market, bank: str = "A", scopes=tuple(Scope), networks=()):
+def make_client(lender_market: Market, bank: str = "A", scopes=BANK_SCOPES, networks=()):
     return clients.create(
         admin_of(lender_market, bank), f"信贷系统 {bank}", list(scopes), list(networks)
     )

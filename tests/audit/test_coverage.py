@@ -432,6 +432,8 @@ COMMITS_WITHOUT_ENTRY = {
     "api/idempotency.py:_claim": "holds an idempotency key; the operation records itself",
     "api/idempotency.py:_store": "keeps the answer to replay; the operation recorded itself",
     "api/idempotency.py:forget_old": "drops expired idempotency answers (housekeeping)",
+    "api/webhooks.py:_claim": "claims a webhook delivery attempt; the event was audited",
+    "api/webhooks.py:_record": "delivery state of a webhook attempt; the event was audited",
     "api/oauth.py:_save_token": "a token issued is a row of its own (api_tokens) and a call",
     "api/oauth.py:revoke_token": "the token row keeps when it was revoked",
     "catalog/policy_files.py:load_directory": "commits upsert_directory(), which records",

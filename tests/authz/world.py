@@ -23,7 +23,8 @@ from sqlalchemy import func, inspect, select
 from portal import storage
 from portal.accounts.models import ThrottleCounter, User
 from portal.api import clients as api_clients
-from portal.api.scopes import Scope
+from portal.api import webhooks
+from portal.api.scopes import BANK_SCOPES, GUARANTOR_SCOPES, Scope
 from portal.audit.models import AuditEntry
 from portal.catalog.models import BankProduct, PolicyProduct
 from portal.catalog.versions import current_version, record_rules
@@ -122,6 +123,9 @@ class Tenant:
     document: int = 0  # the firm's upload answering it
     bank_licence: int = 0  # the bank's licence, kept with its (approved) application
     api_client: int = 0  # an API client of the bank's own system, made by its admin
+    guarantor_api_client: int = 0  # and one of the guarantor's
+    webhook: int = 0  # a webhook subscription of the bank's own system, made by its admin
+    guarantor_webhook: int = 0  # and one of the guarantor's
     guarantor_licence: int = 0  # the guarantor's
     letter: int = 0  # the guarantee letter on the tenant's loan
     issued_request: int = 0  # the request that letter was issued on
@@ -195,7 +199,8 @@ class World:
             "request_id": t.document_request if names_channel(endpoint) else t.guarantee_request,
             "document_id": self.document_for(role, key, endpoint),
             "guarantee_id": t.letter,
-            "client_id": t.api_client,
+            "client_id": t.guarantor_api_client if role in GUARANTOR_ROLES else t.api_client,
+            "subscription_id": t.guarantor_webhook if role in GUARANTOR_ROLES else t.webhook,
             "compensation_id": t.compensation,
             "share_id": t.share,
             "decision": "approve",
@@ -217,6 +222,7 @@ class World:
             "rate_id": 10**7,
             "closure_id": 10**7,
             "version": LEGAL_VERSION,
+            "period": "2026-10",
         }
 
 
@@ -232,7 +238,7 @@ def team_member(role: Role | None) -> Role:
 
 def names_channel(endpoint: str | None) -> bool:
     """Whether the endpoint's `request_id` is a document request's (not a guarantee request's)."""
-    return endpoint is not None and endpoint.startswith("channel.")
+    return endpoint is not None and endpoint.startswith(("channel.", "api_channel."))
 
 
 def names_guarantee(endpoint: str | None) -> bool:
@@ -269,7 +275,12 @@ def build_world(app: Flask) -> World:
         for t in (a, b):
             t.bank_licence = _licence(t.bank)
             t.guarantor_licence = _licence(t.guarantor)
-            t.api_client = _api_client(users[t.key, Role.BANK_ADMIN])
+            t.api_client = _api_client(users[t.key, Role.BANK_ADMIN], BANK_SCOPES)
+            t.guarantor_api_client = _api_client(
+                users[t.key, Role.GUARANTOR_ADMIN], GUARANTOR_SCOPES
+            )
+            t.webhook = _webhook(users[t.key, Role.BANK_ADMIN])
+            t.guarantor_webhook = _webhook(users[t.key, Role.GUARANTOR_ADMIN])
         pending_licence = _licence(pending.id)
         db.session.commit()
         return World(
@@ -287,9 +298,15 @@ def build_world(app: Flask) -> World:
         )
 
 
-def _api_client(bank_admin: User) -> int:
-    issued = api_clients.create(bank_admin, "信贷系统", list(Scope), [])
+def _api_client(admin: User, scopes: tuple[Scope, ...]) -> int:
+    issued = api_clients.create(admin, "业务系统", list(scopes), [])
     return issued.client.id
+
+
+def _webhook(admin: User) -> int:
+    url = f"https://institution-{admin.institution_id}.example/hooks"
+    events = webhooks.events_for(admin)[:1]
+    return webhooks.create(admin, url, list(events)).subscription.id
 
 
 def _licence(institution_id: int) -> int:

@@ -619,7 +619,7 @@ def test_policy_list_filters(client, catalogue):
 def test_policy_list_shows_budget_use(client, catalogue):
     """Budget and use read as used / total 万元 and a percentage."""
     page = text_of(client, "/policies")
-    assert "已使用 120.00 / 5,000.00 万元（2.4%）" in page
+    assert "已使用 120.00 万元 / 5,000.00 万元（2.4%）" in page
     assert "不设资金总额" in page
 
 

@@ -656,8 +656,8 @@ def test_regulator_overview_shows_claims_and_payouts(app, book):
 
     shown = page(signed_in(app, book.regulator).get("/claims/overview"))
     assert '3<span class="stat__unit"> 笔，540.00 万元' in shown
-    assert '400.00<span class="stat__unit"> 万元 / 1 笔' in shown
-    assert "100.00 / 40.00" in shown  # recovered / returned
+    assert '400.00 万元<span class="stat__unit"> / 1 笔' in shown
+    assert "100.00 万元 / 40.00 万元" in shown  # recovered / returned
     assert "360.00" in shown  # net paid
     assert "风险补偿资金池rc-a" in shown and "风险补偿资金池rc-b" in shown
     assert "640.00" in shown  # rc-a's pool: 1000 万 − (400 万 paid − 40 万 returned)

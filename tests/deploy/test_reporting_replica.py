@@ -80,7 +80,7 @@ def test_dashboard_figures_come_from_the_replica(reporting_app, monkeypatch):
     response = client.get("/dashboard/")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert (_stat(html, "放款笔数"), _stat(html, "放款金额")) == ("2", "700.00")
+    assert (_stat(html, "放款笔数"), _stat(html, "放款金额")) == ("2", "700.00 万元")
 
 
 def test_reporting_session_is_read_only(reporting_app):

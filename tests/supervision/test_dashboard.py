@@ -169,8 +169,8 @@ def read_csv_with_notes(body: bytes) -> list[list[str]]:
 def test_regulator_sees_every_bank_and_the_totals(client, auth, data):
     """A regulator's default view counts all six loans and ranks the three banks by name."""
     html = page(client, auth, data["regulator"])
-    assert (stat(html, "放款笔数"), stat(html, "放款金额")) == ("6", "2,550.00")
-    assert stat(html, "笔均放款") == "425.00"
+    assert (stat(html, "放款笔数"), stat(html, "放款金额")) == ("6", "2,550.00 万元")
+    assert stat(html, "笔均放款") == "425.00 万元"
     for name in ("银行X", "银行Y", "银行Z"):
         assert name in html
     assert "机构排名" in html
@@ -185,12 +185,12 @@ def test_admin_sees_the_whole_province(client, auth, data):
 def test_city_staff_see_only_their_region_even_when_asking_for_another(client, auth, data):
     """厦门 staff count only 厦门 firms' loans, also with region=350100 typed into the URL."""
     html = page(client, auth, data["xiamen"])
-    assert (stat(html, "放款笔数"), stat(html, "放款金额")) == ("2", "1,050.00")
+    assert (stat(html, "放款笔数"), stat(html, "放款金额")) == ("2", "1,050.00 万元")
     assert "本地区数据：厦门市" in html
     # Their region's guarantee and subsidy figures too (the figures themselves: their modules).
     assert 'id="guarantees-title"' in html and 'id="subsidies-title"' in html
     forced = page(client, auth, data["xiamen"], "?region=350100")
-    assert (stat(forced, "放款笔数"), stat(forced, "放款金额")) == ("2", "1,050.00")
+    assert (stat(forced, "放款笔数"), stat(forced, "放款金额")) == ("2", "1,050.00 万元")
     assert "福州市" not in forced.split('id="regions-title"')[1]
     regions = read_csv(client.get("/dashboard/export/regions.csv?region=350100").data)
     assert [row[0] for row in regions[1:]] == ["厦门市"]
@@ -205,7 +205,7 @@ def test_provincial_staff_see_the_province_and_may_cut_by_region(client, auth, d
 def test_bank_admin_sees_own_figures_and_anonymous_median(client, auth, data):
     """Bank X sees its 2 loans, its rank 2 of 3 and the median, but no other bank's name."""
     html = page(client, auth, data["x_admin"])
-    assert (stat(html, "放款笔数"), stat(html, "放款金额")) == ("2", "1,000.00")
+    assert (stat(html, "放款笔数"), stat(html, "放款金额")) == ("2", "1,000.00 万元")
     assert "第 2 / 3 名" in html
     assert "全体银行中位数（3 家）" in html
     for other in ("银行Y", "银行Z", "Y税易贷"):
@@ -279,7 +279,7 @@ def test_regulators_cannot_change_anything(app, client, auth, data):
 def test_filters_cut_the_figures(client, auth, data, query, loans, amount):
     """Month range, region, industry, size class, bank and product each narrow the figures."""
     html = page(client, auth, data["regulator"], query.format(**data))
-    assert (stat(html, "放款笔数"), stat(html, "放款金额")) == (loans, amount)
+    assert (stat(html, "放款笔数"), stat(html, "放款金额")) == (loans, f"{amount} 万元")
 
 
 def test_filters_cut_the_tables_and_rates(client, auth, data):

@@ -1,0 +1,62 @@
+"""What the guarantee endpoints read and write (money in yuan, rates in percent a year)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from portal.api.schemas import Coded, FirmProfile, money, rate
+from portal.enums import DeclineReason, GuaranteeRequestStatus
+
+
+class Letter(Schema):
+    letter_no = fields.String()
+    amount = money()
+    covered_amount = money()
+    coverage_share = rate()
+    fee_rate = rate()
+    fee_amount = money()
+    term_months = fields.Integer()
+    issued_at = fields.DateTime()
+
+
+class GuaranteeRequestSummary(Schema):
+    """A request as a guarantor sees it before taking it on: the loan and the bank, no firm."""
+
+    id = fields.Integer()
+    status = fields.String(validate=validate.OneOf([str(s) for s in GuaranteeRequestStatus]))
+    mode = fields.String()
+    created_at = fields.DateTime()
+    deadline_at = fields.DateTime(allow_none=True)
+    amount = money()
+    term_months = fields.Integer()
+    bank = fields.String()
+    bank_rate = rate(allow_none=True)
+    size_class = fields.String()
+    region = fields.Nested(Coded)
+    industry = fields.Nested(Coded)
+    product = fields.Nested(Coded)
+
+
+class GuaranteeRequestDetail(GuaranteeRequestSummary):
+    firm = fields.Nested(FirmProfile, allow_none=True)
+    letter = fields.Nested(Letter, allow_none=True)
+    decline_reason = fields.String(allow_none=True)
+
+
+class GuaranteeRequestQuery(Schema):
+    status = fields.List(
+        fields.String(validate=validate.OneOf([str(s) for s in GuaranteeRequestStatus])),
+        load_default=None,
+    )
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 100))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=40))
+
+
+class GuaranteeRequestPage(Schema):
+    items = fields.List(fields.Nested(GuaranteeRequestSummary))
+    next_cursor = fields.String(allow_none=True)
+
+
+class GuaranteeDeclineBody(Schema):
+    reason = fields.String(required=True, validate=validate.OneOf([str(r) for r in DeclineReason]))
+    note = fields.String(load_default="", validate=validate.Length(max=500))
