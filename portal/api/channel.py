@@ -18,7 +18,12 @@ from portal.api.scopes import Scope
 from portal.authz import Permission, get_or_404
 from portal.channel import services
 from portal.channel.models import DocumentRequest, LeadDocument
-from portal.channel.services import MAX_MESSAGE_CHARS, ChannelError
+from portal.channel.services import (
+    MAX_CONTACT_NAME_CHARS,
+    MAX_MESSAGE_CHARS,
+    ChannelError,
+    ChannelInputError,
+)
 from portal.enums import DocumentKind
 
 bp = Blueprint(
@@ -30,6 +35,18 @@ bp = Blueprint(
 
 READ = (Scope.LEADS_READ, Permission.BANK_LEADS_WORK)
 WRITE = (Scope.LEADS_WRITE, Permission.BANK_LEADS_WORK)
+# The service names refused fields by the contact page's form fields.
+CONTACT_FIELDS = {"contact_name": "name", "contact_phone": "phone"}
+
+
+class Contact(Schema):
+    name = fields.String(attribute="contact_name", allow_none=True)
+    phone = fields.String(attribute="contact_phone", allow_none=True)
+
+
+class ContactBody(Schema):
+    name = fields.String(required=True, validate=validate.Length(1, MAX_CONTACT_NAME_CHARS))
+    phone = fields.String(required=True, validate=validate.Length(1, 32))
 
 
 class Message(Schema):
@@ -66,6 +83,19 @@ class Document(Schema):
     size = fields.Integer()
     sha256 = fields.String()
     created_at = fields.DateTime()
+
+
+@bp.route("/contact", methods=["PUT"])
+@api_scope(*WRITE)
+@bp.arguments(ContactBody)
+@bp.response(200, Contact)
+@bp.alt_response(409, response="CONFLICT", description="The lead has ended meanwhile.")
+def put_contact(body: dict[str, Any], lead_id: int) -> Any:
+    """Set whom the firm calls at the bank: a name and a phone number (a landline with its area
+    code, or a mobile number). Sending the same contact again changes nothing."""
+    lead = services.bank_lead_or_404(current_user, lead_id)
+    _run(services.set_contact, current_user, lead, body["name"], body["phone"])
+    return lead
 
 
 @bp.route("/messages", methods=["GET"])
@@ -150,8 +180,12 @@ def download_document(lead_id: int, document_id: int) -> Response:
 
 
 def _run(operation: Any, *args: Any) -> Any:
-    """Run a channel service; a refusal (closed channel, a limit reached) is a 409 problem."""
+    """Run a channel service; refused fields are a 422, a refusal (closed channel, a limit
+    reached) a 409 problem."""
     try:
         return operation(*args)
+    except ChannelInputError as error:
+        problems = {CONTACT_FIELDS.get(name, name): text for name, text in error.problems.items()}
+        raise ApiProblem(422, str(error), slug="channel-fields", errors=problems) from None
     except ChannelError as error:
         raise ApiProblem(409, str(error), slug="channel") from None

@@ -188,6 +188,8 @@ def _prepare(blueprint: Any) -> None:
 def init_app(app: Flask) -> None:
     from portal.api.channel import bp as channel_bp
     from portal.api.claims import bp as claims_bp
+    from portal.api.compensations import bp as compensations_bp
+    from portal.api.compensations import loans_bp as guaranteed_loans_bp
     from portal.api.guarantees import bp as guarantees_bp
     from portal.api.leads import bp as leads_bp
     from portal.api.loan_reports import bp as loan_reports_bp
@@ -207,6 +209,8 @@ def init_app(app: Flask) -> None:
         products_bp,
         guarantees_bp,
         claims_bp,
+        guaranteed_loans_bp,
+        compensations_bp,
     ):
         _prepare(blueprint)
         api.register_blueprint(blueprint)

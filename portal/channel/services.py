@@ -8,6 +8,7 @@ or withdrew the need — nothing more is said or exchanged on it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from flask import abort
@@ -24,6 +25,7 @@ from portal.channel.models import DocumentRequest, LeadDocument, LeadMessage
 from portal.db import utcnow
 from portal.enums import DOCUMENT_KIND_LABELS, DocumentKind, DocumentRequestStatus, Role
 from portal.extensions import db
+from portal.institutions.forms import PHONE_PATTERN
 from portal.leads.models import Lead
 from portal.notifications.service import bank_user_ids, firm_user_ids, notify, path_for
 from portal.uploads import UploadedFile
@@ -34,10 +36,19 @@ MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
 MAX_DOCUMENTS_PER_LEAD = 40
 MAX_OPEN_REQUESTS = 10
 MAX_MESSAGES_PER_LEAD = 500
+MAX_CONTACT_NAME_CHARS = 40
 
 
 class ChannelError(Exception):
     """A refused channel action; the message says why, in the user's language."""
+
+
+class ChannelInputError(ChannelError):
+    """Input to fix; `problems` maps each of the page's fields to what is wrong with it."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        self.problems = problems
+        super().__init__(_("填写有误，请按各栏提示修改"))
 
 
 def side_of(actor: User) -> str:
@@ -76,6 +87,10 @@ def default_contact(actor: User) -> tuple[str, str | None]:
 
 
 def set_contact(actor: User, lead: Lead, name: str, phone: str) -> None:
+    """The bank's contact on the lead, whom the firm calls: a name and a phone number."""
+    problems = contact_problems(name, phone)
+    if problems:
+        raise ChannelInputError(problems)
     _hold_open(lead)
     before = {"name": lead.contact_name, "phone": lead.contact_phone}
     lead.contact_name, lead.contact_phone = name.strip(), phone.strip()
@@ -88,6 +103,22 @@ def set_contact(actor: User, lead: Lead, name: str, phone: str) -> None:
         after={"name": lead.contact_name, "phone": lead.contact_phone},
     )
     db.session.commit()
+
+
+def contact_problems(name: str, phone: str) -> dict[str, str]:
+    """The contact form's rules (portal.channel.forms.ContactForm), by its field names."""
+    found = {}
+    name = name.strip()
+    if not name:
+        found["contact_name"] = _("请填写联系人姓名")
+    elif len(name) > MAX_CONTACT_NAME_CHARS:
+        found["contact_name"] = _("联系人姓名不超过 40 个字")
+    phone = phone.strip()
+    if not phone:
+        found["contact_phone"] = _("请填写联系电话")
+    elif not re.fullmatch(PHONE_PATTERN, phone):
+        found["contact_phone"] = _("请填写有效的电话号码，如 0591-87654321 或 13800000000")
+    return found
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from portal.numbers import plain
 from portal.reporting.models import LoanStatusReport
 
 PROVINCE_SUFFIX = "0000"
+MAX_EVIDENCE_CHARS = 2000
 
 
 class CompensationError(Exception):
@@ -113,6 +114,12 @@ def guaranteed_loans(actor: User, letter_id: int | None = None) -> list[Guarante
     ]
 
 
+def guaranteed_loan(actor: User, letter_id: int) -> GuaranteedLoan | None:
+    """The bank's loan under the letter, or None while the letter is on no disbursed loan."""
+    found = guaranteed_loans(actor, letter_id)
+    return found[0] if found else None
+
+
 def _ground(letter: Guarantee, report: LoanStatusReport | None) -> str | None:
     if report is None:
         return None
@@ -132,10 +139,10 @@ def file(
     if found.ground is None or found.report is None:
         db.session.rollback()
         raise CompensationError(_("该笔贷款最近一期月报尚未达到代偿条件"))
-    problems = principal_problems(loss_amount, found.report)
+    problems = _filing_problems(loss_amount, evidence_note, found.report)
     if problems:
         db.session.rollback()
-        raise CompensationInputError({"loss_wan": problems["principal_wan"]})
+        raise CompensationInputError(problems)
     split = sharing.split_loss(loss_amount, risk_terms(letter), letter.covered_amount)
     compensation = Compensation(
         guarantee_id=letter.id,
@@ -171,6 +178,21 @@ def file(
     )
     db.session.commit()
     return compensation
+
+
+def _filing_problems(
+    loss_amount: Decimal, evidence_note: str, report: LoanStatusReport
+) -> dict[str, str]:
+    found = {}
+    principal = principal_problems(loss_amount, report)
+    if principal:
+        found["loss_wan"] = principal["principal_wan"]
+    note = evidence_note.strip()
+    if not note:
+        found["evidence_note"] = _("请说明违约情况和已采取的催收措施")
+    elif len(note) > MAX_EVIDENCE_CHARS:
+        found["evidence_note"] = _("说明不超过 2000 字")
+    return found
 
 
 def _compensation_of(guarantee_id: int) -> Compensation | None:

@@ -199,10 +199,10 @@ def decide_share(share_id: int, decision: str) -> Response:
 
 
 def _guaranteed_loan(letter: Guarantee) -> services.GuaranteedLoan:
-    found = services.guaranteed_loans(current_user, letter.id)
-    if not found:
+    found = services.guaranteed_loan(current_user, letter.id)
+    if found is None:
         abort(404)  # a letter not yet on a disbursed loan
-    return found[0]
+    return found
 
 
 def _beside_fields(form: object, problems: dict[str, str]) -> None:

@@ -183,7 +183,7 @@ def is_database_busy(error: OperationalError) -> bool:
 
 
 def configure(scheduler: BlockingScheduler | BackgroundScheduler, app: Flask) -> None:
-    """Add every job, each at most one instance at a time and skipped if the process was busy.
+    """Add every job, each at most one instance at a time, run late rather than skipped.
 
     On SQLite (the demo, development) the jobs run one after another: the database takes one
     writer at a time, and a dozen jobs starting together would only queue for its lock."""
@@ -198,5 +198,8 @@ def configure(scheduler: BlockingScheduler | BackgroundScheduler, app: Flask) ->
             id=job.__name__,
             max_instances=1,
             coalesce=True,
+            # Late is still due: on SQLite the jobs queue for the one worker, and a job that
+            # waited past APScheduler's one-second grace would be skipped (and logged) instead.
+            misfire_grace_time=None,
             next_run_time=dt.datetime.now(dt.UTC),
         )

@@ -68,6 +68,10 @@ BODIES = {
     "api_channel.post_message": {"body": "您好"},
     "api_channel.request_document": {"kind": "business_licence"},
     "api_claims.report_recovery": {"amount": "1000", "recovered_on": "2026-01-05"},
+    "api_guaranteed_loans.file_compensation": {"loss_amount": "1000", "evidence_note": "违约"},
+    "api_compensations.reject_compensation": {"reason": "不符合代偿条件"},
+    "api_compensations.report_recovery": {"amount": "1000", "recovered_on": "2026-01-05"},
+    "api_channel.put_contact": {"name": "王经理", "phone": "0591-87654321"},
 }
 
 

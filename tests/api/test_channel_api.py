@@ -75,3 +75,25 @@ def test_the_pool_lists_what_the_bank_may_claim(app, api, market):
     claimed = api("POST", f"/api/v1/leads/{pooled_id}/claim")
     assert claimed.status_code == 200 and claimed.get_json()["status"] == "open"
     assert api("GET", "/api/v1/leads/pool").get_json()["items"] == []
+
+
+def test_the_bank_sets_its_contact_under_the_pages_rules(app, api, market):
+    """PUT the contact the firm calls; a bad phone is a 422 naming the field, as on the page."""
+    lead_id, other_lead = _leads_for(app, market)
+    base = f"/api/v1/leads/{lead_id}"
+    api("POST", f"{base}/accept")
+    contact = {"name": " 王经理 ", "phone": "0591-87654321"}
+    for _ in range(2):  # the same contact again leaves it as it is
+        put = api("PUT", f"{base}/contact", json=contact)
+        assert put.status_code == 200 and put.get_json() == {
+            "name": "王经理",
+            "phone": "0591-87654321",
+        }
+    bad = api("PUT", f"{base}/contact", json={"name": "王经理", "phone": "call me"})
+    assert bad.status_code == 422 and set(bad.get_json()["errors"]) == {"phone"}
+    blank = api("PUT", f"{base}/contact", json={"name": "   ", "phone": "13800000000"})
+    assert blank.status_code == 422 and set(blank.get_json()["errors"]) == {"name"}
+    assert api("PUT", f"/api/v1/leads/{other_lead}/contact", json=contact).status_code == 404
+    with app.app_context():
+        lead = db.session.get(Lead, lead_id)
+        assert (lead.contact_name, lead.contact_phone) == ("王经理", "0591-87654321")
