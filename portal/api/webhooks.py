@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from portal.accounts.models import User
 from portal.api.models import WebhookDelivery, WebhookEvent, WebhookSubscription
@@ -70,6 +70,8 @@ BANK_EVENTS = tuple(t for t in EventType if t not in GUARANTOR_EVENTS)
 EVENTS_FOR_ADMIN = {Role.BANK_ADMIN: BANK_EVENTS, Role.GUARANTOR_ADMIN: GUARANTOR_EVENTS}
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+# Delivered and failed deliveries (and then their events) are kept this long for the log.
+KEPT_FOR = dt.timedelta(days=90)
 # The wait after each failed attempt; after the last one the delivery has failed.
 BACKOFF = (
     dt.timedelta(minutes=1),
@@ -445,3 +447,22 @@ def _record(outgoing: Outgoing, outcome: Outcome, now: dt.datetime) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
+
+
+def purge_old(now: dt.datetime | None = None) -> int:
+    """Forget deliveries that ended more than KEPT_FOR ago, and the events left with none
+    (a scheduled job); a pending delivery and its event are always kept. Returns how many
+    deliveries went."""
+    cutoff = (now or utcnow()) - KEPT_FOR
+    ended = db.session.execute(
+        delete(WebhookDelivery).where(
+            WebhookDelivery.status.in_((DELIVERED, FAILED)),
+            WebhookDelivery.created_at < cutoff,
+        )
+    ).rowcount
+    delivered_to = select(WebhookDelivery.id).where(WebhookDelivery.event_id == WebhookEvent.id)
+    db.session.execute(
+        delete(WebhookEvent).where(WebhookEvent.created_at < cutoff, ~delivered_to.exists())
+    )
+    db.session.commit()
+    return ended or 0

@@ -125,6 +125,13 @@ def send_outbox_emails() -> int:
     return send_due()
 
 
+def purge_old_webhooks() -> int:
+    """Deliveries that ended 90 days ago, and their events, leave the log."""
+    from portal.api.webhooks import purge_old
+
+    return purge_old()
+
+
 def send_due_webhooks() -> int:
     """Post the webhook deliveries that are due (portal/api/webhooks.py)."""
     from portal.api.webhooks import send_due
@@ -149,6 +156,7 @@ JOBS: tuple[tuple[Callable[[], int], dt.timedelta], ...] = (
     (retry_deferred_instant, dt.timedelta(minutes=10)),
     (send_outbox_emails, dt.timedelta(seconds=15)),  # a reset link should not keep people waiting
     (send_due_webhooks, dt.timedelta(minutes=1)),  # the shortest backoff step
+    (purge_old_webhooks, dt.timedelta(days=1)),
 )
 
 

@@ -387,3 +387,22 @@ def test_the_scheduled_job_sends_what_is_due(app, market, receiver):
     assert run_job(app, send_due_webhooks) == 1
     assert run_job(app, send_due_webhooks) == 0
     assert len(receiver.received) == 1
+
+
+def test_ended_deliveries_leave_the_log_after_ninety_days(app, market, receiver):
+    """A delivery that ended 90 days ago goes, and then its event; a pending one stays."""
+    with app.app_context():
+        subscribe(market, "A", receiver.url)
+        route(market, ("A",), key="w-old")
+        webhooks.send_due()
+        [delivered] = db.session.scalars(select(WebhookDelivery)).all()
+        assert delivered.status == webhooks.DELIVERED
+        route(market, ("A",), key="w-new")  # a second event, still pending
+        for row in db.session.scalars(select(WebhookEvent)):
+            row.created_at = utcnow() - webhooks.KEPT_FOR - dt.timedelta(days=1)
+        delivered.created_at = utcnow() - webhooks.KEPT_FOR - dt.timedelta(days=1)
+        db.session.commit()
+        assert webhooks.purge_old() == 1
+        [kept] = db.session.scalars(select(WebhookDelivery)).all()
+        assert kept.status == webhooks.PENDING
+        assert db.session.scalar(select(func.count(WebhookEvent.id))) == 1

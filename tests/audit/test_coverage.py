@@ -432,6 +432,7 @@ COMMITS_WITHOUT_ENTRY = {
     "api/idempotency.py:_claim": "holds an idempotency key; the operation records itself",
     "api/idempotency.py:_store": "keeps the answer to replay; the operation recorded itself",
     "api/idempotency.py:forget_old": "drops expired idempotency answers (housekeeping)",
+    "api/webhooks.py:purge_old": "drops webhook deliveries ended 90 days ago (housekeeping)",
     "api/webhooks.py:_claim": "claims a webhook delivery attempt; the event was audited",
     "api/webhooks.py:_record": "delivery state of a webhook attempt; the event was audited",
     "api/oauth.py:_save_token": "a token issued is a row of its own (api_tokens) and a call",
