@@ -7,7 +7,7 @@ from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.wrappers import Response
 
 from portal.api import problems
@@ -48,12 +48,32 @@ def _render_error(error: HTTPException | Exception) -> tuple[str, int] | Respons
 def _method_not_allowed(error: HTTPException) -> tuple[str, int] | Response:
     """An action's address opened as a page (a bookmark, the address bar, a confirmation page
     reloaded after its session ended): go to the nearest page above it instead of an error."""
+    if _no_route_at_all(error):
+        return _render_error(NotFound())
     if request.method in ("GET", "HEAD") and not is_api_request():
         page = _nearest_page(request.path)
         if page is not None:
             flash(gettext("该操作需要在页面上点击按钮完成，已为您打开相关页面。"), "info")
             return redirect(page, code=303)
     return _render_error(error)
+
+
+def _no_route_at_all(error: HTTPException) -> bool:
+    """Whether no route answers this address with any method: Werkzeug says 405 for an id out
+    of range (the id converter refuses it) when another method has a rule on the same path,
+    though that rule refuses the id too. Such an address is a 404, whatever the method."""
+    adapter = current_app.url_map.bind("")
+    for method in getattr(error, "valid_methods", None) or ():
+        if method in ("HEAD", "OPTIONS"):
+            continue
+        try:
+            adapter.match(request.path, method=method)
+        except NotFound:
+            continue
+        except HTTPException:  # a redirect, or another 405: some rule takes the path
+            return False
+        return False
+    return True
 
 
 class _Internal(HTTPException):
