@@ -13,7 +13,7 @@ from marshmallow import Schema, fields, validate
 from portal import storage
 from portal.api.access import api_scope
 from portal.api.idempotency import idempotent
-from portal.api.problems import ApiProblem
+from portal.api.problems import ApiProblem, run_service
 from portal.api.scopes import Scope
 from portal.authz import Permission, get_or_404
 from portal.channel import services
@@ -22,7 +22,6 @@ from portal.channel.services import (
     MAX_CONTACT_NAME_CHARS,
     MAX_MESSAGE_CHARS,
     ChannelError,
-    ChannelInputError,
 )
 from portal.enums import DocumentKind
 
@@ -182,10 +181,11 @@ def download_document(lead_id: int, document_id: int) -> Response:
 def _run(operation: Any, *args: Any) -> Any:
     """Run a channel service; refused fields are a 422, a refusal (closed channel, a limit
     reached) a 409 problem."""
-    try:
-        return operation(*args)
-    except ChannelInputError as error:
-        problems = {CONTACT_FIELDS.get(name, name): text for name, text in error.problems.items()}
-        raise ApiProblem(422, str(error), slug="channel-fields", errors=problems) from None
-    except ChannelError as error:
-        raise ApiProblem(409, str(error), slug="channel") from None
+    return run_service(
+        operation,
+        *args,
+        refusals=ChannelError,
+        state_slug="channel",
+        fields_slug="channel-fields",
+        fields=CONTACT_FIELDS,
+    )

@@ -11,13 +11,13 @@ from marshmallow import Schema, fields, validate
 from portal.api.access import api_scope
 from portal.api.idempotency import idempotent
 from portal.api.paging import page_of
-from portal.api.problems import ApiProblem
+from portal.api.problems import run_service
 from portal.api.schemas import money, rate
 from portal.api.scopes import Scope
 from portal.authz import Permission, get_or_404
 from portal.claims import services
 from portal.claims.models import CompensationClaim
-from portal.claims.services import ClaimError, ClaimInputError
+from portal.claims.services import ClaimError
 from portal.enums import ClaimStatus
 from portal.extensions import db
 from portal.leads.models import Loan
@@ -167,10 +167,11 @@ def report_recovery(body: dict[str, Any], claim_id: int) -> CompensationClaim:
 
 def _run(operation: Any, *args: Any) -> Any:
     """Run a claim service; refused fields are a 422, a refused state a 409 problem."""
-    try:
-        return operation(*args)
-    except ClaimInputError as error:
-        problems = {FORM_FIELDS.get(name, name): text for name, text in error.problems.items()}
-        raise ApiProblem(422, str(error) or None, slug="claim-fields", errors=problems) from None
-    except ClaimError as error:
-        raise ApiProblem(409, str(error), slug="claim-state") from None
+    return run_service(
+        operation,
+        *args,
+        refusals=ClaimError,
+        state_slug="claim-state",
+        fields_slug="claim-fields",
+        fields=FORM_FIELDS,
+    )

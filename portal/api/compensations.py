@@ -24,14 +24,14 @@ from portal.api.compensation_schemas import (
 )
 from portal.api.idempotency import idempotent
 from portal.api.paging import page_of
-from portal.api.problems import ApiProblem
+from portal.api.problems import ApiProblem, run_service
 from portal.api.scopes import Scope
 from portal.authz import Permission, get_or_404
 from portal.enums import Role
 from portal.extensions import db
 from portal.guarantees import compensation as services
 from portal.guarantees import models, sharing
-from portal.guarantees.compensation import CompensationError, CompensationInputError
+from portal.guarantees.compensation import CompensationError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -181,13 +181,14 @@ def report_recovery(body: dict[str, Any], compensation_id: int) -> models.Compen
 
 def _run(operation: Any, *args: Any) -> Any:
     """Run a compensation service; refused fields are a 422, a refused state a 409 problem."""
-    try:
-        return operation(*args)
-    except CompensationInputError as error:
-        problems = {FORM_FIELDS.get(name, name): text for name, text in error.problems.items()}
-        raise ApiProblem(422, str(error), slug="compensation-fields", errors=problems) from None
-    except CompensationError as error:
-        raise ApiProblem(409, str(error), slug="compensation-state") from None
+    return run_service(
+        operation,
+        *args,
+        refusals=CompensationError,
+        state_slug="compensation-state",
+        fields_slug="compensation-fields",
+        fields=FORM_FIELDS,
+    )
 
 
 def _fresh(claim: models.Compensation) -> models.Compensation:

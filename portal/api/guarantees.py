@@ -17,7 +17,7 @@ from portal.api.guarantee_schemas import (
 )
 from portal.api.idempotency import idempotent
 from portal.api.paging import page_of
-from portal.api.problems import ApiProblem
+from portal.api.problems import run_service
 from portal.api.scopes import Scope
 from portal.authz import Permission, get_or_404, scoped
 from portal.channel import snapshots
@@ -98,10 +98,13 @@ def decline_request(body: dict[str, Any], request_id: int) -> dict[str, Any]:
 
 def _run(operation: Any, *args: Any) -> Any:
     """Run a guarantee service; a refusal of the request's state is a 409 problem."""
-    try:
-        return operation(*args)
-    except request_services.GuaranteeError as error:
-        raise ApiProblem(409, str(error), slug="guarantee-state") from None
+    return run_service(
+        operation,
+        *args,
+        refusals=request_services.GuaranteeError,
+        state_slug="guarantee-state",
+        fields_slug="guarantee-fields",
+    )
 
 
 def _summary(found: GuaranteeRequest, teaser: views.RequestTeaser) -> dict[str, Any]:

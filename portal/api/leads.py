@@ -13,7 +13,7 @@ from sqlalchemy import select
 from portal.api.access import api_scope
 from portal.api.idempotency import idempotent
 from portal.api.paging import page_of
-from portal.api.problems import ApiProblem
+from portal.api.problems import ApiProblem, run_service
 from portal.api.schemas import (
     DecisionBody,
     DeclineBody,
@@ -171,15 +171,15 @@ def disburse_lead(body: dict[str, Any], lead_id: int) -> dict[str, Any]:
 
 def _run(operation: Any, *args: Any) -> Any:
     """Run a lead service; its refusals become 409 (state) or 422 (terms) problems."""
-    try:
-        return operation(*args)
-    except LeadError as error:
-        problems = getattr(error, "problems", None)  # terms refused field by field
-        if problems:
-            problems = {FORM_FIELDS.get(name, name): text for name, text in problems.items()}
-            detail = _("超出产品或授信方案的条件，逐项见 errors。")
-            raise ApiProblem(422, detail, slug="out-of-terms", errors=problems) from None
-        raise ApiProblem(409, str(error), slug="lead-state") from None
+    return run_service(
+        operation,
+        *args,
+        refusals=LeadError,
+        state_slug="lead-state",
+        fields_slug="out-of-terms",
+        fields=FORM_FIELDS,
+        fields_detail=_("超出产品或授信方案的条件，逐项见 errors。"),
+    )
 
 
 def _summary(lead: Lead, teaser: queries.Teaser) -> dict[str, Any]:

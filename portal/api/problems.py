@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from flask import Response, current_app, json, request
 from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
 from portal.words import N_
+
+T = TypeVar("T")
 
 API_PREFIX = "/api/"
 PROBLEM_TYPES = "/api/v1/docs#problems"
@@ -105,3 +108,27 @@ def _flatten(messages: dict[str, Any]) -> dict[str, Any]:
         if isinstance(location_errors, dict):
             flat.update(location_errors)
     return flat or messages
+
+
+def run_service(
+    operation: Callable[..., T],
+    *args: Any,
+    refusals: type[Exception] | tuple[type[Exception], ...],
+    state_slug: str,
+    fields_slug: str,
+    fields: Mapping[str, str] | None = None,
+    fields_detail: str | None = None,
+) -> T:
+    """Run a service for an endpoint: a refusal naming fields (`error.problems`, keyed by the
+    pages' form fields, renamed by `fields` to the API's) is a 422, any other refusal of the
+    service (the object's state, a limit) a 409."""
+    try:
+        return operation(*args)
+    except refusals as error:
+        problems = getattr(error, "problems", None)
+        if problems:
+            renames = fields or {}
+            errors = {renames.get(name, name): text for name, text in problems.items()}
+            detail = fields_detail or str(error) or None
+            raise ApiProblem(422, detail, slug=fields_slug, errors=errors) from None
+        raise ApiProblem(409, str(error), slug=state_slug) from None
