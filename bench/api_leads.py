@@ -16,6 +16,11 @@ page through the whole lead list, 100 a page, following next_cursor to the end; 
 with 20 threads (`--clients 4,20`). Every latency is the wall time of one HTTP request as the
 thread saw it (the threads run on the same machine); p50/p95/max over all requests of a round,
 and the rounds' median.
+
+The Python threads cost the two cores about as much as the server does (a request, its JSON and
+the GIL between twenty threads), so each round also runs wrk (Debian's `wrk`, when installed)
+with the same number of connections for `--seconds`: it asks for the same pages in turn (their
+cursors read once beforehand) and costs the machine little, so its figures are the server's.
 """
 
 from __future__ import annotations
@@ -23,12 +28,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import shutil
 import statistics
+import subprocess
 import tempfile
 import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -49,6 +57,7 @@ def main() -> None:
         "--clients", type=lambda text: [int(n) for n in text.split(",")], default=[4, 20]
     )
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=10, help="each wrk run (0: no wrk)")
     parser.add_argument("--postgres", help="a PostgreSQL server URL (its scratch database is ours)")
     args = parser.parse_args()
     scratch = _postgres if args.postgres else _sqlite
@@ -63,14 +72,14 @@ def run(database_url: str, instance: Path, args: argparse.Namespace) -> None:
     try:
         token = _token(server.url, key, secret)
         print(f"{args.leads} open leads, {make_url(database_url).drivername}")
-        print(f"{'round':>6} {'what':10} {'requests':>8} {'p50 ms':>8} {'p95':>8} {'max':>8} req/s")
+        print(f"{'round':>6} {'what':16} {'requests':>8} {'p50 ms':>8} {'p95':>8} {'max':>8} req/s")
         pages = -(-args.leads // PAGE)
+        wrk = _Wrk(shutil.which("wrk"), args.seconds, instance) if args.seconds else None
+        paths = _page_paths(server.url, token) if wrk and wrk.command else []
         results: dict[str, list[dict[str, float]]] = {}
         for number in range(1, args.rounds + 1):
             for clients in args.clients:
-                health = load(clients, lambda session: _health(session, server.url, pages))
-                leads = load(clients, lambda session: _leads(session, server.url, token))
-                for name, figures in ((f"health×{clients}", health), (f"leads×{clients}", leads)):
+                for name, figures in one_round(server.url, token, clients, pages, wrk, paths):
                     results.setdefault(name, []).append(figures)
                     print(_line(str(number), name, figures))
         for name, rounds in results.items():
@@ -79,6 +88,20 @@ def run(database_url: str, instance: Path, args: argparse.Namespace) -> None:
         print(machine())
     finally:
         server.stop()
+
+
+def one_round(
+    url: str, token: str, clients: int, pages: int, wrk: _Wrk | None, paths: list[str]
+) -> list[tuple[str, dict[str, float]]]:
+    """Health, then the lead list, with `clients` at once: from Python threads, then wrk."""
+    runs = [
+        (f"health×{clients}", load(clients, lambda session: _health(session, url, pages))),
+        (f"leads×{clients}", load(clients, lambda session: _leads(session, url, token))),
+    ]
+    if wrk and wrk.command:
+        runs.append((f"wrk health×{clients}", wrk.run(url, ["/health"], None, clients)))
+        runs.append((f"wrk leads×{clients}", wrk.run(url, paths, token, clients)))
+    return runs
 
 
 # --- the database ------------------------------------------------------------------------------
@@ -237,6 +260,68 @@ def _leads(session: requests.Session, url: str, token: str) -> list[float]:
             return latencies
 
 
+def _page_paths(url: str, token: str) -> list[str]:
+    """The path of every page of the lead list, its cursor read by paging through once."""
+    paths, cursor = [], None
+    with requests.Session() as session:
+        while True:
+            path = f"/api/v1/leads?limit={PAGE}" + (f"&cursor={cursor}" if cursor else "")
+            paths.append(path)
+            headers = {"Authorization": f"Bearer {token}"}
+            cursor = _timed(session, "GET", url + path, headers=headers)[1]["next_cursor"]
+            if not cursor:
+                return paths
+
+
+WRK_SCRIPT = """
+local paths = {%(paths)s}
+local headers = {%(headers)s}
+local turn = math.random(#paths)
+request = function()
+  turn = turn %% #paths + 1
+  return wrk.format("GET", paths[turn], headers)
+end
+done = function(summary, latency, requests)
+  io.write(string.format("WRK %%d %%d %%d %%d %%d %%d\\n", summary.requests,
+    summary.errors.status + summary.errors.connect + summary.errors.read
+      + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50), latency:percentile(95), latency.max, summary.duration))
+end
+"""
+
+
+@dataclass
+class _Wrk:
+    command: str | None
+    seconds: int
+    workdir: Path
+
+    def run(self, url: str, paths: list[str], token: str | None, clients: int) -> dict[str, float]:
+        """`clients` connections on two threads asking for `paths` in turn."""
+        script = self.workdir / "pages.lua"
+        headers = f'["Authorization"] = "Bearer {token}"' if token else ""
+        listed = ", ".join(f'"{path}"' for path in paths)
+        script.write_text(WRK_SCRIPT % {"paths": listed, "headers": headers})
+        command = [str(self.command), "-t2", f"-c{clients}", f"-d{self.seconds}s"]
+        output = subprocess.run(  # noqa: S603 - our own command line
+            [*command, "--timeout", "30s", "-s", str(script), url],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        line = next(line for line in output.splitlines() if line.startswith("WRK "))
+        count, errors, p50, p95, longest, duration = (int(n) for n in line.split()[1:])
+        if errors:
+            raise SystemExit(f"wrk: {errors} of {count} requests failed\n{output}")
+        return {
+            "requests": count,
+            "p50": p50 / 1e6,
+            "p95": p95 / 1e6,
+            "max": longest / 1e6,
+            "rate": count / (duration / 1e6),
+        }
+
+
 def _timed(session: requests.Session, method: str, url: str, **kwargs: Any) -> tuple[float, Any]:
     started = time.perf_counter()
     response = session.request(method, url, timeout=60, **kwargs)
@@ -261,7 +346,7 @@ def _token(url: str, key: str, secret: str) -> str:
 def _line(label: str, name: str, figures: dict[str, float]) -> str:
     ms = {k: f"{figures[k] * 1000:.1f}" for k in ("p50", "p95", "max")}
     return (
-        f"{label:>6} {name:10} {int(figures['requests']):>8} {ms['p50']:>8} {ms['p95']:>8} "
+        f"{label:>6} {name:16} {int(figures['requests']):>8} {ms['p50']:>8} {ms['p95']:>8} "
         f"{ms['max']:>8} {figures['rate']:>7.0f}"
     )
 

@@ -19,6 +19,7 @@ from authlib.oauth2.rfc6750.errors import InsufficientScopeError
 from flask import Response, current_app, g, request
 from flask_babel import gettext as _
 from flask_smorest.utils import deepupdate
+from sqlalchemy import insert
 
 from portal.accounts.models import User
 from portal.api import clients
@@ -137,8 +138,9 @@ def log_call(response: Response) -> Response:
     elapsed = time.perf_counter() - g.get("api_call_started", time.perf_counter())
     try:
         db.session.rollback()  # whatever the view left uncommitted is not the log's to commit
-        db.session.add(
-            ApiCall(
+        # One INSERT, not an ORM object: the log row is written on every call and never read back.
+        db.session.execute(
+            insert(ApiCall).values(
                 client_id=client_id,  # not client.id: the rollback expired it (a SELECT again)
                 method=request.method,
                 path=request.path[:300],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from portal.api.schemas import Coded, FirmProfile, money, rate
-from portal.enums import DeclineReason, GuaranteeRequestStatus
+from portal.enums import DeclineReason, GuaranteeMode, GuaranteeRequestStatus, ProductStatus
 
 
 class Letter(Schema):
@@ -60,3 +60,54 @@ class GuaranteeRequestPage(Schema):
 class GuaranteeDeclineBody(Schema):
     reason = fields.String(required=True, validate=validate.OneOf([str(r) for r in DeclineReason]))
     note = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class GuaranteeProductRules(Schema):
+    version = fields.Integer(allow_none=True)
+    eligibility = fields.String()
+    eligibility_sentences = fields.List(fields.String())
+
+
+class Cooperation(Schema):
+    """A bank product the guarantee backs, and how: in batch (批量担保) or automatically up to a
+    limit (见贷即保)."""
+
+    bank_product = fields.Nested(Coded)
+    bank = fields.String()
+    mode = fields.String(metadata={"enum": [str(mode) for mode in GuaranteeMode]})
+    automatic_limit = money(allow_none=True)
+
+
+class GuaranteeProduct(Schema):
+    """A product of the caller's guarantee institution, as its product pages show it."""
+
+    id = fields.Integer()
+    name = fields.String()
+    status = fields.String(metadata={"enum": [str(status) for status in ProductStatus]})
+    summary = fields.String()
+    min_amount = money()
+    max_amount = money()
+    max_term_months = fields.Integer()
+    fee_rate = rate()
+    coverage_share = rate()
+    region_codes = fields.List(fields.String())
+    response_days = fields.Integer(allow_none=True)
+    published_at = fields.DateTime(allow_none=True)
+    rules = fields.Nested(GuaranteeProductRules)
+    cooperation = fields.List(fields.Nested(Cooperation))
+
+
+class GuaranteeProductDraft(Schema):
+    """A new draft: the fields of the guarantee product form, money in yuan. Each value is
+    checked by that form (portal/guarantees/forms.py GuaranteeProductForm), with its messages."""
+
+    name = fields.String(required=True)
+    summary = fields.String(load_default="")
+    min_amount = money(required=True)
+    max_amount = money(required=True)
+    max_term_months = fields.Integer(required=True)
+    fee_rate = rate(required=True)
+    coverage_share = rate(required=True)
+    region_codes = fields.List(fields.String(), load_default=list)
+    response_days = fields.Integer(load_default=None, allow_none=True)
+    eligibility = fields.String(load_default="")

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
+from flask import Response, g
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
-from sqlalchemy import select
+from sqlalchemy import Row
 
 from portal.api.access import api_scope
 from portal.api.idempotency import idempotent
-from portal.api.paging import page_of
+from portal.api.paging import listing, page_of
 from portal.api.problems import ApiProblem, run_service
 from portal.api.schemas import (
     DecisionBody,
@@ -55,32 +55,26 @@ WRITE = (Scope.LEADS_WRITE, Permission.BANK_LEADS_WORK)
 @api_scope(*READ)
 @bp.arguments(LeadQuery, location="query", as_kwargs=True)
 @bp.response(200, LeadPage)
-def list_leads(status: list[str] | None, limit: int, cursor: str | None) -> dict[str, Any]:
+def list_leads(status: list[str] | None, limit: int, cursor: str | None) -> Response:
     """The bank's leads, oldest first, `limit` at a time; pass `next_cursor` back as `cursor`."""
-    statement = scoped(select(Lead), Lead, current_user)
+    statement = scoped(queries.teaser_statement(), Lead, current_user)
     if status:
         statement = statement.where(Lead.status.in_([LeadStatus(s) for s in status]))
-    leads, next_cursor = page_of(statement, Lead.id, limit, cursor, "lead")
-    teasers = queries.teasers(leads)
-    return {
-        "items": [_summary(lead, teasers[lead.id]) for lead in leads],
-        "next_cursor": next_cursor,
-    }
+    rows, next_cursor = page_of(statement, Lead.id, limit, cursor, "lead")
+    return listing([_summary(row, queries.teaser_of(row)) for row in rows], next_cursor)
 
 
 @bp.route("/pool", methods=["GET"])
 @api_scope(*READ)
 @bp.arguments(PoolQuery, location="query", as_kwargs=True)
 @bp.response(200, LeadPage)
-def pool(limit: int, cursor: str | None) -> dict[str, Any]:
+def pool(limit: int, cursor: str | None) -> Response:
     """Pooled needs the bank has an eligible product for; the first bank to claim one gets it."""
     statement = queries.pool_statement(current_user.institution_id).order_by(None)
     leads, next_cursor = page_of(statement, Lead.id, limit, cursor, "pool")
     teasers = queries.pool_teasers(leads, current_user.institution_id)
-    return {
-        "items": [_summary(lead, teasers[lead.id]) for lead in leads if lead.id in teasers],
-        "next_cursor": next_cursor,
-    }
+    items = [_summary(lead, teasers[lead.id]) for lead in leads if lead.id in teasers]
+    return listing(items, next_cursor)
 
 
 @bp.route("/<int:lead_id>", methods=["GET"])
@@ -182,7 +176,8 @@ def _run(operation: Any, *args: Any) -> Any:
     )
 
 
-def _summary(lead: Lead, teaser: queries.Teaser) -> dict[str, Any]:
+def _summary(lead: Lead | Row[Any], teaser: queries.Teaser) -> dict[str, Any]:
+    """A lead's summary from the lead, or from its row of `queries.teaser_statement()`."""
     instant = None
     if teaser.instant_approved:
         instant = {

@@ -1,11 +1,19 @@
-"""Cursor paging for API lists: rows by id, `limit` at a time, the cursor opaque to callers."""
+"""Cursor paging for API lists: rows by id, `limit` at a time, the cursor opaque to callers.
+
+A page of a list is written straight to JSON (`listing`): lists are what callers' systems poll
+all day, and marshmallow's dump of a hundred nested items took most of a page's time. The
+endpoint's response schema still documents the page, and the tests check that the two agree.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
+from decimal import Decimal
 from typing import Any
 
+import orjson
+from flask import Response
 from flask_babel import gettext as _
 from sqlalchemy import Select
 
@@ -14,11 +22,13 @@ from portal.extensions import db
 
 
 def page_of(statement: Select[Any], id_column: Any, limit: int, cursor: str | None, kind: str):
-    """The rows after the cursor, in id order, and the cursor of the next page (or None)."""
+    """The rows after the cursor, in id order, and the cursor of the next page (or None): ORM
+    objects for a statement of one entity, else rows of columns (each with an `id`)."""
     after = _decode(cursor, kind)
     if after is not None:
         statement = statement.where(id_column > after)
-    rows = list(db.session.scalars(statement.order_by(id_column).limit(limit + 1)))
+    result = db.session.execute(statement.order_by(id_column).limit(limit + 1))
+    rows = list(result.scalars() if len(statement.column_descriptions) == 1 else result)
     more, rows = len(rows) > limit, rows[:limit]
     return rows, (_encode(kind, rows[-1].id) if more else None)
 
@@ -40,3 +50,16 @@ def _decode(cursor: str | None, kind: str) -> int | None:
         raise ApiProblem(
             400, _("cursor 无效：请原样传回上一页的 next_cursor。"), slug="bad-cursor"
         ) from None
+
+
+def listing(items: list[dict[str, Any]], next_cursor: str | None) -> Response:
+    """A page of a list as JSON, its values written as the schemas write them: times and dates
+    in ISO 8601 (orjson's own), money and rates as decimal strings (`plain`)."""
+    body = orjson.dumps({"items": items, "next_cursor": next_cursor}, default=plain)
+    return Response(body, mimetype="application/json")
+
+
+def plain(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    raise TypeError(f"{type(value).__name__} is not written in an API list")

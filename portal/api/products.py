@@ -3,16 +3,15 @@ through the product form's checks and the same services as the product pages."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
-from werkzeug.datastructures import MultiDict
 
 from portal.api.access import api_scope
+from portal.api.form_input import checked_form
 from portal.api.idempotency import idempotent
 from portal.api.problems import ApiProblem
 from portal.api.report_schemas import Product, ProductDraft
@@ -35,10 +34,8 @@ bp = Blueprint(
 )
 
 PRODUCTS = (Scope.PRODUCTS_WRITE, Permission.BANK_PRODUCTS_MANAGE)
-YUAN_PER_WAN = Decimal(10_000)
 # The form takes amounts in 万元; the API's fields are in yuan.
-FORM_FIELDS = {"min_amount": "min_amount_wan", "max_amount": "max_amount_wan"}
-API_FIELDS = {form: api for api, form in FORM_FIELDS.items()}
+WAN_FIELDS = {"min_amount": "min_amount_wan", "max_amount": "max_amount_wan"}
 
 
 @bp.route("", methods=["GET"])
@@ -67,7 +64,9 @@ def get_product(product_id: int) -> dict[str, Any]:
 def create_product(body: dict[str, Any]) -> dict[str, Any]:
     """A new draft, checked as the product form checks it (422 names each wrong field)."""
     institution = get_or_404(FinancialInstitution, current_user.institution_id, current_user)
-    form = _checked_form(body)
+    form = checked_form(
+        ProductForm, body, WAN_FIELDS, _("产品未保存：请按 errors 逐项修改。"), "product-refused"
+    )
     product = services.create_product(
         current_user, institution, form.product_data(), form.rules_data()
     )
@@ -86,31 +85,6 @@ def submit_product(product_id: int) -> dict[str, Any]:
     except (NotApproved, services.ProductError) as error:
         raise ApiProblem(409, str(error), slug="product-state") from None
     return _product(product)
-
-
-def _checked_form(body: dict[str, Any]) -> ProductForm:
-    """The product form filled from the body; its refusals are the API's 422."""
-    data: MultiDict[str, Any] = MultiDict()
-    for name, value in body.items():
-        if name in FORM_FIELDS:
-            name, value = FORM_FIELDS[name], _wan(value)
-        if isinstance(value, list):
-            data.setlist(name, [str(item) for item in value])
-        elif value is not None:
-            data.add(name, format(value, "f") if isinstance(value, Decimal) else str(value))
-    form = ProductForm(formdata=data, meta={"csrf": False})
-    if not form.validate():
-        errors = {
-            API_FIELDS.get(name, name): " ".join(str(message) for message in messages)
-            for name, messages in form.errors.items()
-        }
-        detail = _("产品未保存：请按 errors 逐项修改。")
-        raise ApiProblem(422, detail, slug="product-refused", errors=errors)
-    return form
-
-
-def _wan(yuan: Decimal) -> Decimal:
-    return yuan / YUAN_PER_WAN
 
 
 def _product(product: BankProduct) -> dict[str, Any]:

@@ -18,6 +18,7 @@ class Scope(StrEnum):
     CLAIMS_WRITE = "claims:write"
     GUARANTEES_READ = "guarantees:read"
     GUARANTEES_WRITE = "guarantees:write"
+    GUARANTEE_PRODUCTS_WRITE = "guarantee-products:write"
 
 
 SCOPE_LABELS = {
@@ -29,6 +30,7 @@ SCOPE_LABELS = {
     Scope.CLAIMS_WRITE: N_("申请风险补偿、报告追回款"),
     Scope.GUARANTEES_READ: N_("读取担保申请（受理后含企业信息，每次读取都告知企业）"),
     Scope.GUARANTEES_WRITE: N_("处理担保申请（受理、拒绝、出具担保函）"),
+    Scope.GUARANTEE_PRODUCTS_WRITE: N_("管理担保产品（读取、新建草稿、发布）"),
 }
 
 # The scopes a client may be given, by the role of the admin who makes it.
@@ -40,7 +42,7 @@ BANK_SCOPES = (
     Scope.CLAIMS_READ,
     Scope.CLAIMS_WRITE,
 )
-GUARANTOR_SCOPES = (Scope.GUARANTEES_READ, Scope.GUARANTEES_WRITE)
+GUARANTOR_SCOPES = (Scope.GUARANTEES_READ, Scope.GUARANTEES_WRITE, Scope.GUARANTEE_PRODUCTS_WRITE)
 SCOPES_FOR_ADMIN = {Role.BANK_ADMIN: BANK_SCOPES, Role.GUARANTOR_ADMIN: GUARANTOR_SCOPES}
 
 # The role a client of the institution acts in: an officer's, never its admin's.
@@ -48,7 +50,10 @@ CLIENT_ROLE = {Role.BANK_ADMIN: Role.BANK_OFFICER, Role.GUARANTOR_ADMIN: Role.GU
 
 # A right of the admin's that a scope carries beyond the officer's role: the admin who gives the
 # client the scope holds it, and the client uses it for that scope's endpoints only.
-SCOPE_GRANTS = {Scope.PRODUCTS_WRITE: frozenset({Permission.BANK_PRODUCTS_MANAGE})}
+SCOPE_GRANTS = {
+    Scope.PRODUCTS_WRITE: frozenset({Permission.BANK_PRODUCTS_MANAGE}),
+    Scope.GUARANTEE_PRODUCTS_WRITE: frozenset({Permission.GUARANTOR_PRODUCTS_MANAGE}),
+}
 
 
 def parse_scopes(text: str | None) -> frozenset[Scope]:

@@ -190,6 +190,7 @@ def init_app(app: Flask) -> None:
     from portal.api.claims import bp as claims_bp
     from portal.api.compensations import bp as compensations_bp
     from portal.api.compensations import loans_bp as guaranteed_loans_bp
+    from portal.api.guarantee_products import bp as guarantee_products_bp
     from portal.api.guarantees import bp as guarantees_bp
     from portal.api.leads import bp as leads_bp
     from portal.api.loan_reports import bp as loan_reports_bp
@@ -207,6 +208,7 @@ def init_app(app: Flask) -> None:
         reference_bp,
         loan_reports_bp,
         products_bp,
+        guarantee_products_bp,
         guarantees_bp,
         claims_bp,
         guaranteed_loans_bp,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from portal.api.models import ApiCall, ApiClient, ApiToken
+from portal.api.schemas import LeadSummary
 from portal.audit.actions import AuditAction
 from portal.audit.models import AuditEntry
 from portal.db import utcnow
@@ -19,11 +21,11 @@ from tests.api.conftest import basic, fetch_token, make_client
 from tests.leads.test_workflow import submit
 
 
-def _leads_for(app, market, products=("A", "B")) -> list[int]:
+def _leads_for(app, market, products=("A", "B"), key="k1") -> list[int]:
     from portal.accounts.models import User
 
     with app.app_context():
-        need = submit(market)
+        need = submit(market, key=key)
         firm_user = db.session.get(User, market.firm_user_id)
         made = leads.apply_to_products(firm_user, need, [market.products[b] for b in products])
         db.session.commit()
@@ -226,3 +228,30 @@ def test_openapi_document_lists_every_api_route(app, client):
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 assert (path, method) in documented, (path, method)
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_the_list_writes_each_lead_as_the_schema_does(app, api, market):
+    """The list is written straight to JSON for speed: each item must be what the lead's own
+    endpoint (marshmallow's LeadDetail) says of it, field by field, pre-approval included."""
+    from portal.matching.models import MatchResult
+
+    lead_a, _lead_b = _leads_for(app, market)
+    plain_lead, _ = _leads_for(app, market, key="k2")
+    with app.app_context():
+        lead = db.session.get(Lead, lead_a)
+        result = db.session.get(MatchResult, lead.match_result_id)
+        result.instant_approved, result.pre_approval_ref = True, "PA-TEST-0001"
+        result.limit_amount, result.rate = Decimal("650000.5"), Decimal("3.4500")
+        db.session.get(Lead, plain_lead).deadline_at = None
+        db.session.commit()
+    items = api("GET", "/api/v1/leads?limit=100").get_json()["items"]
+    assert {item["id"] for item in items} == {lead_a, plain_lead}
+    assert next(i for i in items if i["id"] == lead_a)["instant_approval"] == {
+        "reference": "PA-TEST-0001",
+        "limit": "650000.50",
+        "rate": "3.4500",
+    }
+    for item in items:
+        detail = api("GET", f"/api/v1/leads/{item['id']}").get_json()
+        assert set(item) == set(LeadSummary().fields)
+        assert item == {name: detail[name] for name in item}

@@ -153,6 +153,10 @@ MATRIX: dict[tuple[str, str], Answers] = {
             ("api_products.get_product", "GET"),
             ("api_products.create_product", "POST"),
             ("api_products.submit_product", "POST"),
+            ("api_guarantee_products.list_products", "GET"),
+            ("api_guarantee_products.get_product", "GET"),
+            ("api_guarantee_products.create_product", "POST"),
+            ("api_guarantee_products.publish_product", "POST"),
         )
     },
     **entry("guarantee_catalog.index", "GET", PUBLIC),

@@ -243,7 +243,9 @@ def names_channel(endpoint: str | None) -> bool:
 
 def names_guarantee(endpoint: str | None) -> bool:
     """Whether the endpoint's `product_id` is a guarantee product's (not a bank product's)."""
-    return endpoint is not None and endpoint.startswith(("guarantees.", "guarantee_catalog."))
+    return endpoint is not None and endpoint.startswith(
+        ("guarantees.", "guarantee_catalog.", "api_guarantee_products.")
+    )
 
 
 Users = dict[tuple[str, Role], User]
