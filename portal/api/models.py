@@ -132,6 +132,9 @@ class WebhookSubscription(Base):
     url: Mapped[str] = mapped_column(String(500))
     event_types: Mapped[list[str]] = mapped_column(JSON, default=list)
     secret_salt: Mapped[str] = mapped_column(String(64))
+    # After a change of secret, the old one still signs until then (webhooks.rotate_secret).
+    previous_secret_salt: Mapped[str | None] = mapped_column(String(64))
+    previous_secret_until: Mapped[dt.datetime | None]
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     disabled_at: Mapped[dt.datetime | None]

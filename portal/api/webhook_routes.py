@@ -61,6 +61,7 @@ def detail(subscription_id: int) -> str:
         deliveries=webhooks.recent_deliveries(subscription),
         event_labels={str(t): label for t, label in EVENT_LABELS.items()},
         confirm=ConfirmForm(),
+        overlap_hours=_overlap_hours(),
     )
 
 
@@ -72,6 +73,19 @@ def disable(subscription_id: int) -> Response:
         try:
             webhooks.disable(current_user, subscription)
             flash(_("订阅已停用，不再发送通知。"), "success")
+        except WebhookError as error:
+            flash(str(error), "error")
+    return redirect(url_for(".detail", subscription_id=subscription.id))
+
+
+@bp.post("/<int:subscription_id>/secret")
+@requires(Permission.INSTITUTION_API_CLIENTS_MANAGE)
+def rotate_secret(subscription_id: int) -> Response:
+    """A new signing secret, shown once; the old one signs beside it for a day."""
+    subscription = get_or_404(WebhookSubscription, subscription_id, current_user)
+    if ConfirmForm().validate_on_submit():
+        try:
+            return _show_secret(webhooks.rotate_secret(current_user, subscription), rotated=True)
         except WebhookError as error:
             flash(str(error), "error")
     return redirect(url_for(".detail", subscription_id=subscription.id))
@@ -104,9 +118,18 @@ def _index(form: SubscriptionForm) -> str:
     )
 
 
-def _show_secret(issued: IssuedSubscription) -> Response:
+def _show_secret(issued: IssuedSubscription, rotated: bool = False) -> Response:
     """The secret, once: the page is not cached."""
-    page = render_template("api/webhook_secret.html", issued=issued)
+    page = render_template(
+        "api/webhook_secret.html",
+        issued=issued,
+        rotated=rotated,
+        overlap_hours=_overlap_hours(),
+    )
     response = Response(page, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _overlap_hours() -> int:
+    return int(webhooks.SECRET_OVERLAP.total_seconds() // 3600)

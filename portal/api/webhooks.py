@@ -9,6 +9,8 @@ id they have already handled.
 
 Signature (Standard Webhooks style, docs/api.md): `Webhook-Signature: v1=<hex HMAC-SHA256>` of
 "{Webhook-Id}.{Webhook-Timestamp}.{body}", keyed with the subscription's secret as shown once.
+For a day after the secret changes, the header carries a second signature, with the old secret,
+so the receiver may take the new secret on whenever it likes within that day.
 """
 
 from __future__ import annotations
@@ -90,6 +92,8 @@ POSTERS = 8  # receivers called at once by one runner
 RUN_BUDGET_SECONDS = 45.0
 DELIVERIES_SHOWN = 50
 MAX_SUBSCRIPTIONS = 10
+# How long the old secret still signs, beside the new one, after a change of secret.
+SECRET_OVERLAP = dt.timedelta(hours=24)
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
@@ -113,8 +117,21 @@ def secret_of(subscription: WebhookSubscription) -> str:
 
     Changing SECRET_KEY changes every secret: the admins then make their subscriptions again.
     """
+    return _secret(subscription.secret_salt)
+
+
+def signing_secrets(subscription: WebhookSubscription, now: dt.datetime) -> tuple[str, ...]:
+    """The secrets a delivery is signed with now: the current one, and the one it replaced
+    until that one's day is over."""
+    until = subscription.previous_secret_until
+    if subscription.previous_secret_salt and until is not None and now < until:
+        return (secret_of(subscription), _secret(subscription.previous_secret_salt))
+    return (secret_of(subscription),)
+
+
+def _secret(salt: str) -> str:
     key = current_app.config["SECRET_KEY"].encode()
-    material = f"portal-webhook-secret:{subscription.secret_salt}".encode()
+    material = f"portal-webhook-secret:{salt}".encode()
     return "whsec_" + hmac.new(key, material, hashlib.sha256).hexdigest()
 
 
@@ -122,6 +139,12 @@ def signature(secret: str, event_id: str, timestamp: int, body: bytes) -> str:
     """`v1=<hex>`: HMAC-SHA256 of "{id}.{timestamp}.{body}" keyed with the secret's UTF-8."""
     signed = f"{event_id}.{timestamp}.".encode() + body
     return "v1=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
+def signature_header(secrets: tuple[str, ...], event_id: str, timestamp: int, body: bytes) -> str:
+    """`Webhook-Signature`: one `v1=<hex>` per secret, separated by spaces; a receiver accepts
+    the delivery when any of them verifies with the secret it holds."""
+    return " ".join(signature(secret, event_id, timestamp, body) for secret in secrets)
 
 
 def body_of(event: WebhookEvent) -> bytes:
@@ -194,6 +217,25 @@ def create(actor: User, url: str, event_types: list[EventType]) -> IssuedSubscri
         obj=subscription,
         url=subscription.url,
         events=subscription.event_types,
+    )
+    db.session.commit()
+    return IssuedSubscription(subscription, secret_of(subscription))
+
+
+def rotate_secret(actor: User, subscription: WebhookSubscription) -> IssuedSubscription:
+    """A new secret, shown once; the old one still signs for SECRET_OVERLAP beside it, so the
+    receiver's system can move over without refusing a notification."""
+    if not subscription.active:
+        raise WebhookError(render(N_("该订阅已停用")))
+    now = utcnow()
+    subscription.previous_secret_salt = subscription.secret_salt
+    subscription.previous_secret_until = now + SECRET_OVERLAP
+    subscription.secret_salt = secrets.token_hex(32)
+    audit.record(
+        AuditAction.WEBHOOK_SECRET_ROTATE,
+        actor=actor,
+        obj=subscription,
+        old_secret_until=subscription.previous_secret_until.isoformat(timespec="minutes"),
     )
     db.session.commit()
     return IssuedSubscription(subscription, secret_of(subscription))
@@ -309,7 +351,7 @@ class Outgoing:
     url: str
     event_id: str
     body: bytes
-    secret: str
+    secrets: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -370,7 +412,8 @@ def _due(now: dt.datetime, limit: int) -> list[Outgoing]:
         .limit(limit)
     ).all()
     due = [
-        Outgoing(d.id, d.attempts, s.id, s.url, e.id, body_of(e), secret_of(s)) for d, s, e in rows
+        Outgoing(d.id, d.attempts, s.id, s.url, e.id, body_of(e), signing_secrets(s, now))
+        for d, s, e in rows
     ]
     db.session.rollback()  # end the read: nothing is held while we post
     return due
@@ -409,8 +452,8 @@ def post(outgoing: Outgoing) -> Outcome:
         "User-Agent": "chanrongtong-webhooks/1",
         "Webhook-Id": outgoing.event_id,
         "Webhook-Timestamp": str(timestamp),
-        "Webhook-Signature": signature(
-            outgoing.secret, outgoing.event_id, timestamp, outgoing.body
+        "Webhook-Signature": signature_header(
+            outgoing.secrets, outgoing.event_id, timestamp, outgoing.body
         ),
     }
     try:

@@ -166,6 +166,7 @@ class AuditAction(StrEnum):
     API_CLIENT_REVOKE = "api_client.revoke"
     WEBHOOK_CREATE = "webhook.create"
     WEBHOOK_DISABLE = "webhook.disable"
+    WEBHOOK_SECRET_ROTATE = "webhook.secret_rotate"  # noqa: S105 (an action name)
     WEBHOOK_REDELIVER = "webhook.redeliver"
 
     @property
@@ -324,5 +325,6 @@ ACTION_LABELS: dict[AuditAction, object] = {
     AuditAction.API_CLIENT_REVOKE: _l("停用 API 客户端"),
     AuditAction.WEBHOOK_CREATE: _l("创建事件通知订阅"),
     AuditAction.WEBHOOK_DISABLE: _l("停用事件通知订阅"),
+    AuditAction.WEBHOOK_SECRET_ROTATE: _l("更换事件通知签名密钥"),
     AuditAction.WEBHOOK_REDELIVER: _l("重新投递事件通知"),
 }

@@ -108,11 +108,13 @@ def deliveries_of(subscription_id: int) -> list[WebhookDelivery]:
 
 
 def verifies(secret: str, request: dict) -> bool:
-    """What a receiver does (docs/api.md): recompute the signature and compare."""
+    """What a receiver does (docs/api.md): recompute the signature and compare it with each
+    one the header lists."""
     headers = request["headers"]
     signed = f"{headers['Webhook-Id']}.{headers['Webhook-Timestamp']}.".encode() + request["body"]
     expected = "v1=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, headers["Webhook-Signature"])
+    listed = headers["Webhook-Signature"].split(" ")
+    return any(hmac.compare_digest(expected, signature) for signature in listed)
 
 
 def test_a_routed_lead_is_told_to_its_bank_only(app, market, receiver, other_receiver):
@@ -149,6 +151,32 @@ def test_the_signature_verifies_with_the_secret_only(app, market, receiver):
     assert verifies(issued.secret, request)
     assert not verifies(other.secret, request)
     assert request["headers"]["Webhook-Signature"].startswith("v1=")
+
+
+def test_a_new_secret_signs_beside_the_old_one_for_a_day(app, market, receiver):
+    """After a change of secret both verify for a day (the receiver moves over when it likes),
+    then only the new one; the change is audited and a stopped subscription refuses it."""
+    with app.app_context():
+        issued = subscribe(market, "A", receiver.url)
+        admin = admin_of(market, "A")
+        subscription = db.session.get(WebhookSubscription, issued.subscription.id)
+        rotated = webhooks.rotate_secret(admin, subscription)
+        assert rotated.secret != issued.secret
+        route(market, ("A",), key="w-rotate-1")
+        webhooks.send_due()
+        route(market, ("A",), key="w-rotate-2")
+        webhooks.send_due(now=utcnow() + webhooks.SECRET_OVERLAP + dt.timedelta(minutes=1))
+        entry = db.session.scalar(
+            select(AuditEntry).where(AuditEntry.action == AuditAction.WEBHOOK_SECRET_ROTATE)
+        )
+        assert entry is not None and entry.actor_id == admin.id
+        webhooks.disable(admin, subscription)
+        with pytest.raises(webhooks.WebhookError):
+            webhooks.rotate_secret(admin, subscription)
+    during, after = receiver.received
+    assert len(during["headers"]["Webhook-Signature"].split(" ")) == 2
+    assert verifies(rotated.secret, during) and verifies(issued.secret, during)
+    assert verifies(rotated.secret, after) and not verifies(issued.secret, after)
 
 
 def test_a_500_is_retried_with_backoff_and_the_same_event_id(app, market, receiver):
@@ -264,6 +292,27 @@ def test_the_page_shows_the_secret_once_and_refuses_plain_http(app, client, auth
         assert db.session.scalar(
             select(AuditEntry.id).where(AuditEntry.action == AuditAction.WEBHOOK_CREATE)
         )
+
+
+def test_the_admin_changes_the_secret_from_the_page(app, client, auth, market):
+    """The button shows the new secret once (not cached) and says the old one signs a while."""
+    with app.app_context():
+        admin = admin_of(market, "A")
+        email = admin.email
+        issued = webhooks.create(admin, "https://bank-a.example/hooks", [EventType.LEAD_ROUTED])
+        subscription_id, old_secret = issued.subscription.id, issued.secret
+    auth.login(email)
+    detail = client.get(f"/institution/webhooks/{subscription_id}").get_data(as_text=True)
+    assert "更换签名密钥" in detail and old_secret not in detail
+    page = client.post(f"/institution/webhooks/{subscription_id}/secret")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert "签名密钥已更换" in text and "24 小时" in text
+    with app.app_context():
+        subscription = db.session.get(WebhookSubscription, subscription_id)
+        new_secret = webhooks.secret_of(subscription)
+        assert new_secret != old_secret and new_secret in text
+        assert webhooks.signing_secrets(subscription, utcnow()) == (new_secret, old_secret)
 
 
 def test_addresses_outside_tests_must_be_public_https(app, monkeypatch):

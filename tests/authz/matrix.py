@@ -314,6 +314,7 @@ MATRIX: dict[tuple[str, str], Answers] = {
     **entry("webhooks.detail", "GET", only(BANK_ADMIN, GUARANTOR_ADMIN)),
     **entry("webhooks.disable", "POST", only(BANK_ADMIN, GUARANTOR_ADMIN)),
     **entry("webhooks.redeliver", "POST", only(BANK_ADMIN, GUARANTOR_ADMIN)),
+    **entry("webhooks.rotate_secret", "POST", only(BANK_ADMIN, GUARANTOR_ADMIN)),
     **entry("team.invite", "GET POST", only(BANK_ADMIN, GUARANTOR_ADMIN)),
     **entry("team.set_active", "POST", only(BANK_ADMIN, GUARANTOR_ADMIN)),
     **entry("team.reset_two_factor", "POST", only(BANK_ADMIN, GUARANTOR_ADMIN)),
