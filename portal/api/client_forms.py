@@ -17,7 +17,7 @@ class ClientForm(Form):
     name = StringField(
         _l("客户端名称"),
         validators=[DataRequired(_l("请填写客户端名称，如“信贷系统”")), Length(max=60)],
-        description=_l("说明是本行哪个系统在调用，如“信贷审批系统”"),
+        description=_l("说明是本机构哪个系统在调用，如“信贷审批系统”“担保业务系统”"),
     )
     scopes = MultiCheckboxField(
         _l("权限范围"), validators=[DataRequired(_l("请至少选择一项权限范围"))]

@@ -16,7 +16,7 @@ class SubscriptionForm(Form):
     url = StringField(
         _l("接收地址"),
         validators=[DataRequired(_l("请填写接收地址")), Length(max=500)],
-        description=_l("本行系统接收通知的 https:// 地址，平台以 POST 发送 JSON"),
+        description=_l("本机构系统接收通知的 https:// 地址，平台以 POST 发送 JSON"),
     )
     events = MultiCheckboxField(_l("事件"), validators=[DataRequired(_l("请至少选择一种事件"))])
 
