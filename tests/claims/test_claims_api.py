@@ -9,6 +9,7 @@ from portal.accounts.models import User
 from portal.api import clients
 from portal.api.scopes import BANK_SCOPES
 from portal.claims.models import CompensationClaim
+from portal.claims.services import approval_day
 from portal.enums import ClaimStatus, FiveTierClass, Role
 from portal.extensions import db
 from portal.institutions.models import FinancialInstitution
@@ -85,11 +86,12 @@ def test_file_a_claim_and_report_a_recovery(app, client, book):  # noqa: F811
     assert early.status_code == 409  # not approved yet: no recovery
     assert approve(signed_in(app, book.gov), claim["id"]).status_code == 302
     with app.app_context():
-        approved_on = db.session.get(CompensationClaim, claim["id"]).decided_at
+        # The approval day as the service counts it: in China (UTC's date lags it after 16:00).
+        approved_on = approval_day(db.session.get(CompensationClaim, claim["id"]))
     recovered = call(
         "POST",
         f"/api/v1/claims/{claim['id']}/recoveries",
-        {"amount": "1000000", "recovered_on": (approved_on.date()).isoformat()},
+        {"amount": "1000000", "recovered_on": approved_on.isoformat()},
     )
     assert recovered.status_code == 201, recovered.get_json()
     body = recovered.get_json()
