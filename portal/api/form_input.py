@@ -10,9 +10,11 @@ from werkzeug.datastructures import MultiDict
 from wtforms import Form
 
 from portal.api.problems import ApiProblem
+from portal.firms.standards import yuan_to_wan
 
 F = TypeVar("F", bound=Form)
-YUAN_PER_WAN = Decimal(10_000)
+# The product forms' amount range: the API's fields in yuan, the forms' in 万元.
+AMOUNT_RANGE_IN_WAN = {"min_amount": "min_amount_wan", "max_amount": "max_amount_wan"}
 
 
 def checked_form(
@@ -25,7 +27,7 @@ def checked_form(
     data: MultiDict[str, Any] = MultiDict()
     for name, value in body.items():
         if name in wan_fields:
-            name, value = wan_fields[name], value / YUAN_PER_WAN
+            name, value = wan_fields[name], yuan_to_wan(value)
         if isinstance(value, list):
             data.setlist(name, [str(item) for item in value])
         elif value is not None:

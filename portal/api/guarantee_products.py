@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from portal.api.access import api_scope
-from portal.api.form_input import checked_form
+from portal.api.form_input import AMOUNT_RANGE_IN_WAN, checked_form
 from portal.api.guarantee_schemas import GuaranteeProduct as GuaranteeProductSchema
 from portal.api.guarantee_schemas import GuaranteeProductDraft
 from portal.api.idempotency import idempotent
@@ -35,8 +35,6 @@ bp = Blueprint(
 )
 
 PRODUCTS = (Scope.GUARANTEE_PRODUCTS_WRITE, Permission.GUARANTOR_PRODUCTS_MANAGE)
-# The form takes amounts in 万元; the API's fields are in yuan.
-WAN_FIELDS = {"min_amount": "min_amount_wan", "max_amount": "max_amount_wan"}
 
 
 @bp.route("", methods=["GET"])
@@ -69,7 +67,7 @@ def create_product(body: dict[str, Any]) -> dict[str, Any]:
     form = checked_form(
         GuaranteeProductForm,
         body,
-        WAN_FIELDS,
+        AMOUNT_RANGE_IN_WAN,
         _("担保产品未保存：请按 errors 逐项修改。"),
         "product-refused",
     )

@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from portal.api.access import api_scope
-from portal.api.form_input import checked_form
+from portal.api.form_input import AMOUNT_RANGE_IN_WAN, checked_form
 from portal.api.idempotency import idempotent
 from portal.api.problems import ApiProblem
 from portal.api.report_schemas import Product, ProductDraft
@@ -34,8 +34,6 @@ bp = Blueprint(
 )
 
 PRODUCTS = (Scope.PRODUCTS_WRITE, Permission.BANK_PRODUCTS_MANAGE)
-# The form takes amounts in 万元; the API's fields are in yuan.
-WAN_FIELDS = {"min_amount": "min_amount_wan", "max_amount": "max_amount_wan"}
 
 
 @bp.route("", methods=["GET"])
@@ -65,7 +63,11 @@ def create_product(body: dict[str, Any]) -> dict[str, Any]:
     """A new draft, checked as the product form checks it (422 names each wrong field)."""
     institution = get_or_404(FinancialInstitution, current_user.institution_id, current_user)
     form = checked_form(
-        ProductForm, body, WAN_FIELDS, _("产品未保存：请按 errors 逐项修改。"), "product-refused"
+        ProductForm,
+        body,
+        AMOUNT_RANGE_IN_WAN,
+        _("产品未保存：请按 errors 逐项修改。"),
+        "product-refused",
     )
     product = services.create_product(
         current_user, institution, form.product_data(), form.rules_data()
