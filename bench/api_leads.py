@@ -8,8 +8,10 @@ Run from the project root:
 
 One approved bank gets `--leads` open leads (5,000; needs and leads by two bulk inserts, from 50
 small firms) and an API client with the leads:read scope. The portal runs under gunicorn with
-deploy/gunicorn.conf.py (as bench/run.py; the API's per-client limit raised for the run: the
-calls all come from one client). One token is fetched over HTTP. Then, each round, N client
+deploy/gunicorn.conf.py (as bench/run.py; WEB_CONCURRENCY and GUNICORN_THREADS from the
+environment, as in production) and with Redis as in production (`--redis`: the rate limit's
+counters and the queued call log; the API's per-client limit raised for the run, since the calls
+all come from one client). One token is fetched over HTTP. Then, each round, N client
 threads (one keep-alive connection each) first call /health back to back as many times as
 there are pages (the baseline: a request that reads the database, with no token), then each
 page through the whole lead list, 100 a page, following next_cursor to the end; with 4 and
@@ -59,6 +61,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=10, help="each wrk run (0: no wrk)")
     parser.add_argument("--postgres", help="a PostgreSQL server URL (its scratch database is ours)")
+    parser.add_argument(
+        "--redis", default="redis://127.0.0.1:6379/7", help="a Redis database the run may use"
+    )
     args = parser.parse_args()
     scratch = _postgres if args.postgres else _sqlite
     with scratch(args.postgres) as database_url, tempfile.TemporaryDirectory() as instance:
@@ -67,7 +72,12 @@ def main() -> None:
 
 def run(database_url: str, instance: Path, args: argparse.Namespace) -> None:
     key, secret = prepare(database_url, args.leads)
-    env = {**portal_env(database_url, instance), "API_RATE_LIMIT": "1000000 per minute"}
+    env = {
+        **portal_env(database_url, instance),
+        "API_RATE_LIMIT": "1000000 per minute",
+        "REDIS_URL": args.redis,
+    }
+    _empty_call_log(args.redis)
     server = start_gunicorn("wsgi:app", env, instance, "/health")
     try:
         token = _token(server.url, key, secret)
@@ -85,9 +95,20 @@ def run(database_url: str, instance: Path, args: argparse.Namespace) -> None:
         for name, rounds in results.items():
             median = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
             print(_line("median", name, median))
-        print(machine())
+        workers = os.environ.get("WEB_CONCURRENCY", "default"), os.environ.get("GUNICORN_THREADS")
+        print(f"gunicorn workers {workers[0]}, threads {workers[1] or 'default'}; {machine()}")
     finally:
         server.stop()
+        _empty_call_log(args.redis)
+
+
+def _empty_call_log(url: str) -> None:
+    """Calls queued by an earlier run name clients of a database that is gone."""
+    import redis
+
+    from portal.api import call_log
+
+    redis.Redis.from_url(url).delete(call_log.QUEUE, call_log.FLUSH_LOCK)
 
 
 def one_round(

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from flask import current_app
+from redis import Redis
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -40,6 +41,7 @@ from portal.audit import service as audit
 from portal.audit.actions import AuditAction
 from portal.db import utcnow
 from portal.extensions import db
+from portal.redis_client import redis_client
 
 
 @dataclass(frozen=True)
@@ -77,10 +79,8 @@ _GIVE_BACK = "if redis.call('exists', KEYS[1]) == 1 then return redis.call('decr
 
 
 class RedisStore:
-    def __init__(self, url: str) -> None:
-        import redis
-
-        self.redis = redis.Redis.from_url(url, socket_timeout=2)
+    def __init__(self, client: Redis) -> None:
+        self.redis = client
         self._give_back = self.redis.register_script(_GIVE_BACK)
 
     def hit(self, key: str, expires_in: int) -> int:
@@ -130,13 +130,13 @@ class DatabaseStore:
 
 def counter_store() -> CounterStore:
     """The counters: Redis when REDIS_URL is set (shared by every worker), else the database."""
-    url = current_app.config.get("REDIS_URL")
-    if not url:
+    client = redis_client()
+    if client is None:
         return DatabaseStore()
     stores = current_app.extensions.setdefault("portal.throttle", {})
-    if url not in stores:
-        stores[url] = RedisStore(url)
-    return stores[url]
+    if client not in stores:
+        stores[client] = RedisStore(client)
+    return stores[client]
 
 
 def _window() -> int:

@@ -19,11 +19,10 @@ from authlib.oauth2.rfc6750.errors import InsufficientScopeError
 from flask import Response, current_app, g, request
 from flask_babel import gettext as _
 from flask_smorest.utils import deepupdate
-from sqlalchemy import insert
 
 from portal.accounts.models import User
-from portal.api import clients
-from portal.api.models import ApiCall, ApiClient
+from portal.api import call_log, clients
+from portal.api.models import ApiClient
 from portal.api.oauth import OAuthToken, require_oauth, token_row
 from portal.api.problems import ApiProblem
 from portal.api.scopes import SCOPE_GRANTS, Scope
@@ -138,18 +137,16 @@ def log_call(response: Response) -> Response:
     elapsed = time.perf_counter() - g.get("api_call_started", time.perf_counter())
     try:
         db.session.rollback()  # whatever the view left uncommitted is not the log's to commit
-        # One INSERT, not an ORM object: the log row is written on every call and never read back.
-        db.session.execute(
-            insert(ApiCall).values(
-                client_id=client_id,  # not client.id: the rollback expired it (a SELECT again)
-                method=request.method,
-                path=request.path[:300],
-                status=response.status_code,
-                source_ip=request.remote_addr,
-                duration_ms=int(elapsed * 1000),
-            )
+        call_log.record(
+            {
+                "client_id": client_id,  # not client.id: the rollback expired it (a SELECT again)
+                "method": request.method,
+                "path": request.path[:300],
+                "status": response.status_code,
+                "source_ip": request.remote_addr,
+                "duration_ms": int(elapsed * 1000),
+            }
         )
-        db.session.commit()
     except Exception:  # the answer stands even if the log cannot be written
         current_app.logger.exception("API call log not written")
         db.session.rollback()

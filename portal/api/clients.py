@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from portal.accounts.models import User
 from portal.accounts.passwords import unusable_password_hash
+from portal.api import call_log
 from portal.api.models import ApiCall, ApiClient, ApiClientSecret, ApiToken
 from portal.api.scopes import CLIENT_ROLE, SCOPES_FOR_ADMIN, Scope
 from portal.audit import service as audit
@@ -183,7 +184,8 @@ def check_secret(client: ApiClient, secret: str, now: dt.datetime | None = None)
 
 
 def recent_calls(client: ApiClient) -> list[ApiCall]:
-    """The client's latest calls, newest first."""
+    """The client's latest calls, newest first, including those still queued (call_log)."""
+    call_log.flush()
     return list(
         db.session.scalars(
             select(ApiCall)

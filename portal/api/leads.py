@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, g
+from flask import Response
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -60,8 +60,9 @@ def list_leads(status: list[str] | None, limit: int, cursor: str | None) -> Resp
     statement = scoped(queries.teaser_statement(), Lead, current_user)
     if status:
         statement = statement.where(Lead.status.in_([LeadStatus(s) for s in status]))
-    rows, next_cursor = page_of(statement, Lead.id, limit, cursor, "lead")
-    return listing([_summary(row, queries.teaser_of(row)) for row in rows], next_cursor)
+    rows, next_cursor = page_of(statement, Lead.id, limit, cursor, "lead", columns=True)
+    names = CodeNames()
+    return listing([_summary(row, queries.teaser_of(row), names) for row in rows], next_cursor)
 
 
 @bp.route("/pool", methods=["GET"])
@@ -73,7 +74,8 @@ def pool(limit: int, cursor: str | None) -> Response:
     statement = queries.pool_statement(current_user.institution_id).order_by(None)
     leads, next_cursor = page_of(statement, Lead.id, limit, cursor, "pool")
     teasers = queries.pool_teasers(leads, current_user.institution_id)
-    items = [_summary(lead, teasers[lead.id]) for lead in leads if lead.id in teasers]
+    names = CodeNames()
+    items = [_summary(lead, teasers[lead.id], names) for lead in leads if lead.id in teasers]
     return listing(items, next_cursor)
 
 
@@ -176,8 +178,11 @@ def _run(operation: Any, *args: Any) -> Any:
     )
 
 
-def _summary(lead: Lead | Row[Any], teaser: queries.Teaser) -> dict[str, Any]:
+def _summary(
+    lead: Lead | Row[Any], teaser: queries.Teaser, names: CodeNames | None = None
+) -> dict[str, Any]:
     """A lead's summary from the lead, or from its row of `queries.teaser_statement()`."""
+    names = names or CodeNames()
     instant = None
     if teaser.instant_approved:
         instant = {
@@ -199,11 +204,11 @@ def _summary(lead: Lead | Row[Any], teaser: queries.Teaser) -> dict[str, Any]:
         "size_class": teaser.size_class,
         "region": {
             "code": teaser.region_code,
-            "name": _name(standards.region_name, teaser.region_code),
+            "name": names.region(teaser.region_code),
         },
         "industry": {
             "code": teaser.industry_code,
-            "name": _name(standards.industry_name, teaser.industry_code),
+            "name": names.industry(teaser.industry_code),
         },
         "submitted_at": teaser.submitted_at,
         "instant_approval": instant,
@@ -232,10 +237,20 @@ def _offer(lead: Lead) -> dict[str, Any]:
     }
 
 
-def _name(lookup: Any, code: str) -> str:
-    """A region's or industry's name, looked up once per request: a page of 100 leads has a
-    few codes, and each lookup goes through the translations (a third of a page's time)."""
-    names = g.setdefault("api_code_names", {})
-    if (lookup, code) not in names:
-        names[lookup, code] = lookup(code)
-    return names[lookup, code]
+class CodeNames:
+    """Region and industry names in the reader's language, each code looked up once per answer:
+    a page of 100 leads has a few codes, and each lookup goes through the translations."""
+
+    def __init__(self) -> None:
+        self._regions: dict[str, str] = {}
+        self._industries: dict[str, str] = {}
+
+    def region(self, code: str) -> str:
+        if code not in self._regions:
+            self._regions[code] = standards.region_name(code)
+        return self._regions[code]
+
+    def industry(self, code: str) -> str:
+        if code not in self._industries:
+            self._industries[code] = standards.industry_name(code)
+        return self._industries[code]

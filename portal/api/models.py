@@ -100,6 +100,9 @@ class ApiCall(Base):
     status: Mapped[int]
     source_ip: Mapped[str | None] = mapped_column(String(45))
     duration_ms: Mapped[int]
+    # The key the call was queued under (portal/api/call_log.py), so a batch written twice
+    # adds nothing the second time; none for a call written directly.
+    call_key: Mapped[str | None] = mapped_column(String(32), unique=True)
 
 
 class IdempotencyRecord(Base):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import Select, case, select
@@ -112,9 +113,13 @@ def offered_to_bank(lead_id: int, institution_id: int) -> bool:
     return db.session.scalar(offered) is not None
 
 
+@cache
 def teaser_statement() -> Select[Any]:
     """Each lead's own state beside its teaser's columns, one row a lead; the caller scopes it
-    (`scoped(teaser_statement(), Lead, actor)`) or names leads it has already loaded."""
+    (`scoped(teaser_statement(), Lead, actor)`) or names leads it has already loaded.
+
+    Built once: a statement is immutable (each `where` makes a new one), and building this
+    join took a tenth of an API lead page."""
     return (
         select(
             Lead.id,

@@ -77,6 +77,13 @@ def forget_old_idempotency_keys() -> int:
     return forget_old()
 
 
+def write_api_call_log() -> int:
+    """Move the API calls queued in Redis into each client's call log (portal/api/call_log.py)."""
+    from portal.api.call_log import flush
+
+    return flush()
+
+
 def purge_throttle_counters() -> int:
     """Forget sign-in failure counters whose window has passed (database store only)."""
     from portal.accounts.throttle import purge_expired
@@ -151,6 +158,7 @@ JOBS: tuple[tuple[Callable[[], int], dt.timedelta], ...] = (
     (refresh_dashboard_rollups, dt.timedelta(minutes=1)),  # rollups.REFRESH_EVERY
     (purge_throttle_counters, dt.timedelta(hours=1)),
     (forget_old_idempotency_keys, dt.timedelta(hours=1)),
+    (write_api_call_log, dt.timedelta(minutes=1)),
     (settle_interest_subsidies, dt.timedelta(hours=1)),
     (reverify_firm_facts, dt.timedelta(minutes=10)),
     (retry_deferred_instant, dt.timedelta(minutes=10)),
