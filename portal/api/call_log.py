@@ -51,18 +51,20 @@ def record(call: dict[str, Any]) -> None:
             log.warning("API call log: Redis does not answer; writing the call at once")
         else:
             if waiting >= BATCH:
-                flush()
+                flush(wait=False)
             return
     db.session.execute(WRITE_CALLS, call)
     db.session.commit()
 
 
-def flush() -> int:
+def flush(wait: bool = True) -> int:
     """Move the queued rows into the database; how many moved.
 
-    One flusher at a time (a lock in Redis). Rows are read, written and committed, and only then
-    trimmed from the head of the list (calls keep arriving at its tail): a flusher stopped in
-    between leaves them for the next, and their unique call_key makes the second write add
+    One flusher at a time (a lock in Redis). A reader of the log `wait`s up to a few seconds
+    for a flush under way; a call never does: every call that finds a full batch tries, and
+    while one flushes the others answer at once. Rows are read, written and committed, and only
+    then trimmed from the head of the list (calls keep arriving at its tail): a flusher stopped
+    in between leaves them for the next, and their unique call_key makes the second write add
     nothing."""
     queue = redis_client()
     if queue is None:
@@ -70,7 +72,7 @@ def flush() -> int:
     moved = 0
     try:
         lock = queue.lock(FLUSH_LOCK, timeout=60, blocking_timeout=5)
-        if not lock.acquire():
+        if not lock.acquire(blocking=wait):
             return 0  # another flusher has them
         try:
             while queued := queue.lrange(QUEUE, 0, READ_AT_ONCE - 1):

@@ -64,6 +64,20 @@ def test_the_call_that_fills_a_batch_writes_it(app, api, queued, monkeypatch):
     ]
 
 
+def test_a_call_never_waits_for_a_flush_under_way(app, api, queued, monkeypatch):
+    """Calls that find a full batch while another process flushes leave it to that flusher."""
+    monkeypatch.setattr(call_log, "BATCH", 1)
+    other = queued.lock(call_log.FLUSH_LOCK, timeout=60)
+    assert other.acquire(blocking=False)
+    assert api("GET", "/api/v1/leads").status_code == 200
+    with app.app_context():
+        assert call_log.flush(wait=False) == 0
+    assert queued.llen(call_log.QUEUE) == 1 and _logged(app) == []
+    other.release()
+    with app.app_context():
+        assert call_log.flush() == 1
+
+
 def test_a_batch_written_twice_adds_nothing(app, api, queued):
     """A flusher stopped after its commit, before trimming the queue: the next one writes the
     same rows again, and their keys keep each call once."""
