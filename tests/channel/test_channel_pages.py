@@ -335,11 +335,14 @@ def test_an_oversized_or_empty_file_is_refused(app, firm, banks, accepted):
     assert _count(app, LeadDocument) == 0
 
 
-def test_an_upload_whose_transaction_fails_leaves_no_file(app, firm, banks, accepted, monkeypatch):
+def test_an_upload_whose_transaction_fails_leaves_no_file(
+    app, firm, banks, accepted, monkeypatch, tmp_path
+):
     lead = accepted[0]
     request_id = _ask(app, banks[0], lead)
-    root = Path(app.config["DOCUMENT_DIR"])
-    before = set(root.rglob("*")) if root.exists() else set()
+    # A directory of this test's own: the shared one gains other workers' uploads meanwhile.
+    root = tmp_path / "documents"
+    monkeypatch.setitem(app.config, "DOCUMENT_DIR", str(root))
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("the notification could not be written")
@@ -347,7 +350,7 @@ def test_an_upload_whose_transaction_fails_leaves_no_file(app, firm, banks, acce
     monkeypatch.setattr("portal.channel.services._tell_bank", broken)
     with pytest.raises(RuntimeError):
         _upload(firm, lead, request_id, PDF, "a.pdf")
-    assert {p for p in root.rglob("*") if p.is_file()} == {p for p in before if p.is_file()}
+    assert [p for p in root.rglob("*") if p.is_file()] == []
     assert _count(app, LeadDocument) == 0
     assert _reload(app, DocumentRequest, request_id).status == DocumentRequestStatus.OPEN
 
