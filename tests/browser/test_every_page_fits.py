@@ -19,7 +19,7 @@ from tests.browser import guarantee_data
 from tests.browser.language import sign_in_as
 from tests.browser.support import Journey, page_key
 
-PAGES_PER_ACCOUNT = 22  # per account, language and width: the tour stays within CI's budget
+PAGES_PER_ACCOUNT = 18  # per account, language and width: the tour stays within CI's budget
 NOT_PAGES = (
     "/logout",
     "/static/",
