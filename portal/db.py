@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, Numeric, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -167,6 +168,12 @@ class Database:
     @property
     def engine(self) -> Engine:
         return current_app.extensions["portal.db"]
+
+    def conflict_insert(self, model: Any) -> Any:
+        """An INSERT that takes ON CONFLICT clauses, in the primary database's dialect
+        (PostgreSQL and SQLite spell them alike)."""
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        return dialect.insert(model)
 
     @property
     def reporting(self) -> scoped_session[Session]:

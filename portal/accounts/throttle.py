@@ -33,7 +33,6 @@ from typing import Protocol
 from flask import current_app
 from redis import Redis
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.accounts import devices
 from portal.accounts.models import ThrottleCounter, User
@@ -105,9 +104,8 @@ class DatabaseStore:
     """
 
     def hit(self, key: str, expires_in: int) -> int:
-        dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
         expires_at = utcnow() + dt.timedelta(seconds=expires_in)
-        insert = dialect.insert(ThrottleCounter).values(key=key, hits=1, expires_at=expires_at)
+        insert = db.conflict_insert(ThrottleCounter).values(key=key, hits=1, expires_at=expires_at)
         upsert = insert.on_conflict_do_update(
             index_elements=[ThrottleCounter.key], set_={"hits": ThrottleCounter.hits + 1}
         ).returning(ThrottleCounter.hits)

@@ -20,7 +20,6 @@ from typing import Any
 import orjson
 from redis.exceptions import LockError, RedisError
 from sqlalchemy import insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.api.models import ApiCall, ApiClient
 from portal.db import utcnow
@@ -93,8 +92,7 @@ def _write_once(rows: list[dict[str, Any]]) -> None:
     known = set(db.session.scalars(select(ApiClient.id).where(ApiClient.id.in_(clients))))
     rows = [row for row in rows if row["client_id"] in known]
     if rows:
-        dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(ApiCall).on_conflict_do_nothing(index_elements=["call_key"])
+        statement = db.conflict_insert(ApiCall).on_conflict_do_nothing(index_elements=["call_key"])
         db.session.execute(statement, rows)
     db.session.commit()
 

@@ -15,7 +15,7 @@ from portal.api.clients import ClientError, IssuedSecret
 from portal.api.models import ApiClient
 from portal.api.scopes import SCOPE_LABELS, Scope
 from portal.authz import Permission, get_or_404, requires, scoped
-from portal.db import utcnow
+from portal.db import utcnow, writes_on_get
 from portal.extensions import db
 
 bp = Blueprint("api_clients", __name__, url_prefix="/institution/api-clients")
@@ -46,6 +46,7 @@ def create() -> str | Response:
 
 @bp.get("/<int:client_id>")
 @requires(Permission.INSTITUTION_API_CLIENTS_MANAGE)
+@writes_on_get  # writes the calls still queued (call_log) before listing them
 def detail(client_id: int) -> str:
     client = get_or_404(ApiClient, client_id, current_user)
     return render_template(
